@@ -1,0 +1,163 @@
+//! The browser half (feature `hydrate`): hydration from the embedded props,
+//! and props fetched for client navigation.
+//!
+//! [`hydrate`] reads the `<script id="__SERVER_PROPS__">` payload once,
+//! before Leptos hydrates, so the first page's view has its props on the
+//! first poll and hydration makes no request. A later `choose()` for a page
+//! with a loader fetches `/_props/<build>/<page>.json` once and renders the
+//! answer; anything the browser cannot render in place (another origin's
+//! redirect, an error, a stale build, a response that is not props) becomes
+//! one document navigation to the page's URL.
+
+use crate::{
+    page::PageError,
+    pages::PageKind,
+    protocol::{self, PropsPayload, PROPS_HEADER, SCRIPT_ID},
+    view::PageView,
+};
+use leptos::prelude::*;
+use leptos_router::{hooks::use_url, NavigateOptions};
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+thread_local! {
+    /// The embedded payload, until the first page takes it.
+    static INITIAL: RefCell<Option<PropsPayload>> = const { RefCell::new(None) };
+    /// The server build the page was rendered by.
+    static BUILD: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Hydrates the app rendered by the server, giving its first page the props
+/// embedded in the document. Call it from the client crate's `hydrate` export.
+pub fn hydrate<F, V>(app: F)
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView,
+{
+    if let Some(payload) = read_embedded() {
+        if let Some(build) = &payload.build {
+            BUILD.with(|b| b.borrow_mut().clone_from(build));
+        }
+        INITIAL.with(|i| *i.borrow_mut() = Some(payload));
+    }
+    leptos::mount::hydrate_body(app);
+}
+
+/// The build id of the server that rendered this document.
+pub fn build_id() -> String {
+    BUILD.with(|b| b.borrow().clone())
+}
+
+fn read_embedded() -> Option<PropsPayload> {
+    let text = document().get_element_by_id(SCRIPT_ID)?.text_content()?;
+    match serde_json::from_str(&text) {
+        Ok(payload) => Some(payload),
+        Err(e) => {
+            leptos::logging::error!("server_props: embedded props do not parse: {e}");
+            None
+        }
+    }
+}
+
+fn location_url() -> String {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    path + &search
+}
+
+/// The props view of a page with a loader, in the browser.
+pub(crate) async fn props_view(view: PageView) -> AnyView {
+    // Hydration: the embedded payload, if it was rendered for this URL.
+    let initial = INITIAL.with(|i| i.borrow_mut().take());
+    if let Some(payload) = initial {
+        if payload.url.as_deref() == Some(location_url().as_str()) {
+            return render_payload(view, payload, None);
+        }
+    }
+    let url = use_url().get_untracked();
+    let page_url = {
+        let path: String = js_sys::encode_uri(url.path()).into();
+        if url.search().is_empty() {
+            path
+        } else {
+            format!("{path}?{}", url.search())
+        }
+    };
+    match fetch_props(&page_url).await {
+        Ok(payload) => render_payload(view, payload, Some(&page_url)),
+        Err(()) => hard_navigate(&page_url),
+    }
+}
+
+fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> AnyView {
+    let pages = view.pages;
+    let PageKind::Props(page) = &pages.entries[view.index].kind else {
+        return ().into_any();
+    };
+    if payload.not_found {
+        return pages.not_found.run();
+    }
+    if let Some(redirect) = payload.redirect {
+        if redirect.is_same_origin() {
+            let navigate = leptos_router::hooks::use_navigate();
+            request_animation_frame(move || {
+                navigate(&redirect.destination, NavigateOptions { replace: true, ..Default::default() });
+            });
+            return ().into_any();
+        }
+        return hard_navigate(&redirect.destination);
+    }
+    if let Some(error) = payload.error {
+        if let Some(url) = page_url {
+            // A failed navigation: let the server render its error page.
+            return hard_navigate(url);
+        }
+        return pages.render_error(PageError {
+            status: payload.status.unwrap_or(500),
+            detail: Some(error),
+        });
+    }
+    let Some(props) = payload.props else {
+        return match page_url {
+            Some(url) => hard_navigate(url),
+            None => ().into_any(),
+        };
+    };
+    match (page.render_json)(props.get()) {
+        Ok(view) => view,
+        Err(e) => {
+            leptos::logging::error!("server_props: props do not match the page: {e}");
+            match page_url {
+                Some(url) => hard_navigate(url),
+                None => pages.render_error(PageError { status: 500, detail: Some(e.to_string()) }),
+            }
+        }
+    }
+}
+
+fn hard_navigate(url: &str) -> AnyView {
+    if let Err(e) = window().location().assign(url) {
+        leptos::logging::error!("server_props: navigation to {url} failed: {e:?}");
+    }
+    ().into_any()
+}
+
+/// Fetches the props answer for a page URL. `Err` means "not props": the
+/// caller falls back to a document navigation.
+async fn fetch_props(page_url: &str) -> Result<PropsPayload, ()> {
+    let url = protocol::props_url(&build_id(), page_url);
+    let response = JsFuture::from(window().fetch_with_str(&url)).await.map_err(|_| ())?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| ())?;
+    let has_marker = response.headers().get(PROPS_HEADER).ok().flatten().is_some();
+    if !has_marker {
+        return Err(());
+    }
+    let text = JsFuture::from(response.text().map_err(|_| ())?).await.map_err(|_| ())?;
+    let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| ())?;
+    if payload.stale_build {
+        return Err(());
+    }
+    Ok(payload)
+}

@@ -1,0 +1,270 @@
+//! The page table: every page of the app, its path, and how to render it.
+//!
+//! One `Pages` value, built once (typically in a `static LazyLock`), is the
+//! single source of truth for routing on both sides: the browser's Leptos
+//! routes are generated from it ([`PageRoutes`](crate::PageRoutes)) and so
+//! are the server's axum routes and props endpoint. Two pages on one path, or
+//! a malformed path, panic when the table is built, with the paths in the
+//! message, so the mistake shows on start-up and never at request time.
+
+use crate::{
+    page::{Page, PageError},
+    path::RoutePattern,
+};
+use leptos::prelude::*;
+use std::{any::Any, fmt, sync::Arc};
+
+/// A view function for the error page, given what went wrong.
+pub(crate) type ErrorViewFn = Arc<dyn Fn(PageError) -> AnyView + Send + Sync>;
+
+/// The app's pages, with its 404 and error pages.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::Pages;
+///
+/// #[component]
+/// fn Home() -> impl IntoView { view! { <h1>"Home"</h1> } }
+///
+/// let pages = Pages::new()
+///     .route("/", Home)
+///     .not_found(|| view! { <h1>"404"</h1> })
+///     .error_page(|e| view! { <h1>{e.status}</h1> });
+/// assert_eq!(pages.len(), 1);
+/// ```
+pub struct Pages {
+    pub(crate) entries: Vec<PageEntry>,
+    /// Indices of `entries`, most specific pattern first.
+    pub(crate) order: Vec<usize>,
+    pub(crate) not_found: ViewFn,
+    pub(crate) error: ErrorViewFn,
+}
+
+pub(crate) struct PageEntry {
+    pub(crate) pattern: RoutePattern,
+    /// The page type's name, for messages.
+    pub(crate) name: &'static str,
+    pub(crate) kind: PageKind,
+}
+
+pub(crate) enum PageKind {
+    /// A page without a loader.
+    Static(ViewFn),
+    /// A page with a loader.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    Props(PropsPage),
+}
+
+/// The type-erased functions of one `Page` type.
+pub(crate) struct PropsPage {
+    /// Renders from the typed props a loader returned (server).
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) render: fn(Box<dyn Any + Send>) -> AnyView,
+    /// Renders from props JSON (browser).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) render_json: fn(&str) -> Result<AnyView, serde_json::Error>,
+    #[cfg(feature = "ssr")]
+    pub(crate) loader: crate::ssr::loader::ErasedLoader,
+}
+
+impl PropsPage {
+    fn new<P: Page>(#[cfg(feature = "ssr")] loader: crate::ssr::loader::ErasedLoader) -> Self {
+        fn render<P: Page>(props: Box<dyn Any + Send>) -> AnyView {
+            match props.downcast::<P::Props>() {
+                Ok(props) => P::view(*props).into_any(),
+                // Unreachable by construction: the loader and the view are the same `P`.
+                Err(_) => panic!("props of the wrong type for page {}", std::any::type_name::<P>()),
+            }
+        }
+        fn render_json<P: Page>(json: &str) -> Result<AnyView, serde_json::Error> {
+            let props: P::Props = serde_json::from_str(json)?;
+            Ok(P::view(props).into_any())
+        }
+        Self {
+            render: render::<P>,
+            render_json: render_json::<P>,
+            #[cfg(feature = "ssr")]
+            loader,
+        }
+    }
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pages {
+    /// An empty table, with plain built-in 404 and error pages.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            order: Vec::new(),
+            not_found: ViewFn::from(default_not_found),
+            error: Arc::new(|e: PageError| default_error(e).into_any()),
+        }
+    }
+
+    /// Adds a page with a server-side loader at `path` (`/blog/:post`,
+    /// `/docs/*rest`).
+    ///
+    /// With the `ssr` feature, `P` must also implement
+    /// [`Loader`](crate::Loader); without it (the browser build) only
+    /// [`Page`] is needed, so the loader never reaches the client.
+    ///
+    /// # Panics
+    /// On a malformed path, or a path that matches exactly the URLs of a
+    /// page already in the table.
+    #[cfg(feature = "ssr")]
+    #[track_caller]
+    #[must_use]
+    pub fn page<P: crate::Loader>(self, path: &'static str) -> Self {
+        let loader = crate::ssr::loader::ErasedLoader::new::<P>();
+        self.push(path, std::any::type_name::<P>(), PageKind::Props(PropsPage::new::<P>(loader)))
+    }
+
+    /// Adds a page with a server-side loader at `path` (`/blog/:post`,
+    /// `/docs/*rest`).
+    ///
+    /// With the `ssr` feature, `P` must also implement
+    /// [`Loader`](crate::Loader); without it (the browser build) only
+    /// [`Page`] is needed, so the loader never reaches the client.
+    ///
+    /// # Panics
+    /// On a malformed path, or a path that matches exactly the URLs of a
+    /// page already in the table.
+    #[cfg(not(feature = "ssr"))]
+    #[track_caller]
+    #[must_use]
+    pub fn page<P: Page>(self, path: &'static str) -> Self {
+        self.push(path, std::any::type_name::<P>(), PageKind::Props(PropsPage::new::<P>()))
+    }
+
+    /// Adds a page without a loader: client navigation to it makes no request.
+    ///
+    /// # Panics
+    /// Like [`Pages::page`].
+    #[track_caller]
+    #[must_use]
+    pub fn route<F, V>(self, path: &'static str, view: F) -> Self
+    where
+        F: Fn() -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        self.push(path, std::any::type_name::<F>(), PageKind::Static(ViewFn::from(view)))
+    }
+
+    /// The page shown for unknown URLs and loaders that return "not found".
+    #[must_use]
+    pub fn not_found<F, V>(mut self, view: F) -> Self
+    where
+        F: Fn() -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        self.not_found = ViewFn::from(view);
+        self
+    }
+
+    /// The page shown when a loader fails (500) or rejects its input (4xx).
+    #[must_use]
+    pub fn error_page<F, V>(mut self, view: F) -> Self
+    where
+        F: Fn(PageError) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        self.error = Arc::new(move |e| view(e).into_any());
+        self
+    }
+
+    /// How many pages the table holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table holds no pages.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The route patterns, in the order they were added.
+    pub fn paths(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|e| e.pattern.as_str())
+    }
+
+    #[track_caller]
+    fn push(mut self, path: &'static str, name: &'static str, kind: PageKind) -> Self {
+        let pattern = RoutePattern::parse(path).unwrap_or_else(|e| panic!("server_props::Pages: {e}"));
+        if let Some(other) = self.entries.iter().find(|e| e.pattern.shape() == pattern.shape()) {
+            panic!(
+                "server_props::Pages: `{path}` ({name}) and `{}` ({}) match the same URLs; \
+                 a path can belong to one page only",
+                other.pattern, other.name
+            );
+        }
+        self.entries.push(PageEntry { pattern, name, kind });
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.sort_by_key(|&i| self.entries[i].pattern.specificity());
+        self.order = order;
+        self
+    }
+
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) fn render_error(&self, error: PageError) -> AnyView {
+        (self.error)(error)
+    }
+}
+
+impl fmt::Debug for Pages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|e| (e.pattern.as_str(), e.name)))
+            .finish()
+    }
+}
+
+fn default_not_found() -> impl IntoView {
+    view! {
+        <h1>"404"</h1>
+        <p>"This page could not be found."</p>
+    }
+}
+
+fn default_error(e: PageError) -> impl IntoView {
+    view! {
+        <h1>{e.status}</h1>
+        <p>"Internal Server Error."</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> impl IntoView {
+        view! { <p>"x"</p> }
+    }
+
+    #[test]
+    #[should_panic(expected = "`/blog/:slug` (")]
+    fn two_pages_on_one_path_panic_at_build_time() {
+        let _ = Pages::new().route("/blog/:post", page).route("/blog/:slug", page);
+    }
+
+    #[test]
+    #[should_panic(expected = "must start with `/`")]
+    fn malformed_path_panics_with_the_path() {
+        let _ = Pages::new().route("blog", page);
+    }
+
+    #[test]
+    fn order_is_most_specific_first() {
+        let pages = Pages::new()
+            .route("/blog/:post", page)
+            .route("/blog/new", page)
+            .route("/*rest", page);
+        let order: Vec<_> = pages.order.iter().map(|&i| pages.entries[i].pattern.as_str()).collect();
+        assert_eq!(order, ["/blog/new", "/blog/:post", "/*rest"]);
+    }
+}

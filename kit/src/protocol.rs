@@ -1,0 +1,174 @@
+//! The wire protocol between the server and the browser, in one place.
+//!
+//! Everything the two halves must agree on lives here as constants and
+//! types: where the props of a page are fetched from, the JSON shapes of the
+//! answers, the element the first page's props are embedded in, and the
+//! build id that tells a browser running an old bundle to reload.
+//! `docs/protocol.md` describes the same rules for people.
+//!
+//! * **Props URL**: `/_props/<build id><page path>.json?<page query>`, with the
+//!   root page `/` written as `/index` (so `/_props/<id>/index.json`) and a page
+//!   path that itself starts with `/index` prefixed with another `/index`,
+//!   the rule Next.js uses for `/_next/data`.
+//! * **Answers** ([`PropsPayload`]): `{"props":…}` (200 or the loader's
+//!   status), `{"notFound":true}` (404), `{"redirect":{"destination":…,
+//!   "status":307}}` (200, so `fetch` never follows it),
+//!   `{"error":…}` (500) and `{"staleBuild":true}` (410). Each carries the
+//!   [`PROPS_HEADER`] header; a response without it (a loader that sent its
+//!   own response) is not props and calls for a document navigation.
+//! * **Embedded props**: one `<script type="application/json"
+//!   id="__SERVER_PROPS__">` in the document's `<head>`, holding a
+//!   [`PropsPayload`] with the build id and the URL it was rendered for,
+//!   escaped by [`crate::escape`].
+
+use crate::redirect::Redirect;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// The first path segment of every props URL.
+pub const PROPS_PREFIX_SEGMENT: &str = "_props";
+/// The props URL prefix, with its slashes.
+pub const PROPS_PREFIX: &str = "/_props/";
+/// The suffix of every props URL's path.
+pub const PROPS_SUFFIX: &str = ".json";
+/// The `id` of the `<script type="application/json">` element holding the
+/// first page's props.
+pub const SCRIPT_ID: &str = "__SERVER_PROPS__";
+/// A header on every props answer the kit makes; its value is the build id.
+pub const PROPS_HEADER: &str = "x-server-props";
+/// `Cache-Control` of every page response whose loader did not set one: the
+/// value Next.js uses for `getServerSideProps` pages.
+pub const DEFAULT_CACHE_CONTROL: &str = "private, no-cache, no-store, max-age=0, must-revalidate";
+/// Media type of props answers.
+pub const JSON_CONTENT_TYPE: &str = "application/json";
+
+/// The body of a props answer, and of the embedded props: exactly one of
+/// `props`, `notFound`, `redirect`, `error` or `staleBuild` is meaningful.
+///
+/// `props` stays raw JSON here: only the page that owns it knows its type.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PropsPayload {
+    /// The build the answer was made by (always set in embedded props).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    /// The page URL (path and query) the answer is for (always set in embedded props).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The page's props.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub props: Option<Box<RawValue>>,
+    /// The loader said "not found", or no page matches.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_found: bool,
+    /// The loader redirected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<Redirect>,
+    /// The loader failed; the message is only detailed in development.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The status of an error answer (500, or a 4xx the loader chose).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The props URL names another build than the server's.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub stale_build: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The props URL of a page URL (`/blog/a?x=1` → `/_props/<id>/blog/a.json?x=1`).
+/// A `#hash` is dropped: it never reaches a server.
+///
+/// ```
+/// use server_props::protocol::props_url;
+/// assert_eq!(props_url("b1", "/"), "/_props/b1/index.json");
+/// assert_eq!(props_url("b1", "/blog/a?x=1#top"), "/_props/b1/blog/a.json?x=1");
+/// assert_eq!(props_url("b1", "/index/x"), "/_props/b1/index/index/x.json");
+/// ```
+pub fn props_url(build_id: &str, page_url: &str) -> String {
+    let page_url = page_url.split('#').next().unwrap_or_default();
+    let (path, query) = match page_url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (page_url, None),
+    };
+    let mut out = String::with_capacity(PROPS_PREFIX.len() + build_id.len() + page_url.len() + 12);
+    out.push_str(PROPS_PREFIX);
+    out.push_str(build_id);
+    if path == "/" || path.is_empty() {
+        out.push_str("/index");
+    } else {
+        if path == "/index" || path.starts_with("/index/") {
+            out.push_str("/index");
+        }
+        out.push_str(path);
+    }
+    out.push_str(PROPS_SUFFIX);
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Splits the path of a props URL into the build id and the page path, or
+/// `None` when it is not a well-formed props URL.
+///
+/// ```
+/// use server_props::protocol::parse_props_path;
+/// assert_eq!(parse_props_path("/_props/b1/index.json"), Some(("b1", "/".into())));
+/// assert_eq!(parse_props_path("/_props/b1/blog/a.json"), Some(("b1", "/blog/a".into())));
+/// assert_eq!(parse_props_path("/_props/b1/index/index/x.json"), Some(("b1", "/index/x".into())));
+/// assert_eq!(parse_props_path("/_props/b1/blog/a"), None);
+/// ```
+pub fn parse_props_path(path: &str) -> Option<(&str, String)> {
+    let rest = path.strip_prefix(PROPS_PREFIX)?;
+    let (build, page) = rest.split_once('/')?;
+    let page = page.strip_suffix(PROPS_SUFFIX)?;
+    if build.is_empty() || page.is_empty() {
+        return None;
+    }
+    let page = if page == "index" {
+        "/".to_owned()
+    } else if let Some(inner) = page.strip_prefix("index/") {
+        format!("/{inner}")
+    } else {
+        format!("/{page}")
+    };
+    Some((build, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn props_urls_round_trip() {
+        for page in ["/", "/blog/a", "/index", "/index/x", "/catchall/a/b.json", "/a%20b"] {
+            let url = props_url("id", page);
+            let (build, back) = parse_props_path(&url).unwrap();
+            assert_eq!((build, back.as_str()), ("id", page), "{url}");
+        }
+    }
+
+    #[test]
+    fn rejects_foreign_paths() {
+        assert_eq!(parse_props_path("/blog/a.json"), None);
+        assert_eq!(parse_props_path("/_props/"), None);
+        assert_eq!(parse_props_path("/_props/b1"), None);
+        assert_eq!(parse_props_path("/_props//x.json"), None);
+        assert_eq!(parse_props_path("/_props/b1/.json"), None);
+    }
+
+    #[test]
+    fn payload_shapes_are_camel_case_and_sparse() {
+        let p = PropsPayload { not_found: true, ..Default::default() };
+        assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"notFound":true}"#);
+        let p = PropsPayload { stale_build: true, ..Default::default() };
+        assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"staleBuild":true}"#);
+        let p: PropsPayload = serde_json::from_str(r#"{"props":{"a":[1,2]},"url":"/x"}"#).unwrap();
+        assert_eq!(p.props.unwrap().get(), r#"{"a":[1,2]}"#);
+    }
+}

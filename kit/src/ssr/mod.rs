@@ -1,0 +1,12 @@
+//! The server half (feature `ssr`): loaders, request handling, rendering.
+
+pub(crate) mod context;
+pub(crate) mod loader;
+pub(crate) mod render;
+pub(crate) mod router;
+pub(crate) mod service;
+
+pub use context::{LoaderContext, ParamValue, ResponseHead};
+pub use loader::{Loader, LoaderError, LoaderResult, Outcome};
+pub use router::ServerPropsRouter;
+pub use service::{ServerProps, ServerPropsBuilder};

@@ -1,0 +1,178 @@
+//! Server rendering of a document whose props are already loaded.
+//!
+//! The loader has run before rendering starts, so nothing the page renders
+//! waits: the kit renders the app's shell to a string synchronously, in a
+//! fresh reactive owner with the contexts Leptos components expect
+//! (`RequestUrl`, leptos_meta's `ServerMetaContext`, leptos_axum's
+//! `ResponseOptions`). Then it adds the `<title>`/meta tags, the embedded
+//! props and Leptos's hydration data. No streaming machinery is needed, and
+//! status and headers are known before the first byte.
+
+use super::loader::panic_message;
+use crate::{
+    page::PageError,
+    pages::PageKind,
+    protocol::SCRIPT_ID,
+    view::PageView,
+};
+use futures::{FutureExt, StreamExt};
+use hydration_context::{SharedContext, SsrSharedContext};
+use leptos::{config::LeptosOptions, prelude::*};
+use leptos_meta::ServerMetaContext;
+use leptos_router::location::RequestUrl;
+use std::{
+    any::Any,
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{Arc, Mutex},
+};
+
+/// What the matched page shows in this render.
+pub(crate) enum PageState {
+    /// A page without a loader.
+    Static,
+    /// The typed props the loader returned.
+    Props(Box<dyn Any + Send>),
+    /// The 404 page.
+    NotFound,
+    /// The error page.
+    Error(PageError),
+}
+
+/// The render's context: which page the server matched and what it shows.
+#[derive(Clone)]
+pub(crate) struct RenderState(Arc<RenderInner>);
+
+struct RenderInner {
+    page: Option<usize>,
+    state: Mutex<Option<PageState>>,
+}
+
+impl RenderState {
+    pub(crate) fn new(page: Option<usize>, state: PageState) -> Self {
+        Self(Arc::new(RenderInner {
+            page,
+            state: Mutex::new(Some(state)),
+        }))
+    }
+
+    /// The view of the page the Leptos router matched, from the loaded state.
+    pub(crate) fn take_view(&self, view: PageView) -> AnyView {
+        let pages = view.pages;
+        if self.0.page != Some(view.index) {
+            tracing::error!(
+                router = pages.entries[view.index].pattern.as_str(),
+                "server_props: the Leptos router and the server matched different pages"
+            );
+            return pages.render_error(PageError { status: 500, detail: None });
+        }
+        let state = self.0.state.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (state, &pages.entries[view.index].kind) {
+            (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
+            (Some(PageState::NotFound), _) => pages.not_found.run(),
+            (Some(PageState::Error(e)), _) => pages.render_error(e),
+            (Some(PageState::Static), PageKind::Static(v)) => v.run(),
+            _ => pages.render_error(PageError { status: 500, detail: None }),
+        }
+    }
+}
+
+type ShellFn = dyn Fn(LeptosOptions) -> AnyView + Send + Sync;
+
+/// Renders the app's shell into a complete HTML document.
+pub(crate) struct Renderer {
+    pub(crate) options: LeptosOptions,
+    pub(crate) shell: Arc<ShellFn>,
+}
+
+impl Renderer {
+    /// Renders the document for `url`. `embedded` is the props payload,
+    /// already escaped for a script element. A panic while rendering is
+    /// returned as its message.
+    pub(crate) async fn render(
+        &self,
+        url: &str,
+        state: RenderState,
+        embedded: &str,
+    ) -> Result<(String, leptos_axum::ResponseOptions), String> {
+        let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
+        let owner = Owner::new_root(Some(shared));
+        let (meta, meta_output) = ServerMetaContext::new();
+        let response_options = leptos_axum::ResponseOptions::default();
+        let rendered = catch_unwind(AssertUnwindSafe(|| {
+            owner.with(|| {
+                provide_context(RequestUrl::new(url));
+                provide_context(response_options.clone());
+                provide_context(meta);
+                provide_context(state);
+                let html = (self.shell)(self.options.clone()).to_html();
+                (html, hydration_data())
+            })
+        }));
+        owner.unset_with_forced_cleanup();
+        let (html, hydration) = rendered.map_err(|p| panic_message(p.as_ref()).to_owned())?;
+        let html = meta_output
+            .inject_meta_context(futures::stream::once(futures::future::ready(html)))
+            .await
+            .collect::<String>()
+            .await;
+        Ok((assemble(html, embedded, &hydration), response_options))
+    }
+
+    /// The error page with no app shell: the last resort when rendering the
+    /// app itself panics.
+    pub(crate) fn bare_error_page(status: u16) -> String {
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status}</title></head>\
+             <body><h1>{status}</h1><p>Internal Server Error.</p></body></html>"
+        )
+    }
+}
+
+/// Leptos's own hydration data (`__RESOLVED_RESOURCES` and friends) as far as
+/// it is ready now; the client reads these globals when it hydrates.
+fn hydration_data() -> String {
+    let mut out = String::new();
+    if let Some(mut chunks) = Owner::current_shared_context().and_then(|sc| sc.pending_data()) {
+        while let Some(Some(chunk)) = chunks.next().now_or_never() {
+            out.push_str(&chunk);
+        }
+    }
+    out
+}
+
+/// Puts the props script at the end of `<head>` and the hydration data at the
+/// end of `<body>`.
+fn assemble(html: String, embedded: &str, hydration: &str) -> String {
+    let script_open = format!("<script id=\"{SCRIPT_ID}\" type=\"application/json\">");
+    let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
+    let head_end = html.find("</head>").unwrap_or(0);
+    let body_end = html.rfind("</body>").filter(|&b| b >= head_end).unwrap_or(html.len());
+    out.push_str(&html[..head_end]);
+    out.push_str(&script_open);
+    out.push_str(embedded);
+    out.push_str("</script>");
+    out.push_str(&html[head_end..body_end]);
+    if !hydration.is_empty() {
+        out.push_str("<script>");
+        out.push_str(hydration);
+        out.push_str("</script>");
+    }
+    out.push_str(&html[body_end..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assemble_places_props_in_head_and_data_in_body() {
+        let html = "<html><head><title>t</title></head><body><p>x</p></body></html>".to_owned();
+        let out = assemble(html, "{\"a\":1}", "__R=[];");
+        assert_eq!(
+            out,
+            "<html><head><title>t</title><script id=\"__SERVER_PROPS__\" type=\"application/json\">\
+             {\"a\":1}</script></head><body><p>x</p><script>__R=[];</script></body></html>"
+        );
+    }
+}
