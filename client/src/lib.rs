@@ -1,0 +1,13 @@
+//! The browser entry point: Leptos's hydration script calls `hydrate()`
+//! once the wasm module has loaded.
+
+#![forbid(unsafe_code)]
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Hydrates the page from the props embedded in it.
+#[wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    server_props::hydrate(app::App);
+}

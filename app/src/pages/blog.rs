@@ -1,0 +1,149 @@
+//! `/blog/:post`, `/catchall/*path` and `/something`: params, query and URL.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+use server_props::Page;
+
+/// What `/blog/:post` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlogProps {
+    /// The `post` route param.
+    pub post: String,
+    /// The merged query (the route param wins over a query param of the same name).
+    pub query: Vec<(String, String)>,
+    /// The resolved URL: the page's path and original query.
+    pub url: String,
+    /// When the loader ran.
+    pub loaded_at: String,
+}
+
+/// A blog post.
+pub struct Blog;
+
+impl Page for Blog {
+    type Props = BlogProps;
+
+    fn view(props: BlogProps) -> impl IntoView {
+        view! {
+            <Title text=format!("Post: {}", props.post)/>
+            <h1>"Post: " {props.post}</h1>
+            <QueryList query=props.query/>
+            <p>"URL: " <code class="url">{props.url}</code></p>
+            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
+            <p><A href="/blog/other?x=1">"Another post"</A></p>
+        }
+    }
+}
+
+/// What `/catchall/*path` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatchAllProps {
+    /// The path segments.
+    pub segments: Vec<String>,
+}
+
+/// A catch-all page.
+pub struct CatchAll;
+
+impl Page for CatchAll {
+    type Props = CatchAllProps;
+
+    fn view(props: CatchAllProps) -> impl IntoView {
+        view! {
+            <Title text="Catch-all"/>
+            <h1>"Catch-all"</h1>
+            <ol class="segments">
+                {props.segments.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+            </ol>
+        }
+    }
+}
+
+/// What `/something` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SomethingProps {
+    /// The query.
+    pub query: Vec<(String, String)>,
+    /// When the loader ran.
+    pub loaded_at: String,
+}
+
+/// Next.js's `/something` example.
+pub struct Something;
+
+impl Page for Something {
+    type Props = SomethingProps;
+
+    fn view(props: SomethingProps) -> impl IntoView {
+        view! {
+            <Title text="Something"/>
+            <h1>"Something"</h1>
+            <QueryList query=props.query/>
+            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
+            <p><A href="/something?another=thing">"Something with another=thing"</A></p>
+        }
+    }
+}
+
+/// The query as a list, or "no query".
+#[component]
+fn QueryList(query: Vec<(String, String)>) -> impl IntoView {
+    if query.is_empty() {
+        return view! { <p class="query">"Query: none"</p> }.into_any();
+    }
+    view! {
+        <ul class="query">
+            {query.into_iter().map(|(k, v)| view! { <li>{k} "=" {v}</li> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[cfg(feature = "ssr")]
+mod loader {
+    use super::*;
+    use server_props::{Loader, LoaderContext, LoaderResult};
+
+    fn query<S>(cx: &LoaderContext<S>) -> Vec<(String, String)> {
+        cx.query_pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+    }
+
+    impl Loader for Blog {
+        type State = ();
+
+        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<BlogProps> {
+            Ok(BlogProps {
+                post: cx.param("post")?.to_owned(),
+                query: query(cx),
+                url: cx.url().to_owned(),
+                loaded_at: crate::pages::now(),
+            }
+            .into())
+        }
+    }
+
+    impl Loader for CatchAll {
+        type State = ();
+
+        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<CatchAllProps> {
+            Ok(CatchAllProps {
+                segments: cx.catch_all("path")?.to_vec(),
+            }
+            .into())
+        }
+    }
+
+    impl Loader for Something {
+        type State = ();
+
+        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<SomethingProps> {
+            Ok(SomethingProps {
+                query: query(cx),
+                loaded_at: crate::pages::now(),
+            }
+            .into())
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! `/`: a page without a loader, linking to every other page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+const LINKS: &[(&str, &str)] = &[
+    ("/repos/vercel/next.js", "A repository from the database"),
+    ("/repos/nobody/nothing", "An unknown repository"),
+    ("/blog/hello?from=home", "A blog post"),
+    ("/catchall/a/b/c", "A catch-all route"),
+    ("/something", "Something (query and time)"),
+    ("/not-found", "A loader that returns not found"),
+    ("/not-found/some-slug", "Not found, with a param"),
+    ("/redirect/temporary", "Temporary redirect to /"),
+    ("/redirect/permanent", "Permanent redirect to /"),
+    ("/redirect/status/301", "301 redirect to /"),
+    ("/redirect/status/302", "302 redirect to /"),
+    ("/redirect/status/303", "303 redirect to /"),
+    ("/redirect/to-blog", "Redirect to a blog post"),
+    ("/redirect/external", "Redirect to another site"),
+    ("/error", "A loader that fails"),
+    ("/panic", "A loader that panics"),
+    ("/cached", "Shared cache: s-maxage and stale-while-revalidate"),
+    ("/custom-cache", "Cache-Control: max-age"),
+    ("/request", "The request: method, headers, cookies"),
+    ("/slow?ms=800", "A slow loader (800 ms)"),
+    ("/xss", "Props that try to run script"),
+    ("/raw", "A loader's own text/plain response"),
+    ("/counter", "A counter that hydrates"),
+    ("/bench/items/1", "Benchmark: 50 items"),
+    ("/bench/hello", "Benchmark: hello"),
+];
+
+/// The home page.
+#[component]
+pub fn Home() -> impl IntoView {
+    view! {
+        <Title text="server_props reference app"/>
+        <h1>"Home"</h1>
+        <p>"Every page below has a server-side props loader, except this one."</p>
+        <ul class="links">
+            {LINKS
+                .iter()
+                .map(|(href, text)| view! { <li><A href=*href>{*text}</A></li> })
+                .collect_view()}
+        </ul>
+    }
+}

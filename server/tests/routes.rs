@@ -1,0 +1,381 @@
+//! Every route of the reference app (SPEC §2), as a document and through
+//! the props endpoint, without a socket.
+
+mod common;
+
+use common::*;
+use http::{Method, StatusCode};
+use serde_json::json;
+use std::sync::atomic::Ordering;
+
+#[tokio::test]
+async fn home_has_no_loader_and_links_to_every_page() {
+    let app = TestApp::new().await;
+    let doc = app.get("/").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
+    for page in app::PAGES.paths().filter(|p| *p != "/") {
+        let prefix = page.split(':').next().unwrap().split('*').next().unwrap();
+        assert!(doc.html().contains(&format!("href=\"{prefix}")), "no link to {page}");
+    }
+    let embedded = doc.embedded();
+    assert_eq!(embedded, json!({"build": BUILD, "url": "/"}));
+    let props = app.props("/").await;
+    assert_props_answer(&props);
+    assert_eq!(props.json(), json!({"props": null}));
+}
+
+#[tokio::test]
+async fn repo_page_reads_the_database() {
+    let app = TestApp::new().await;
+    let doc = app.get("/repos/vercel/next.js").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.html().contains("<h1>vercel/next.js</h1>"), "{}", doc.body);
+    assert!(doc.html().contains("<span class=\"stars\">131000</span>"));
+    let repo = json!({"owner": "vercel", "name": "next.js", "stargazers_count": 131000});
+    assert_eq!(doc.embedded()["props"], repo);
+    let props = app.props("/repos/vercel/next.js").await;
+    assert_props_answer(&props);
+    assert_eq!(props.status, StatusCode::OK);
+    assert_eq!(props.json(), json!({ "props": repo }));
+
+    // A row added at run time is seen by the next request: the loader runs every time.
+    sqlx::query("UPDATE repos SET stargazers_count = 7 WHERE name = 'next.js'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(app.props("/repos/vercel/next.js").await.json()["props"]["stargazers_count"], 7);
+}
+
+#[tokio::test]
+async fn unknown_repo_is_not_found_in_both_forms() {
+    let app = TestApp::new().await;
+    let doc = app.get("/repos/nobody/nothing").await;
+    assert_eq!(doc.status, StatusCode::NOT_FOUND);
+    assert!(text(&doc.body).contains("404This page could not be found."), "{}", doc.body);
+    assert_eq!(doc.embedded()["notFound"], true);
+    let props = app.props("/repos/nobody/nothing").await;
+    assert_props_answer(&props);
+    assert_eq!(props.status, StatusCode::NOT_FOUND);
+    assert_eq!(props.json(), json!({"notFound": true}));
+}
+
+#[tokio::test]
+async fn blog_shows_param_query_url_and_time() {
+    let app = TestApp::new().await;
+    let doc = app.get("/blog/hello?post=evil&x=1").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let page = text(&doc.body);
+    assert!(page.contains("Post: hello"), "{page}");
+    // The route param wins over the query parameter of the same name.
+    let query = doc.html();
+    let query = query.split("<ul class=\"query\">").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert_eq!(query, "<li>post=hello</li><li>x=1</li>");
+    assert!(doc.html().contains("<code class=\"url\">/blog/hello?post=evil&amp;x=1</code>"));
+    assert!(doc.html().contains("class=\"loaded-at\""));
+    let props = app.props("/blog/hello?post=evil&x=1").await.json();
+    // The resolved URL is the page's, never the props URL.
+    assert_eq!(props["props"]["url"], "/blog/hello?post=evil&x=1");
+    assert_eq!(props["props"]["post"], "hello");
+    assert_eq!(props["props"]["query"], json!([["post", "hello"], ["x", "1"]]));
+}
+
+#[tokio::test]
+async fn blog_params_are_percent_decoded_and_bad_encoding_is_400() {
+    let app = TestApp::new().await;
+    let doc = app.get("/blog/caf%C3%A9%20au%20lait").await;
+    assert!(text(&doc.body).contains("Post: café au lait"));
+    assert_eq!(app.props("/blog/caf%C3%A9").await.json()["props"]["post"], "café");
+    let bad = app.get("/blog/%FF").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(text(&bad.body).contains("400Bad Request."));
+    assert_eq!(app.props("/blog/%FF").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn loader_time_changes_on_every_request() {
+    let app = TestApp::new().await;
+    let first = app.props("/something").await.json()["props"]["loaded_at"].clone();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let second = app.props("/something").await.json()["props"]["loaded_at"].clone();
+    assert!(first.is_string() && second.is_string());
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn catch_all_is_a_list_of_segments() {
+    let app = TestApp::new().await;
+    let doc = app.get("/catchall/a/b%2Fc/d").await;
+    assert!(doc.html().contains("<ol class=\"segments\"><li>a</li><li>b/c</li><li>d</li></ol>"), "{}", doc.body);
+    let props = app.props("/catchall/a/b%2Fc/d").await.json();
+    assert_eq!(props, json!({"props": {"segments": ["a", "b/c", "d"]}}));
+}
+
+#[tokio::test]
+async fn something_shows_the_query_and_links_onward() {
+    let app = TestApp::new().await;
+    let doc = app.get("/something?another=thing").await;
+    assert!(text(&doc.body).contains("another=thing"));
+    assert!(doc.html().contains("href=\"/something?another=thing\""));
+    let plain = app.get("/something").await;
+    assert!(text(&plain.body).contains("Query: none"));
+}
+
+#[tokio::test]
+async fn not_found_loaders_give_the_404_page() {
+    let app = TestApp::new().await;
+    for page in ["/not-found", "/not-found/some-slug"] {
+        let doc = app.get(page).await;
+        assert_eq!(doc.status, StatusCode::NOT_FOUND, "{page}");
+        assert!(text(&doc.body).contains("This page could not be found."));
+        assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
+        let props = app.props(page).await;
+        assert_eq!(props.status, StatusCode::NOT_FOUND);
+        assert_eq!(props.json(), json!({"notFound": true}));
+    }
+}
+
+#[tokio::test]
+async fn unknown_urls_give_the_404_page() {
+    let app = TestApp::new().await;
+    let doc = app.get("/no/such/page").await;
+    assert_eq!(doc.status, StatusCode::NOT_FOUND);
+    assert!(text(&doc.body).contains("404This page could not be found."));
+    assert_eq!(doc.embedded()["notFound"], true);
+    let props = app.props("/no/such/page").await;
+    assert_props_answer(&props);
+    assert_eq!(props.status, StatusCode::NOT_FOUND);
+    assert_eq!(props.json(), json!({"notFound": true}));
+    let malformed = app.get("/_props/test-build/no-suffix").await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn redirects_have_the_right_status_and_location() {
+    let app = TestApp::new().await;
+    let cases = [
+        ("/redirect/temporary", 307, "/"),
+        ("/redirect/permanent", 308, "/"),
+        ("/redirect/status/301", 301, "/"),
+        ("/redirect/status/302", 302, "/"),
+        ("/redirect/status/303", 303, "/"),
+        ("/redirect/to-blog", 307, "/blog/redirected"),
+        ("/redirect/external", 307, "https://example.com/"),
+    ];
+    for (page, status, location) in cases {
+        let doc = app.get(page).await;
+        assert_eq!(doc.status.as_u16(), status, "{page}");
+        assert_eq!(doc.header("location"), Some(location), "{page}");
+        let refresh = (status == 308).then(|| format!("0;url={location}"));
+        assert_eq!(doc.header("refresh"), refresh.as_deref(), "{page}");
+        assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
+        // The props answer is a 200 that `fetch` will not follow.
+        let props = app.props(page).await;
+        assert_props_answer(&props);
+        assert_eq!(props.status, StatusCode::OK, "{page}");
+        assert_eq!(props.header("location"), None);
+        assert_eq!(props.json(), json!({"redirect": {"destination": location, "status": status}}));
+    }
+    for page in ["/redirect/status/200", "/redirect/status/307", "/redirect/nowhere"] {
+        assert_eq!(app.get(page).await.status, StatusCode::NOT_FOUND, "{page}");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_loader_gives_the_500_page_without_details() {
+    let app = TestApp::new().await;
+    let doc = app.get("/error").await;
+    assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(text(&doc.body).contains("500Internal Server Error."), "{}", doc.body);
+    assert!(!doc.html().contains("always fails"), "internal detail leaked");
+    assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
+    let props = app.props("/error").await;
+    assert_props_answer(&props);
+    assert_eq!(props.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(props.json(), json!({"error": "Internal Server Error", "status": 500}));
+}
+
+#[tokio::test]
+async fn development_mode_shows_the_error_detail() {
+    let app = TestApp::with(|b| b.dev_errors(true)).await;
+    let doc = app.get("/error").await;
+    assert!(doc.html().contains("the /error page always fails"));
+    assert!(app.props("/error").await.body.contains("the /error page always fails"));
+}
+
+#[tokio::test]
+async fn a_panicking_loader_gives_500_and_the_server_keeps_serving() {
+    let app = TestApp::new().await;
+    for _ in 0..3 {
+        let doc = app.get("/panic").await;
+        assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(text(&doc.body).contains("500Internal Server Error."));
+        assert!(!doc.html().contains("always panics"));
+        let props = app.props("/panic").await;
+        assert_eq!(props.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(app.get("/bench/hello").await.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn cached_sets_shared_cache_headers_and_counts_runs() {
+    let app = TestApp::new().await;
+    let cache = "public, s-maxage=10, stale-while-revalidate=59";
+    let doc = app.get("/cached").await;
+    assert_eq!(doc.header("cache-control"), Some(cache));
+    assert!(doc.html().contains("<span class=\"runs\">1</span>"), "{}", doc.body);
+    let props = app.props("/cached").await;
+    assert_eq!(props.header("cache-control"), Some(cache));
+    assert_eq!(props.json()["props"]["runs"], 2);
+    assert_eq!(app.state.cached_runs.load(Ordering::Relaxed), 2);
+}
+
+#[tokio::test]
+async fn custom_cache_control_reaches_both_responses() {
+    let app = TestApp::new().await;
+    assert_eq!(app.get("/custom-cache").await.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(app.props("/custom-cache").await.header("cache-control"), Some("public, max-age=3600"));
+}
+
+#[tokio::test]
+async fn request_page_sees_method_headers_and_cookies_and_sets_a_cookie() {
+    let app = TestApp::new().await;
+    for method in [Method::GET, Method::POST] {
+        let request = http::Request::builder()
+            .method(method.clone())
+            .uri("/request")
+            .header("user-agent", "test-agent/1.0")
+            .header("accept-language", "fr-CH, fr;q=0.9")
+            .header("cookie", "other=x; theme=dark")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let doc = app.send(request).await;
+        assert_eq!(doc.status, StatusCode::OK, "{method}");
+        assert!(doc.html().contains(&format!("<dd class=\"method\">{method}</dd>")));
+        assert!(doc.html().contains("<dd class=\"user-agent\">test-agent/1.0</dd>"));
+        assert!(doc.html().contains("<dd class=\"accept-language\">fr-CH, fr;q=0.9</dd>"));
+        assert!(doc.html().contains("<dd class=\"theme\">dark</dd>"));
+        assert_eq!(doc.header("set-cookie"), Some("visited=1; HttpOnly; SameSite=Lax; Path=/"));
+    }
+    let props = app.props("/request").await;
+    assert_eq!(props.header("set-cookie"), Some("visited=1; HttpOnly; SameSite=Lax; Path=/"));
+    assert_eq!(props.json()["props"]["theme"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn head_requests_run_the_loader_and_send_no_body() {
+    let app = TestApp::new().await;
+    let head = app.send(request(Method::HEAD, "/cached")).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("cache-control"), Some("public, s-maxage=10, stale-while-revalidate=59"));
+    assert_eq!(app.state.cached_runs.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn other_methods_are_405() {
+    let app = TestApp::new().await;
+    let put = app.send(request(Method::PUT, "/blog/x")).await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn slow_waits_and_rejects_bad_numbers() {
+    let app = TestApp::new().await;
+    let doc = app.get("/slow?ms=20").await;
+    assert!(doc.html().contains("<h1>Slow 20</h1>"), "{}", doc.body);
+    assert_eq!(app.props("/slow?ms=20").await.json(), json!({"props": {"ms": 20}}));
+    let bad = app.get("/slow?ms=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(text(&bad.body).contains("400Bad Request."));
+    assert_eq!(app.props("/slow?ms=-1").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn xss_props_are_embedded_inertly_and_shown_as_text() {
+    let app = TestApp::new().await;
+    let doc = app.get("/xss").await;
+    // The only script elements are the hydration loader, the props and Leptos's data.
+    assert_eq!(doc.body.matches("<script").count(), 3, "{}", doc.body);
+    assert!(!doc.html().contains("<script>window.__xss"));
+    assert!(!doc.html().contains("<img src=x"));
+    let payloads: Vec<String> = app::pages::XSS_PAYLOADS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(doc.embedded()["props"]["payloads"], json!(payloads));
+    let script = doc.body.split("__SERVER_PROPS__").nth(1).unwrap().split("</script>").next().unwrap();
+    for raw in ['<', '&', '\u{2028}', '\u{2029}'] {
+        assert!(!script[1..].contains(raw), "{raw:?} unescaped in {script}");
+    }
+    assert!(doc.html().contains("&lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;"));
+    assert_eq!(app.props("/xss").await.json()["props"]["payloads"], json!(payloads));
+}
+
+#[tokio::test]
+async fn raw_sends_the_loaders_own_response() {
+    let app = TestApp::new().await;
+    for reply in [app.get("/raw").await, app.props("/raw").await] {
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(reply.body, "hello from loader");
+        // Not a props answer: the client turns it into a document navigation.
+        assert_eq!(reply.header(server_props::protocol::PROPS_HEADER), None);
+    }
+}
+
+#[tokio::test]
+async fn counter_starts_from_props() {
+    let app = TestApp::new().await;
+    let doc = app.get("/counter").await;
+    assert!(doc.html().contains("<span class=\"count\">5</span>"), "{}", doc.body);
+    assert_eq!(doc.embedded()["props"], json!({"initial": 5}));
+}
+
+#[tokio::test]
+async fn bench_pages_match_the_spec() {
+    let app = TestApp::new().await;
+    let doc = app.get("/bench/items/1").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.html().contains("<h1>Collection 1</h1>"));
+    let list = doc.body.split("<ul class=\"items\">").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert_eq!(list.matches("<li>").count(), 50);
+    assert!(list.contains("<strong>item-1-0</strong> <span class=\"stars\">7919</span>"), "{list}");
+    assert!(doc.html().contains("href=\"/bench/items/2\""));
+    let expected = serde_json::to_value(app::pages::ItemsProps::for_id(1)).unwrap();
+    assert_eq!(doc.embedded()["props"], expected);
+    assert_eq!(app.props("/bench/items/1").await.json()["props"], expected);
+    assert_eq!(app.get("/bench/items/abc").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.props("/bench/items/abc").await.json(), json!({"notFound": true}));
+
+    let hello = app.get("/bench/hello").await;
+    assert!(hello.body.contains("<p>hello</p>"));
+    assert_eq!(app.props("/bench/hello").await.json(), json!({"props": {"message": "hello"}}));
+}
+
+#[tokio::test]
+async fn a_props_url_from_another_build_is_gone() {
+    let app = TestApp::new().await;
+    let reply = app.get(&server_props::protocol::props_url("old-build", "/bench/hello")).await;
+    assert_eq!(reply.status, StatusCode::GONE);
+    assert_eq!(reply.json(), json!({"staleBuild": true}));
+    assert_eq!(reply.header(server_props::protocol::PROPS_HEADER), Some(BUILD));
+}
+
+#[tokio::test]
+async fn the_embedded_url_is_the_request_url() {
+    let app = TestApp::new().await;
+    let doc = app.get("/blog/a%20b?q=%3Cx%3E").await;
+    let embedded = doc.embedded();
+    assert_eq!(embedded["build"], BUILD);
+    assert_eq!(embedded["url"], "/blog/a%20b?q=%3Cx%3E");
+}
+
+#[test]
+#[should_panic(expected = "wants state `app::state::AppState`, but the router's state is `()`")]
+fn mounting_with_the_wrong_state_fails_at_start_up() {
+    use server_props::ServerPropsRouter;
+    let options = leptos::config::LeptosOptions::builder().output_name("x").build();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _guard = rt.enter();
+    let props = server::server_props(options).build_id("x").build();
+    let _ = axum::Router::<()>::new().server_props(&props);
+}
