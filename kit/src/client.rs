@@ -28,6 +28,10 @@ thread_local! {
     static BUILD: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// The `window` property set to `true` once hydration has finished: tests and
+/// tools wait for it instead of guessing when the page became interactive.
+pub const HYDRATED_FLAG: &str = "__serverPropsHydrated";
+
 /// Hydrates the app rendered by the server, giving its first page the props
 /// embedded in the document. Call it from the client crate's `hydrate` export.
 pub fn hydrate<F, V>(app: F)
@@ -42,6 +46,7 @@ where
         INITIAL.with(|i| *i.borrow_mut() = Some(payload));
     }
     leptos::mount::hydrate_body(app);
+    let _ = js_sys::Reflect::set(&window(), &HYDRATED_FLAG.into(), &true.into());
 }
 
 /// The build id of the server that rendered this document.
@@ -109,14 +114,14 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
         }
         return hard_navigate(&redirect.destination);
     }
-    if let Some(error) = payload.error {
+    if payload.error.is_some() {
         if let Some(url) = page_url {
             // A failed navigation: let the server render its error page.
             return hard_navigate(url);
         }
         return pages.render_error(PageError {
             status: payload.status.unwrap_or(500),
-            detail: Some(error),
+            detail: payload.detail,
         });
     }
     let Some(props) = payload.props else {

@@ -64,9 +64,12 @@ pub struct PropsPayload {
     /// The loader redirected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect: Option<Redirect>,
-    /// The loader failed; the message is only detailed in development.
+    /// The loader failed: the status's reason phrase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What failed, for developers: only in development mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// The status of an error answer (500, or a 4xx the loader chose).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,

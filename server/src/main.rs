@@ -14,16 +14,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
-    let options = match get_configuration(None) {
-        Ok(conf) if !conf.leptos_options.output_name.is_empty() => conf.leptos_options,
-        // Run without cargo-leptos: the defaults of the workspace metadata.
-        _ => LeptosOptions::builder()
-            .output_name("reference-app")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .site_addr(([127, 0, 0, 1], 3000))
-            .build(),
+    // Loader panics are caught and answered with the 500 page; log them as
+    // one line with their location instead of a backtrace on stderr.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    let mut options = match get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(_) => LeptosOptions::builder().output_name("").build(),
     };
+    if options.output_name.is_empty() {
+        // Started without cargo-leptos: the workspace metadata's values.
+        options.output_name = "reference-app".into();
+        options.site_root = "target/site".into();
+    }
     let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
     let state = AppState::connect(&database_url).await?;
     let addr = options.site_addr;

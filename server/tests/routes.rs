@@ -201,7 +201,10 @@ async fn development_mode_shows_the_error_detail() {
     let app = TestApp::with(|b| b.dev_errors(true)).await;
     let doc = app.get("/error").await;
     assert!(doc.html().contains("the /error page always fails"));
-    assert!(app.props("/error").await.body.contains("the /error page always fails"));
+    let props = app.props("/error").await.json();
+    assert_eq!(props["error"], "Internal Server Error");
+    assert!(props["detail"].as_str().unwrap().contains("the /error page always fails"));
+    assert!(doc.embedded()["detail"].as_str().unwrap().contains("the /error page always fails"));
 }
 
 #[tokio::test]

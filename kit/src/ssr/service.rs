@@ -269,7 +269,8 @@ impl ServerProps {
         }
         let page_error = self.page_error(&error);
         let payload = self.payload_head(url, |p| {
-            p.error = Some(page_error.detail.clone().unwrap_or_else(|| reason(status).to_owned()));
+            p.error = Some(reason(status).to_owned());
+            p.detail.clone_from(&page_error.detail);
             p.status = Some(status.as_u16());
         });
         let state = RenderState::new(Some(index), PageState::Error(page_error));
@@ -283,7 +284,8 @@ impl ServerProps {
             PropsPayload { not_found: true, ..Default::default() }
         } else {
             PropsPayload {
-                error: Some(self.page_error(&error).detail.unwrap_or_else(|| reason(status).to_owned())),
+                error: Some(reason(status).to_owned()),
+                detail: self.page_error(&error).detail,
                 status: Some(status.as_u16()),
                 ..Default::default()
             }
@@ -314,7 +316,8 @@ impl ServerProps {
                 tracing::error!(path = url, "server_props: rendering panicked: {panic}");
                 let error = PageError { status: 500, detail: self.inner.dev.then(|| panic.clone()) };
                 let payload = self.payload_head(url, |p| {
-                    p.error = Some(error.detail.clone().unwrap_or_else(|| "Internal Server Error".into()));
+                    p.error = Some(reason(StatusCode::INTERNAL_SERVER_ERROR).to_owned());
+                    p.detail.clone_from(&error.detail);
                     p.status = Some(500);
                 });
                 // Once more with the error page in the page's place; a panic in
