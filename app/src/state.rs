@@ -31,7 +31,11 @@ impl AppState {
     pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(database_url)?.create_if_missing(true);
         // Each connection to `:memory:` is its own database: keep one.
-        let max = if database_url.contains(":memory:") { 1 } else { 8 };
+        let max = if database_url.contains(":memory:") {
+            1
+        } else {
+            8
+        };
         let db = SqlitePoolOptions::new()
             .max_connections(max)
             .connect_with(options)

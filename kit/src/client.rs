@@ -108,7 +108,13 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
         if redirect.is_same_origin() {
             let navigate = leptos_router::hooks::use_navigate();
             request_animation_frame(move || {
-                navigate(&redirect.destination, NavigateOptions { replace: true, ..Default::default() });
+                navigate(
+                    &redirect.destination,
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
             });
             return ().into_any();
         }
@@ -136,7 +142,10 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
             leptos::logging::error!("server_props: props do not match the page: {e}");
             match page_url {
                 Some(url) => hard_navigate(url),
-                None => pages.render_error(PageError { status: 500, detail: Some(e.to_string()) }),
+                None => pages.render_error(PageError {
+                    status: 500,
+                    detail: Some(e.to_string()),
+                }),
             }
         }
     }
@@ -153,14 +162,24 @@ fn hard_navigate(url: &str) -> AnyView {
 /// caller falls back to a document navigation.
 async fn fetch_props(page_url: &str) -> Result<PropsPayload, ()> {
     let url = protocol::props_url(&build_id(), page_url);
-    let response = JsFuture::from(window().fetch_with_str(&url)).await.map_err(|_| ())?;
+    let response = JsFuture::from(window().fetch_with_str(&url))
+        .await
+        .map_err(|_| ())?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| ())?;
-    let has_marker = response.headers().get(PROPS_HEADER).ok().flatten().is_some();
+    let has_marker = response
+        .headers()
+        .get(PROPS_HEADER)
+        .ok()
+        .flatten()
+        .is_some();
     if !has_marker {
         return Err(());
     }
-    let text = JsFuture::from(response.text().map_err(|_| ())?).await.map_err(|_| ())?;
-    let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| ())?;
+    let text = JsFuture::from(response.text().map_err(|_| ())?)
+        .await
+        .map_err(|_| ())?;
+    let payload: PropsPayload =
+        serde_json::from_str(&text.as_string().unwrap_or_default()).map_err(|_| ())?;
     if payload.stale_build {
         return Err(());
     }

@@ -81,6 +81,6 @@ pub use client::hydrate;
 pub use cookie;
 #[cfg(feature = "ssr")]
 pub use ssr::{
-    Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead, ServerProps,
-    ServerPropsBuilder, ServerPropsRouter,
+    Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead,
+    ServerProps, ServerPropsBuilder, ServerPropsRouter,
 };

@@ -73,7 +73,10 @@ impl PropsPage {
             match props.downcast::<P::Props>() {
                 Ok(props) => P::view(*props).into_any(),
                 // Unreachable by construction: the loader and the view are the same `P`.
-                Err(_) => panic!("props of the wrong type for page {}", std::any::type_name::<P>()),
+                Err(_) => panic!(
+                    "props of the wrong type for page {}",
+                    std::any::type_name::<P>()
+                ),
             }
         }
         fn render_json<P: Page>(json: &str) -> Result<AnyView, serde_json::Error> {
@@ -122,7 +125,11 @@ impl Pages {
     #[must_use]
     pub fn page<P: crate::Loader>(self, path: &'static str) -> Self {
         let loader = crate::ssr::loader::ErasedLoader::new::<P>();
-        self.push(path, std::any::type_name::<P>(), PageKind::Props(PropsPage::new::<P>(loader)))
+        self.push(
+            path,
+            std::any::type_name::<P>(),
+            PageKind::Props(PropsPage::new::<P>(loader)),
+        )
     }
 
     /// Adds a page with a server-side loader at `path` (`/blog/:post`,
@@ -139,7 +146,11 @@ impl Pages {
     #[track_caller]
     #[must_use]
     pub fn page<P: Page>(self, path: &'static str) -> Self {
-        self.push(path, std::any::type_name::<P>(), PageKind::Props(PropsPage::new::<P>()))
+        self.push(
+            path,
+            std::any::type_name::<P>(),
+            PageKind::Props(PropsPage::new::<P>()),
+        )
     }
 
     /// Adds a page without a loader: client navigation to it makes no request.
@@ -153,7 +164,11 @@ impl Pages {
         F: Fn() -> V + Send + Sync + 'static,
         V: IntoView + 'static,
     {
-        self.push(path, std::any::type_name::<F>(), PageKind::Static(ViewFn::from(view)))
+        self.push(
+            path,
+            std::any::type_name::<F>(),
+            PageKind::Static(ViewFn::from(view)),
+        )
     }
 
     /// The page shown for unknown URLs and loaders that return "not found".
@@ -195,15 +210,24 @@ impl Pages {
 
     #[track_caller]
     fn push(mut self, path: &'static str, name: &'static str, kind: PageKind) -> Self {
-        let pattern = RoutePattern::parse(path).unwrap_or_else(|e| panic!("server_props::Pages: {e}"));
-        if let Some(other) = self.entries.iter().find(|e| e.pattern.shape() == pattern.shape()) {
+        let pattern =
+            RoutePattern::parse(path).unwrap_or_else(|e| panic!("server_props::Pages: {e}"));
+        if let Some(other) = self
+            .entries
+            .iter()
+            .find(|e| e.pattern.shape() == pattern.shape())
+        {
             panic!(
                 "server_props::Pages: `{path}` ({name}) and `{}` ({}) match the same URLs; \
                  a path can belong to one page only",
                 other.pattern, other.name
             );
         }
-        self.entries.push(PageEntry { pattern, name, kind });
+        self.entries.push(PageEntry {
+            pattern,
+            name,
+            kind,
+        });
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
         order.sort_by_key(|&i| self.entries[i].pattern.specificity());
         self.order = order;
@@ -249,7 +273,9 @@ mod tests {
     #[test]
     #[should_panic(expected = "`/blog/:slug` (")]
     fn two_pages_on_one_path_panic_at_build_time() {
-        let _ = Pages::new().route("/blog/:post", page).route("/blog/:slug", page);
+        let _ = Pages::new()
+            .route("/blog/:post", page)
+            .route("/blog/:slug", page);
     }
 
     #[test]
@@ -264,7 +290,11 @@ mod tests {
             .route("/blog/:post", page)
             .route("/blog/new", page)
             .route("/*rest", page);
-        let order: Vec<_> = pages.order.iter().map(|&i| pages.entries[i].pattern.as_str()).collect();
+        let order: Vec<_> = pages
+            .order
+            .iter()
+            .map(|&i| pages.entries[i].pattern.as_str())
+            .collect();
         assert_eq!(order, ["/blog/new", "/blog/:post", "/*rest"]);
     }
 }

@@ -9,8 +9,7 @@
 //! start-up with the pattern in the message, never at request time.
 
 use leptos_router::{
-    ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment,
-    WildcardSegment,
+    ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment, WildcardSegment,
 };
 use std::fmt;
 
@@ -299,7 +298,10 @@ mod tests {
         assert!(m.is_complete());
         assert_eq!(
             m.params(),
-            vec![("owner".into(), "vercel".into()), ("name".into(), "next.js".into())]
+            vec![
+                ("owner".into(), "vercel".into()),
+                ("name".into(), "next.js".into())
+            ]
         );
         assert!(p.test("/repos/vercel").is_none_or(|m| !m.is_complete()));
         let all = RoutePattern::parse("/catchall/*path").unwrap();

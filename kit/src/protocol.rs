@@ -149,7 +149,14 @@ mod tests {
 
     #[test]
     fn props_urls_round_trip() {
-        for page in ["/", "/blog/a", "/index", "/index/x", "/catchall/a/b.json", "/a%20b"] {
+        for page in [
+            "/",
+            "/blog/a",
+            "/index",
+            "/index/x",
+            "/catchall/a/b.json",
+            "/a%20b",
+        ] {
             let url = props_url("id", page);
             let (build, back) = parse_props_path(&url).unwrap();
             assert_eq!((build, back.as_str()), ("id", page), "{url}");
@@ -167,9 +174,15 @@ mod tests {
 
     #[test]
     fn payload_shapes_are_camel_case_and_sparse() {
-        let p = PropsPayload { not_found: true, ..Default::default() };
+        let p = PropsPayload {
+            not_found: true,
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"notFound":true}"#);
-        let p = PropsPayload { stale_build: true, ..Default::default() };
+        let p = PropsPayload {
+            stale_build: true,
+            ..Default::default()
+        };
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"staleBuild":true}"#);
         let p: PropsPayload = serde_json::from_str(r#"{"props":{"a":[1,2]},"url":"/x"}"#).unwrap();
         assert_eq!(p.props.unwrap().get(), r#"{"a":[1,2]}"#);

@@ -109,7 +109,10 @@ mod tests {
             assert_eq!(RedirectStatus::try_from(code).unwrap().code(), code);
         }
         for code in [200, 300, 304, 305, 306, 309, 404] {
-            assert_eq!(RedirectStatus::try_from(code), Err(NotARedirectStatus(code)));
+            assert_eq!(
+                RedirectStatus::try_from(code),
+                Err(NotARedirectStatus(code))
+            );
         }
         assert!(serde_json::from_str::<RedirectStatus>("304").is_err());
     }

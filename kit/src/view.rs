@@ -12,11 +12,7 @@
 //!   (see `client`), and the old page stays on screen until they arrive.
 
 use crate::pages::{PageKind, Pages};
-use leptos::{
-    children::ToChildren,
-    prelude::*,
-    tachys::view::iterators::StaticVec,
-};
+use leptos::{children::ToChildren, prelude::*, tachys::view::iterators::StaticVec};
 use leptos_router::{
     components::{RouteChildren, Routes, RoutesProps},
     ChooseView, NestedRoute,
@@ -48,7 +44,12 @@ pub fn PageRoutes(
     let defs: Vec<_> = pages
         .order
         .iter()
-        .map(|&index| NestedRoute::new(pages.entries[index].pattern.clone(), PageView { pages, index }))
+        .map(|&index| {
+            NestedRoute::new(
+                pages.entries[index].pattern.clone(),
+                PageView { pages, index },
+            )
+        })
         .collect();
     let not_found = pages.not_found.clone();
     Routes(

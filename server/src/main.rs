@@ -12,7 +12,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     // Loader panics are caught and answered with the 500 page; log them as
     // one line with their location instead of a backtrace on stderr.
@@ -26,7 +28,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         options.output_name = "reference-app".into();
         options.site_root = "target/site".into();
     }
-    let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let database_url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
     let state = AppState::connect(&database_url).await?;
     let addr = options.site_addr;
     let site_root = options.site_root.to_string();

@@ -17,7 +17,10 @@ async fn home_has_no_loader_and_links_to_every_page() {
     assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
     for page in app::PAGES.paths().filter(|p| *p != "/") {
         let prefix = page.split(':').next().unwrap().split('*').next().unwrap();
-        assert!(doc.html().contains(&format!("href=\"{prefix}")), "no link to {page}");
+        assert!(
+            doc.html().contains(&format!("href=\"{prefix}")),
+            "no link to {page}"
+        );
     }
     let embedded = doc.embedded();
     assert_eq!(embedded, json!({"build": BUILD, "url": "/"}));
@@ -31,7 +34,11 @@ async fn repo_page_reads_the_database() {
     let app = TestApp::new().await;
     let doc = app.get("/repos/vercel/next.js").await;
     assert_eq!(doc.status, StatusCode::OK);
-    assert!(doc.html().contains("<h1>vercel/next.js</h1>"), "{}", doc.body);
+    assert!(
+        doc.html().contains("<h1>vercel/next.js</h1>"),
+        "{}",
+        doc.body
+    );
     assert!(doc.html().contains("<span class=\"stars\">131000</span>"));
     let repo = json!({"owner": "vercel", "name": "next.js", "stargazers_count": 131000});
     assert_eq!(doc.embedded()["props"], repo);
@@ -45,7 +52,10 @@ async fn repo_page_reads_the_database() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(app.props("/repos/vercel/next.js").await.json()["props"]["stargazers_count"], 7);
+    assert_eq!(
+        app.props("/repos/vercel/next.js").await.json()["props"]["stargazers_count"],
+        7
+    );
 }
 
 #[tokio::test]
@@ -53,7 +63,11 @@ async fn unknown_repo_is_not_found_in_both_forms() {
     let app = TestApp::new().await;
     let doc = app.get("/repos/nobody/nothing").await;
     assert_eq!(doc.status, StatusCode::NOT_FOUND);
-    assert!(text(&doc.body).contains("404This page could not be found."), "{}", doc.body);
+    assert!(
+        text(&doc.body).contains("404This page could not be found."),
+        "{}",
+        doc.body
+    );
     assert_eq!(doc.embedded()["notFound"], true);
     let props = app.props("/repos/nobody/nothing").await;
     assert_props_answer(&props);
@@ -70,15 +84,26 @@ async fn blog_shows_param_query_url_and_time() {
     assert!(page.contains("Post: hello"), "{page}");
     // The route param wins over the query parameter of the same name.
     let query = doc.html();
-    let query = query.split("<ul class=\"query\">").nth(1).unwrap().split("</ul>").next().unwrap();
+    let query = query
+        .split("<ul class=\"query\">")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
     assert_eq!(query, "<li>post=hello</li><li>x=1</li>");
-    assert!(doc.html().contains("<code class=\"url\">/blog/hello?post=evil&amp;x=1</code>"));
+    assert!(doc
+        .html()
+        .contains("<code class=\"url\">/blog/hello?post=evil&amp;x=1</code>"));
     assert!(doc.html().contains("class=\"loaded-at\""));
     let props = app.props("/blog/hello?post=evil&x=1").await.json();
     // The resolved URL is the page's, never the props URL.
     assert_eq!(props["props"]["url"], "/blog/hello?post=evil&x=1");
     assert_eq!(props["props"]["post"], "hello");
-    assert_eq!(props["props"]["query"], json!([["post", "hello"], ["x", "1"]]));
+    assert_eq!(
+        props["props"]["query"],
+        json!([["post", "hello"], ["x", "1"]])
+    );
 }
 
 #[tokio::test]
@@ -86,7 +111,10 @@ async fn blog_params_are_percent_decoded_and_bad_encoding_is_400() {
     let app = TestApp::new().await;
     let doc = app.get("/blog/caf%C3%A9%20au%20lait").await;
     assert!(text(&doc.body).contains("Post: café au lait"));
-    assert_eq!(app.props("/blog/caf%C3%A9").await.json()["props"]["post"], "café");
+    assert_eq!(
+        app.props("/blog/caf%C3%A9").await.json()["props"]["post"],
+        "café"
+    );
     let bad = app.get("/blog/%FF").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(text(&bad.body).contains("400Bad Request."));
@@ -107,7 +135,12 @@ async fn loader_time_changes_on_every_request() {
 async fn catch_all_is_a_list_of_segments() {
     let app = TestApp::new().await;
     let doc = app.get("/catchall/a/b%2Fc/d").await;
-    assert!(doc.html().contains("<ol class=\"segments\"><li>a</li><li>b/c</li><li>d</li></ol>"), "{}", doc.body);
+    assert!(
+        doc.html()
+            .contains("<ol class=\"segments\"><li>a</li><li>b/c</li><li>d</li></ol>"),
+        "{}",
+        doc.body
+    );
     let props = app.props("/catchall/a/b%2Fc/d").await.json();
     assert_eq!(props, json!({"props": {"segments": ["a", "b/c", "d"]}}));
 }
@@ -175,9 +208,16 @@ async fn redirects_have_the_right_status_and_location() {
         assert_props_answer(&props);
         assert_eq!(props.status, StatusCode::OK, "{page}");
         assert_eq!(props.header("location"), None);
-        assert_eq!(props.json(), json!({"redirect": {"destination": location, "status": status}}));
+        assert_eq!(
+            props.json(),
+            json!({"redirect": {"destination": location, "status": status}})
+        );
     }
-    for page in ["/redirect/status/200", "/redirect/status/307", "/redirect/nowhere"] {
+    for page in [
+        "/redirect/status/200",
+        "/redirect/status/307",
+        "/redirect/nowhere",
+    ] {
         assert_eq!(app.get(page).await.status, StatusCode::NOT_FOUND, "{page}");
     }
 }
@@ -187,13 +227,23 @@ async fn a_failing_loader_gives_the_500_page_without_details() {
     let app = TestApp::new().await;
     let doc = app.get("/error").await;
     assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(text(&doc.body).contains("500Internal Server Error."), "{}", doc.body);
-    assert!(!doc.html().contains("always fails"), "internal detail leaked");
+    assert!(
+        text(&doc.body).contains("500Internal Server Error."),
+        "{}",
+        doc.body
+    );
+    assert!(
+        !doc.html().contains("always fails"),
+        "internal detail leaked"
+    );
     assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
     let props = app.props("/error").await;
     assert_props_answer(&props);
     assert_eq!(props.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(props.json(), json!({"error": "Internal Server Error", "status": 500}));
+    assert_eq!(
+        props.json(),
+        json!({"error": "Internal Server Error", "status": 500})
+    );
 }
 
 #[tokio::test]
@@ -203,8 +253,14 @@ async fn development_mode_shows_the_error_detail() {
     assert!(doc.html().contains("the /error page always fails"));
     let props = app.props("/error").await.json();
     assert_eq!(props["error"], "Internal Server Error");
-    assert!(props["detail"].as_str().unwrap().contains("the /error page always fails"));
-    assert!(doc.embedded()["detail"].as_str().unwrap().contains("the /error page always fails"));
+    assert!(props["detail"]
+        .as_str()
+        .unwrap()
+        .contains("the /error page always fails"));
+    assert!(doc.embedded()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("the /error page always fails"));
 }
 
 #[tokio::test]
@@ -227,7 +283,11 @@ async fn cached_sets_shared_cache_headers_and_counts_runs() {
     let cache = "public, s-maxage=10, stale-while-revalidate=59";
     let doc = app.get("/cached").await;
     assert_eq!(doc.header("cache-control"), Some(cache));
-    assert!(doc.html().contains("<span class=\"runs\">1</span>"), "{}", doc.body);
+    assert!(
+        doc.html().contains("<span class=\"runs\">1</span>"),
+        "{}",
+        doc.body
+    );
     let props = app.props("/cached").await;
     assert_eq!(props.header("cache-control"), Some(cache));
     assert_eq!(props.json()["props"]["runs"], 2);
@@ -237,8 +297,14 @@ async fn cached_sets_shared_cache_headers_and_counts_runs() {
 #[tokio::test]
 async fn custom_cache_control_reaches_both_responses() {
     let app = TestApp::new().await;
-    assert_eq!(app.get("/custom-cache").await.header("cache-control"), Some("public, max-age=3600"));
-    assert_eq!(app.props("/custom-cache").await.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(
+        app.get("/custom-cache").await.header("cache-control"),
+        Some("public, max-age=3600")
+    );
+    assert_eq!(
+        app.props("/custom-cache").await.header("cache-control"),
+        Some("public, max-age=3600")
+    );
 }
 
 #[tokio::test]
@@ -255,14 +321,26 @@ async fn request_page_sees_method_headers_and_cookies_and_sets_a_cookie() {
             .unwrap();
         let doc = app.send(request).await;
         assert_eq!(doc.status, StatusCode::OK, "{method}");
-        assert!(doc.html().contains(&format!("<dd class=\"method\">{method}</dd>")));
-        assert!(doc.html().contains("<dd class=\"user-agent\">test-agent/1.0</dd>"));
-        assert!(doc.html().contains("<dd class=\"accept-language\">fr-CH, fr;q=0.9</dd>"));
+        assert!(doc
+            .html()
+            .contains(&format!("<dd class=\"method\">{method}</dd>")));
+        assert!(doc
+            .html()
+            .contains("<dd class=\"user-agent\">test-agent/1.0</dd>"));
+        assert!(doc
+            .html()
+            .contains("<dd class=\"accept-language\">fr-CH, fr;q=0.9</dd>"));
         assert!(doc.html().contains("<dd class=\"theme\">dark</dd>"));
-        assert_eq!(doc.header("set-cookie"), Some("visited=1; HttpOnly; SameSite=Lax; Path=/"));
+        assert_eq!(
+            doc.header("set-cookie"),
+            Some("visited=1; HttpOnly; SameSite=Lax; Path=/")
+        );
     }
     let props = app.props("/request").await;
-    assert_eq!(props.header("set-cookie"), Some("visited=1; HttpOnly; SameSite=Lax; Path=/"));
+    assert_eq!(
+        props.header("set-cookie"),
+        Some("visited=1; HttpOnly; SameSite=Lax; Path=/")
+    );
     assert_eq!(props.json()["props"]["theme"], serde_json::Value::Null);
 }
 
@@ -272,7 +350,10 @@ async fn head_requests_run_the_loader_and_send_no_body() {
     let head = app.send(request(Method::HEAD, "/cached")).await;
     assert_eq!(head.status, StatusCode::OK);
     assert!(head.body.is_empty());
-    assert_eq!(head.header("cache-control"), Some("public, s-maxage=10, stale-while-revalidate=59"));
+    assert_eq!(
+        head.header("cache-control"),
+        Some("public, s-maxage=10, stale-while-revalidate=59")
+    );
     assert_eq!(app.state.cached_runs.load(Ordering::Relaxed), 1);
 }
 
@@ -288,11 +369,17 @@ async fn slow_waits_and_rejects_bad_numbers() {
     let app = TestApp::new().await;
     let doc = app.get("/slow?ms=20").await;
     assert!(doc.html().contains("<h1>Slow 20</h1>"), "{}", doc.body);
-    assert_eq!(app.props("/slow?ms=20").await.json(), json!({"props": {"ms": 20}}));
+    assert_eq!(
+        app.props("/slow?ms=20").await.json(),
+        json!({"props": {"ms": 20}})
+    );
     let bad = app.get("/slow?ms=abc").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(text(&bad.body).contains("400Bad Request."));
-    assert_eq!(app.props("/slow?ms=-1").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.props("/slow?ms=-1").await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -303,14 +390,29 @@ async fn xss_props_are_embedded_inertly_and_shown_as_text() {
     assert_eq!(doc.body.matches("<script").count(), 3, "{}", doc.body);
     assert!(!doc.html().contains("<script>window.__xss"));
     assert!(!doc.html().contains("<img src=x"));
-    let payloads: Vec<String> = app::pages::XSS_PAYLOADS.iter().map(|s| s.to_string()).collect();
+    let payloads: Vec<String> = app::pages::XSS_PAYLOADS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(doc.embedded()["props"]["payloads"], json!(payloads));
-    let script = doc.body.split("__SERVER_PROPS__").nth(1).unwrap().split("</script>").next().unwrap();
+    let script = doc
+        .body
+        .split("__SERVER_PROPS__")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
     for raw in ['<', '&', '\u{2028}', '\u{2029}'] {
         assert!(!script[1..].contains(raw), "{raw:?} unescaped in {script}");
     }
-    assert!(doc.html().contains("&lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;"));
-    assert_eq!(app.props("/xss").await.json()["props"]["payloads"], json!(payloads));
+    assert!(doc
+        .html()
+        .contains("&lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;"));
+    assert_eq!(
+        app.props("/xss").await.json()["props"]["payloads"],
+        json!(payloads)
+    );
 }
 
 #[tokio::test]
@@ -318,7 +420,10 @@ async fn raw_sends_the_loaders_own_response() {
     let app = TestApp::new().await;
     for reply in [app.get("/raw").await, app.props("/raw").await] {
         assert_eq!(reply.status, StatusCode::OK);
-        assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
         assert_eq!(reply.body, "hello from loader");
         // Not a props answer: the client turns it into a document navigation.
         assert_eq!(reply.header(server_props::protocol::PROPS_HEADER), None);
@@ -329,7 +434,11 @@ async fn raw_sends_the_loaders_own_response() {
 async fn counter_starts_from_props() {
     let app = TestApp::new().await;
     let doc = app.get("/counter").await;
-    assert!(doc.html().contains("<span class=\"count\">5</span>"), "{}", doc.body);
+    assert!(
+        doc.html().contains("<span class=\"count\">5</span>"),
+        "{}",
+        doc.body
+    );
     assert_eq!(doc.embedded()["props"], json!({"initial": 5}));
 }
 
@@ -339,28 +448,55 @@ async fn bench_pages_match_the_spec() {
     let doc = app.get("/bench/items/1").await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.html().contains("<h1>Collection 1</h1>"));
-    let list = doc.body.split("<ul class=\"items\">").nth(1).unwrap().split("</ul>").next().unwrap();
+    let list = doc
+        .body
+        .split("<ul class=\"items\">")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
     assert_eq!(list.matches("<li>").count(), 50);
-    assert!(list.contains("<strong>item-1-0</strong> <span class=\"stars\">7919</span>"), "{list}");
+    assert!(
+        list.contains("<strong>item-1-0</strong> <span class=\"stars\">7919</span>"),
+        "{list}"
+    );
     assert!(doc.html().contains("href=\"/bench/items/2\""));
     let expected = serde_json::to_value(app::pages::ItemsProps::for_id(1)).unwrap();
     assert_eq!(doc.embedded()["props"], expected);
     assert_eq!(app.props("/bench/items/1").await.json()["props"], expected);
-    assert_eq!(app.get("/bench/items/abc").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.props("/bench/items/abc").await.json(), json!({"notFound": true}));
+    assert_eq!(
+        app.get("/bench/items/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.props("/bench/items/abc").await.json(),
+        json!({"notFound": true})
+    );
 
     let hello = app.get("/bench/hello").await;
     assert!(hello.body.contains("<p>hello</p>"));
-    assert_eq!(app.props("/bench/hello").await.json(), json!({"props": {"message": "hello"}}));
+    assert_eq!(
+        app.props("/bench/hello").await.json(),
+        json!({"props": {"message": "hello"}})
+    );
 }
 
 #[tokio::test]
 async fn a_props_url_from_another_build_is_gone() {
     let app = TestApp::new().await;
-    let reply = app.get(&server_props::protocol::props_url("old-build", "/bench/hello")).await;
+    let reply = app
+        .get(&server_props::protocol::props_url(
+            "old-build",
+            "/bench/hello",
+        ))
+        .await;
     assert_eq!(reply.status, StatusCode::GONE);
     assert_eq!(reply.json(), json!({"staleBuild": true}));
-    assert_eq!(reply.header(server_props::protocol::PROPS_HEADER), Some(BUILD));
+    assert_eq!(
+        reply.header(server_props::protocol::PROPS_HEADER),
+        Some(BUILD)
+    );
 }
 
 #[tokio::test]
@@ -376,8 +512,13 @@ async fn the_embedded_url_is_the_request_url() {
 #[should_panic(expected = "wants state `app::state::AppState`, but the router's state is `()`")]
 fn mounting_with_the_wrong_state_fails_at_start_up() {
     use server_props::ServerPropsRouter;
-    let options = leptos::config::LeptosOptions::builder().output_name("x").build();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("x")
+        .build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let _guard = rt.enter();
     let props = server::server_props(options).build_id("x").build();
     let _ = axum::Router::<()>::new().server_props(&props);

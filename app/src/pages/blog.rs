@@ -107,7 +107,9 @@ mod loader {
     use server_props::{Loader, LoaderContext, LoaderResult};
 
     fn query<S>(cx: &LoaderContext<S>) -> Vec<(String, String)> {
-        cx.query_pairs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+        cx.query_pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     impl Loader for Blog {

@@ -21,7 +21,10 @@ const LINKS: &[(&str, &str)] = &[
     ("/redirect/external", "Redirect to another site"),
     ("/error", "A loader that fails"),
     ("/panic", "A loader that panics"),
-    ("/cached", "Shared cache: s-maxage and stale-while-revalidate"),
+    (
+        "/cached",
+        "Shared cache: s-maxage and stale-while-revalidate",
+    ),
     ("/custom-cache", "Cache-Control: max-age"),
     ("/request", "The request: method, headers, cookies"),
     ("/slow?ms=800", "A slow loader (800 ms)"),

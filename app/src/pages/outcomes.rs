@@ -33,7 +33,9 @@ no_props_page! {
 mod loader {
     use super::*;
     use axum::{http::header::CONTENT_TYPE, response::IntoResponse};
-    use server_props::{Loader, LoaderContext, LoaderError, LoaderResult, Outcome, Redirect, RedirectStatus};
+    use server_props::{
+        Loader, LoaderContext, LoaderError, LoaderResult, Outcome, Redirect, RedirectStatus,
+    };
 
     impl Loader for Missing {
         type State = ();
@@ -84,7 +86,10 @@ mod loader {
     impl Loader for Raw {
         type State = ();
         async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-            let response = ([(CONTENT_TYPE, "text/plain; charset=utf-8")], "hello from loader");
+            let response = (
+                [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "hello from loader",
+            );
             Ok(Outcome::Response(response.into_response()))
         }
     }

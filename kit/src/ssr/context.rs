@@ -126,8 +126,9 @@ impl<S> LoaderContext<S> {
     /// URL names nothing. A 500 if there is no such parameter.
     pub fn param_as<T: FromStr>(&self, name: &str) -> Result<T, LoaderError> {
         let raw = self.param(name)?;
-        raw.parse()
-            .map_err(|_| LoaderError::not_found(format!("route parameter `{name}` = {raw:?} does not parse")))
+        raw.parse().map_err(|_| {
+            LoaderError::not_found(format!("route parameter `{name}` = {raw:?} does not parse"))
+        })
     }
 
     /// The segments of a catch-all parameter (`*path`).
@@ -157,7 +158,10 @@ impl<S> LoaderContext<S> {
                 ParamValue::Many(_) => None,
             };
         }
-        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A query value parsed into `T`; `Ok(None)` when absent.
@@ -167,8 +171,11 @@ impl<S> LoaderContext<S> {
     pub fn query_as<T: FromStr>(&self, name: &str) -> Result<Option<T>, LoaderError> {
         self.query(name)
             .map(|raw| {
-                raw.parse()
-                    .map_err(|_| LoaderError::bad_request(format!("query parameter `{name}` = {raw:?} does not parse")))
+                raw.parse().map_err(|_| {
+                    LoaderError::bad_request(format!(
+                        "query parameter `{name}` = {raw:?} does not parse"
+                    ))
+                })
             })
             .transpose()
     }
@@ -206,7 +213,9 @@ impl<S> LoaderContext<S> {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v)
-            .ok_or_else(|| LoaderError::internal(format!("this page's path has no parameter `{name}`")))
+            .ok_or_else(|| {
+                LoaderError::internal(format!("this page's path has no parameter `{name}`"))
+            })
     }
 }
 
@@ -244,8 +253,12 @@ impl ResponseHead {
     ///
     /// # Errors
     /// When the value is not a valid header value (a newline in it).
-    pub fn set_cache_control(&mut self, value: &str) -> Result<&mut Self, http::header::InvalidHeaderValue> {
-        self.headers.insert(CACHE_CONTROL, HeaderValue::from_str(value)?);
+    pub fn set_cache_control(
+        &mut self,
+        value: &str,
+    ) -> Result<&mut Self, http::header::InvalidHeaderValue> {
+        self.headers
+            .insert(CACHE_CONTROL, HeaderValue::from_str(value)?);
         Ok(self)
     }
 
@@ -253,8 +266,12 @@ impl ResponseHead {
     ///
     /// # Errors
     /// When the cookie does not make a valid header value.
-    pub fn set_cookie(&mut self, cookie: &cookie::Cookie<'_>) -> Result<&mut Self, http::header::InvalidHeaderValue> {
-        self.headers.append(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?);
+    pub fn set_cookie(
+        &mut self,
+        cookie: &cookie::Cookie<'_>,
+    ) -> Result<&mut Self, http::header::InvalidHeaderValue> {
+        self.headers
+            .append(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?);
         Ok(self)
     }
 }
@@ -280,7 +297,10 @@ mod tests {
 
     #[test]
     fn route_params_win_over_query() {
-        let cx = cx("/blog/a?post=b&x=1&x=2", vec![("post", ParamValue::One("a".into()))]);
+        let cx = cx(
+            "/blog/a?post=b&x=1&x=2",
+            vec![("post", ParamValue::One("a".into()))],
+        );
         assert_eq!(cx.query("post"), Some("a"));
         assert_eq!(cx.query("x"), Some("1"));
         assert_eq!(cx.query("nope"), None);
@@ -308,10 +328,16 @@ mod tests {
 
     #[test]
     fn catch_all_is_a_list() {
-        let cx = cx("/c/a/b", vec![("path", ParamValue::Many(vec!["a".into(), "b".into()]))]);
+        let cx = cx(
+            "/c/a/b",
+            vec![("path", ParamValue::Many(vec!["a".into(), "b".into()]))],
+        );
         assert_eq!(cx.catch_all("path").unwrap(), ["a", "b"]);
         assert!(cx.param("path").is_err());
-        assert_eq!(cx.query_pairs().collect::<Vec<_>>(), [("path", "a"), ("path", "b")]);
+        assert_eq!(
+            cx.query_pairs().collect::<Vec<_>>(),
+            [("path", "a"), ("path", "b")]
+        );
     }
 
     #[test]

@@ -190,7 +190,8 @@ pub(crate) struct Loaded {
     pub(crate) head: ResponseHead,
 }
 
-type LoadFn = dyn Fn(&(dyn Any + Send + Sync), RequestParts) -> BoxFuture<'static, Loaded> + Send + Sync;
+type LoadFn =
+    dyn Fn(&(dyn Any + Send + Sync), RequestParts) -> BoxFuture<'static, Loaded> + Send + Sync;
 
 /// A loader with its page type erased, as the page table stores it.
 #[derive(Clone)]
@@ -218,7 +219,11 @@ impl ErasedLoader {
     }
 
     /// Runs the loader, turning a panic into a 500 error.
-    pub(crate) fn call(&self, state: &(dyn Any + Send + Sync), request: RequestParts) -> BoxFuture<'static, Loaded> {
+    pub(crate) fn call(
+        &self,
+        state: &(dyn Any + Send + Sync),
+        request: RequestParts,
+    ) -> BoxFuture<'static, Loaded> {
         (self.load)(state, request)
     }
 }

@@ -9,12 +9,7 @@
 //! status and headers are known before the first byte.
 
 use super::loader::panic_message;
-use crate::{
-    page::PageError,
-    pages::PageKind,
-    protocol::SCRIPT_ID,
-    view::PageView,
-};
+use crate::{page::PageError, pages::PageKind, protocol::SCRIPT_ID, view::PageView};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
 use leptos::{config::LeptosOptions, prelude::*};
@@ -63,15 +58,26 @@ impl RenderState {
                 router = pages.entries[view.index].pattern.as_str(),
                 "server_props: the Leptos router and the server matched different pages"
             );
-            return pages.render_error(PageError { status: 500, detail: None });
+            return pages.render_error(PageError {
+                status: 500,
+                detail: None,
+            });
         }
-        let state = self.0.state.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let state = self
+            .0
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         match (state, &pages.entries[view.index].kind) {
             (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
             (Some(PageState::NotFound), _) => pages.not_found.run(),
             (Some(PageState::Error(e)), _) => pages.render_error(e),
             (Some(PageState::Static), PageKind::Static(v)) => v.run(),
-            _ => pages.render_error(PageError { status: 500, detail: None }),
+            _ => pages.render_error(PageError {
+                status: 500,
+                detail: None,
+            }),
         }
     }
 }
@@ -146,7 +152,10 @@ fn assemble(html: String, embedded: &str, hydration: &str) -> String {
     let script_open = format!("<script id=\"{SCRIPT_ID}\" type=\"application/json\">");
     let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
     let head_end = html.find("</head>").unwrap_or(0);
-    let body_end = html.rfind("</body>").filter(|&b| b >= head_end).unwrap_or(html.len());
+    let body_end = html
+        .rfind("</body>")
+        .filter(|&b| b >= head_end)
+        .unwrap_or(html.len());
     out.push_str(&html[..head_end]);
     out.push_str(&script_open);
     out.push_str(embedded);

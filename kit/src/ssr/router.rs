@@ -48,7 +48,10 @@ where
                 let props = props.clone();
                 async move { props.document(index, &state, request).await }
             };
-            self = self.route(&entry.pattern.axum_path(), get(handler.clone()).post(handler));
+            self = self.route(
+                &entry.pattern.axum_path(),
+                get(handler.clone()).post(handler),
+            );
         }
         let props = props.clone();
         self.route(

@@ -87,11 +87,18 @@ impl ServerPropsBuilder {
         let mut matcher = matchit::Router::new();
         for (index, entry) in self.pages.entries.iter().enumerate() {
             if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
-                panic!("server_props: page `{}` conflicts with another page: {e}", entry.pattern);
+                panic!(
+                    "server_props: page `{}` conflicts with another page: {e}",
+                    entry.pattern
+                );
             }
         }
-        let build_id = self.build_id.unwrap_or_else(|| default_build_id(&self.options));
-        let dev = self.dev.unwrap_or(self.options.env == leptos::config::Env::DEV);
+        let build_id = self
+            .build_id
+            .unwrap_or_else(|| default_build_id(&self.options));
+        let dev = self
+            .dev
+            .unwrap_or(self.options.env == leptos::config::Env::DEV);
         ServerProps {
             inner: Arc::new(Inner {
                 pages: self.pages,
@@ -114,7 +121,11 @@ fn any_spawner_init() -> Result<(), any_spawner::ExecutorError> {
 impl ServerProps {
     /// Starts the configuration: the app's page table, its Leptos options and
     /// its shell (the function that renders `<html>` around the app).
-    pub fn builder<F, V>(pages: &'static Pages, options: LeptosOptions, shell: F) -> ServerPropsBuilder
+    pub fn builder<F, V>(
+        pages: &'static Pages,
+        options: LeptosOptions,
+        shell: F,
+    ) -> ServerPropsBuilder
     where
         F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
         V: IntoView + 'static,
@@ -144,29 +155,56 @@ impl ServerProps {
         let url = page_url(&request);
         let payload = self.payload_head(&url, |p| p.not_found = true);
         let state = RenderState::new(None, PageState::NotFound);
-        self.render_document(None, &url, state, &payload, StatusCode::NOT_FOUND, ResponseHead::default())
-            .await
+        self.render_document(
+            None,
+            &url,
+            state,
+            &payload,
+            StatusCode::NOT_FOUND,
+            ResponseHead::default(),
+        )
+        .await
     }
 
     /// Answers a document request for the page at `index` of the table.
-    pub(crate) async fn document(self, index: usize, state: &(dyn Any + Send + Sync), request: Request) -> Response {
+    pub(crate) async fn document(
+        self,
+        index: usize,
+        state: &(dyn Any + Send + Sync),
+        request: Request,
+    ) -> Response {
         let inner = &self.inner;
         let entry = &inner.pages.entries[index];
         let (parts, _body) = request.into_parts();
-        let url = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+        let url = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
         let page = match &entry.kind {
             PageKind::Static(_) => {
                 let payload = self.payload_head(&url, |_| ());
                 let state = RenderState::new(Some(index), PageState::Static);
                 return self
-                    .render_document(Some(index), &url, state, &payload, StatusCode::OK, ResponseHead::default())
+                    .render_document(
+                        Some(index),
+                        &url,
+                        state,
+                        &payload,
+                        StatusCode::OK,
+                        ResponseHead::default(),
+                    )
                     .await;
             }
             PageKind::Props(page) => page,
         };
         let params = match extract_params(&entry.pattern, parts.uri.path()) {
             Ok(params) => params,
-            Err(e) => return self.error_document(index, &url, e, ResponseHead::default()).await,
+            Err(e) => {
+                return self
+                    .error_document(index, &url, e, ResponseHead::default())
+                    .await
+            }
         };
         let request = RequestParts {
             method: parts.method,
@@ -183,14 +221,23 @@ impl ServerProps {
                     let payload = self.payload_with_props(&url, &json);
                     let status = head.status().unwrap_or(StatusCode::OK);
                     let state = RenderState::new(Some(index), PageState::Props(props.into_any()));
-                    self.render_document(Some(index), &url, state, &payload, status, head).await
+                    self.render_document(Some(index), &url, state, &payload, status, head)
+                        .await
                 }
                 Err(e) => self.error_document(index, &url, e, head).await,
             },
             Ok(Outcome::NotFound) => {
                 let payload = self.payload_head(&url, |p| p.not_found = true);
                 let state = RenderState::new(Some(index), PageState::NotFound);
-                self.render_document(Some(index), &url, state, &payload, StatusCode::NOT_FOUND, head).await
+                self.render_document(
+                    Some(index),
+                    &url,
+                    state,
+                    &payload,
+                    StatusCode::NOT_FOUND,
+                    head,
+                )
+                .await
             }
             Ok(Outcome::Redirect(redirect)) => redirect_response(&redirect, head),
             Ok(Outcome::Response(response)) => own_response(response, head),
@@ -203,20 +250,41 @@ impl ServerProps {
         let inner = &self.inner;
         let (parts, _body) = request.into_parts();
         let Some((build, page_path)) = protocol::parse_props_path(parts.uri.path()) else {
-            return self.json(StatusCode::NOT_FOUND, &PropsPayload { not_found: true, ..Default::default() }, ResponseHead::default());
+            return self.json(
+                StatusCode::NOT_FOUND,
+                &PropsPayload {
+                    not_found: true,
+                    ..Default::default()
+                },
+                ResponseHead::default(),
+            );
         };
         if build != inner.build_id {
-            let payload = PropsPayload { stale_build: true, ..Default::default() };
+            let payload = PropsPayload {
+                stale_build: true,
+                ..Default::default()
+            };
             return self.json(StatusCode::GONE, &payload, ResponseHead::default());
         }
         let Ok(matched) = inner.matcher.at(&page_path) else {
-            return self.json(StatusCode::NOT_FOUND, &PropsPayload { not_found: true, ..Default::default() }, ResponseHead::default());
+            return self.json(
+                StatusCode::NOT_FOUND,
+                &PropsPayload {
+                    not_found: true,
+                    ..Default::default()
+                },
+                ResponseHead::default(),
+            );
         };
         let index = *matched.value;
         let entry = &inner.pages.entries[index];
         let PageKind::Props(page) = &entry.kind else {
             // A page without a loader has no props; the client never asks.
-            return self.raw_json(StatusCode::OK, "{\"props\":null}".to_owned(), ResponseHead::default());
+            return self.raw_json(
+                StatusCode::OK,
+                "{\"props\":null}".to_owned(),
+                ResponseHead::default(),
+            );
         };
         let params = match extract_params(&entry.pattern, &page_path) {
             Ok(params) => params,
@@ -247,11 +315,19 @@ impl ServerProps {
                 }
                 Err(e) => self.error_json(&url, e, head),
             },
-            Ok(Outcome::NotFound) => {
-                self.json(StatusCode::NOT_FOUND, &PropsPayload { not_found: true, ..Default::default() }, head)
-            }
+            Ok(Outcome::NotFound) => self.json(
+                StatusCode::NOT_FOUND,
+                &PropsPayload {
+                    not_found: true,
+                    ..Default::default()
+                },
+                head,
+            ),
             Ok(Outcome::Redirect(redirect)) => {
-                let payload = PropsPayload { redirect: Some(redirect), ..Default::default() };
+                let payload = PropsPayload {
+                    redirect: Some(redirect),
+                    ..Default::default()
+                };
                 self.json(StatusCode::OK, &payload, head)
             }
             Ok(Outcome::Response(response)) => own_response(response, head),
@@ -259,13 +335,21 @@ impl ServerProps {
         }
     }
 
-    async fn error_document(&self, index: usize, url: &str, error: LoaderError, head: ResponseHead) -> Response {
+    async fn error_document(
+        &self,
+        index: usize,
+        url: &str,
+        error: LoaderError,
+        head: ResponseHead,
+    ) -> Response {
         log_error(url, &error);
         let status = error.status();
         if status == StatusCode::NOT_FOUND {
             let payload = self.payload_head(url, |p| p.not_found = true);
             let state = RenderState::new(Some(index), PageState::NotFound);
-            return self.render_document(Some(index), url, state, &payload, status, head).await;
+            return self
+                .render_document(Some(index), url, state, &payload, status, head)
+                .await;
         }
         let page_error = self.page_error(&error);
         let payload = self.payload_head(url, |p| {
@@ -274,14 +358,18 @@ impl ServerProps {
             p.status = Some(status.as_u16());
         });
         let state = RenderState::new(Some(index), PageState::Error(page_error));
-        self.render_document(Some(index), url, state, &payload, status, head).await
+        self.render_document(Some(index), url, state, &payload, status, head)
+            .await
     }
 
     fn error_json(&self, url: &str, error: LoaderError, head: ResponseHead) -> Response {
         log_error(url, &error);
         let status = error.status();
         let payload = if status == StatusCode::NOT_FOUND {
-            PropsPayload { not_found: true, ..Default::default() }
+            PropsPayload {
+                not_found: true,
+                ..Default::default()
+            }
         } else {
             PropsPayload {
                 error: Some(reason(status).to_owned()),
@@ -314,7 +402,10 @@ impl ServerProps {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
                 tracing::error!(path = url, "server_props: rendering panicked: {panic}");
-                let error = PageError { status: 500, detail: self.inner.dev.then(|| panic.clone()) };
+                let error = PageError {
+                    status: 500,
+                    detail: self.inner.dev.then(|| panic.clone()),
+                };
                 let payload = self.payload_head(url, |p| {
                     p.error = Some(reason(StatusCode::INTERNAL_SERVER_ERROR).to_owned());
                     p.detail.clone_from(&error.detail);
@@ -408,9 +499,17 @@ fn props_json(props: &dyn ErasedProps) -> Result<String, LoaderError> {
 
 fn log_error(url: &str, error: &LoaderError) {
     if error.status().is_server_error() {
-        tracing::error!(path = url, status = error.status().as_u16(), "loader failed: {error}");
+        tracing::error!(
+            path = url,
+            status = error.status().as_u16(),
+            "loader failed: {error}"
+        );
     } else {
-        tracing::info!(path = url, status = error.status().as_u16(), "loader rejected the request: {error}");
+        tracing::info!(
+            path = url,
+            status = error.status().as_u16(),
+            "loader rejected the request: {error}"
+        );
     }
 }
 
@@ -425,13 +524,17 @@ fn head_headers(head: ResponseHead) -> HeaderMap {
 
 fn redirect_response(redirect: &Redirect, head: ResponseHead) -> Response {
     let Ok(location) = HeaderValue::from_str(&redirect.destination) else {
-        tracing::error!(destination = redirect.destination, "server_props: redirect destination is not a valid header value");
+        tracing::error!(
+            destination = redirect.destination,
+            "server_props: redirect destination is not a valid header value"
+        );
         let mut response = Response::new(Body::from(Renderer::bare_error_page(500)));
         *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
         return response;
     };
     let mut response = Response::new(Body::from(redirect.destination.clone()));
-    *response.status_mut() = StatusCode::from_u16(redirect.status.code()).expect("redirect codes are valid");
+    *response.status_mut() =
+        StatusCode::from_u16(redirect.status.code()).expect("redirect codes are valid");
     let headers = response.headers_mut();
     *headers = head_headers(head);
     if redirect.status == RedirectStatus::Permanent {
@@ -465,13 +568,20 @@ fn own_response(mut response: Response, head: ResponseHead) -> Response {
 
 /// The page URL of a request: path and query.
 fn page_url(request: &Request) -> String {
-    request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned()
+    request
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned()
 }
 
 /// Reads the params of `pattern` out of a path it is known to match,
 /// percent-decoding each segment (a catch-all is split before decoding, so an
 /// encoded `%2F` stays inside its segment).
-pub(crate) fn extract_params(pattern: &RoutePattern, path: &str) -> Result<Vec<(&'static str, ParamValue)>, LoaderError> {
+pub(crate) fn extract_params(
+    pattern: &RoutePattern,
+    path: &str,
+) -> Result<Vec<(&'static str, ParamValue)>, LoaderError> {
     let mut rest = path.strip_prefix('/').unwrap_or(path).split('/');
     let mut params = Vec::new();
     for segment in pattern.segments() {
@@ -484,7 +594,10 @@ pub(crate) fn extract_params(pattern: &RoutePattern, path: &str) -> Result<Vec<(
                 params.push((name, ParamValue::One(decode(name, raw)?)));
             }
             Segment::CatchAll(name) => {
-                let values = rest.by_ref().map(|raw| decode(name, raw)).collect::<Result<_, _>>()?;
+                let values = rest
+                    .by_ref()
+                    .map(|raw| decode(name, raw))
+                    .collect::<Result<_, _>>()?;
                 params.push((name, ParamValue::Many(values)));
             }
         }
@@ -496,7 +609,11 @@ fn decode(name: &str, raw: &str) -> Result<String, LoaderError> {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| LoaderError::bad_request(format!("route parameter `{name}` is not valid UTF-8 once decoded")))
+        .map_err(|_| {
+            LoaderError::bad_request(format!(
+                "route parameter `{name}` is not valid UTF-8 once decoded"
+            ))
+        })
 }
 
 fn sanitize_build_id(id: &str) -> String {
@@ -528,7 +645,10 @@ fn default_build_id(options: &LeptosOptions) -> String {
         .find_map(|file| std::fs::read(pkg.join(file)).ok());
     if let Some(bytes) = wasm {
         bytes.hash(&mut hasher);
-    } else if let Some(meta) = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()) {
+    } else if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
         meta.len().hash(&mut hasher);
         meta.modified().ok().hash(&mut hasher);
     }
@@ -543,10 +663,22 @@ mod tests {
     fn params_are_decoded_per_segment() {
         let p = RoutePattern::parse("/repos/:owner/:name").unwrap();
         let got = extract_params(&p, "/repos/a%20b/n%C3%A9").unwrap();
-        assert_eq!(got, [("owner", ParamValue::One("a b".into())), ("name", ParamValue::One("né".into()))]);
+        assert_eq!(
+            got,
+            [
+                ("owner", ParamValue::One("a b".into())),
+                ("name", ParamValue::One("né".into()))
+            ]
+        );
         let c = RoutePattern::parse("/catchall/*path").unwrap();
         let got = extract_params(&c, "/catchall/a/b%2Fc/d").unwrap();
-        assert_eq!(got, [("path", ParamValue::Many(vec!["a".into(), "b/c".into(), "d".into()]))]);
+        assert_eq!(
+            got,
+            [(
+                "path",
+                ParamValue::Many(vec!["a".into(), "b/c".into(), "d".into()])
+            )]
+        );
     }
 
     #[test]
@@ -565,7 +697,11 @@ mod tests {
         assert_eq!(r.status(), 307);
         assert!(r.headers().get(REFRESH).is_none());
         assert_eq!(r.headers()[CACHE_CONTROL], DEFAULT_CACHE_CONTROL);
-        for status in [RedirectStatus::MovedPermanently, RedirectStatus::Found, RedirectStatus::SeeOther] {
+        for status in [
+            RedirectStatus::MovedPermanently,
+            RedirectStatus::Found,
+            RedirectStatus::SeeOther,
+        ] {
             let r = redirect_response(&Redirect::with_status(status, "/"), ResponseHead::default());
             assert_eq!(r.status().as_u16(), status.code());
         }
@@ -582,9 +718,12 @@ mod tests {
     #[test]
     fn own_responses_keep_their_headers_and_gain_cookies() {
         let mut response = Response::new(Body::from("hi"));
-        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         let mut head = ResponseHead::default();
-        head.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        head.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
         head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
         let r = own_response(response, head);
         assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");

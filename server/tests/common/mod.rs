@@ -48,7 +48,12 @@ impl Reply {
     /// The embedded props payload; fails unless it is there exactly once.
     pub fn embedded(&self) -> Value {
         let open = format!("<script id=\"{SCRIPT_ID}\" type=\"application/json\">");
-        assert_eq!(self.body.matches(&open).count(), 1, "props embedded once in {}", self.body);
+        assert_eq!(
+            self.body.matches(&open).count(),
+            1,
+            "props embedded once in {}",
+            self.body
+        );
         let start = self.body.find(&open).unwrap() + open.len();
         let end = start + self.body[start..].find("</script>").unwrap();
         serde_json::from_str(&self.body[start..end]).expect("embedded props are JSON")
@@ -60,19 +65,40 @@ impl TestApp {
         Self::with(|b| b).await
     }
 
-    pub async fn with(configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder) -> Self {
-        let state = AppState::connect("sqlite::memory:").await.expect("database");
-        let options = LeptosOptions::builder().output_name("reference-app").build();
-        let props: ServerProps = configure(server::server_props(options).build_id(BUILD).dev_errors(false)).build();
+    pub async fn with(
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+    ) -> Self {
+        let state = AppState::connect("sqlite::memory:")
+            .await
+            .expect("database");
+        let options = LeptosOptions::builder()
+            .output_name("reference-app")
+            .build();
+        let props: ServerProps = configure(
+            server::server_props(options)
+                .build_id(BUILD)
+                .dev_errors(false),
+        )
+        .build();
         let router = server::router(&props, "target/site-does-not-exist", state.clone());
         Self { router, state }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         Reply {
             status,
             headers,
@@ -93,7 +119,11 @@ impl TestApp {
 }
 
 pub fn request(method: Method, uri: &str) -> Request<Body> {
-    Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap()
 }
 
 /// Asserts a props answer carries the kit's marker header.
