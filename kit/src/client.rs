@@ -46,6 +46,10 @@ where
         INITIAL.with(|i| *i.borrow_mut() = Some(payload));
     }
     leptos::mount::hydrate_body(app);
+    // Hydration is synchronous: whatever page was going to use the embedded
+    // props has done so. A later page must never take them (the location
+    // still shows the old URL while a navigation chooses its view).
+    INITIAL.with(|i| i.borrow_mut().take());
     let _ = js_sys::Reflect::set(&window(), &HYDRATED_FLAG.into(), &true.into());
 }
 
@@ -72,9 +76,9 @@ fn location_url() -> String {
     path + &search
 }
 
-/// The props view of a page with a loader, in the browser.
-pub(crate) async fn props_view(view: PageView) -> AnyView {
-    // Hydration: the embedded payload, if it was rendered for this URL.
+/// The view of the page a navigation (or hydration) chose: the embedded
+/// props on hydration, fetched props otherwise.
+pub(crate) async fn first_view(view: PageView) -> AnyView {
     let initial = INITIAL.with(|i| i.borrow_mut().take());
     if let Some(payload) = initial {
         if payload.url.as_deref() == Some(location_url().as_str()) {
@@ -82,13 +86,20 @@ pub(crate) async fn props_view(view: PageView) -> AnyView {
         }
     }
     let url = use_url().get_untracked();
-    let page_url = {
-        let path: String = js_sys::encode_uri(url.path()).into();
-        if url.search().is_empty() {
-            path
-        } else {
-            format!("{path}?{}", url.search())
-        }
+    let page_url = if url.search().is_empty() {
+        url.path().to_owned()
+    } else {
+        format!("{}?{}", url.path(), url.search())
+    };
+    fetched_view(view, page_url).await
+}
+
+/// The view of a page after fetching its props for `page_url` (path as the
+/// router holds it, decoded, plus the query).
+pub(crate) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
+    let page_url = match page_url.split_once('?') {
+        Some((path, query)) => format!("{}?{query}", String::from(js_sys::encode_uri(path))),
+        None => js_sys::encode_uri(&page_url).into(),
     };
     match fetch_props(&page_url).await {
         Ok(payload) => render_payload(view, payload, Some(&page_url)),

@@ -15,8 +15,10 @@ use crate::pages::{PageKind, Pages};
 use leptos::{children::ToChildren, prelude::*, tachys::view::iterators::StaticVec};
 use leptos_router::{
     components::{RouteChildren, Routes, RoutesProps},
+    hooks::use_url,
     ChooseView, NestedRoute,
 };
+use std::sync::{Arc, Mutex};
 
 /// The app's routes, generated from its page table. Put it where the page
 /// should render, inside a Leptos `<Router>`.
@@ -79,19 +81,79 @@ impl ChooseView for PageView {
 }
 
 impl PageView {
+    /// A page with a loader: its first view, then a fresh props request each
+    /// time its own URL changes while it stays on screen.
+    ///
+    /// Leptos does not call `choose()` again when the URL changes but the
+    /// route does not (`/blog/a` → `/blog/b`, `?page=2`), so the page view
+    /// itself follows the route's URL. A `Suspend` keeps the old DOM until
+    /// the new props have arrived; a `#hash` change loads nothing. Server and
+    /// browser build the same structure, so hydration matches.
     async fn props_view(self) -> AnyView {
+        let first = self.first_view().await;
+        let url = use_url();
+        let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
+        let first_key = key.get_untracked();
+        let first = Arc::new(Mutex::new(Some(first)));
+        (move || {
+            let key = key.get();
+            let first = first
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .filter(|_| key == first_key);
+            Suspend::new(async move {
+                match first {
+                    Some(view) => view,
+                    None => self.navigated_view(key).await,
+                }
+            })
+        })
+        .into_any()
+    }
+
+    /// The view for the URL the page was chosen for.
+    async fn first_view(self) -> AnyView {
         #[cfg(feature = "ssr")]
         if let Some(render) = use_context::<crate::ssr::render::RenderState>() {
             return render.take_view(self);
         }
         #[cfg(feature = "hydrate")]
         {
-            crate::client::props_view(self).await
+            crate::client::first_view(self).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
             // Outside a kit render on the server (route-list generation): nothing to show.
             ().into_any()
+        }
+    }
+
+    /// The view after the page's own URL changed: only ever in the browser.
+    #[cfg_attr(not(feature = "hydrate"), allow(clippy::unused_async))]
+    async fn navigated_view(self, key: PageKey) -> AnyView {
+        #[cfg(feature = "hydrate")]
+        {
+            send_wrapper::SendWrapper::new(crate::client::fetched_view(self, key.0)).await
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = key;
+            ().into_any()
+        }
+    }
+}
+
+/// What identifies a page's props: its path and query (never the hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PageKey(pub(crate) String);
+
+impl PageKey {
+    fn of(path: &str, search: &str) -> Self {
+        if search.is_empty() {
+            Self(path.to_owned())
+        } else {
+            Self(format!("{path}?{search}"))
         }
     }
 }

@@ -45,13 +45,8 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<BenchItems>("/bench/items/:id")
         .page::<BenchHello>("/bench/hello")
         .not_found(NotFound)
-        .error_page(|error| view_error(error))
+        .error_page(|error| leptos::prelude::view! { <ErrorPage error/> })
 });
-
-fn view_error(error: server_props::PageError) -> impl leptos::IntoView {
-    use leptos::prelude::*;
-    view! { <ErrorPage error/> }
-}
 
 /// The time now, as the pages that show "when the loader ran" print it.
 #[cfg(feature = "ssr")]
