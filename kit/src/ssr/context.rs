@@ -9,10 +9,13 @@
 
 use super::loader::LoaderError;
 use http::{
-    header::{CACHE_CONTROL, COOKIE, SET_COOKIE},
-    Extensions, HeaderMap, HeaderValue, Method, StatusCode,
+    header::{InvalidHeaderValue, CACHE_CONTROL, COOKIE, SET_COOKIE},
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode,
 };
-use std::str::FromStr;
+use std::{
+    str::FromStr,
+    sync::{Mutex, MutexGuard},
+};
 
 /// A route parameter's value: a catch-all is a list of segments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,8 +202,8 @@ impl<S> LoaderContext<S> {
     }
 
     /// The response's status, headers and cookies.
-    pub fn response(&mut self) -> &mut ResponseHead {
-        &mut self.response
+    pub fn response(&self) -> &ResponseHead {
+        &self.response
     }
 
     pub(crate) fn into_response_head(self) -> ResponseHead {
@@ -221,58 +224,73 @@ impl<S> LoaderContext<S> {
 
 /// The status, headers and cookies a loader sets. They apply to the document
 /// and to the props answer alike, whatever the outcome.
+///
+/// Its setters take `&self`, so a loader can set headers while it holds
+/// values borrowed from the request (`let slug = cx.param("post")?;`).
 #[derive(Debug, Default)]
 pub struct ResponseHead {
+    inner: Mutex<HeadParts>,
+}
+
+#[derive(Debug, Default)]
+struct HeadParts {
     status: Option<StatusCode>,
     headers: HeaderMap,
 }
 
 impl ResponseHead {
+    fn parts(&self) -> MutexGuard<'_, HeadParts> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Sets the status of a props outcome's response (default 200).
-    pub fn set_status(&mut self, status: StatusCode) -> &mut Self {
-        self.status = Some(status);
+    pub fn set_status(&self, status: StatusCode) -> &Self {
+        self.parts().status = Some(status);
         self
     }
 
     /// The status the loader set, if any.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.parts().status
     }
 
-    /// The headers the loader set.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+    /// Sets a header, replacing any value it had.
+    pub fn insert_header(&self, name: HeaderName, value: HeaderValue) -> &Self {
+        self.parts().headers.insert(name, value);
+        self
     }
 
-    /// The headers, to add or replace any.
-    pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
+    /// Adds a header value, keeping the ones it had.
+    pub fn append_header(&self, name: HeaderName, value: HeaderValue) -> &Self {
+        self.parts().headers.append(name, value);
+        self
+    }
+
+    /// A copy of the headers set so far.
+    pub fn headers(&self) -> HeaderMap {
+        self.parts().headers.clone()
     }
 
     /// Sets `Cache-Control`, replacing the kit's `private, no-store` default.
     ///
     /// # Errors
     /// When the value is not a valid header value (a newline in it).
-    pub fn set_cache_control(
-        &mut self,
-        value: &str,
-    ) -> Result<&mut Self, http::header::InvalidHeaderValue> {
-        self.headers
-            .insert(CACHE_CONTROL, HeaderValue::from_str(value)?);
-        Ok(self)
+    pub fn set_cache_control(&self, value: &str) -> Result<&Self, InvalidHeaderValue> {
+        Ok(self.insert_header(CACHE_CONTROL, HeaderValue::from_str(value)?))
     }
 
     /// Adds a `Set-Cookie` header.
     ///
     /// # Errors
     /// When the cookie does not make a valid header value.
-    pub fn set_cookie(
-        &mut self,
-        cookie: &cookie::Cookie<'_>,
-    ) -> Result<&mut Self, http::header::InvalidHeaderValue> {
-        self.headers
-            .append(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?);
-        Ok(self)
+    pub fn set_cookie(&self, cookie: &cookie::Cookie<'_>) -> Result<&Self, InvalidHeaderValue> {
+        Ok(self.append_header(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?))
+    }
+
+    /// The status and headers, for the response.
+    pub(crate) fn into_parts(self) -> (Option<StatusCode>, HeaderMap) {
+        let parts = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        (parts.status, parts.headers)
     }
 }
 
@@ -350,12 +368,14 @@ mod tests {
 
     #[test]
     fn response_head_collects_headers_and_cookies() {
-        let mut head = ResponseHead::default();
+        let head = ResponseHead::default();
         head.set_cache_control("public, s-maxage=10").unwrap();
         head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
         head.set_cookie(&cookie::Cookie::new("b", "2")).unwrap();
-        assert_eq!(head.headers()[CACHE_CONTROL], "public, s-maxage=10");
-        assert_eq!(head.headers().get_all(SET_COOKIE).iter().count(), 2);
         assert!(head.set_cache_control("a\nb").is_err());
+        let (status, headers) = head.into_parts();
+        assert_eq!(status, None);
+        assert_eq!(headers[CACHE_CONTROL], "public, s-maxage=10");
+        assert_eq!(headers.get_all(SET_COOKIE).iter().count(), 2);
     }
 }

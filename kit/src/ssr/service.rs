@@ -518,8 +518,7 @@ fn reason(status: StatusCode) -> &'static str {
 }
 
 fn head_headers(head: ResponseHead) -> HeaderMap {
-    let mut head = head;
-    std::mem::take(head.headers_mut())
+    head.into_parts().1
 }
 
 fn redirect_response(redirect: &Redirect, head: ResponseHead) -> Response {
@@ -709,7 +708,7 @@ mod tests {
 
     #[test]
     fn loader_cache_control_wins_over_the_default() {
-        let mut head = ResponseHead::default();
+        let head = ResponseHead::default();
         head.set_cache_control("public, max-age=3600").unwrap();
         let r = redirect_response(&Redirect::temporary("/"), head);
         assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=3600");
@@ -721,9 +720,8 @@ mod tests {
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        let mut head = ResponseHead::default();
-        head.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        let head = ResponseHead::default();
+        head.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/html"));
         head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
         let r = own_response(response, head);
         assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");

@@ -1,0 +1,194 @@
+//! The kit's server half on a small app of its own, without a socket: what a
+//! loader sets reaches both responses, failures are logged with the path,
+//! and a page that panics while rendering gives a 500 while the server keeps
+//! serving.
+
+#![cfg(feature = "ssr")]
+
+use axum::{body::Body, Router};
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::*;
+use leptos_router::components::Router as LeptosRouter;
+use serde::{Deserialize, Serialize};
+use server_props::{
+    protocol::props_url, Loader, LoaderContext, LoaderError, LoaderResult, Page, PageRoutes, Pages,
+    ServerProps, ServerPropsRouter,
+};
+use std::sync::{Arc, LazyLock, Mutex};
+use tower::ServiceExt;
+
+#[derive(Serialize, Deserialize)]
+struct Message {
+    text: String,
+}
+
+struct Created;
+
+impl Page for Created {
+    type Props = Message;
+    fn view(props: Message) -> impl IntoView {
+        view! { <p id="text">{props.text}</p> }
+    }
+}
+
+impl Loader for Created {
+    type State = ();
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Message> {
+        cx.response().set_status(StatusCode::CREATED).insert_header(
+            http::HeaderName::from_static("x-kit-test"),
+            http::HeaderValue::from_static("yes"),
+        );
+        cx.response()
+            .set_cookie(&server_props::cookie::Cookie::new("made", "1"))?;
+        Ok(Message {
+            text: format!("made by {}", cx.method()),
+        }
+        .into())
+    }
+}
+
+struct Failing;
+
+impl Page for Failing {
+    type Props = Message;
+    fn view(props: Message) -> impl IntoView {
+        props.text
+    }
+}
+
+impl Loader for Failing {
+    type State = ();
+    async fn load(_: &mut LoaderContext<()>) -> LoaderResult<Message> {
+        Err(LoaderError::internal("secret database password rejected"))
+    }
+}
+
+struct Exploding;
+
+impl Page for Exploding {
+    type Props = Message;
+    fn view(props: Message) -> impl IntoView {
+        if props.text.is_empty() {
+            panic!("the view exploded");
+        }
+        props.text
+    }
+}
+
+impl Loader for Exploding {
+    type State = ();
+    async fn load(_: &mut LoaderContext<()>) -> LoaderResult<Message> {
+        Ok(Message {
+            text: String::new(),
+        }
+        .into())
+    }
+}
+
+static PAGES: LazyLock<Pages> = LazyLock::new(|| {
+    Pages::new()
+        .route("/", || view! { <p>"home"</p> })
+        .page::<Created>("/created")
+        .page::<Failing>("/failing")
+        .page::<Exploding>("/exploding")
+});
+
+fn shell(_: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head></head>
+            <body>
+                <LeptosRouter>
+                    <PageRoutes pages=&PAGES/>
+                </LeptosRouter>
+            </body>
+        </html>
+    }
+}
+
+fn app() -> Router {
+    let options = LeptosOptions::builder().output_name("kit-test").build();
+    let props = ServerProps::builder(&PAGES, options, shell)
+        .build_id("b")
+        .dev_errors(false)
+        .build();
+    Router::new().server_props(&props)
+}
+
+async fn send(method: &str, uri: &str) -> (StatusCode, http::HeaderMap, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap();
+    let response = app().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn status_headers_and_cookies_from_the_loader_reach_both_responses() {
+    for uri in ["/created".to_owned(), props_url("b", "/created")] {
+        let (status, headers, body) = send("GET", &uri).await;
+        assert_eq!(status, StatusCode::CREATED, "{uri}");
+        assert_eq!(headers["x-kit-test"], "yes");
+        assert_eq!(headers["set-cookie"], "made=1");
+        assert_eq!(
+            headers["cache-control"],
+            server_props::protocol::DEFAULT_CACHE_CONTROL
+        );
+        assert!(body.contains("made by GET"), "{body}");
+    }
+    let (status, _, body) = send("POST", "/created").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(body.contains("<p id=\"text\">made by POST</p>"), "{body}");
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failing_loader_is_logged_with_its_path_and_hidden_from_the_client() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (status, _, body) = send("GET", "/failing?x=1").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!body.contains("secret"), "internal detail leaked: {body}");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("path=\"/failing?x=1\""), "{log}");
+    assert!(log.contains("secret database password rejected"), "{log}");
+}
+
+#[tokio::test]
+async fn a_view_that_panics_gives_500_and_the_server_keeps_serving() {
+    for _ in 0..2 {
+        let (status, _, body) = send("GET", "/exploding").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("Internal Server Error"), "{body}");
+        assert!(!body.contains("exploded"));
+        let (status, _, _) = send("GET", "/").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
