@@ -12,7 +12,8 @@ pub use pages::PAGES;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Router, A};
-use server_props::PageRoutes;
+use server_props::{use_navigation, PageRoutes};
+use std::time::Duration;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,6 +43,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/reference-app.css"/>
         <Title text="server_props reference app"/>
         <Router>
+            <ProgressBar/>
             <header class="top">
                 <nav>
                     <A href="/">"Home"</A>
@@ -57,4 +59,28 @@ pub fn App() -> impl IntoView {
         </Router>
     }
     .into_any()
+}
+
+/// How long a navigation may take before the progress bar shows, so fast
+/// navigations do not flash it.
+const PROGRESS_DELAY: Duration = Duration::from_millis(100);
+
+/// A bar at the top of the page while a navigation waits for props.
+#[component]
+fn ProgressBar() -> impl IntoView {
+    let navigation = use_navigation();
+    let visible = RwSignal::new(false);
+    Effect::new(move |_| {
+        if navigation.with(|n| n.is_loading()) {
+            let timer = set_timeout_with_handle(move || visible.set(true), PROGRESS_DELAY).ok();
+            on_cleanup(move || {
+                if let Some(timer) = timer {
+                    timer.clear();
+                }
+            });
+        } else {
+            visible.set(false);
+        }
+    });
+    view! { <div class="progress-bar" class:visible=move || visible.get() role="progressbar"></div> }
 }

@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 
 pub mod escape;
+mod navigation;
 mod page;
 mod pages;
 pub mod path;
@@ -70,6 +71,7 @@ pub mod client;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub use navigation::{use_navigation, use_refresh, NavigationState};
 pub use page::{Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{NotARedirectStatus, Redirect, RedirectStatus};

@@ -46,7 +46,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// `props`, `notFound`, `redirect`, `error` or `staleBuild` is meaningful.
 ///
 /// `props` stays raw JSON here: only the page that owns it knows its type.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PropsPayload {
     /// The build the answer was made by (always set in embedded props).

@@ -93,10 +93,13 @@ impl PageView {
         let first = self.first_view().await;
         let url = use_url();
         let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
+        let refresh = crate::navigation::Signals::get().refresh;
         let first_key = key.get_untracked();
         let first = Arc::new(Mutex::new(Some(first)));
         (move || {
             let key = key.get();
+            // `use_refresh()` re-runs the loader of the page on screen.
+            refresh.track();
             let first = first
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

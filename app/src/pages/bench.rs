@@ -72,7 +72,7 @@ impl Page for BenchItems {
                     })
                     .collect_view()}
             </ul>
-            <A href=next>"Next collection"</A>
+            <p id="bottom"><A href=next>"Next collection"</A></p>
         }
     }
 }

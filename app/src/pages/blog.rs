@@ -83,8 +83,16 @@ impl Page for Something {
             <QueryList query=props.query/>
             <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
             <p><A href="/something?another=thing">"Something with another=thing"</A></p>
+            <RefreshButton/>
         }
     }
+}
+
+/// Re-runs the page's loader in place.
+#[component]
+fn RefreshButton() -> impl IntoView {
+    let refresh = server_props::use_refresh();
+    view! { <button class="refresh" on:click=move |_| refresh()>"Refresh"</button> }
 }
 
 /// The query as a list, or "no query".

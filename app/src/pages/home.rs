@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_navigate};
 
 const LINKS: &[(&str, &str)] = &[
     ("/repos/vercel/next.js", "A repository from the database"),
@@ -42,11 +42,38 @@ pub fn Home() -> impl IntoView {
         <Title text="server_props reference app"/>
         <h1>"Home"</h1>
         <p>"Every page below has a server-side props loader, except this one."</p>
+        <ProgrammaticLinks/>
         <ul class="links">
             {LINKS
                 .iter()
                 .map(|(href, text)| view! { <li><A href=*href>{*text}</A></li> })
                 .collect_view()}
         </ul>
+    }
+}
+
+/// Navigation from code rather than links (`use_navigate`), push and replace.
+#[component]
+fn ProgrammaticLinks() -> impl IntoView {
+    let navigate = use_navigate();
+    let replace = navigate.clone();
+    view! {
+        <p class="programmatic">
+            <button class="push-blog" on:click=move |_| navigate("/blog/pushed", Default::default())>
+                "Open a post from code"
+            </button>
+            " "
+            <button
+                class="replace-repo"
+                on:click=move |_| {
+                    replace(
+                        "/repos/leptos-rs/leptos",
+                        leptos_router::NavigateOptions { replace: true, ..Default::default() },
+                    )
+                }
+            >
+                "Replace with a repository"
+            </button>
+        </p>
     }
 }

@@ -1,0 +1,74 @@
+//! The navigation state apps can read, and the `refresh` action.
+//!
+//! A loader page's props arrive some time after a link is clicked; apps show
+//! that with [`use_navigation`] (a progress bar, a dimmed page). On the
+//! server, and in the browser between navigations, it is
+//! [`NavigationState::Idle`]. [`use_refresh`] re-runs the current page's
+//! loader in place, like Next.js's `router.replace(router.asPath)`.
+
+use leptos::prelude::*;
+
+/// Whether a client navigation is waiting for props.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum NavigationState {
+    /// Nothing is loading.
+    #[default]
+    Idle,
+    /// Props are being fetched for this page URL (path and query).
+    Loading {
+        /// The page URL being loaded.
+        url: String,
+    },
+}
+
+impl NavigationState {
+    /// Whether props are being fetched.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Self::Loading { .. })
+    }
+}
+
+/// The kit's navigation signals: one set per browser tab (the wasm module is
+/// single-threaded), none on the server.
+#[derive(Clone, Copy)]
+pub(crate) struct Signals {
+    pub(crate) state: RwSignal<NavigationState>,
+    pub(crate) refresh: RwSignal<u64>,
+}
+
+impl Signals {
+    pub(crate) fn get() -> Self {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            thread_local! {
+                static SIGNALS: Signals = Signals {
+                    state: RwSignal::new(NavigationState::Idle),
+                    refresh: RwSignal::new(0),
+                };
+            }
+            SIGNALS.with(|s| *s)
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        {
+            // On the server each render gets its own (they never change there).
+            Self {
+                state: RwSignal::new(NavigationState::Idle),
+                refresh: RwSignal::new(0),
+            }
+        }
+    }
+}
+
+/// The current navigation state: `Loading { url }` while a client navigation
+/// waits for props, `Idle` otherwise (always `Idle` on the server).
+pub fn use_navigation() -> Signal<NavigationState> {
+    Signals::get().state.into()
+}
+
+/// A function that re-runs the current page's loader and re-renders the page
+/// with the new props, keeping the URL, the history entry and the scroll
+/// position. Does nothing on the server or on a page without a loader.
+pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
+    let refresh = Signals::get().refresh;
+    move || refresh.update(|n| *n += 1)
+}
