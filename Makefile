@@ -8,12 +8,12 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 NATIVE := -p server_props -p app -p server
 
-.PHONY: dev test setup setup-test fmt lint test-rust build-release e2e
+.PHONY: dev test setup setup-test fmt lint test-rust build-release server-only e2e
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt lint test-rust build-release e2e
+test: setup-test fmt lint test-rust build-release server-only e2e
 	@echo "make test: all checks passed"
 
 setup:
@@ -38,6 +38,10 @@ test-rust:
 
 build-release:
 	cargo leptos build --release
+
+# No loader code in the wasm bundle; a client build calling a loader fails to compile.
+server-only:
+	scripts/check-server-only-code.sh
 
 e2e:
 	cd end2end && E2E_SERVER=target/release/server npx playwright test
