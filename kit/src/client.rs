@@ -115,7 +115,9 @@ pub(crate) async fn first_view(view: PageView) -> AnyView {
     let initial = INITIAL.with(|i| i.borrow_mut().take());
     if let Some(payload) = initial {
         if payload.url.as_deref() == Some(location_url().as_str()) {
-            return render_payload(view, payload, None);
+            if let Next::View(view) = render_payload(view, payload, None) {
+                return view;
+            }
         }
     }
     let url = use_url().get_untracked();
@@ -148,18 +150,57 @@ fn scroll_to_hash_after_render(hash: String) {
 
 /// The view of a page after fetching its props for `page_url` (path as the
 /// router holds it, decoded, plus the query).
+///
+/// When the answer calls for another navigation (a redirect, or a document
+/// load), the returned future never completes: Leptos then never commits
+/// the abandoned URL to history, and the page on screen stays until the
+/// browser leaves it.
 pub(crate) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
     let page_url = match page_url.split_once('?') {
         Some((path, query)) => format!("{}?{query}", String::from(js_sys::encode_uri(path))),
         None => js_sys::encode_uri(&page_url).into(),
     };
+    let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(&page_url);
-    let result = fetch_props(&page_url).await;
-    drop(loading);
-    match result {
+    let next = match fetch_props(&page_url).await {
         Ok(payload) => render_payload(view, payload, Some(&page_url)),
-        Err(()) => hard_navigate(&page_url),
+        Err(()) => Next::Document(page_url.clone()),
+    };
+    // Whether the router has already put this URL in history (a page that
+    // follows its own URL): then the next navigation replaces the entry.
+    let committed = location_url() == page_url;
+    match next {
+        Next::View(view) => {
+            drop(loading);
+            return view;
+        }
+        Next::Redirect(destination) => {
+            navigate(
+                &destination,
+                NavigateOptions {
+                    replace: committed,
+                    ..Default::default()
+                },
+            );
+        }
+        Next::Document(url) => {
+            if let Some(error) = document_navigation(&url, committed) {
+                drop(loading);
+                return error;
+            }
+        }
     }
+    std::future::pending().await
+}
+
+/// What a props answer leads to.
+enum Next {
+    /// Render this view in place.
+    View(AnyView),
+    /// Navigate client-side to this same-origin URL.
+    Redirect(String),
+    /// Load this URL as a document.
+    Document(String),
 }
 
 /// Marks a navigation as loading until it is dropped (done or superseded).
@@ -187,65 +228,58 @@ impl Drop for Loading {
     }
 }
 
-fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> AnyView {
+/// The outcome of a props answer. `page_url` is `None` on hydration, where
+/// the document already is the server's answer and everything renders in place.
+fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> Next {
     let pages = view.pages;
     let PageKind::Props(page) = &pages.entries[view.index].kind else {
-        return ().into_any();
+        return Next::View(().into_any());
     };
     if payload.not_found {
-        return pages.not_found.run();
+        return Next::View(pages.not_found.run());
     }
-    if let Some(redirect) = payload.redirect {
-        if redirect.is_same_origin() {
-            // Replace the redirecting URL's entry: the origin page's entry stays.
-            let navigate = leptos_router::hooks::use_navigate();
-            request_animation_frame(move || {
-                navigate(
-                    &redirect.destination,
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            });
-            return ().into_any();
-        }
-        return hard_navigate(&redirect.destination);
+    if let (Some(redirect), Some(_)) = (&payload.redirect, page_url) {
+        return if redirect.is_same_origin() {
+            Next::Redirect(redirect.destination.clone())
+        } else {
+            Next::Document(redirect.destination.clone())
+        };
     }
     if payload.error.is_some() {
         if let Some(url) = page_url {
             // A failed navigation: let the server render its error page.
-            return hard_navigate(url);
+            return Next::Document(url.to_owned());
         }
-        return pages.render_error(PageError {
+        return Next::View(pages.render_error(PageError {
             status: payload.status.unwrap_or(500),
             detail: payload.detail,
-        });
+        }));
     }
     let Some(props) = payload.props else {
         return match page_url {
-            Some(url) => hard_navigate(url),
-            None => ().into_any(),
+            Some(url) => Next::Document(url.to_owned()),
+            None => Next::View(().into_any()),
         };
     };
     match (page.render_json)(props.get()) {
-        Ok(view) => view,
+        Ok(view) => Next::View(view),
         Err(e) => {
             leptos::logging::error!("server_props: props do not match the page: {e}");
             match page_url {
-                Some(url) => hard_navigate(url),
-                None => pages.render_error(PageError {
+                Some(url) => Next::Document(url.to_owned()),
+                None => Next::View(pages.render_error(PageError {
                     status: 500,
                     detail: Some(e.to_string()),
-                }),
+                })),
             }
         }
     }
 }
 
-/// One document navigation to `url`, unless the kit made one to the same URL
-/// moments ago (a loop): then the error page, in place.
-fn hard_navigate(url: &str) -> AnyView {
+/// Starts one document navigation to `url` (replacing the current entry if
+/// the router already pushed it), unless the kit made one to the same URL
+/// moments ago: a loop. Then it returns the error page to show in place.
+fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
     let now = js_sys::Date::now();
     let storage = window().session_storage().ok().flatten();
     let last = storage
@@ -254,20 +288,28 @@ fn hard_navigate(url: &str) -> AnyView {
     if let Some((at, last_url)) = last.as_deref().and_then(|l| l.split_once(' ')) {
         if last_url == url && at.parse::<f64>().is_ok_and(|at| now - at < LOOP_WINDOW_MS) {
             leptos::logging::error!("server_props: not reloading {url} again (loop)");
-            return view! {
-                <h1>"500"</h1>
-                <p>"Internal Server Error."</p>
-            }
-            .into_any();
+            return Some(
+                view! {
+                    <h1>"500"</h1>
+                    <p>"Internal Server Error."</p>
+                }
+                .into_any(),
+            );
         }
     }
     if let Some(storage) = storage {
         let _ = storage.set_item(LAST_HARD_NAVIGATION, &format!("{now} {url}"));
     }
-    if let Err(e) = window().location().assign(url) {
+    let location = window().location();
+    let result = if replace {
+        location.replace(url)
+    } else {
+        location.assign(url)
+    };
+    if let Err(e) = result {
         leptos::logging::error!("server_props: navigation to {url} failed: {e:?}");
     }
-    ().into_any()
+    None
 }
 
 /// Fetches the props answer for a page URL, sharing a request already in

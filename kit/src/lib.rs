@@ -77,6 +77,12 @@ pub use pages::Pages;
 pub use redirect::{NotARedirectStatus, Redirect, RedirectStatus};
 pub use view::PageRoutes;
 
+/// The kit's link: Leptos's `<A>`. A click on it (or on any plain
+/// same-origin `<a>` inside the router) navigates client-side, fetching the
+/// target page's props if it has a loader; modifier keys, `target`,
+/// `download`, `rel="external"` and other origins are left to the browser.
+pub use leptos_router::components::A as Link;
+
 #[cfg(feature = "hydrate")]
 pub use client::hydrate;
 #[cfg(feature = "ssr")]

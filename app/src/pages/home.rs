@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::hooks::use_navigate;
+use server_props::Link;
 
 const LINKS: &[(&str, &str)] = &[
     ("/repos/vercel/next.js", "A repository from the database"),
@@ -46,7 +47,7 @@ pub fn Home() -> impl IntoView {
         <ul class="links">
             {LINKS
                 .iter()
-                .map(|(href, text)| view! { <li><A href=*href>{*text}</A></li> })
+                .map(|(href, text)| view! { <li><Link href=*href>{*text}</Link></li> })
                 .collect_view()}
         </ul>
     }

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     escape::escape_json_into,
     page::PageError,
-    pages::{PageKind, Pages},
+    pages::{PageKind, Pages, PropsPage},
     path::{RoutePattern, Segment},
     protocol::{self, PropsPayload, DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER},
     redirect::{Redirect, RedirectStatus},
@@ -198,23 +198,16 @@ impl ServerProps {
             }
             PageKind::Props(page) => page,
         };
-        let params = match extract_params(&entry.pattern, parts.uri.path()) {
-            Ok(params) => params,
-            Err(e) => {
-                return self
-                    .error_document(index, &url, e, ResponseHead::default())
-                    .await
-            }
-        };
-        let request = RequestParts {
-            method: parts.method,
-            url,
-            headers: parts.headers,
-            extensions: parts.extensions,
-            params,
-        };
-        let url = request.url.clone();
-        let Loaded { result, head } = page.loader.call(state, request).await;
+        let path = parts.uri.path().to_owned();
+        let Loaded { result, head } =
+            match load(page, &entry.pattern, &path, state, parts, url.clone()).await {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    return self
+                        .error_document(index, &url, e, ResponseHead::default())
+                        .await
+                }
+            };
         match result {
             Ok(Outcome::Props(props)) => match props_json(props.as_ref()) {
                 Ok(json) => {
@@ -286,23 +279,15 @@ impl ServerProps {
                 ResponseHead::default(),
             );
         };
-        let params = match extract_params(&entry.pattern, &page_path) {
-            Ok(params) => params,
-            Err(e) => return self.error_json(&page_path, e, ResponseHead::default()),
-        };
         let url = match parts.uri.query() {
             Some(q) => format!("{page_path}?{q}"),
-            None => page_path,
+            None => page_path.clone(),
         };
-        let request = RequestParts {
-            method: parts.method,
-            url,
-            headers: parts.headers,
-            extensions: parts.extensions,
-            params,
-        };
-        let url = request.url.clone();
-        let Loaded { result, head } = page.loader.call(state, request).await;
+        let Loaded { result, head } =
+            match load(page, &entry.pattern, &page_path, state, parts, url.clone()).await {
+                Ok(loaded) => loaded,
+                Err(e) => return self.error_json(&url, e, ResponseHead::default()),
+            };
         match result {
             Ok(Outcome::Props(props)) => match props_json(props.as_ref()) {
                 Ok(json) => {
@@ -491,6 +476,26 @@ impl ServerProps {
         }
         response
     }
+}
+
+/// Decodes a page's params from `path` and runs its loader for the page URL
+/// `url`. `Err` when the params do not decode (400).
+async fn load(
+    page: &PropsPage,
+    pattern: &RoutePattern,
+    path: &str,
+    state: &(dyn Any + Send + Sync),
+    parts: http::request::Parts,
+    url: String,
+) -> Result<Loaded, LoaderError> {
+    let request = RequestParts {
+        params: extract_params(pattern, path)?,
+        method: parts.method,
+        url,
+        headers: parts.headers,
+        extensions: parts.extensions,
+    };
+    Ok(page.loader.call(state, request).await)
 }
 
 fn props_json(props: &dyn ErasedProps) -> Result<String, LoaderError> {
