@@ -1,14 +1,19 @@
 # The project's two commands:
 #   make dev    install what is missing, then serve the reference app with live rebuilds
 #   make test   install what is missing, then run every check and test
+# And the benchmark (not part of `make test`):
+#   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-NATIVE := -p server_props -p app -p server
+NATIVE := -p server_props -p app -p server -p ceiling
 
-.PHONY: dev test setup setup-test fmt lint test-rust build-release server-only e2e
+bench: setup
+	scripts/bench.py
+
+.PHONY: bench dev test setup setup-test fmt lint test-rust build-release server-only e2e
 
 dev: setup
 	cargo leptos watch
