@@ -55,19 +55,45 @@ test("a modifier click opens a new tab and leaves this page alone", async ({ pag
   expect(requests.props()).toEqual([]);
 });
 
-test("a document navigation that would repeat at once shows the error page instead", async ({ page }) => {
+test("a failed client navigation falls back to one document navigation each time", async ({ page }) => {
   await page.goto("/");
   await hydrated(page);
   await page.route("**/_props/**", (route) => route.abort("failed"));
-  // First failure: one document navigation.
+  const requests = recordRequests(page);
   await page.click('a[href="/bench/hello"]');
   await expect(page.locator("main p")).toHaveText("hello");
+  expect(requests.documents()).toHaveLength(1);
+  // One history entry for the failed navigation, not two.
   await page.goBack();
   await expect(page.locator("h1")).toHaveText("Home");
   await hydrated(page);
-  const requests = recordRequests(page);
-  // The same failure again at once: no second reload, the error page in place.
+  requests.clear();
   await page.click('a[href="/bench/hello"]');
+  await expect(page.locator("main p")).toHaveText("hello");
+  expect(requests.documents()).toHaveLength(1);
+});
+
+test("a document the kit just loaded that would load itself again shows the error page", async ({ page }) => {
+  await page.goto("/");
+  // What the kit records before its document navigation to /something.
+  await page.evaluate(() => sessionStorage.setItem("server_props:hard-navigation", `${Date.now()} /something`));
+  await page.goto("/something");
+  await hydrated(page);
+  await page.route("**/_props/**", (route) => route.abort("failed"));
+  const requests = recordRequests(page);
+  await page.click("button.refresh");
   await expect(page.locator("h1")).toHaveText("500");
+  expect(requests.documents()).toEqual([]);
+});
+
+test("percent-encoded paths reach the loader decoded once", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  await addLink(page, { id: "encoded", href: "/blog/caf%C3%A9%20cr%C3%A8me" });
+  const requests = recordRequests(page);
+  await page.click("#encoded");
+  await expect(page.locator("h1")).toHaveText("Post: café crème");
+  expect(requests.props()).toHaveLength(1);
+  expect(requests.props()[0]).toContain("/blog/caf%C3%A9%20cr%C3%A8me.json");
   expect(requests.documents()).toEqual([]);
 });

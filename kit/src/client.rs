@@ -31,6 +31,7 @@ use futures::{
 };
 use leptos::prelude::*;
 use leptos_router::{hooks::use_url, NavigateOptions};
+use serde_json::value::RawValue;
 use std::{
     cell::{Cell, RefCell},
     collections::HashMap,
@@ -44,8 +45,9 @@ pub const HYDRATED_FLAG: &str = "__serverPropsHydrated";
 
 /// `sessionStorage` key of the last document navigation the kit made.
 const LAST_HARD_NAVIGATION: &str = "server_props:hard-navigation";
-/// A second document navigation to the same URL within this many
-/// milliseconds is a loop: the kit shows the error page instead.
+/// A document loaded by the kit's document navigation that wants another one
+/// to the same URL within this many milliseconds is in a loop: the kit shows
+/// the error page instead.
 const LOOP_WINDOW_MS: f64 = 10_000.0;
 
 type FetchFuture = LocalBoxFuture<'static, Result<PropsPayload, ()>>;
@@ -60,6 +62,8 @@ thread_local! {
     static IN_FLIGHT: RefCell<HashMap<String, (PropsFetch, usize)>> = RefCell::new(HashMap::new());
     /// Numbers navigations, so only the newest one resets the state to idle.
     static GENERATION: Cell<u64> = const { Cell::new(0) };
+    /// When and to which URL the kit's document navigation loaded this document.
+    static ARRIVED_BY_DOCUMENT_NAVIGATION: RefCell<Option<(f64, String)>> = const { RefCell::new(None) };
     /// Scroll positions of the history entries seen, by URL.
     static SCROLL: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
 }
@@ -71,6 +75,7 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
+    note_arrival();
     if let Some(payload) = read_embedded() {
         if let Some(build) = &payload.build {
             BUILD.with(|b| b.borrow_mut().clone_from(build));
@@ -109,12 +114,17 @@ fn location_url() -> String {
     path + &search
 }
 
+/// A page URL without an empty query (`/a?` is `/a`: `location.search` is empty for both).
+fn normalized(url: &str) -> &str {
+    url.strip_suffix('?').unwrap_or(url)
+}
+
 /// The view of the page a navigation (or hydration) chose: the embedded
 /// props on hydration, fetched props otherwise.
 pub(crate) async fn first_view(view: PageView) -> AnyView {
     let initial = INITIAL.with(|i| i.borrow_mut().take());
     if let Some(payload) = initial {
-        if payload.url.as_deref() == Some(location_url().as_str()) {
+        if payload.url.as_deref().map(normalized) == Some(location_url().as_str()) {
             if let Next::View(view) = render_payload(view, payload, None) {
                 return view;
             }
@@ -149,17 +159,13 @@ fn scroll_to_hash_after_render(hash: String) {
 }
 
 /// The view of a page after fetching its props for `page_url` (path as the
-/// router holds it, decoded, plus the query).
+/// router holds it, percent-encoded as in `location.pathname`, plus the query).
 ///
 /// When the answer calls for another navigation (a redirect, or a document
 /// load), the returned future never completes: Leptos then never commits
 /// the abandoned URL to history, and the page on screen stays until the
 /// browser leaves it.
 pub(crate) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
-    let page_url = match page_url.split_once('?') {
-        Some((path, query)) => format!("{}?{query}", String::from(js_sys::encode_uri(path))),
-        None => js_sys::encode_uri(&page_url).into(),
-    };
     let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(&page_url);
     let next = match fetch_props(&page_url).await {
@@ -239,10 +245,18 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
         return Next::View(pages.not_found.run());
     }
     if let (Some(redirect), Some(_)) = (&payload.redirect, page_url) {
+        let destination = redirect.destination.clone();
         return if redirect.is_same_origin() {
-            Next::Redirect(redirect.destination.clone())
+            Next::Redirect(destination)
+        } else if is_web_url(&destination) {
+            Next::Document(destination)
         } else {
-            Next::Document(redirect.destination.clone())
+            // `javascript:` and friends: never followed.
+            leptos::logging::error!("server_props: refusing to redirect to {destination:?}");
+            Next::View(pages.render_error(PageError {
+                status: 500,
+                detail: None,
+            }))
         };
     }
     if payload.error.is_some() {
@@ -255,13 +269,9 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
             detail: payload.detail,
         }));
     }
-    let Some(props) = payload.props else {
-        return match page_url {
-            Some(url) => Next::Document(url.to_owned()),
-            None => Next::View(().into_any()),
-        };
-    };
-    match (page.render_json)(props.get()) {
+    // `"props":null` (props of type `()`) reads as no `props` field.
+    let json = payload.props.as_deref().map_or("null", RawValue::get);
+    match (page.render_json)(json) {
         Ok(view) => Next::View(view),
         Err(e) => {
             leptos::logging::error!("server_props: props do not match the page: {e}");
@@ -276,17 +286,25 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
     }
 }
 
+/// Whether a URL is an absolute `http:` or `https:` URL.
+fn is_web_url(url: &str) -> bool {
+    let lower = url
+        .trim_start()
+        .get(..8)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 /// Starts one document navigation to `url` (replacing the current entry if
-/// the router already pushed it), unless the kit made one to the same URL
-/// moments ago: a loop. Then it returns the error page to show in place.
+/// the router already pushed it), unless this very document was loaded by
+/// the kit's document navigation to the same URL moments ago: a loop. Then it
+/// returns the error page to show in place.
 fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
     let now = js_sys::Date::now();
     let storage = window().session_storage().ok().flatten();
-    let last = storage
-        .as_ref()
-        .and_then(|s| s.get_item(LAST_HARD_NAVIGATION).ok().flatten());
-    if let Some((at, last_url)) = last.as_deref().and_then(|l| l.split_once(' ')) {
-        if last_url == url && at.parse::<f64>().is_ok_and(|at| now - at < LOOP_WINDOW_MS) {
+    if let Some((at, arrived)) = ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| a.borrow().clone()) {
+        if arrived == url && now - at < LOOP_WINDOW_MS {
             leptos::logging::error!("server_props: not reloading {url} again (loop)");
             return Some(
                 view! {
@@ -309,7 +327,24 @@ fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
     if let Err(e) = result {
         leptos::logging::error!("server_props: navigation to {url} failed: {e:?}");
     }
+    // The document may never unload (a download, a 204): not loading any more.
+    Signals::get().state.set(NavigationState::Idle);
     None
+}
+
+/// Notes whether this document was loaded by the kit's own document
+/// navigation (the loop guard's evidence), and forgets the record.
+fn note_arrival() {
+    let Some(storage) = window().session_storage().ok().flatten() else {
+        return;
+    };
+    let record = storage.get_item(LAST_HARD_NAVIGATION).ok().flatten();
+    let _ = storage.remove_item(LAST_HARD_NAVIGATION);
+    if let Some((at, url)) = record.as_deref().and_then(|r| r.split_once(' ')) {
+        if let (Ok(at), true) = (at.parse::<f64>(), url == location_url()) {
+            ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| *a.borrow_mut() = Some((at, url.to_owned())));
+        }
+    }
 }
 
 /// Fetches the props answer for a page URL, sharing a request already in

@@ -237,7 +237,18 @@ impl PossibleRouteMatch for RoutePattern {
                 Segment::CatchAll(n) => WildcardSegment(n).test(remaining),
             }?;
             remaining = m.remaining();
-            params.extend(m.params());
+            let params_of_m = m.params();
+            // Like axum: a catch-all matches at least one character.
+            if matches!(segment, Segment::CatchAll(_))
+                && params_of_m.iter().all(|(_, v)| v.is_empty())
+            {
+                return None;
+            }
+            params.extend(params_of_m);
+        }
+        // Like axum: `/blog/a/` is not `/blog/a` (only the root page is `/`).
+        if !self.segments.is_empty() && remaining == "/" {
+            return None;
         }
         let matched = &path[..path.len() - remaining.len()];
         Some(PartialPathMatch::new(remaining, params, matched))
@@ -309,6 +320,10 @@ mod tests {
         assert_eq!(m.params(), vec![("path".into(), "a/b/c".into())]);
         let root = RoutePattern::parse("/").unwrap();
         assert!(root.test("/").unwrap().is_complete());
+        // As axum matches: no trailing slash, no empty catch-all.
+        assert!(p.test("/repos/vercel/next.js/").is_none());
+        assert!(all.test("/catchall").is_none());
+        assert!(all.test("/catchall/").is_none());
     }
 
     #[test]

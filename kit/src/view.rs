@@ -90,11 +90,13 @@ impl PageView {
     /// the new props have arrived; a `#hash` change loads nothing. Server and
     /// browser build the same structure, so hydration matches.
     async fn props_view(self) -> AnyView {
-        let first = self.first_view().await;
+        // The URL this view is chosen for, read before waiting: the route's
+        // URL may move on (a query change) while the first props load.
         let url = use_url();
         let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
         let refresh = crate::navigation::Signals::get().refresh;
         let first_key = key.get_untracked();
+        let first = self.first_view().await;
         let first = Arc::new(Mutex::new(Some(first)));
         (move || {
             let key = key.get();

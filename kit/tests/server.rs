@@ -59,7 +59,8 @@ impl Page for Failing {
 
 impl Loader for Failing {
     type State = ();
-    async fn load(_: &mut LoaderContext<()>) -> LoaderResult<Message> {
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Message> {
+        cx.response().set_cache_control("public, s-maxage=60")?;
         Err(LoaderError::internal("secret database password rejected"))
     }
 }
@@ -173,8 +174,18 @@ async fn a_failing_loader_is_logged_with_its_path_and_hidden_from_the_client() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let (status, _, body) = send("GET", "/failing?x=1").await;
+    let (status, headers, body) = send("GET", "/failing?x=1").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    // The loader asked for a shared cache, but an error page must not be cached.
+    assert_eq!(
+        headers["cache-control"],
+        server_props::protocol::DEFAULT_CACHE_CONTROL
+    );
+    let (_, headers, _) = send("GET", &props_url("b", "/failing")).await;
+    assert_eq!(
+        headers["cache-control"],
+        server_props::protocol::DEFAULT_CACHE_CONTROL
+    );
     assert!(!body.contains("secret"), "internal detail leaked: {body}");
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("path=\"/failing?x=1\""), "{log}");

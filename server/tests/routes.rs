@@ -523,3 +523,33 @@ fn mounting_with_the_wrong_state_fails_at_start_up() {
     let props = server::server_props(options).build_id("x").build();
     let _ = axum::Router::<()>::new().server_props(&props);
 }
+
+#[tokio::test]
+async fn trailing_slashes_and_empty_catch_alls_are_not_found() {
+    let app = TestApp::new().await;
+    for url in [
+        "/blog/hello/",
+        "/catchall",
+        "/catchall/",
+        "/repos/vercel/next.js/",
+    ] {
+        let doc = app.get(url).await;
+        assert_eq!(doc.status, StatusCode::NOT_FOUND, "{url}");
+        assert!(
+            text(&doc.body).contains("404This page could not be found."),
+            "{url}: {}",
+            doc.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_query_is_no_query() {
+    let app = TestApp::new().await;
+    let doc = app.get("/blog/a?").await;
+    assert_eq!(doc.embedded()["url"], "/blog/a");
+    assert_eq!(
+        app.props("/blog/a?").await.json()["props"]["url"],
+        "/blog/a"
+    );
+}

@@ -26,8 +26,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let html = HeaderValue::from_static("text/html; charset=utf-8");
     let app_json = HeaderValue::from_static("application/json");
     let app = Router::new()
-        .route("/doc", get(move || async move { ([(CONTENT_TYPE, html)], doc) }))
-        .route("/json", get(move || async move { ([(CONTENT_TYPE, app_json)], json) }));
+        .route(
+            "/doc",
+            get(move || async move { ([(CONTENT_TYPE, html)], doc) }),
+        )
+        .route(
+            "/json",
+            get(move || async move { ([(CONTENT_TYPE, app_json)], json) }),
+        );
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     axum::serve(listener, app).await?;
     Ok(())

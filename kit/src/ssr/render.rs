@@ -53,6 +53,12 @@ impl RenderState {
     /// The view of the page the Leptos router matched, from the loaded state.
     pub(crate) fn take_view(&self, view: PageView) -> AnyView {
         let pages = view.pages;
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*state, Some(PageState::NotFound)) {
+            // However the routers disagree, "not found" is the 404 page.
+            state.take();
+            return pages.not_found.run();
+        }
         if self.0.page != Some(view.index) {
             tracing::error!(
                 router = pages.entries[view.index].pattern.as_str(),
@@ -63,13 +69,7 @@ impl RenderState {
                 detail: None,
             });
         }
-        let state = self
-            .0
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        match (state, &pages.entries[view.index].kind) {
+        match (state.take(), &pages.entries[view.index].kind) {
             (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
             (Some(PageState::NotFound), _) => pages.not_found.run(),
             (Some(PageState::Error(e)), _) => pages.render_error(e),

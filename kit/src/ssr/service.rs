@@ -176,11 +176,7 @@ impl ServerProps {
         let inner = &self.inner;
         let entry = &inner.pages.entries[index];
         let (parts, _body) = request.into_parts();
-        let url = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
+        let url = normalized_url(&parts.uri);
         let page = match &entry.kind {
             PageKind::Static(_) => {
                 let payload = self.payload_head(&url, |_| ());
@@ -232,6 +228,15 @@ impl ServerProps {
                 )
                 .await
             }
+            Ok(Outcome::Redirect(redirect))
+                if HeaderValue::from_str(&redirect.destination).is_err() =>
+            {
+                let e = LoaderError::internal(format!(
+                    "redirect destination {:?} is not a valid URL",
+                    redirect.destination
+                ));
+                self.error_document(index, &url, e, head).await
+            }
             Ok(Outcome::Redirect(redirect)) => redirect_response(&redirect, head),
             Ok(Outcome::Response(response)) => own_response(response, head),
             Err(e) => self.error_document(index, &url, e, head).await,
@@ -279,7 +284,7 @@ impl ServerProps {
                 ResponseHead::default(),
             );
         };
-        let url = match parts.uri.query() {
+        let url = match parts.uri.query().filter(|q| !q.is_empty()) {
             Some(q) => format!("{page_path}?{q}"),
             None => page_path.clone(),
         };
@@ -308,6 +313,15 @@ impl ServerProps {
                 },
                 head,
             ),
+            Ok(Outcome::Redirect(redirect))
+                if HeaderValue::from_str(&redirect.destination).is_err() =>
+            {
+                let e = LoaderError::internal(format!(
+                    "redirect destination {:?} is not a valid URL",
+                    redirect.destination
+                ));
+                self.error_json(&url, e, head)
+            }
             Ok(Outcome::Redirect(redirect)) => {
                 let payload = PropsPayload {
                     redirect: Some(redirect),
@@ -329,6 +343,7 @@ impl ServerProps {
     ) -> Response {
         log_error(url, &error);
         let status = error.status();
+        uncacheable_if_server_error(status, &head);
         if status == StatusCode::NOT_FOUND {
             let payload = self.payload_head(url, |p| p.not_found = true);
             let state = RenderState::new(Some(index), PageState::NotFound);
@@ -350,6 +365,7 @@ impl ServerProps {
     fn error_json(&self, url: &str, error: LoaderError, head: ResponseHead) -> Response {
         log_error(url, &error);
         let status = error.status();
+        uncacheable_if_server_error(status, &head);
         let payload = if status == StatusCode::NOT_FOUND {
             PropsPayload {
                 not_found: true,
@@ -387,6 +403,7 @@ impl ServerProps {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
                 tracing::error!(path = url, "server_props: rendering panicked: {panic}");
+                uncacheable_if_server_error(StatusCode::INTERNAL_SERVER_ERROR, &head);
                 let error = PageError {
                     status: 500,
                     detail: self.inner.dev.then(|| panic.clone()),
@@ -502,6 +519,17 @@ fn props_json(props: &dyn ErasedProps) -> Result<String, LoaderError> {
     props.to_json().map_err(LoaderError::from)
 }
 
+/// A server error must not be cached as the loader asked for its page: back
+/// to the kit's `private, no-store` default.
+fn uncacheable_if_server_error(status: StatusCode, head: &ResponseHead) {
+    if status.is_server_error() {
+        head.insert_header(
+            CACHE_CONTROL,
+            HeaderValue::from_static(DEFAULT_CACHE_CONTROL),
+        );
+    }
+}
+
 fn log_error(url: &str, error: &LoaderError) {
     if error.status().is_server_error() {
         tracing::error!(
@@ -557,13 +585,16 @@ fn redirect_response(redirect: &Redirect, head: ResponseHead) -> Response {
 /// through its response head (the response's own headers win).
 fn own_response(mut response: Response, head: ResponseHead) -> Response {
     let headers = response.headers_mut();
+    let own: Vec<HeaderName> = headers.keys().cloned().collect();
     let mut current: Option<HeaderName> = None;
     for (name, value) in head_headers(head) {
         if let Some(name) = name {
             current = Some(name);
         }
-        let name = current.clone().expect("first header has a name");
-        if name == http::header::SET_COOKIE || !headers.contains_key(&name) {
+        let Some(name) = current.clone() else {
+            continue;
+        };
+        if name == http::header::SET_COOKIE || !own.contains(&name) {
             headers.append(name, value);
         }
     }
@@ -572,11 +603,14 @@ fn own_response(mut response: Response, head: ResponseHead) -> Response {
 
 /// The page URL of a request: path and query.
 fn page_url(request: &Request) -> String {
-    request
-        .uri()
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned()
+    normalized_url(request.uri())
+}
+
+/// Path and query of a URI, without an empty query (`/a?` is `/a`, as
+/// `location.pathname + location.search` is in the browser).
+fn normalized_url(uri: &http::Uri) -> String {
+    let url = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    url.strip_suffix('?').unwrap_or(url).to_owned()
 }
 
 /// Reads the params of `pattern` out of a path it is known to match,
@@ -728,9 +762,18 @@ mod tests {
         let head = ResponseHead::default();
         head.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/html"));
         head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
+        head.append_header(
+            http::header::LINK,
+            HeaderValue::from_static("</a>; rel=preload"),
+        );
+        head.append_header(
+            http::header::LINK,
+            HeaderValue::from_static("</b>; rel=preload"),
+        );
         let r = own_response(response, head);
         assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
         assert_eq!(r.headers()[http::header::SET_COOKIE], "a=1");
+        assert_eq!(r.headers().get_all(http::header::LINK).iter().count(), 2);
     }
 
     #[test]
