@@ -75,6 +75,8 @@ test("a failed client navigation falls back to one document navigation each time
 
 test("a document the kit just loaded that would load itself again shows the error page", async ({ page }) => {
   await page.goto("/");
+  // Hydration reads (and clears) the record, so write it after.
+  await hydrated(page);
   // What the kit records before its document navigation to /something.
   await page.evaluate(() => sessionStorage.setItem("server_props:hard-navigation", `${Date.now()} /something`));
   await page.goto("/something");
