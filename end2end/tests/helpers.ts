@@ -32,3 +32,13 @@ export function recordErrors(page: Page): string[] {
 export async function expectNoErrors(errors: string[]): Promise<void> {
   expect(errors, errors.join("\n")).toEqual([]);
 }
+
+/** Marks the page's JavaScript state: a soft navigation keeps it, a document load loses it. */
+export async function markWindow(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as any).__soft = true));
+}
+
+/** Whether the mark set by `markWindow` is still there. */
+export async function isSoft(page: Page): Promise<boolean> {
+  return (await page.evaluate(() => (window as any).__soft)) === true;
+}

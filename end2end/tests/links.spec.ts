@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { hydrated, recordRequests } from "./helpers";
+import { hydrated, isSoft, markWindow, recordRequests } from "./helpers";
 
 async function addLink(page: Page, attrs: Record<string, string>) {
   await page.evaluate((attrs) => {
@@ -13,27 +13,27 @@ async function addLink(page: Page, attrs: Record<string, string>) {
 test("a plain same-origin <a> navigates client-side", async ({ page }) => {
   await page.goto("/");
   await hydrated(page);
-  await page.evaluate(() => ((window as any).__soft = true));
+  await markWindow(page);
   await addLink(page, { id: "plain", href: "/blog/plain" });
   const requests = recordRequests(page);
   await page.click("#plain");
   await expect(page.locator("h1")).toHaveText("Post: plain");
   expect(requests.props()).toHaveLength(1);
   expect(requests.documents()).toEqual([]);
-  expect(await page.evaluate(() => (window as any).__soft)).toBe(true);
+  expect(await isSoft(page)).toBe(true);
 });
 
 test("rel=external and download links are left to the browser", async ({ page }) => {
   await page.goto("/");
   await hydrated(page);
-  await page.evaluate(() => ((window as any).__soft = true));
+  await markWindow(page);
   await addLink(page, { id: "external", href: "/blog/external", rel: "external" });
   const requests = recordRequests(page);
   await page.click("#external");
   await expect(page.locator("h1")).toHaveText("Post: external");
   expect(requests.props()).toEqual([]);
   expect(requests.documents()).toHaveLength(1);
-  expect(await page.evaluate(() => (window as any).__soft)).toBeUndefined();
+  expect(await isSoft(page)).toBe(false);
 
   await hydrated(page);
   await addLink(page, { id: "download", href: "/raw", download: "raw.txt" });

@@ -1,12 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { hydrated, recordRequests } from "./helpers";
-
-async function markWindow(page: Page) {
-  await page.evaluate(() => ((window as any).__soft = true));
-}
-async function isSoft(page: Page): Promise<boolean> {
-  return (await page.evaluate(() => (window as any).__soft)) === true;
-}
+import { hydrated, isSoft, markWindow, recordRequests } from "./helpers";
 
 /** Records every text the page's <h1> shows, so a flash of a superseded page is seen. */
 async function recordHeadings(page: Page) {

@@ -1,12 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { expectNoErrors, hydrated, recordErrors, recordRequests } from "./helpers";
+import { expectNoErrors, hydrated, isSoft, markWindow, recordErrors, recordRequests } from "./helpers";
 
-// A soft navigation keeps the page's JavaScript state; a document load loses it.
-async function markWindow(page: import("@playwright/test").Page) {
-  await page.evaluate(() => ((window as any).__soft = true));
-}
 async function stillSoft(page: import("@playwright/test").Page) {
-  expect(await page.evaluate(() => (window as any).__soft)).toBe(true);
+  expect(await isSoft(page)).toBe(true);
 }
 
 test("a link to a loader page fetches its props once and renders in place", async ({ page }) => {

@@ -5,11 +5,12 @@
 
 #![cfg(feature = "ssr")]
 
+mod common;
+
 use axum::Router;
 use leptos::prelude::*;
-use leptos_router::components::Router as LeptosRouter;
 use server_props::{
-    protocol::props_url, Loader, LoaderContext, LoaderResult, Page, PageRoutes, Pages, ServerProps,
+    protocol::props_url, Loader, LoaderContext, LoaderResult, Page, Pages, ServerProps,
     ServerPropsRouter,
 };
 use std::{
@@ -53,24 +54,10 @@ impl Loader for Slow {
 
 static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<Slow>("/slow"));
 
-fn shell(_: LeptosOptions) -> impl IntoView {
-    view! {
-        <!DOCTYPE html>
-        <html>
-            <head></head>
-            <body>
-                <LeptosRouter>
-                    <PageRoutes pages=&PAGES/>
-                </LeptosRouter>
-            </body>
-        </html>
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_goes_away_drops_the_loader() {
     let options = LeptosOptions::builder().output_name("kit-test").build();
-    let props = ServerProps::builder(&PAGES, options, shell)
+    let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
         .build_id("b")
         .build();
     let app = Router::new().server_props(&props);

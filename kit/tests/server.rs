@@ -5,14 +5,15 @@
 
 #![cfg(feature = "ssr")]
 
+mod common;
+
 use axum::{body::Body, Router};
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::*;
-use leptos_router::components::Router as LeptosRouter;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    protocol::props_url, Loader, LoaderContext, LoaderError, LoaderResult, Page, PageRoutes, Pages,
+    protocol::props_url, Loader, LoaderContext, LoaderError, LoaderResult, Page, Pages,
     ServerProps, ServerPropsRouter,
 };
 use std::sync::{Arc, LazyLock, Mutex};
@@ -95,23 +96,9 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Exploding>("/exploding")
 });
 
-fn shell(_: LeptosOptions) -> impl IntoView {
-    view! {
-        <!DOCTYPE html>
-        <html>
-            <head></head>
-            <body>
-                <LeptosRouter>
-                    <PageRoutes pages=&PAGES/>
-                </LeptosRouter>
-            </body>
-        </html>
-    }
-}
-
 fn app() -> Router {
     let options = LeptosOptions::builder().output_name("kit-test").build();
-    let props = ServerProps::builder(&PAGES, options, shell)
+    let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
         .build_id("b")
         .dev_errors(false)
         .build();

@@ -248,14 +248,7 @@ impl ServerProps {
         let inner = &self.inner;
         let (parts, _body) = request.into_parts();
         let Some((build, page_path)) = protocol::parse_props_path(parts.uri.path()) else {
-            return self.json(
-                StatusCode::NOT_FOUND,
-                &PropsPayload {
-                    not_found: true,
-                    ..Default::default()
-                },
-                ResponseHead::default(),
-            );
+            return self.not_found_json(ResponseHead::default());
         };
         if build != inner.build_id {
             let payload = PropsPayload {
@@ -265,14 +258,7 @@ impl ServerProps {
             return self.json(StatusCode::GONE, &payload, ResponseHead::default());
         }
         let Ok(matched) = inner.matcher.at(&page_path) else {
-            return self.json(
-                StatusCode::NOT_FOUND,
-                &PropsPayload {
-                    not_found: true,
-                    ..Default::default()
-                },
-                ResponseHead::default(),
-            );
+            return self.not_found_json(ResponseHead::default());
         };
         let index = *matched.value;
         let entry = &inner.pages.entries[index];
@@ -305,14 +291,7 @@ impl ServerProps {
                 }
                 Err(e) => self.error_json(&url, e, head),
             },
-            Ok(Outcome::NotFound) => self.json(
-                StatusCode::NOT_FOUND,
-                &PropsPayload {
-                    not_found: true,
-                    ..Default::default()
-                },
-                head,
-            ),
+            Ok(Outcome::NotFound) => self.not_found_json(head),
             Ok(Outcome::Redirect(redirect))
                 if HeaderValue::from_str(&redirect.destination).is_err() =>
             {
@@ -366,18 +345,14 @@ impl ServerProps {
         log_error(url, &error);
         let status = error.status();
         uncacheable_if_server_error(status, &head);
-        let payload = if status == StatusCode::NOT_FOUND {
-            PropsPayload {
-                not_found: true,
-                ..Default::default()
-            }
-        } else {
-            PropsPayload {
-                error: Some(reason(status).to_owned()),
-                detail: self.page_error(&error).detail,
-                status: Some(status.as_u16()),
-                ..Default::default()
-            }
+        if status == StatusCode::NOT_FOUND {
+            return self.not_found_json(head);
+        }
+        let payload = PropsPayload {
+            error: Some(reason(status).to_owned()),
+            detail: self.page_error(&error).detail,
+            status: Some(status.as_u16()),
+            ..Default::default()
         };
         self.json(status, &payload, head)
     }
@@ -472,6 +447,15 @@ impl ServerProps {
         escape_json_into(props_json, &mut out);
         out.push('}');
         out
+    }
+
+    /// `404 {"notFound":true}`.
+    fn not_found_json(&self, head: ResponseHead) -> Response {
+        let payload = PropsPayload {
+            not_found: true,
+            ..Default::default()
+        };
+        self.json(StatusCode::NOT_FOUND, &payload, head)
     }
 
     fn json(&self, status: StatusCode, payload: &PropsPayload, head: ResponseHead) -> Response {
