@@ -179,13 +179,11 @@ def table(results: list[Result]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        ours = by.get((r.target, "ours"))
         vs_next = vs_ceiling = ""
         if r.server == "ours":
             nxt, ceil = by.get((r.target, "next")), by.get((r.target, "ceiling"))
             vs_next = ratio(r.rps, nxt.rps) if nxt else "-"
             vs_ceiling = ratio(r.rps, ceil.rps) if ceil else "-"
-        del ours
         lines.append(
             f"| {r.target} | {r.server} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
             f"{r.peak_rss_mb:.1f} | {r.errors} | {vs_next} | {vs_ceiling} |"

@@ -7,6 +7,7 @@
 //! loader in place, like Next.js's `router.replace(router.asPath)`.
 
 use leptos::prelude::*;
+use std::sync::LazyLock;
 
 /// Whether a client navigation is waiting for props.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -28,8 +29,8 @@ impl NavigationState {
     }
 }
 
-/// The kit's navigation signals: one set per browser tab (the wasm module is
-/// single-threaded), none on the server.
+/// The kit's navigation signals: one set per process (a browser tab runs one
+/// wasm module; on the server they never change from their initial values).
 #[derive(Clone, Copy)]
 pub(crate) struct Signals {
     pub(crate) state: RwSignal<NavigationState>,
@@ -38,24 +39,11 @@ pub(crate) struct Signals {
 
 impl Signals {
     pub(crate) fn get() -> Self {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            thread_local! {
-                static SIGNALS: Signals = Signals {
-                    state: RwSignal::new(NavigationState::Idle),
-                    refresh: RwSignal::new(0),
-                };
-            }
-            SIGNALS.with(|s| *s)
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        {
-            // On the server each render gets its own (they never change there).
-            Self {
-                state: RwSignal::new(NavigationState::Idle),
-                refresh: RwSignal::new(0),
-            }
-        }
+        static SIGNALS: LazyLock<Signals> = LazyLock::new(|| Signals {
+            state: RwSignal::new(NavigationState::Idle),
+            refresh: RwSignal::new(0),
+        });
+        *SIGNALS
     }
 }
 

@@ -11,7 +11,7 @@
 use leptos_router::{
     ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment, WildcardSegment,
 };
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 /// One segment of a route pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,10 +25,13 @@ pub enum Segment {
 }
 
 /// A parsed route pattern such as `/repos/:owner/:name`.
+///
+/// Cloning is cheap (a reference count): every render builds the Leptos
+/// routes from the page table anew.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutePattern {
     source: &'static str,
-    segments: Vec<Segment>,
+    segments: Arc<[Segment]>,
 }
 
 /// Why a route pattern was rejected.
@@ -119,7 +122,10 @@ impl RoutePattern {
         if segments.first() == Some(&Segment::Static(crate::protocol::PROPS_PREFIX_SEGMENT)) {
             return Err(PatternError::Reserved(source));
         }
-        Ok(Self { source, segments })
+        Ok(Self {
+            source,
+            segments: segments.into(),
+        })
     }
 
     /// The pattern as written.
@@ -138,7 +144,7 @@ impl RoutePattern {
             return "/".to_owned();
         }
         let mut out = String::with_capacity(self.source.len() + 8);
-        for segment in &self.segments {
+        for segment in self.segments.iter() {
             out.push('/');
             match segment {
                 Segment::Static(s) => out.push_str(s),
@@ -161,7 +167,7 @@ impl RoutePattern {
     /// find two pages that would match exactly the same URLs.
     pub(crate) fn shape(&self) -> String {
         let mut out = String::new();
-        for segment in &self.segments {
+        for segment in self.segments.iter() {
             out.push('/');
             match segment {
                 Segment::Static(s) => out.push_str(s),
@@ -230,7 +236,7 @@ impl PossibleRouteMatch for RoutePattern {
     fn test<'a>(&self, path: &'a str) -> Option<PartialPathMatch<'a>> {
         let mut remaining = path;
         let mut params = Vec::new();
-        for segment in &self.segments {
+        for segment in self.segments.iter() {
             let m = match segment {
                 Segment::Static(s) => StaticSegment(*s).test(remaining),
                 Segment::Param(n) => ParamSegment(n).test(remaining),
@@ -255,7 +261,7 @@ impl PossibleRouteMatch for RoutePattern {
     }
 
     fn generate_path(&self, path: &mut Vec<PathSegment>) {
-        for segment in &self.segments {
+        for segment in self.segments.iter() {
             match segment {
                 Segment::Static(s) => StaticSegment(*s).generate_path(path),
                 Segment::Param(n) => ParamSegment(n).generate_path(path),

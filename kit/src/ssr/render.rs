@@ -9,7 +9,7 @@
 //! status and headers are known before the first byte.
 
 use super::loader::panic_message;
-use crate::{page::PageError, pages::PageKind, protocol::SCRIPT_ID, view::PageView};
+use crate::{page::PageError, pages::PageKind, view::PageView};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
 use leptos::{config::LeptosOptions, prelude::*};
@@ -146,10 +146,12 @@ fn hydration_data() -> String {
     out
 }
 
+/// The opening tag of the props script (`protocol::SCRIPT_ID`).
+const SCRIPT_OPEN: &str = "<script id=\"__SERVER_PROPS__\" type=\"application/json\">";
+
 /// Puts the props script at the end of `<head>` and the hydration data at the
 /// end of `<body>`.
 fn assemble(html: String, embedded: &str, hydration: &str) -> String {
-    let script_open = format!("<script id=\"{SCRIPT_ID}\" type=\"application/json\">");
     let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
     let head_end = html.find("</head>").unwrap_or(0);
     let body_end = html
@@ -157,7 +159,7 @@ fn assemble(html: String, embedded: &str, hydration: &str) -> String {
         .filter(|&b| b >= head_end)
         .unwrap_or(html.len());
     out.push_str(&html[..head_end]);
-    out.push_str(&script_open);
+    out.push_str(SCRIPT_OPEN);
     out.push_str(embedded);
     out.push_str("</script>");
     out.push_str(&html[head_end..body_end]);
@@ -173,6 +175,12 @@ fn assemble(html: String, embedded: &str, hydration: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::SCRIPT_ID;
+
+    #[test]
+    fn the_script_tag_names_the_protocol_id() {
+        assert!(SCRIPT_OPEN.contains(&format!("id=\"{SCRIPT_ID}\"")));
+    }
 
     #[test]
     fn assemble_places_props_in_head_and_data_in_body() {
