@@ -31,19 +31,21 @@ impl NavigationState {
 
 /// The kit's navigation signals: one set per process (a browser tab runs one
 /// wasm module; on the server they never change from their initial values).
-#[derive(Clone, Copy)]
+/// Reference-counted signals, so no reactive owner (a render's, a page's)
+/// can dispose of them.
+#[derive(Clone)]
 pub(crate) struct Signals {
-    pub(crate) state: RwSignal<NavigationState>,
-    pub(crate) refresh: RwSignal<u64>,
+    pub(crate) state: ArcRwSignal<NavigationState>,
+    pub(crate) refresh: ArcRwSignal<u64>,
 }
 
 impl Signals {
     pub(crate) fn get() -> Self {
         static SIGNALS: LazyLock<Signals> = LazyLock::new(|| Signals {
-            state: RwSignal::new(NavigationState::Idle),
-            refresh: RwSignal::new(0),
+            state: ArcRwSignal::new(NavigationState::Idle),
+            refresh: ArcRwSignal::new(0),
         });
-        *SIGNALS
+        SIGNALS.clone()
     }
 }
 
