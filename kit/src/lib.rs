@@ -88,6 +88,8 @@ pub use client::hydrate;
 #[cfg(feature = "ssr")]
 pub use cookie;
 #[cfg(feature = "ssr")]
+pub use ssr::cache;
+#[cfg(feature = "ssr")]
 pub use ssr::{
     Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead,
     ServerProps, ServerPropsBuilder, ServerPropsRouter,

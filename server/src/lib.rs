@@ -7,7 +7,7 @@
 use app::state::AppState;
 use axum::{handler::HandlerWithoutStateExt, Router};
 use leptos::config::LeptosOptions;
-use server_props::{ServerProps, ServerPropsRouter};
+use server_props::{cache::CacheConfig, ServerProps, ServerPropsRouter};
 use tower_http::services::ServeDir;
 
 /// The kit configured for the reference app.
@@ -16,8 +16,14 @@ pub fn server_props(options: LeptosOptions) -> server_props::ServerPropsBuilder 
 }
 
 /// The whole app: its pages, their props endpoint, the static files of the
-/// site root (`/pkg/…`), and the 404 page for everything else.
-pub fn router(props: &ServerProps, site_root: &str, state: AppState) -> Router {
+/// site root (`/pkg/…`), and the 404 page for everything else, behind the
+/// kit's shared cache (`CacheConfig::disabled()` turns it off).
+pub fn router(
+    props: &ServerProps,
+    site_root: &str,
+    state: AppState,
+    cache: &CacheConfig,
+) -> Router {
     let not_found = {
         let props = props.clone();
         move |request| props.clone().not_found(request)
@@ -28,5 +34,6 @@ pub fn router(props: &ServerProps, site_root: &str, state: AppState) -> Router {
     Router::new()
         .server_props(props)
         .fallback_service(files)
+        .layer(props.cache_layer(cache))
         .with_state(state)
 }

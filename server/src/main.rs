@@ -1,11 +1,13 @@
 //! Serves the reference app. Configuration comes from cargo-leptos's
 //! environment (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, …) and
-//! `DATABASE_URL` (default: a SQLite file created on first start).
+//! `DATABASE_URL` (default: a SQLite file created on first start) and
+//! `SERVER_PROPS_CACHE_BYTES` (the shared cache's size; `0` turns it off).
 
 #![forbid(unsafe_code)]
 
 use app::state::{AppState, DEFAULT_DATABASE_URL};
 use leptos::config::{get_configuration, LeptosOptions};
+use server_props::cache::CacheConfig;
 use std::error::Error;
 use tracing_subscriber::EnvFilter;
 
@@ -34,13 +36,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let addr = options.site_addr;
     let site_root = options.site_root.to_string();
     let props = server::server_props(options).build();
-    let app = server::router(&props, &site_root, state);
+    let cache = cache_config()?;
+    let app = server::router(&props, &site_root, state, &cache);
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("listening on http://{addr} (build {})", props.build_id());
+    tracing::info!(
+        "listening on http://{addr} (build {}, shared cache {})",
+        props.build_id(),
+        if cache.is_enabled() { "on" } else { "off" }
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     Ok(())
+}
+
+/// `SERVER_PROPS_CACHE_BYTES`: the shared cache's memory bound in bytes
+/// (default 64 MiB); `0` turns the cache off.
+fn cache_config() -> Result<CacheConfig, Box<dyn Error>> {
+    match std::env::var("SERVER_PROPS_CACHE_BYTES") {
+        Ok(value) => {
+            let bytes = value.trim().parse::<u64>().map_err(|e| {
+                format!("SERVER_PROPS_CACHE_BYTES must be a number of bytes, got {value:?}: {e}")
+            })?;
+            Ok(CacheConfig::default().max_bytes(bytes))
+        }
+        Err(_) => Ok(CacheConfig::default()),
+    }
 }

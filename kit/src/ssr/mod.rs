@@ -1,5 +1,6 @@
 //! The server half (feature `ssr`): loaders, request handling, rendering.
 
+pub mod cache;
 pub(crate) mod context;
 pub(crate) mod loader;
 pub(crate) mod render;

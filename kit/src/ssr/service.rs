@@ -144,6 +144,13 @@ impl ServerProps {
         &self.inner.build_id
     }
 
+    /// The shared cache for this build (see [`cache`](super::cache)): add
+    /// it with `Router::layer`. Keys include the build id, so a new build
+    /// never serves the previous one's pages.
+    pub fn cache_layer(&self, config: &super::cache::CacheConfig) -> super::cache::CacheLayer {
+        super::cache::CacheLayer::new(&self.inner.build_id, config)
+    }
+
     /// The page table.
     pub fn pages(&self) -> &'static Pages {
         self.inner.pages

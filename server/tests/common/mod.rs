@@ -80,7 +80,12 @@ impl TestApp {
                 .dev_errors(false),
         )
         .build();
-        let router = server::router(&props, "target/site-does-not-exist", state.clone());
+        let router = server::router(
+            &props,
+            "target/site-does-not-exist",
+            state.clone(),
+            &server_props::cache::CacheConfig::default(),
+        );
         Self { router, state }
     }
 
