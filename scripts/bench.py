@@ -10,6 +10,10 @@ then a measured run. The servers:
 * ours: the reference app's release build;
 * next: bench/nextjs (`next build`, `next start`), the same getServerSideProps.
 
+Also: the client bundle each page loads (raw, gzip, brotli) and link-navigation
+latency in headless Chromium (end2end/bench/navigation.mjs), and the shared
+cache's hit throughput on /cached against the same bytes precomputed.
+
 Prints one table with ratios and writes it to bench/results/latest.md.
 Environment: BENCH_SECONDS (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (64).
 """
@@ -17,6 +21,8 @@ Environment: BENCH_SECONDS (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (64).
 from __future__ import annotations
 
 import datetime
+import gzip
+import json
 import os
 import re
 import shutil
@@ -151,14 +157,22 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def build() -> None:
-    if shutil.which("wrk") is None:
-        log("apt-get install wrk")
+def apt_install(tool: str, package: str) -> None:
+    if shutil.which(tool) is None:
+        log(f"apt-get install {package}")
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True)
+
+
+def build() -> None:
+    apt_install("wrk", "wrk")
+    apt_install("brotli", "brotli")
     log("release build: the reference app and the ceiling")
     subprocess.run(["cargo", "leptos", "build", "--release"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--locked", "--release", "-p", "ceiling"], cwd=ROOT, check=True)
+    if not (ROOT / "end2end" / "node_modules" / "@playwright" / "test").exists():
+        log("npm ci (end2end)")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "end2end", check=True)
     nextjs = ROOT / "bench" / "nextjs"
     if not (nextjs / "node_modules" / "next").exists():
         log("npm ci (bench/nextjs)")
@@ -168,32 +182,106 @@ def build() -> None:
                    stdout=subprocess.DEVNULL)
 
 
+@dataclass
+class Bundle:
+    files: list[str]
+    raw: int
+    gzip: int
+    brotli: int
+
+
+def bundle(base: str, doc: bytes) -> Bundle:
+    """What the page loads besides the document: every script, stylesheet,
+    module preload and wasm the HTML names under /pkg/ or /_next/."""
+    paths = sorted(set(re.findall(rb'(?:src|href)="(/(?:pkg|_next)/[^"]+)"', doc)))
+    raw = gz = br = 0
+    files = []
+    for path in paths:
+        body = fetch(base + path.decode())
+        files.append(f"{path.decode()} ({len(body):,} B)")
+        raw += len(body)
+        gz += len(gzip.compress(body, compresslevel=9))
+        br += len(subprocess.run(["brotli", "-q", "11", "-c"], input=body, capture_output=True, check=True).stdout)
+    return Bundle(files, raw, gz, br)
+
+
+def navigation(base: str) -> dict:
+    """Link-navigation latency over 50 clicks in headless Chromium."""
+    out = subprocess.run(
+        ["taskset", "-c", LOAD_CPU, "node", str(ROOT / "end2end" / "bench" / "navigation.mjs"), base, "50"],
+        cwd=ROOT / "end2end", capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"bench: navigation timing failed against {base}:\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    log(f"navigation {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
+    return result
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "-"
 
 
 def table(results: list[Result]) -> str:
-    by = {(r.target, r.server): r for r in results}
     lines = [
-        "| target | server | req/s | p50 ms | p99 ms | peak RSS MB | errors | ours / Next | ours / ceiling |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | server | req/s | p50 ms | p99 ms | peak RSS MB | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        vs_next = vs_ceiling = ""
-        if r.server == "ours":
-            nxt, ceil = by.get((r.target, "next")), by.get((r.target, "ceiling"))
-            vs_next = ratio(r.rps, nxt.rps) if nxt else "-"
-            vs_ceiling = ratio(r.rps, ceil.rps) if ceil else "-"
         lines.append(
             f"| {r.target} | {r.server} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
-            f"{r.peak_rss_mb:.1f} | {r.errors} | {vs_next} | {vs_ceiling} |"
+            f"{r.peak_rss_mb:.1f} | {r.errors} |"
         )
     return "\n".join(lines)
+
+
+def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, dict]) -> str:
+    """One row per SPEC §4 measure: ours, Next.js, ceiling and the ratios."""
+    by = {(r.target, r.server): r for r in results}
+    lines = [
+        "| measure | ours | Next.js | ceiling | ours / Next | ours / ceiling | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+
+    def row(measure: str, ours, nxt, ceil, fmt: str, target: str) -> None:
+        cell = lambda v: format(v, fmt) if v is not None else "-"
+        lines.append(
+            f"| {measure} | {cell(ours)} | {cell(nxt)} | {cell(ceil)} | "
+            f"{ratio(ours, nxt) if ours is not None and nxt else '-'} | "
+            f"{ratio(ours, ceil) if ours is not None and ceil else '-'} | {target} |"
+        )
+
+    def rps(target: str, server: str):
+        r = by.get((target, server))
+        return r.rps if r else None
+
+    doc, props, hello, cache = TARGETS
+    row("document req/s", rps(doc, "ours"), rps(doc, "next"), rps(doc, "ceiling"), ",.0f", ">= 0.5x ceiling, >= 50x Next")
+    row("props JSON req/s", rps(props, "ours"), rps(props, "next"), rps(props, "ceiling"), ",.0f", ">= 0.5x ceiling")
+    row("hello req/s", rps(hello, "ours"), rps(hello, "next"), None, ",.0f", "")
+    row("cache hit req/s (/cached)", rps(cache, "ours"), None, rps(cache, "ceiling"), ",.0f", ">= 0.8x ceiling")
+    p99 = lambda s: by[(doc, s)].p99_ms if (doc, s) in by else None
+    row("document p99 ms", p99("ours"), p99("next"), p99("ceiling"), ".2f", "< 5 ms")
+    rss = lambda s: max((r.peak_rss_mb for r in results if r.server == s), default=None)
+    row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB")
+    b = lambda s, k: getattr(bundles[s], k) / 1000 if s in bundles else None
+    row("client bundle kB, brotli", b("ours", "brotli"), b("next", "brotli"), None, ".1f", "< Next's first-load JS")
+    row("client bundle kB, gzip", b("ours", "gzip"), b("next", "gzip"), None, ".1f", "")
+    row("client bundle kB, raw", b("ours", "raw"), b("next", "raw"), None, ".1f", "")
+    n = lambda s, k: navs[s][k] if s in navs else None
+    row("link navigation median ms", n("ours", "median_ms"), n("next", "median_ms"), None, ".1f", "< 50 ms")
+    row("link navigation p95 ms", n("ours", "p95_ms"), n("next", "p95_ms"), None, ".1f", "")
+    return "\n".join(lines)
+
+
+TARGETS = ["document /bench/items/1", "props JSON /bench/items/1", "document /bench/hello", "cache hit /cached"]
 
 
 def main() -> None:
     build()
     results: list[Result] = []
+    bundles: dict[str, Bundle] = {}
+    navs: dict[str, dict] = {}
     site_env = {
         "LEPTOS_OUTPUT_NAME": "reference-app",
         "LEPTOS_SITE_ROOT": "target/site",
@@ -212,24 +300,30 @@ def main() -> None:
         build_id = re.search(rb'"build":"([^"]+)"', doc).group(1).decode()
         props_path = f"/_props/{build_id}/bench/items/1.json"
         json_bytes = fetch(ours_base + props_path)
-        results.append(ours.measure("document /bench/items/1", f"{ours_base}/bench/items/1"))
-        results.append(ours.measure("props JSON /bench/items/1", ours_base + props_path))
-        results.append(ours.measure("document /bench/hello", f"{ours_base}/bench/hello"))
+        cached = fetch(f"{ours_base}/cached")
+        results.append(ours.measure(TARGETS[0], f"{ours_base}/bench/items/1"))
+        results.append(ours.measure(TARGETS[1], ours_base + props_path))
+        results.append(ours.measure(TARGETS[2], f"{ours_base}/bench/hello"))
+        results.append(ours.measure(TARGETS[3], f"{ours_base}/cached"))
+        bundles["ours"] = bundle(ours_base, doc)
+        navs["ours"] = navigation(ours_base)
     finally:
         ours.stop()
 
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "doc.html").write_bytes(doc)
-        (Path(tmp) / "props.json").write_bytes(json_bytes)
+        for name, body in [("doc.html", doc), ("props.json", json_bytes), ("cached.html", cached)]:
+            (Path(tmp) / name).write_bytes(body)
         base = f"http://127.0.0.1:{PORTS['ceiling']}"
         ceiling = Server(
             "ceiling",
-            ["target/release/ceiling", f"127.0.0.1:{PORTS['ceiling']}", f"{tmp}/doc.html", f"{tmp}/props.json"],
+            ["target/release/ceiling", f"127.0.0.1:{PORTS['ceiling']}",
+             f"/doc={tmp}/doc.html", f"/json={tmp}/props.json", f"/cached={tmp}/cached.html"],
             ROOT, {}, f"{base}/doc",
         )
         try:
-            results.append(ceiling.measure("document /bench/items/1", f"{base}/doc"))
-            results.append(ceiling.measure("props JSON /bench/items/1", f"{base}/json"))
+            results.append(ceiling.measure(TARGETS[0], f"{base}/doc"))
+            results.append(ceiling.measure(TARGETS[1], f"{base}/json"))
+            results.append(ceiling.measure(TARGETS[3], f"{base}/cached"))
         finally:
             ceiling.stop()
 
@@ -241,27 +335,33 @@ def main() -> None:
     )
     try:
         next_build = (nextjs / ".next" / "BUILD_ID").read_text().strip()
-        results.append(nxt.measure("document /bench/items/1", f"{base}/bench/items/1"))
-        results.append(nxt.measure("props JSON /bench/items/1", f"{base}/_next/data/{next_build}/bench/items/1.json"))
-        results.append(nxt.measure("document /bench/hello", f"{base}/bench/hello"))
+        results.append(nxt.measure(TARGETS[0], f"{base}/bench/items/1"))
+        results.append(nxt.measure(TARGETS[1], f"{base}/_next/data/{next_build}/bench/items/1.json"))
+        results.append(nxt.measure(TARGETS[2], f"{base}/bench/hello"))
+        bundles["next"] = bundle(base, fetch(f"{base}/bench/items/1"))
+        navs["next"] = navigation(base)
     finally:
         nxt.stop()
 
     order = {"ceiling": 0, "ours": 1, "next": 2}
-    targets = ["document /bench/items/1", "props JSON /bench/items/1", "document /bench/hello"]
-    results.sort(key=lambda r: (targets.index(r.target), order[r.server]))
-    out = table(results)
+    results.sort(key=lambda r: (TARGETS.index(r.target), order[r.server]))
+    out = summary(results, bundles, navs) + "\n\n" + table(results)
+    files = "\n".join(
+        f"- {server}: {', '.join(b.files)}" for server, b in bundles.items()
+    )
     header = (
         f"# Benchmark results\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, "
-        f"{os.cpu_count()} cores; server on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}; "
+        f"{os.cpu_count()} cores; server on CPU {SERVER_CPU}, wrk and Chromium on CPU {LOAD_CPU}; "
         f"{CONNECTIONS} connections, {WARMUP} s warm-up, {SECONDS} s measured; no Accept-Encoding.\n\n"
-        f"Document size: {len(doc):,} bytes; props JSON: {len(json_bytes):,} bytes.\n\n"
+        f"Document size: {len(doc):,} bytes; props JSON: {len(json_bytes):,} bytes; "
+        f"/cached: {len(cached):,} bytes.\n\n"
     )
+    footer = f"\n\nClient bundle files (what the document of /bench/items/1 loads):\n\n{files}\n"
     print()
     print(out)
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / "latest.md").write_text(header + out + "\n")
+    (results_dir / "latest.md").write_text(header + out + footer)
     log(f"written to {results_dir / 'latest.md'}")
 
 

@@ -17,7 +17,10 @@ use std::{
     fmt,
     future::Future,
     panic::AssertUnwindSafe,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
 };
 
 /// The server-side props loader of a [`Page`]: Next.js's `getServerSideProps`.
@@ -171,13 +174,14 @@ impl fmt::Debug for LoaderError {
 /// Props whose type only the page knows: serialised for the wire, or handed
 /// back to the page's view.
 pub(crate) trait ErasedProps: Send {
-    fn to_json(&self) -> Result<String, serde_json::Error>;
+    /// Appends the props as JSON.
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
 impl<P: crate::page::Props> ErasedProps for P {
-    fn to_json(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(self)
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, self)
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
@@ -199,6 +203,9 @@ pub(crate) struct ErasedLoader {
     pub(crate) state_type: TypeId,
     pub(crate) state_name: &'static str,
     load: Arc<LoadFn>,
+    /// The size of the page's last props JSON, so the next buffer is
+    /// allocated once instead of grown by doubling.
+    json_size: Arc<AtomicUsize>,
 }
 
 impl ErasedLoader {
@@ -210,7 +217,18 @@ impl ErasedLoader {
                 let state = downcast_state::<P::State>(state);
                 Box::pin(run::<P>(state, request))
             }),
+            json_size: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// A buffer for this page's props JSON, with `extra` bytes to spare.
+    pub(crate) fn json_buffer(&self, extra: usize) -> Vec<u8> {
+        Vec::with_capacity(self.json_size.load(Ordering::Relaxed) + extra)
+    }
+
+    /// Remembers how big the last props JSON was.
+    pub(crate) fn note_json_size(&self, size: usize) {
+        self.json_size.store(size, Ordering::Relaxed);
     }
 
     /// Whether a router with state `S` can serve this loader.

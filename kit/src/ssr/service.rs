@@ -12,7 +12,7 @@ use super::{
     render::{PageState, RenderState, Renderer},
 };
 use crate::{
-    escape::escape_json_into,
+    escape::{escape_json_into, escape_json_tail},
     page::PageError,
     pages::{PageKind, Pages, PropsPage},
     path::{RoutePattern, Segment},
@@ -212,16 +212,18 @@ impl ServerProps {
                 }
             };
         match result {
-            Ok(Outcome::Props(props)) => match props_json(props.as_ref()) {
-                Ok(json) => {
-                    let payload = self.payload_with_props(&url, &json);
-                    let status = head.status().unwrap_or(StatusCode::OK);
-                    let state = RenderState::new(Some(index), PageState::Props(props.into_any()));
-                    self.render_document(Some(index), &url, state, &payload, status, head)
-                        .await
+            Ok(Outcome::Props(props)) => {
+                match self.payload_with_props(page, &url, props.as_ref()) {
+                    Ok(payload) => {
+                        let status = head.status().unwrap_or(StatusCode::OK);
+                        let state =
+                            RenderState::new(Some(index), PageState::Props(props.into_any()));
+                        self.render_document(Some(index), &url, state, &payload, status, head)
+                            .await
+                    }
+                    Err(e) => self.error_document(index, &url, e, head).await,
                 }
-                Err(e) => self.error_document(index, &url, e, head).await,
-            },
+            }
             Ok(Outcome::NotFound) => {
                 let payload = self.payload_head(&url, |p| p.not_found = true);
                 let state = RenderState::new(Some(index), PageState::NotFound);
@@ -287,13 +289,9 @@ impl ServerProps {
                 Err(e) => return self.error_json(&url, e, ResponseHead::default()),
             };
         match result {
-            Ok(Outcome::Props(props)) => match props_json(props.as_ref()) {
-                Ok(json) => {
+            Ok(Outcome::Props(props)) => match props_answer(page, props.as_ref()) {
+                Ok(body) => {
                     let status = head.status().unwrap_or(StatusCode::OK);
-                    let mut body = String::with_capacity(json.len() + 10);
-                    body.push_str("{\"props\":");
-                    body.push_str(&json);
-                    body.push('}');
                     self.raw_json(status, body, head)
                 }
                 Err(e) => self.error_json(&url, e, head),
@@ -442,18 +440,28 @@ impl ServerProps {
         out
     }
 
-    /// `{"build":…,"url":…,"props":<json>}` escaped for the script element.
-    fn payload_with_props(&self, url: &str, props_json: &str) -> String {
-        let url_json = serde_json::to_string(url).expect("strings serialise");
-        let mut out = String::with_capacity(props_json.len() + url_json.len() + 48);
-        out.push_str("{\"build\":\"");
-        out.push_str(&self.inner.build_id);
-        out.push_str("\",\"url\":");
-        escape_json_into(&url_json, &mut out);
-        out.push_str(",\"props\":");
-        escape_json_into(props_json, &mut out);
-        out.push('}');
-        out
+    /// `{"build":…,"url":…,"props":<json>}` escaped for the script element,
+    /// the props serialised straight into it.
+    fn payload_with_props(
+        &self,
+        page: &PropsPage,
+        url: &str,
+        props: &dyn ErasedProps,
+    ) -> Result<String, LoaderError> {
+        let build = &self.inner.build_id;
+        let mut out = page.loader.json_buffer(url.len() + build.len() + 48);
+        out.extend_from_slice(b"{\"build\":\"");
+        out.extend_from_slice(build.as_bytes());
+        out.extend_from_slice(b"\",\"url\":");
+        let start = out.len();
+        serde_json::to_writer(&mut out, url).map_err(LoaderError::from)?;
+        out.extend_from_slice(b",\"props\":");
+        let props_start = out.len();
+        props.write_json(&mut out).map_err(LoaderError::from)?;
+        page.loader.note_json_size(out.len() - props_start);
+        out.push(b'}');
+        escape_json_tail(&mut out, start);
+        Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
     }
 
     /// `404 {"notFound":true}`.
@@ -470,8 +478,8 @@ impl ServerProps {
         self.raw_json(status, body, head)
     }
 
-    fn raw_json(&self, status: StatusCode, body: String, head: ResponseHead) -> Response {
-        let mut response = Response::new(Body::from(body));
+    fn raw_json(&self, status: StatusCode, body: impl Into<Body>, head: ResponseHead) -> Response {
+        let mut response = Response::new(body.into());
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
@@ -506,8 +514,15 @@ async fn load(
     Ok(page.loader.call(state, request).await)
 }
 
-fn props_json(props: &dyn ErasedProps) -> Result<String, LoaderError> {
-    props.to_json().map_err(LoaderError::from)
+/// `{"props":<json>}`, serialised once into a buffer sized from the page's
+/// last answer.
+fn props_answer(page: &PropsPage, props: &dyn ErasedProps) -> Result<Vec<u8>, LoaderError> {
+    let mut body = page.loader.json_buffer(16);
+    body.extend_from_slice(b"{\"props\":");
+    props.write_json(&mut body).map_err(LoaderError::from)?;
+    body.push(b'}');
+    page.loader.note_json_size(body.len());
+    Ok(body)
 }
 
 /// A server error must not be cached as the loader asked for its page: back

@@ -208,16 +208,16 @@ impl Shared {
                     self.revalidate(key, &primary, &parts, &stored.vary, inner);
                     break respond(&stored, now, "STALE");
                 }
-                Found::Pass => break self.fetch(&primary, parts, inner).await,
+                Found::Pass => break self.fetch(&primary, parts, inner, true).await,
                 Found::Miss(key) => match self.turn(key) {
                     Turn::Follow(mut done) if waits < MAX_WAITS => {
                         waits += 1;
                         // Resolves when the leader's guard drops.
                         let _ = done.changed().await;
                     }
-                    Turn::Follow(_) => break self.fetch(&primary, parts, inner).await,
+                    Turn::Follow(_) => break self.fetch(&primary, parts, inner, false).await,
                     Turn::Lead(guard) => {
-                        let response = self.fetch(&primary, parts, inner).await;
+                        let response = self.fetch(&primary, parts, inner, false).await;
                         drop(guard);
                         break response;
                     }
@@ -268,8 +268,9 @@ impl Shared {
         })
     }
 
-    /// Asks the app and keeps what it may.
-    async fn fetch<S>(&self, primary: &str, parts: Parts, inner: S) -> Response<Body>
+    /// Asks the app and keeps what it may. `passing`: the URL is already
+    /// marked uncacheable, so an uncacheable answer changes nothing.
+    async fn fetch<S>(&self, primary: &str, parts: Parts, inner: S, passing: bool) -> Response<Body>
     where
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
     {
@@ -277,7 +278,8 @@ impl Shared {
         let Ok(response) = inner
             .oneshot(Request::from_parts(parts, Body::empty()))
             .await;
-        self.keep(primary, &request_headers, response).await
+        self.keep(primary, &request_headers, response, passing)
+            .await
     }
 
     /// Refreshes a stale entry in the background, unless a refresh (or a
@@ -310,7 +312,7 @@ impl Shared {
         tokio::spawn(async move {
             let headers = request.headers().clone();
             let Ok(response) = inner.oneshot(request).await;
-            let response = shared.keep(&primary, &headers, response).await;
+            let response = shared.keep(&primary, &headers, response, false).await;
             drop(guard);
             drop(response);
         });
@@ -322,12 +324,13 @@ impl Shared {
         primary: &str,
         request: &HeaderMap,
         response: Response<Body>,
+        passing: bool,
     ) -> Response<Body> {
         let (mut parts, body) = response.into_parts();
         let keep = match store::keep(request, parts.status, &parts.headers) {
             Ok(keep) => keep,
             Err(refusal) => {
-                if matches!(refusal, Refusal::Response(_)) {
+                if matches!(refusal, Refusal::Response(_)) && !passing {
                     self.entries.insert(primary.to_owned(), Slot::Pass);
                 }
                 return marked(Response::from_parts(parts, body), "MISS");

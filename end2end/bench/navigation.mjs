@@ -1,0 +1,86 @@
+// `node end2end/bench/navigation.mjs <base URL> [count]`: link-navigation
+// latency in headless Chromium (Debian's), click to the new <h1> painted.
+//
+// Opens <base>/bench/items/1, waits for hydration, then clicks "Next
+// collection" `count` times (after 5 unmeasured warm-up clicks). Each click
+// is timed inside the page: from just before `click()` to the first animation
+// frame after the <h1> shows the next collection's title. A navigation that
+// reloads the document is an error, not a sample. Prints one JSON line:
+// {"samples":n,"median_ms":…,"p95_ms":…,"min_ms":…,"max_ms":…}.
+
+import { chromium } from "@playwright/test";
+
+const base = process.argv[2];
+const count = Number(process.argv[3] ?? 50);
+const warmup = 5;
+if (!base) {
+  console.error("usage: node navigation.mjs <base URL> [count]");
+  process.exit(2);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+  ],
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(`${base}/bench/items/1`, { waitUntil: "networkidle" });
+  // Hydrated: our kit sets this flag; Next.js exposes its router.
+  await page.waitForFunction(
+    () => window.__serverPropsHydrated === true || (window.next && window.next.router),
+  );
+  await page.evaluate(() => (window.__sameDocument = true));
+  const samples = [];
+  for (let i = 0; i < warmup + count; i++) {
+    const ms = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const before = document.querySelector("h1").textContent;
+          const link = [...document.querySelectorAll("a")].find(
+            (a) => a.textContent.trim() === "Next collection",
+          );
+          if (!link) return reject(new Error("no Next collection link"));
+          const timer = setTimeout(() => reject(new Error("navigation took over 10 s")), 10_000);
+          const observer = new MutationObserver(() => {
+            const h1 = document.querySelector("h1");
+            if (h1 && h1.textContent !== before) {
+              observer.disconnect();
+              requestAnimationFrame(() => {
+                clearTimeout(timer);
+                resolve(performance.now() - start);
+              });
+            }
+          });
+          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+          const start = performance.now();
+          link.click();
+        }),
+    );
+    if (!(await page.evaluate(() => window.__sameDocument === true))) {
+      throw new Error("the navigation reloaded the document");
+    }
+    if (i >= warmup) samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  console.log(
+    JSON.stringify({
+      samples: samples.length,
+      median_ms: at(0.5),
+      p95_ms: at(0.95),
+      min_ms: samples[0],
+      max_ms: samples[samples.length - 1],
+    }),
+  );
+} finally {
+  await browser.close();
+}
