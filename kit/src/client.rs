@@ -316,7 +316,7 @@ fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
         }
     }
     if let Some(storage) = storage {
-        let _ = storage.set_item(LAST_HARD_NAVIGATION, &format!("{now} {url}"));
+        let _ = storage.set_item(LAST_HARD_NAVIGATION, &format!("{} {url}", now as u64));
     }
     let location = window().location();
     let result = if replace {
@@ -341,7 +341,7 @@ fn note_arrival() {
     let record = storage.get_item(LAST_HARD_NAVIGATION).ok().flatten();
     let _ = storage.remove_item(LAST_HARD_NAVIGATION);
     if let Some((at, url)) = record.as_deref().and_then(|r| r.split_once(' ')) {
-        if let (Ok(at), true) = (at.parse::<f64>(), url == location_url()) {
+        if let (Ok(at), true) = (at.parse::<u64>().map(|at| at as f64), url == location_url()) {
             ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| *a.borrow_mut() = Some((at, url.to_owned())));
         }
     }

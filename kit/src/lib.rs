@@ -92,5 +92,5 @@ pub use ssr::cache;
 #[cfg(feature = "ssr")]
 pub use ssr::{
     Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead,
-    ServerProps, ServerPropsBuilder, ServerPropsRouter,
+    ServerProps, ServerPropsBuilder, ServerPropsRouter, DEFAULT_LOADER_TIMEOUT,
 };

@@ -50,9 +50,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         if cache.is_enabled() { "on" } else { "off" }
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
@@ -69,4 +67,33 @@ fn cache_config() -> Result<CacheConfig, Box<dyn Error>> {
         }
         Err(_) => Ok(CacheConfig::default()),
     }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and systemd
+/// send). axum then stops accepting connections and finishes the requests
+/// under way before `serve` returns.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: no new connections, finishing the requests under way");
 }

@@ -10,4 +10,4 @@ pub(crate) mod service;
 pub use context::{LoaderContext, ParamValue, ResponseHead};
 pub use loader::{Loader, LoaderError, LoaderResult, Outcome};
 pub use router::ServerPropsRouter;
-pub use service::{ServerProps, ServerPropsBuilder};
+pub use service::{ServerProps, ServerPropsBuilder, DEFAULT_LOADER_TIMEOUT};

@@ -25,7 +25,7 @@ use http::{
     HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
 use leptos::{config::LeptosOptions, prelude::*};
-use std::{any::Any, fmt, sync::Arc};
+use std::{any::Any, fmt, sync::Arc, time::Duration};
 
 /// The server half of the kit for one app: build it once at start-up and
 /// mount it with [`ServerPropsRouter::server_props`](super::ServerPropsRouter).
@@ -40,6 +40,7 @@ struct Inner {
     build_id: String,
     dev: bool,
     matcher: matchit::Router<usize>,
+    loader_timeout: Duration,
 }
 
 impl fmt::Debug for ServerProps {
@@ -60,13 +61,26 @@ pub struct ServerPropsBuilder {
     shell: Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>,
     build_id: Option<String>,
     dev: Option<bool>,
+    loader_timeout: Duration,
 }
+
+/// How long a loader may run by default before its request gets a 504.
+pub const DEFAULT_LOADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ServerPropsBuilder {
     /// Sets the build id instead of deriving it from the wasm bundle.
     /// Only `A-Z a-z 0-9 - _ .` are kept.
     pub fn build_id(mut self, id: impl AsRef<str>) -> Self {
         self.build_id = Some(sanitize_build_id(id.as_ref()));
+        self
+    }
+
+    /// How long a loader may run (default [`DEFAULT_LOADER_TIMEOUT`]). When
+    /// it runs longer, its future is dropped (closing what it had open) and
+    /// the request gets the error page with status 504 (a props request, a
+    /// 504 JSON answer). `Duration::MAX` waits forever.
+    pub fn loader_timeout(mut self, timeout: Duration) -> Self {
+        self.loader_timeout = timeout;
         self
     }
 
@@ -109,6 +123,7 @@ impl ServerPropsBuilder {
                 build_id,
                 dev,
                 matcher,
+                loader_timeout: self.loader_timeout,
             }),
         }
     }
@@ -136,6 +151,7 @@ impl ServerProps {
             shell: Arc::new(move |o| shell(o).into_any()),
             build_id: None,
             dev: None,
+            loader_timeout: DEFAULT_LOADER_TIMEOUT,
         }
     }
 
@@ -202,15 +218,17 @@ impl ServerProps {
             PageKind::Props(page) => page,
         };
         let path = parts.uri.path().to_owned();
-        let Loaded { result, head } =
-            match load(page, &entry.pattern, &path, state, parts, url.clone()).await {
-                Ok(loaded) => loaded,
-                Err(e) => {
-                    return self
-                        .error_document(index, &url, e, ResponseHead::default())
-                        .await
-                }
-            };
+        let Loaded { result, head } = match self
+            .load(page, &entry.pattern, &path, state, parts, url.clone())
+            .await
+        {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                return self
+                    .error_document(index, &url, e, ResponseHead::default())
+                    .await
+            }
+        };
         match result {
             Ok(Outcome::Props(props)) => {
                 match self.payload_with_props(page, &url, props.as_ref()) {
@@ -283,11 +301,13 @@ impl ServerProps {
             Some(q) => format!("{page_path}?{q}"),
             None => page_path.clone(),
         };
-        let Loaded { result, head } =
-            match load(page, &entry.pattern, &page_path, state, parts, url.clone()).await {
-                Ok(loaded) => loaded,
-                Err(e) => return self.error_json(&url, e, ResponseHead::default()),
-            };
+        let Loaded { result, head } = match self
+            .load(page, &entry.pattern, &page_path, state, parts, url.clone())
+            .await
+        {
+            Ok(loaded) => loaded,
+            Err(e) => return self.error_json(&url, e, ResponseHead::default()),
+        };
         match result {
             Ok(Outcome::Props(props)) => match props_answer(page, props.as_ref()) {
                 Ok(body) => {
@@ -316,6 +336,36 @@ impl ServerProps {
             Ok(Outcome::Response(response)) => own_response(response, head),
             Err(e) => self.error_json(&url, e, head),
         }
+    }
+
+    /// Decodes a page's params from `path` and runs its loader for the page
+    /// URL `url`, within the loader timeout. `Err` when the params do not
+    /// decode (400) or the loader ran out of time (504).
+    async fn load(
+        &self,
+        page: &PropsPage,
+        pattern: &RoutePattern,
+        path: &str,
+        state: &(dyn Any + Send + Sync),
+        parts: http::request::Parts,
+        url: String,
+    ) -> Result<Loaded, LoaderError> {
+        let request = RequestParts {
+            params: extract_params(pattern, path)?,
+            method: parts.method,
+            url,
+            headers: parts.headers,
+            extensions: parts.extensions,
+        };
+        let timeout = self.inner.loader_timeout;
+        tokio::time::timeout(timeout, page.loader.call(state, request))
+            .await
+            .map_err(|_| {
+                LoaderError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!("the loader did not finish within {timeout:?}"),
+                )
+            })
     }
 
     async fn error_document(
@@ -492,26 +542,6 @@ impl ServerProps {
         }
         response
     }
-}
-
-/// Decodes a page's params from `path` and runs its loader for the page URL
-/// `url`. `Err` when the params do not decode (400).
-async fn load(
-    page: &PropsPage,
-    pattern: &RoutePattern,
-    path: &str,
-    state: &(dyn Any + Send + Sync),
-    parts: http::request::Parts,
-    url: String,
-) -> Result<Loaded, LoaderError> {
-    let request = RequestParts {
-        params: extract_params(pattern, path)?,
-        method: parts.method,
-        url,
-        headers: parts.headers,
-        extensions: parts.extensions,
-    };
-    Ok(page.loader.call(state, request).await)
 }
 
 /// `{"props":<json>}`, serialised once into a buffer sized from the page's

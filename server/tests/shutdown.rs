@@ -1,0 +1,92 @@
+//! SIGTERM and SIGINT: the server stops accepting connections, finishes the
+//! requests under way, and exits 0. Runs the real binary on a free port.
+
+#![cfg(unix)]
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Command, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn connect(port: u16, deadline: Duration) -> Option<TcpStream> {
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
+            return Some(stream);
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+fn graceful_shutdown_on(signal: &str) {
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "reference-app")
+        .env("LEPTOS_SITE_ROOT", "target/site-does-not-exist")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut slow = connect(port, Duration::from_secs(30)).expect("the server listens");
+    slow.write_all(b"GET /slow?ms=1500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args([signal, &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    thread::sleep(Duration::from_millis(300));
+    // No new connections once shutting down…
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "a new connection was accepted during shutdown"
+    );
+    // …but the request under way gets its whole answer.
+    let mut answer = String::new();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("Slow 1500") || answer.contains("Slow <!>1500"),
+        "{answer}"
+    );
+    let start = Instant::now();
+    loop {
+        if let Some(exit) = server.try_wait().unwrap() {
+            assert!(exit.success(), "exit status {exit}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the server did not exit"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_finishes_requests_under_way_then_exits() {
+    graceful_shutdown_on("-TERM");
+}
+
+#[test]
+fn sigint_finishes_requests_under_way_then_exits() {
+    graceful_shutdown_on("-INT");
+}
