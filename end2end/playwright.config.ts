@@ -1,8 +1,6 @@
 import { defineConfig } from "@playwright/test";
+import { args, executablePath } from "./chromium.mjs";
 
-// Debian's Chromium, never a downloaded browser. The flags keep it off the
-// network (this machine has none) and working as root in a container.
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 // The server binary to test: the release build by default (`make test`).
@@ -21,19 +19,7 @@ export default defineConfig({
     baseURL,
     browserName: "chromium",
     headless: true,
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
+    launchOptions: { executablePath, args },
   },
   webServer: {
     command: `cd .. && exec ${server}`,

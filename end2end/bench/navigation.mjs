@@ -9,6 +9,7 @@
 // {"samples":n,"median_ms":…,"p95_ms":…,"min_ms":…,"max_ms":…}.
 
 import { chromium } from "@playwright/test";
+import { args, executablePath } from "../chromium.mjs";
 
 const base = process.argv[2];
 const count = Number(process.argv[3] ?? 50);
@@ -18,19 +19,7 @@ if (!base) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-  ],
-});
+const browser = await chromium.launch({ executablePath, args });
 try {
   const page = await browser.newPage();
   await page.goto(`${base}/bench/items/1`, { waitUntil: "networkidle" });

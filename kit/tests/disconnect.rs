@@ -33,18 +33,10 @@ impl Page for Slow {
     fn view(_: ()) -> impl IntoView {}
 }
 
-struct CountDrop;
-
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        DROPPED.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 impl Loader for Slow {
     type State = ();
     async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-        let _guard = CountDrop;
+        let _guard = common::CountDrop(&DROPPED);
         STARTED.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(5)).await;
         FINISHED.fetch_add(1, Ordering::SeqCst);

@@ -34,18 +34,10 @@ impl Page for Hanging {
     }
 }
 
-struct CountDrop;
-
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        DROPPED.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 impl Loader for Hanging {
     type State = ();
     async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<()> {
-        let _guard = CountDrop;
+        let _guard = common::CountDrop(&DROPPED);
         cx.response().set_cache_control("public, s-maxage=60")?;
         tokio::time::sleep(Duration::from_secs(3600)).await;
         FINISHED.fetch_add(1, Ordering::SeqCst);
