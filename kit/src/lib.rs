@@ -90,6 +90,10 @@ pub use cookie;
 #[cfg(feature = "ssr")]
 pub use ssr::cache;
 #[cfg(feature = "ssr")]
+pub use ssr::security;
+#[cfg(feature = "ssr")]
+pub use ssr::serve;
+#[cfg(feature = "ssr")]
 pub use ssr::{
     Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead,
     ServerProps, ServerPropsBuilder, ServerPropsRouter, DEFAULT_LOADER_TIMEOUT,

@@ -1,14 +1,19 @@
 //! Serves the reference app. Configuration comes from cargo-leptos's
 //! environment (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, …) and
-//! `DATABASE_URL` (default: a SQLite file created on first start) and
-//! `SERVER_PROPS_CACHE_BYTES` (the shared cache's size; `0` turns it off).
+//! `DATABASE_URL` (default: a SQLite file created on first start),
+//! `SERVER_PROPS_CACHE_BYTES` (the shared cache's size; `0` turns it off) and
+//! `SERVER_PROPS_HTTPS` (`1` when the site is reached over HTTPS: cookies get
+//! `Secure` and responses `Strict-Transport-Security`).
 
 #![forbid(unsafe_code)]
 
 use app::state::{AppState, DEFAULT_DATABASE_URL};
 use leptos::config::{get_configuration, LeptosOptions};
-use server_props::cache::CacheConfig;
-use std::error::Error;
+use server_props::{
+    cache::CacheConfig,
+    serve::{serve, ServeConfig},
+};
+use std::{error::Error, time::Duration};
 use tracing_subscriber::EnvFilter;
 
 // Rendering allocates many small strings per request; mimalloc serves them
@@ -39,20 +44,40 @@ async fn main() -> Result<(), Box<dyn Error>> {
         std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
     let state = AppState::connect(&database_url).await?;
     let addr = options.site_addr;
-    let site_root = options.site_root.to_string();
-    let props = server::server_props(options).build();
-    let cache = cache_config()?;
-    let app = server::router(&props, &site_root, state, &cache);
+    let https = flag("SERVER_PROPS_HTTPS")?;
+    let mut settings = server::Settings {
+        site_root: options.site_root.to_string(),
+        cache: cache_config()?,
+        ..server::Settings::default()
+    };
+    if https {
+        settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE);
+    }
+    let props = server::server_props(options).secure_cookies(https).build();
+    let app = server::router(&props, state, &settings);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(
         "listening on http://{addr} (build {}, shared cache {})",
         props.build_id(),
-        if cache.is_enabled() { "on" } else { "off" }
+        if settings.cache.is_enabled() { "on" } else { "off" }
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve(listener, app, &ServeConfig::default(), shutdown_signal()).await?;
     Ok(())
+}
+
+/// Two years, what the HSTS preload list asks for.
+const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
+
+/// A boolean setting: unset, `0` or `false` is off; `1` or `true` is on.
+fn flag(name: &str) -> Result<bool, Box<dyn Error>> {
+    match std::env::var(name) {
+        Err(_) => Ok(false),
+        Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "" | "0" | "false" => Ok(false),
+            "1" | "true" => Ok(true),
+            _ => Err(format!("{name} must be 1 or 0, got {v:?}").into()),
+        },
+    }
 }
 
 /// `SERVER_PROPS_CACHE_BYTES`: the shared cache's memory bound in bytes
@@ -70,8 +95,8 @@ fn cache_config() -> Result<CacheConfig, Box<dyn Error>> {
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and systemd
-/// send). axum then stops accepting connections and finishes the requests
-/// under way before `serve` returns.
+/// send). `serve` then stops accepting connections and finishes the requests
+/// under way before it returns.
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;

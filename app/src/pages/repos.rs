@@ -35,8 +35,10 @@ impl Page for RepoPage {
 #[cfg(feature = "ssr")]
 mod loader {
     use super::*;
-    use crate::state::AppState;
-    use server_props::{Loader, LoaderContext, LoaderResult, Outcome};
+    use crate::state::{is_unavailable, AppState};
+    use server_props::{
+        Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ResponseHead,
+    };
 
     /// The only SQL in the app; a test checks it never reaches the wasm bundle.
     const SELECT_REPO: &str =
@@ -50,7 +52,8 @@ mod loader {
                 .bind(cx.param("owner")?)
                 .bind(cx.param("name")?)
                 .fetch_optional(&cx.state().db)
-                .await?;
+                .await
+                .map_err(|e| db_error(cx.response(), e))?;
             Ok(match row {
                 Some((owner, name, stargazers_count)) => Repo {
                     owner,
@@ -60,6 +63,23 @@ mod loader {
                 .into(),
                 None => Outcome::NotFound,
             })
+        }
+    }
+
+    /// Seconds a client should wait before retrying when the database is down.
+    const RETRY_AFTER_SECS: &str = "5";
+
+    /// A database that is down answers 503 with `Retry-After` (the page
+    /// comes back by itself once it is up); any other database error is a 500.
+    fn db_error(response: &ResponseHead, error: sqlx::Error) -> LoaderError {
+        if is_unavailable(&error) {
+            response.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+            LoaderError::from(error).with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+        } else {
+            error.into()
         }
     }
 }

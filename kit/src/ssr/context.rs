@@ -35,6 +35,8 @@ pub(crate) struct RequestParts {
     pub(crate) headers: HeaderMap,
     pub(crate) extensions: Extensions,
     pub(crate) params: Vec<(&'static str, ParamValue)>,
+    /// Cookies get `Secure` unless the loader says otherwise.
+    pub(crate) secure_cookies: bool,
 }
 
 /// A loader's view of the request, and its handle on the response.
@@ -52,11 +54,15 @@ impl<S> LoaderContext<S> {
             Some((_, q)) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
             None => Vec::new(),
         };
+        let response = ResponseHead {
+            secure_cookies: request.secure_cookies,
+            ..ResponseHead::default()
+        };
         Self {
             state,
             request,
             query,
-            response: ResponseHead::default(),
+            response,
         }
     }
 
@@ -230,6 +236,7 @@ impl<S> LoaderContext<S> {
 #[derive(Debug, Default)]
 pub struct ResponseHead {
     inner: Mutex<HeadParts>,
+    secure_cookies: bool,
 }
 
 #[derive(Debug, Default)]
@@ -279,11 +286,29 @@ impl ResponseHead {
         Ok(self.insert_header(CACHE_CONTROL, HeaderValue::from_str(value)?))
     }
 
-    /// Adds a `Set-Cookie` header.
+    /// Adds a `Set-Cookie` header. Attributes the cookie leaves unset get
+    /// safe defaults: `HttpOnly` (scripts cannot read it), `SameSite=Lax`
+    /// (not sent with cross-site posts), `Path=/`, and `Secure` when the
+    /// kit is configured with
+    /// [`secure_cookies`](crate::ServerPropsBuilder::secure_cookies). Set an
+    /// attribute to opt out (`.http_only(false)` for a cookie scripts read).
     ///
     /// # Errors
     /// When the cookie does not make a valid header value.
     pub fn set_cookie(&self, cookie: &cookie::Cookie<'_>) -> Result<&Self, InvalidHeaderValue> {
+        let mut cookie = cookie.clone();
+        if cookie.http_only().is_none() {
+            cookie.set_http_only(true);
+        }
+        if cookie.same_site().is_none() {
+            cookie.set_same_site(cookie::SameSite::Lax);
+        }
+        if cookie.path().is_none() {
+            cookie.set_path("/");
+        }
+        if self.secure_cookies && cookie.secure().is_none() {
+            cookie.set_secure(true);
+        }
         Ok(self.append_header(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?))
     }
 
@@ -308,6 +333,7 @@ mod tests {
                 url: url.into(),
                 headers,
                 extensions: Extensions::new(),
+                secure_cookies: false,
                 params,
             },
         )
@@ -377,5 +403,32 @@ mod tests {
         assert_eq!(status, None);
         assert_eq!(headers[CACHE_CONTROL], "public, s-maxage=10");
         assert_eq!(headers.get_all(SET_COOKIE).iter().count(), 2);
+    }
+
+    #[test]
+    fn cookies_get_safe_defaults_unless_set() {
+        let head = ResponseHead::default();
+        head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
+        let open = cookie::Cookie::build(("b", "2"))
+            .http_only(false)
+            .same_site(cookie::SameSite::Strict)
+            .path("/app")
+            .build();
+        head.set_cookie(&open).unwrap();
+        let secure = ResponseHead {
+            secure_cookies: true,
+            ..ResponseHead::default()
+        };
+        secure.set_cookie(&cookie::Cookie::new("c", "3")).unwrap();
+        let insecure = cookie::Cookie::build(("d", "4")).secure(false).build();
+        secure.set_cookie(&insecure).unwrap();
+        let (_, headers) = head.into_parts();
+        let set: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(set[0], "a=1; HttpOnly; SameSite=Lax; Path=/");
+        assert_eq!(set[1], "b=2; SameSite=Strict; Path=/app");
+        let (_, headers) = secure.into_parts();
+        let set: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(set[0], "c=3; HttpOnly; SameSite=Lax; Secure; Path=/");
+        assert_eq!(set[1], "d=4; HttpOnly; SameSite=Lax; Path=/");
     }
 }

@@ -125,6 +125,23 @@ impl LoaderError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 
+    /// 503: something the loader needs (a database, an upstream API) is
+    /// down for now. Set `Retry-After` on the response head to say when to
+    /// come back.
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
+    /// The same error turning into another status (4xx or 5xx), keeping its
+    /// message and source: `LoaderError::from(e).with_status(StatusCode::SERVICE_UNAVAILABLE)`.
+    #[must_use]
+    pub fn with_status(self, status: StatusCode) -> Self {
+        Self {
+            status: Self::new(status, "").status,
+            ..self
+        }
+    }
+
     /// The status this error turns into.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -316,6 +333,16 @@ mod tests {
         assert_eq!(LoaderError::new(StatusCode::OK, "x").status(), 500);
         assert_eq!(LoaderError::bad_request("x").status(), 400);
         assert_eq!(LoaderError::not_found("x").status(), 404);
+        assert_eq!(LoaderError::unavailable("x").status(), 503);
+    }
+
+    #[test]
+    fn with_status_keeps_message_and_source() {
+        let e = LoaderError::from(Boom).with_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.status(), 503);
+        assert_eq!(e.message(), "boom");
+        assert!(e.source.is_some());
+        assert_eq!(e.with_status(StatusCode::OK).status(), 500);
     }
 
     #[test]

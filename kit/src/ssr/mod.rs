@@ -5,6 +5,8 @@ pub(crate) mod context;
 pub(crate) mod loader;
 pub(crate) mod render;
 pub(crate) mod router;
+pub mod security;
+pub mod serve;
 pub(crate) mod service;
 
 pub use context::{LoaderContext, ParamValue, ResponseHead};

@@ -8,11 +8,11 @@
 //! props and Leptos's hydration data. No streaming machinery is needed, and
 //! status and headers are known before the first byte.
 
-use super::loader::panic_message;
+use super::{loader::panic_message, security::ContentSecurityPolicy};
 use crate::{page::PageError, pages::PageKind, view::PageView};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
-use leptos::{config::LeptosOptions, prelude::*};
+use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_meta::ServerMetaContext;
 use leptos_router::location::RequestUrl;
 use std::{
@@ -88,17 +88,26 @@ type ShellFn = dyn Fn(LeptosOptions) -> AnyView + Send + Sync;
 pub(crate) struct Renderer {
     pub(crate) options: LeptosOptions,
     pub(crate) shell: Arc<ShellFn>,
+    /// The policy sent with each document; `None` sends none and draws no nonce.
+    pub(crate) csp: Option<ContentSecurityPolicy>,
 }
 
 impl Renderer {
+    /// A fresh nonce for one document, when a policy is set.
+    pub(crate) fn nonce(&self) -> Option<Nonce> {
+        self.csp.as_ref().map(|_| Nonce::new())
+    }
+
     /// Renders the document for `url`. `embedded` is the props payload,
-    /// already escaped for a script element. A panic while rendering is
-    /// returned as its message.
+    /// already escaped for a script element; `nonce` goes to Leptos's
+    /// scripts through its context and to the hydration data script. A panic
+    /// while rendering is returned as its message.
     pub(crate) async fn render(
         &self,
         url: &str,
         state: RenderState,
         embedded: &str,
+        nonce: Option<&Nonce>,
     ) -> Result<(String, leptos_axum::ResponseOptions), String> {
         let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
         let owner = Owner::new_root(Some(shared));
@@ -110,6 +119,9 @@ impl Renderer {
                 provide_context(response_options.clone());
                 provide_context(meta);
                 provide_context(state);
+                if let Some(nonce) = nonce {
+                    provide_context(nonce.clone());
+                }
                 let html = (self.shell)(self.options.clone()).to_html();
                 (html, hydration_data())
             })
@@ -121,7 +133,10 @@ impl Renderer {
             .await
             .collect::<String>()
             .await;
-        Ok((assemble(html, embedded, &hydration), response_options))
+        Ok((
+            assemble(html, embedded, &hydration, nonce.map(|n| &**n)),
+            response_options,
+        ))
     }
 
     /// The error page with no app shell: the last resort when rendering the
@@ -151,7 +166,7 @@ const SCRIPT_OPEN: &str = "<script id=\"__SERVER_PROPS__\" type=\"application/js
 
 /// Puts the props script at the end of `<head>` and the hydration data at the
 /// end of `<body>`.
-fn assemble(html: String, embedded: &str, hydration: &str) -> String {
+fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) -> String {
     let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
     let head_end = html.find("</head>").unwrap_or(0);
     let body_end = html
@@ -164,7 +179,15 @@ fn assemble(html: String, embedded: &str, hydration: &str) -> String {
     out.push_str("</script>");
     out.push_str(&html[head_end..body_end]);
     if !hydration.is_empty() {
-        out.push_str("<script>");
+        match nonce {
+            // base64url: nothing to escape in the attribute.
+            Some(nonce) => {
+                out.push_str("<script nonce=\"");
+                out.push_str(nonce);
+                out.push_str("\">");
+            }
+            None => out.push_str("<script>"),
+        }
         out.push_str(hydration);
         out.push_str("</script>");
     }
@@ -185,11 +208,13 @@ mod tests {
     #[test]
     fn assemble_places_props_in_head_and_data_in_body() {
         let html = "<html><head><title>t</title></head><body><p>x</p></body></html>".to_owned();
-        let out = assemble(html, "{\"a\":1}", "__R=[];");
+        let out = assemble(html.clone(), "{\"a\":1}", "__R=[];", None);
         assert_eq!(
             out,
             "<html><head><title>t</title><script id=\"__SERVER_PROPS__\" type=\"application/json\">\
              {\"a\":1}</script></head><body><p>x</p><script>__R=[];</script></body></html>"
         );
+        let out = assemble(html, "{}", "__R=[];", Some("n0nce"));
+        assert!(out.contains("<script nonce=\"n0nce\">__R=[];</script>"));
     }
 }

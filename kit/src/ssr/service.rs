@@ -10,6 +10,7 @@ use super::{
     context::{ParamValue, RequestParts, ResponseHead},
     loader::{ErasedProps, Loaded, LoaderError, Outcome},
     render::{PageState, RenderState, Renderer},
+    security::ContentSecurityPolicy,
 };
 use crate::{
     escape::{escape_json_into, escape_json_tail},
@@ -41,6 +42,7 @@ struct Inner {
     dev: bool,
     matcher: matchit::Router<usize>,
     loader_timeout: Duration,
+    secure_cookies: bool,
 }
 
 impl fmt::Debug for ServerProps {
@@ -62,6 +64,8 @@ pub struct ServerPropsBuilder {
     build_id: Option<String>,
     dev: Option<bool>,
     loader_timeout: Duration,
+    csp: Option<ContentSecurityPolicy>,
+    secure_cookies: bool,
 }
 
 /// How long a loader may run by default before its request gets a 504.
@@ -81,6 +85,23 @@ impl ServerPropsBuilder {
     /// 504 JSON answer). `Duration::MAX` waits forever.
     pub fn loader_timeout(mut self, timeout: Duration) -> Self {
         self.loader_timeout = timeout;
+        self
+    }
+
+    /// The `Content-Security-Policy` sent with every document (default:
+    /// [`ContentSecurityPolicy::default`], strict, with a fresh nonce per
+    /// document; see [`security`](super::security)). `None` sends none.
+    pub fn content_security_policy(mut self, policy: Option<ContentSecurityPolicy>) -> Self {
+        self.csp = policy;
+        self
+    }
+
+    /// Whether cookies a loader sets get `Secure` unless it said otherwise
+    /// (default `false`; turn it on when the site is served over HTTPS).
+    /// Cookies always get `HttpOnly`, `SameSite=Lax` and `Path=/` unless the
+    /// loader set those attributes itself.
+    pub fn secure_cookies(mut self, secure: bool) -> Self {
+        self.secure_cookies = secure;
         self
     }
 
@@ -119,11 +140,20 @@ impl ServerPropsBuilder {
                 renderer: Renderer {
                     options: self.options,
                     shell: self.shell,
+                    // `cargo leptos watch`'s live-reload script opens a WebSocket.
+                    csp: self.csp.map(|csp| {
+                        if std::env::var_os("LEPTOS_WATCH").is_some() {
+                            csp.with_live_reload()
+                        } else {
+                            csp
+                        }
+                    }),
                 },
                 build_id,
                 dev,
                 matcher,
                 loader_timeout: self.loader_timeout,
+                secure_cookies: self.secure_cookies,
             }),
         }
     }
@@ -152,6 +182,8 @@ impl ServerProps {
             build_id: None,
             dev: None,
             loader_timeout: DEFAULT_LOADER_TIMEOUT,
+            csp: Some(ContentSecurityPolicy::default()),
+            secure_cookies: false,
         }
     }
 
@@ -356,6 +388,7 @@ impl ServerProps {
             url,
             headers: parts.headers,
             extensions: parts.extensions,
+            secure_cookies: self.inner.secure_cookies,
         };
         let timeout = self.inner.loader_timeout;
         tokio::time::timeout(timeout, page.loader.call(state, request))
@@ -429,7 +462,9 @@ impl ServerProps {
         head: ResponseHead,
     ) -> Response {
         let renderer = &self.inner.renderer;
-        let (status, html, leptos_options) = match renderer.render(url, state, payload).await {
+        let nonce = renderer.nonce();
+        let nonce = nonce.as_ref();
+        let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
                 tracing::error!(path = url, "server_props: rendering panicked: {panic}");
@@ -446,7 +481,7 @@ impl ServerProps {
                 // Once more with the error page in the page's place; a panic in
                 // the layout itself would recur, so then a bare page.
                 let state = RenderState::new(page, PageState::Error(error));
-                let html = match renderer.render(url, state, &payload).await {
+                let html = match renderer.render(url, state, &payload, nonce).await {
                     Ok((html, _)) => html,
                     Err(_) => Renderer::bare_error_page(500),
                 };
@@ -463,6 +498,11 @@ impl ServerProps {
         headers
             .entry(CACHE_CONTROL)
             .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+        if let (Some(csp), Some(nonce)) = (&renderer.csp, nonce) {
+            headers
+                .entry(csp.header_name())
+                .or_insert_with(|| csp.header_value(nonce));
+        }
         if let Some(options) = leptos_options {
             // A component may have set a status or headers the Leptos way.
             let options = options.0.read().unwrap_or_else(|e| e.into_inner());
@@ -808,7 +848,7 @@ mod tests {
         );
         let r = own_response(response, head);
         assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
-        assert_eq!(r.headers()[http::header::SET_COOKIE], "a=1");
+        assert_eq!(r.headers()[http::header::SET_COOKIE], "a=1; HttpOnly; SameSite=Lax; Path=/");
         assert_eq!(r.headers().get_all(http::header::LINK).iter().count(), 2);
     }
 

@@ -17,6 +17,10 @@ use tower::ServiceExt;
 /// The build id the tests' server uses.
 pub const BUILD: &str = "test-build";
 
+/// The tests' site root: a few static files, and a secret next to it that
+/// must never be served (`tests/site-root/../secret.txt`).
+pub const SITE_ROOT: &str = "tests/site";
+
 /// A fresh app with its own in-memory database.
 pub struct TestApp {
     pub router: Router,
@@ -68,6 +72,15 @@ impl TestApp {
     pub async fn with(
         configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
     ) -> Self {
+        Self::with_settings(configure, server::Settings::default()).await
+    }
+
+    /// A fresh app with the kit and the router configured (the site root is
+    /// always [`SITE_ROOT`]).
+    pub async fn with_settings(
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+        settings: server::Settings,
+    ) -> Self {
         let state = AppState::connect("sqlite::memory:")
             .await
             .expect("database");
@@ -80,12 +93,11 @@ impl TestApp {
                 .dev_errors(false),
         )
         .build();
-        let router = server::router(
-            &props,
-            "target/site-does-not-exist",
-            state.clone(),
-            &server_props::cache::CacheConfig::default(),
-        );
+        let settings = server::Settings {
+            site_root: SITE_ROOT.to_owned(),
+            ..settings
+        };
+        let router = server::router(&props, state.clone(), &settings);
         Self { router, state }
     }
 

@@ -1,0 +1,177 @@
+//! Serving an app on a TCP listener with the limits a public server needs.
+//!
+//! `axum::serve` keeps hyper's defaults and does not expose its timers: a
+//! client that sends its headers one byte a minute, or opens connections and
+//! never sends anything, holds a connection (and its memory) for as long as
+//! it likes. [`serve`] is the same accept loop with hyper's HTTP/1 connection
+//! built here, so it can set:
+//!
+//! - a header-read timeout: the request line and headers must arrive within
+//!   [`ServeConfig::header_read_timeout`] of the connection opening or of the
+//!   previous response (an idle keep-alive connection is closed after it);
+//! - a header size limit and a header count limit: over either, hyper answers
+//!   `431 Request Header Fields Too Large` and closes the connection;
+//! - graceful shutdown: when `shutdown` resolves it stops accepting, lets the
+//!   requests under way finish (for at most [`ServeConfig::shutdown_grace`]),
+//!   and returns.
+//!
+//! Request bodies are limited by the router (a `RequestBodyLimitLayer` from
+//! tower-http): the kit's pages read none.
+//!
+//! ```no_run
+//! # async fn run(app: axum::Router) -> std::io::Result<()> {
+//! use server_props::serve::{serve, ServeConfig};
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! serve(listener, app, &ServeConfig::default(), async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
+//! ```
+
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use std::{future::Future, io, pin::pin, time::Duration};
+use tokio::net::TcpListener;
+
+/// The limits [`serve`] applies to each connection.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ServeConfig {
+    header_read_timeout: Duration,
+    max_header_bytes: usize,
+    max_headers: usize,
+    shutdown_grace: Duration,
+}
+
+impl Default for ServeConfig {
+    /// 10 s to send the headers, 64 KiB and 100 headers at most (browsers
+    /// send under 2 KiB and 20), 30 s for requests under way at shutdown.
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 64 * 1024,
+            max_headers: 100,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// How long a client has to send a request's line and headers, counted
+    /// from the connection opening or the end of the previous response.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// The most bytes the request line and headers may take (at least 8 KiB).
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes.max(MIN_HEADER_BYTES);
+        self
+    }
+
+    /// The most header fields a request may have.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.max_headers = count;
+        self
+    }
+
+    /// How long requests under way may run once shutdown starts; those
+    /// still running then are cut off.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    fn http1(&self) -> http1::Builder {
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_header_size(self.max_header_bytes)
+            .max_headers(self.max_headers);
+        builder
+    }
+}
+
+/// Below this, ordinary browser requests with cookies would be refused.
+const MIN_HEADER_BYTES: usize = 8 * 1024;
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the
+/// requests under way (see the [module docs](self)).
+///
+/// # Errors
+/// Only when the listener's address cannot be read; accept errors (too many
+/// open files, a connection reset before it was accepted) are logged and
+/// retried.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    config: &ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let builder = config.http1();
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(&e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Responses are written whole; Nagle's algorithm would only delay them.
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        // No upgrades: the kit serves no WebSockets (cargo-leptos's live
+        // reload has its own server).
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is not the server's error.
+            if let Err(e) = connection.await {
+                tracing::debug!("connection closed: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let open = graceful.count();
+    if open > 0 {
+        tracing::info!("waiting for {open} open connection(s) to finish");
+    }
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running after {:?}; closing them",
+            config.shutdown_grace
+        );
+    }
+    Ok(())
+}
+
+/// Connection errors concern one client: go on at once. Others (out of file
+/// descriptors) would repeat at once: wait a little, as `axum::serve` does.
+async fn accept_error(error: &io::Error) {
+    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("accept failed: {error}; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
