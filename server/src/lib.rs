@@ -7,9 +7,7 @@
 use app::state::AppState;
 use axum::{handler::HandlerWithoutStateExt, Router};
 use leptos::config::LeptosOptions;
-use server_props::{
-    cache::CacheConfig, security::SecurityHeaders, ServerProps, ServerPropsRouter,
-};
+use server_props::{cache::CacheConfig, security::SecurityHeaders, ServerProps, ServerPropsRouter};
 use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
 
 /// The kit configured for the reference app.

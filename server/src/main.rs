@@ -59,7 +59,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     tracing::info!(
         "listening on http://{addr} (build {}, shared cache {})",
         props.build_id(),
-        if settings.cache.is_enabled() { "on" } else { "off" }
+        if settings.cache.is_enabled() {
+            "on"
+        } else {
+            "off"
+        }
     );
     serve(listener, app, &ServeConfig::default(), shutdown_signal()).await?;
     Ok(())

@@ -14,14 +14,14 @@ use std::time::Duration;
 
 /// Every kind of response the app gives.
 const EVERY_KIND: &[&str] = &[
-    "/",                      // page without a loader
-    "/blog/a",                // page with props
-    "/cached",                // shared cache
-    "/error",                 // 500 page
-    "/nowhere",               // 404 page
-    "/raw",                   // the loader's own response
-    "/redirect/temporary",    // redirect
-    "/pkg/hello.txt",         // static file
+    "/",                              // page without a loader
+    "/blog/a",                        // page with props
+    "/cached",                        // shared cache
+    "/error",                         // 500 page
+    "/nowhere",                       // 404 page
+    "/raw",                           // the loader's own response
+    "/redirect/temporary",            // redirect
+    "/pkg/hello.txt",                 // static file
     "/_props/test-build/blog/a.json", // props answer
 ];
 
@@ -30,7 +30,11 @@ async fn every_response_carries_the_security_headers() {
     let app = TestApp::new().await;
     for url in EVERY_KIND {
         let reply = app.get(url).await;
-        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{url}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{url}"
+        );
         assert_eq!(
             reply.header("referrer-policy"),
             Some("strict-origin-when-cross-origin"),
@@ -74,7 +78,14 @@ fn nonces(reply: &common::Reply) -> (String, Vec<Option<String>>) {
 #[tokio::test]
 async fn documents_have_a_strict_policy_whose_nonce_is_on_every_script() {
     let app = TestApp::new().await;
-    for url in ["/", "/counter", "/xss", "/error", "/nowhere", "/repos/vercel/next.js"] {
+    for url in [
+        "/",
+        "/counter",
+        "/xss",
+        "/error",
+        "/nowhere",
+        "/repos/vercel/next.js",
+    ] {
         let reply = app.get(url).await;
         let csp = reply.header("content-security-policy").unwrap();
         for directive in [
@@ -86,7 +97,10 @@ async fn documents_have_a_strict_policy_whose_nonce_is_on_every_script() {
         ] {
             assert!(csp.contains(directive), "{url}: {csp}");
         }
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
         let (nonce, scripts) = nonces(&reply);
         assert!(nonce.len() >= 22, "128 bits of nonce: {nonce}");
         assert!(scripts.len() >= 2, "{url}: hydration and data scripts");
@@ -110,7 +124,9 @@ async fn each_document_draws_a_new_nonce_and_a_cached_one_keeps_header_and_body_
     assert_eq!(hit.header("x-cache"), Some("HIT"));
     let (header, scripts) = nonces(&hit);
     assert_eq!(header, nonces(&first).0);
-    assert!(scripts.iter().all(|s| s.as_deref() == Some(header.as_str())));
+    assert!(scripts
+        .iter()
+        .all(|s| s.as_deref() == Some(header.as_str())));
 }
 
 #[tokio::test]
@@ -207,7 +223,10 @@ async fn no_route_redirects_to_a_user_supplied_external_url() {
                 let Ok(uri) = url.parse::<http::Uri>() else {
                     continue; // hyper refuses it before the app sees it
                 };
-                for reply in [app.get(&uri.to_string()).await, app.props(&uri.to_string()).await] {
+                for reply in [
+                    app.get(&uri.to_string()).await,
+                    app.props(&uri.to_string()).await,
+                ] {
                     assert!(reply.status.as_u16() < 500, "{url}: {reply:?}");
                     if let Some(location) = reply.header("location") {
                         assert!(is_local(location), "{url} redirects to {location}");

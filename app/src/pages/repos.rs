@@ -36,9 +36,7 @@ impl Page for RepoPage {
 mod loader {
     use super::*;
     use crate::state::{is_unavailable, AppState};
-    use server_props::{
-        Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ResponseHead,
-    };
+    use server_props::{Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ResponseHead};
 
     /// The only SQL in the app; a test checks it never reaches the wasm bundle.
     const SELECT_REPO: &str =

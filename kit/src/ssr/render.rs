@@ -115,7 +115,7 @@ impl Renderer {
         let response_options = leptos_axum::ResponseOptions::default();
         let rendered = catch_unwind(AssertUnwindSafe(|| {
             owner.with(|| {
-                provide_context(RequestUrl::new(url));
+                provide_context(RequestUrl::new(&router_url(url)));
                 provide_context(response_options.clone());
                 provide_context(meta);
                 provide_context(state);
@@ -146,6 +146,21 @@ impl Renderer {
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status}</title></head>\
              <body><h1>{status}</h1><p>Internal Server Error.</p></body></html>"
         )
+    }
+}
+
+/// The URL as the Leptos router is given it. Leptos parses it relative to a
+/// base URL and panics when that fails, and `//host/…` or `/\\host/…` (as
+/// the URL standard reads a backslash) would be read as another host: such a
+/// path is given with one leading slash. The kit has matched the path as it
+/// came (no page matches a path starting with an empty segment), so this
+/// only changes what the 404 page's router sees.
+fn router_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let rest = url.trim_start_matches(['/', '\\']);
+    if url.len() - rest.len() > 1 || !url.starts_with('/') {
+        format!("/{rest}").into()
+    } else {
+        url.into()
     }
 }
 
@@ -199,6 +214,19 @@ fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) 
 mod tests {
     use super::*;
     use crate::protocol::SCRIPT_ID;
+
+    #[test]
+    fn router_urls_never_name_another_host() {
+        assert_eq!(router_url("/a/b?c"), "/a/b?c");
+        assert_eq!(router_url("//evil/x"), "/evil/x");
+        assert_eq!(router_url("/\\evil/x"), "/evil/x");
+        assert_eq!(router_url("/\\/\\x"), "/x");
+        assert_eq!(router_url("*"), "/*");
+        for url in ["//%3C", "/\\%3C", "///", "*", "//[", "/\\a:b@c"] {
+            let parsed = RequestUrl::new(&router_url(url)).parse().unwrap();
+            assert_eq!(parsed.origin(), "https://leptos.dev", "{url}");
+        }
+    }
 
     #[test]
     fn the_script_tag_names_the_protocol_id() {

@@ -32,9 +32,7 @@
 
 use axum::{extract::Request, response::Response};
 use http::{
-    header::{
-        REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    },
+    header::{REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS},
     HeaderMap, HeaderName, HeaderValue,
 };
 use std::{
@@ -153,7 +151,8 @@ impl ContentSecurityPolicy {
         }
         // Directive names and values were checked in `directive`, and a nonce
         // is base64url.
-        HeaderValue::try_from(out).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+        HeaderValue::try_from(out)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
     }
 
     /// The policy for `cargo leptos watch`: the live-reload script opens a

@@ -464,7 +464,8 @@ impl ServerProps {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
         let nonce = nonce.as_ref();
-        let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await {
+        let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await
+        {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
                 tracing::error!(path = url, "server_props: rendering panicked: {panic}");
@@ -848,7 +849,10 @@ mod tests {
         );
         let r = own_response(response, head);
         assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
-        assert_eq!(r.headers()[http::header::SET_COOKIE], "a=1; HttpOnly; SameSite=Lax; Path=/");
+        assert_eq!(
+            r.headers()[http::header::SET_COOKIE],
+            "a=1; HttpOnly; SameSite=Lax; Path=/"
+        );
         assert_eq!(r.headers().get_all(http::header::LINK).iter().count(), 2);
     }
 

@@ -84,6 +84,15 @@ impl TestApp {
         let state = AppState::connect("sqlite::memory:")
             .await
             .expect("database");
+        Self::with_state(state, configure, settings)
+    }
+
+    /// The app over a database of the test's own.
+    pub fn with_state(
+        state: AppState,
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+        settings: server::Settings,
+    ) -> Self {
         let options = LeptosOptions::builder()
             .output_name("reference-app")
             .build();

@@ -1,0 +1,184 @@
+//! A small app whose pages decode every kind of input the kit hands a loader
+//! (a typed param, a string param, a catch-all, typed and free query values),
+//! and one request check: whatever the method and target, the kit answers
+//! without a panic and without a 5xx. Shared by the property tests
+//! (`tests/bad_input.rs`) and the fuzz target (`fuzz/fuzz_targets/request.rs`).
+
+#![allow(dead_code)]
+
+use axum::{body::Body, Router};
+use http::{Method, Request, StatusCode, Uri};
+use http_body_util::BodyExt;
+use leptos::prelude::*;
+use leptos_router::components::Router as LeptosRouter;
+use serde::{Deserialize, Serialize};
+use server_props::{
+    Loader, LoaderContext, LoaderResult, Page, PageRoutes, Pages, ServerProps, ServerPropsRouter,
+};
+use std::sync::LazyLock;
+use tower::ServiceExt;
+
+/// The build id of the hostile app.
+pub const BUILD: &str = "hostile";
+
+#[derive(Serialize, Deserialize)]
+pub struct Shown {
+    text: String,
+}
+
+fn shown(text: String) -> LoaderResult<Shown> {
+    Ok(Shown { text }.into())
+}
+
+fn view_shown(props: Shown) -> AnyView {
+    view! { <p>{props.text}</p> }.into_any()
+}
+
+/// `/items/:id`: a `u32` id (anything else is 404).
+pub struct Item;
+impl Page for Item {
+    type Props = Shown;
+    fn view(props: Shown) -> impl IntoView {
+        view_shown(props)
+    }
+}
+impl Loader for Item {
+    type State = ();
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
+        let id: u32 = cx.param_as("id")?;
+        shown(format!("item {id}"))
+    }
+}
+
+/// `/blog/:post`: a string param and any query.
+pub struct Post;
+impl Page for Post {
+    type Props = Shown;
+    fn view(props: Shown) -> impl IntoView {
+        view_shown(props)
+    }
+}
+impl Loader for Post {
+    type State = ();
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
+        let post = cx.param("post")?.to_owned();
+        let query: Vec<String> = cx.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
+        shown(format!("{post} {query:?} {}", cx.url()))
+    }
+}
+
+/// `/files/*path`: a catch-all.
+pub struct Files;
+impl Page for Files {
+    type Props = Shown;
+    fn view(props: Shown) -> impl IntoView {
+        view_shown(props)
+    }
+}
+impl Loader for Files {
+    type State = ();
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
+        shown(cx.catch_all("path")?.join("|"))
+    }
+}
+
+/// `/search?n=<i64>&q=…`: a typed query value (anything else is 400).
+pub struct Search;
+impl Page for Search {
+    type Props = Shown;
+    fn view(props: Shown) -> impl IntoView {
+        view_shown(props)
+    }
+}
+impl Loader for Search {
+    type State = ();
+    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
+        let n: Option<i64> = cx.query_as("n")?;
+        shown(format!("{n:?} {:?}", cx.query("q")))
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    view! { <p>"home"</p> }
+}
+
+pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
+    Pages::new()
+        .route("/", Home)
+        .page::<Item>("/items/:id")
+        .page::<Post>("/blog/:post")
+        .page::<Files>("/files/*path")
+        .page::<Search>("/search")
+});
+
+fn shell(_: LeptosOptions) -> AnyView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head></head>
+            <body>
+                <LeptosRouter>
+                    <PageRoutes pages=&PAGES/>
+                </LeptosRouter>
+            </body>
+        </html>
+    }
+    .into_any()
+}
+
+/// The app: the pages, their props endpoint, and the 404 page for the rest.
+pub fn app() -> Router {
+    let props = ServerProps::builder(
+        &PAGES,
+        LeptosOptions::builder().output_name("h").build(),
+        shell,
+    )
+    .build_id(BUILD)
+    .dev_errors(false)
+    .build();
+    let not_found = props.clone();
+    Router::new()
+        .server_props(&props)
+        .fallback(move |request| not_found.clone().not_found(request))
+}
+
+/// What a hostile request got, when it got past HTTP parsing (which hyper
+/// does before the app sees anything: what `http` refuses, hyper answers 400).
+pub async fn answer(app: &Router, method: &[u8], target: &[u8]) -> Option<(StatusCode, String)> {
+    let method = Method::from_bytes(method).ok()?;
+    let uri = Uri::try_from(target).ok()?;
+    // hyper hands the app origin-form targets (`/path?query`) and `*`.
+    if uri.scheme().is_some() || uri.authority().is_some() {
+        return None;
+    }
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "localhost")
+        .body(Body::empty())
+        .ok()?;
+    let response = app.clone().oneshot(request).await.ok()?;
+    let status = response.status();
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// The property: no 5xx (so no panic, which would be a 500), and a 4xx is
+/// one of those that describe bad input.
+pub fn check(target: &[u8], answer: &(StatusCode, String)) -> Result<(), String> {
+    let (status, body) = answer;
+    let ok = status.is_success()
+        || status.is_redirection()
+        || matches!(status.as_u16(), 400 | 404 | 405 | 410 | 413 | 414);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} for {:?}: {}",
+            status,
+            String::from_utf8_lossy(target),
+            body.chars().take(300).collect::<String>()
+        ))
+    }
+}

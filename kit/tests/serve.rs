@@ -1,0 +1,129 @@
+//! `serve` on a real socket: slow and idle clients are cut off, oversized
+//! heads get 431, and shutdown lets the request under way finish.
+
+#![cfg(feature = "ssr")]
+
+use axum::{routing::get, Router};
+use server_props::serve::{serve, ServeConfig};
+use std::time::{Duration, Instant};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::oneshot,
+};
+
+/// A server with a short header timeout; the sender stops it.
+async fn start(config: ServeConfig) -> (std::net::SocketAddr, oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route("/", get(|| async { "hi" })).route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "slow done"
+        }),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        serve(listener, app, &config, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, stop)
+}
+
+fn short() -> ServeConfig {
+    ServeConfig::default().header_read_timeout(Duration::from_millis(300))
+}
+
+/// Reads until the server closes the connection; what it sent.
+async fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the server never closed the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let (addr, _stop) = start(short()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = read_to_close(&mut stream).await;
+    assert!(!answer.contains("hi"), "{answer}");
+    // Cut off by the timeout, not by the 10 s guard of the read.
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_its_response() {
+    let (addr, _stop) = start(short()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("hi"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed() {
+    let (addr, _stop) = start(short()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(read_to_close(&mut stream).await, "");
+}
+
+#[tokio::test]
+async fn oversized_heads_get_431() {
+    let (addr, _stop) = start(
+        ServeConfig::default()
+            .max_header_bytes(16 * 1024)
+            .max_headers(20),
+    )
+    .await;
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    let many: String = (0..30).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    for head in [big, many] {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let answer = read_to_close(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    }
+    // Within the limits, the same server answers.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let ok = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Ok: {}\r\n\r\n",
+        "a".repeat(8 * 1024)
+    );
+    stream.write_all(ok.as_bytes()).await.unwrap();
+    assert!(read_to_close(&mut stream).await.starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_request_under_way_and_refuses_new_ones() {
+    let (addr, stop) = start(ServeConfig::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("slow done"), "{answer}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
+}
