@@ -1,8 +1,10 @@
 # The project's two commands:
 #   make dev    install what is missing, then serve the reference app with live rebuilds
 #   make test   install what is missing, then run every check and test
-# And the benchmark (not part of `make test`):
+# And, not part of `make test`:
 #   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
+#   make soak   60 s of load over a mix of routes: zero errors, memory flat (bench/results/soak.md)
+#   make fuzz   libFuzzer on the kit's request decoding for FUZZ_SECONDS (default 300)
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
@@ -13,7 +15,20 @@ NATIVE := -p server_props -p app -p server -p ceiling
 bench: setup
 	scripts/bench.py
 
-.PHONY: bench dev test setup setup-test fmt lint test-rust build-release server-only e2e
+soak: setup
+	scripts/soak.py
+
+# cargo-fuzz drives the target with libFuzzer's coverage instrumentation.
+# Rust code here has no `unsafe`, so no sanitizer (`-s none`), which also
+# lets the stable toolchain build it (RUSTC_BOOTSTRAP admits cargo-fuzz's
+# `-Z` flags; no nightly toolchain is needed).
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
+
+.PHONY: bench soak fuzz dev test setup setup-test fmt lint test-rust build-release server-only e2e
 
 dev: setup
 	cargo leptos watch
