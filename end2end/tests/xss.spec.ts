@@ -100,10 +100,11 @@ for (const c of CASES) {
 
 test("XSS: /request headers and cookie", async ({ browser }) => {
   for (const p of HEADER_PAYLOADS) {
-    const context = await browser.newContext({
-      userAgent: p,
-      extraHTTPHeaders: { "accept-language": p },
-    });
+    const context = await browser.newContext({ userAgent: p });
+    // Chromium sets Accept-Language from the locale: set it on the wire.
+    await context.route("**/*", (route) =>
+      route.continue({ headers: { ...route.request().headers(), "accept-language": p } }),
+    );
     await context.addCookies([{ name: "theme", value: p, url: test.info().project.use.baseURL! }]);
     const page = await context.newPage();
     const check = watch(page);
