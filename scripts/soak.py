@@ -128,7 +128,7 @@ def main() -> int:
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)) else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     socket_errors = sum(int(x) for x in m.groups()) if m else 0
-    after_warmup = [rss for t, rss in samples if t >= WARMUP_SECONDS]
+    after_warmup = [rss for t, rss in samples if t >= WARMUP_SECONDS] or [rss for _, rss in samples]
     start_rss, end_rss = after_warmup[0], after_warmup[-1]
     peak_rss = max(rss for _, rss in samples)
     growth = end_rss - start_rss

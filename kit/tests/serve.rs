@@ -28,8 +28,7 @@ async fn start(config: ServeConfig) -> (std::net::SocketAddr, oneshot::Sender<()
         serve(listener, app, &config, async {
             let _ = stopped.await;
         })
-        .await
-        .unwrap();
+        .await;
     });
     (addr, stop)
 }
@@ -126,4 +125,19 @@ async fn shutdown_finishes_the_request_under_way_and_refuses_new_ones() {
     assert!(answer.ends_with("slow done"), "{answer}");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
+}
+
+#[tokio::test]
+async fn shutdown_closes_what_outlives_the_grace_period() {
+    let (addr, stop) =
+        start(ServeConfig::default().shutdown_grace(Duration::from_millis(50))).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    // The 300 ms request is cut off after 50 ms: closed with no answer.
+    assert_eq!(read_to_close(&mut stream).await, "");
 }

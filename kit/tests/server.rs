@@ -127,7 +127,10 @@ async fn status_headers_and_cookies_from_the_loader_reach_both_responses() {
         let (status, headers, body) = send("GET", &uri).await;
         assert_eq!(status, StatusCode::CREATED, "{uri}");
         assert_eq!(headers["x-kit-test"], "yes");
-        assert_eq!(headers["set-cookie"], "made=1; HttpOnly; SameSite=Lax; Path=/");
+        assert_eq!(
+            headers["set-cookie"],
+            "made=1; HttpOnly; SameSite=Lax; Path=/"
+        );
         assert_eq!(
             headers["cache-control"],
             server_props::protocol::DEFAULT_CACHE_CONTROL

@@ -97,10 +97,13 @@ async fn documents_have_a_strict_policy_whose_nonce_is_on_every_script() {
         ] {
             assert!(csp.contains(directive), "{url}: {csp}");
         }
-        assert!(
-            !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
-            "{csp}"
-        );
+        let script_src = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src "))
+            .unwrap();
+        assert!(!script_src.contains("unsafe-inline"), "{csp}");
+        assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+        assert!(csp.contains("style-src-attr 'unsafe-inline'"), "{csp}");
         let (nonce, scripts) = nonces(&reply);
         assert!(nonce.len() >= 22, "128 bits of nonce: {nonce}");
         assert!(scripts.len() >= 2, "{url}: hydration and data scripts");
@@ -158,7 +161,7 @@ async fn cookies_are_http_only_and_lax_and_secure_when_configured() {
         assert_eq!(cookie, "visited=1; HttpOnly; SameSite=Lax; Path=/");
     }
     let settings = server::Settings {
-        security_headers: SecurityHeaders::default().hsts(Duration::from_secs(600)),
+        security_headers: SecurityHeaders::default().hsts(Duration::from_secs(600), true),
         ..server::Settings::default()
     };
     let app = TestApp::with_settings(|b| b.secure_cookies(true), settings).await;

@@ -137,11 +137,8 @@ mod loader {
                 accept_language: cx.header("accept-language").map(str::to_owned),
                 theme: cx.cookie("theme").map(str::to_owned),
             };
-            let visited = server_props::cookie::Cookie::build(("visited", "1"))
-                .path("/")
-                .http_only(true)
-                .same_site(server_props::cookie::SameSite::Lax)
-                .build();
+            // HttpOnly, SameSite=Lax and Path=/ are the kit's defaults.
+            let visited = server_props::cookie::Cookie::new("visited", "1");
             cx.response().set_cookie(&visited)?;
             Ok(props.into())
         }

@@ -14,7 +14,15 @@
 //! The policy is strict by default: scripts only from the site and with the
 //! nonce, WebAssembly compilation allowed (`'wasm-unsafe-eval'`, which
 //! hydration needs and which allows no JavaScript `eval`), no plugins, no
-//! `<base>` hijacking, no framing, forms only to the site.
+//! `<base>` hijacking, no framing, forms only to the site. Style sheets and
+//! `<style>` elements need the site or the nonce; `style="…"` attributes
+//! (which Leptos's `style:` renders) are allowed (`style-src-attr`), as they
+//! cannot run script.
+//!
+//! A document kept by the shared cache keeps its nonce, in its header and its
+//! body alike, so that nonce repeats for as long as the page is cached. A
+//! loader that sets its own `Content-Security-Policy` header replaces the
+//! kit's, nonce included: its policy must then allow the hydration scripts.
 //!
 //! ```
 //! use server_props::security::ContentSecurityPolicy;
@@ -24,9 +32,9 @@
 //! assert_eq!(
 //!     csp.header_value("abc").to_str().unwrap(),
 //!     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-abc'; \
-//!      style-src 'self' 'nonce-abc'; img-src 'self' https://images.example.com; \
-//!      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-//!      form-action 'self'; frame-ancestors 'none'"
+//!      style-src 'self' 'nonce-abc'; style-src-attr 'unsafe-inline'; \
+//!      img-src 'self' https://images.example.com; connect-src 'self'; font-src 'self'; \
+//!      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 //! );
 //! ```
 
@@ -58,6 +66,7 @@ impl Default for ContentSecurityPolicy {
             ("default-src", "'self'"),
             ("script-src", "'self' 'wasm-unsafe-eval'"),
             ("style-src", "'self'"),
+            ("style-src-attr", "'unsafe-inline'"),
             ("img-src", "'self' data:"),
             ("connect-src", "'self'"),
             ("font-src", "'self'"),
@@ -104,14 +113,23 @@ impl ContentSecurityPolicy {
         self
     }
 
-    /// Adds sources to a directive, keeping the ones it has.
+    /// Adds sources to a directive, keeping the ones it has; a fetch
+    /// directive the policy does not name starts from `default-src`'s
+    /// sources, which applied to it until now.
     #[must_use]
     pub fn extend(self, name: &str, sources: &str) -> Self {
-        let current = self
-            .directives
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone());
+        let find = |wanted: &str| {
+            self.directives
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(wanted))
+                .map(|(_, v)| v.clone())
+        };
+        let current = find(name).or_else(|| {
+            name.to_ascii_lowercase()
+                .ends_with("-src")
+                .then(|| find("default-src"))
+                .flatten()
+        });
         match current {
             Some(current) => self.directive(name, &format!("{current} {sources}")),
             None => self.directive(name, sources),
@@ -180,7 +198,7 @@ impl ContentSecurityPolicy {
 /// use std::time::Duration;
 ///
 /// let app: axum::Router = axum::Router::new()
-///     .layer(SecurityHeaders::default().hsts(Duration::from_secs(63_072_000)));
+///     .layer(SecurityHeaders::default().hsts(Duration::from_secs(63_072_000), false));
 /// ```
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
@@ -201,12 +219,16 @@ impl Default for SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    /// Adds `Strict-Transport-Security: max-age=…; includeSubDomains`: only
-    /// for a site served over HTTPS (browsers then refuse plain HTTP to it
-    /// for `max_age`).
+    /// Adds `Strict-Transport-Security: max-age=…` (with
+    /// `includeSubDomains` when asked): only for a site served over HTTPS
+    /// (browsers then refuse plain HTTP to it for `max_age`).
     #[must_use]
-    pub fn hsts(mut self, max_age: Duration) -> Self {
-        let value = format!("max-age={}; includeSubDomains", max_age.as_secs());
+    pub fn hsts(mut self, max_age: Duration, include_subdomains: bool) -> Self {
+        let value = if include_subdomains {
+            format!("max-age={}; includeSubDomains", max_age.as_secs())
+        } else {
+            format!("max-age={}", max_age.as_secs())
+        };
         self.headers.insert(
             STRICT_TRANSPORT_SECURITY,
             HeaderValue::try_from(value).expect("digits make a header value"),
@@ -303,6 +325,14 @@ mod tests {
         let v = v.to_str().unwrap();
         assert!(v.contains("img-src https://a;"));
         assert!(v.contains("connect-src 'self' https://api;"));
+        let live = ContentSecurityPolicy::default()
+            .directive("connect-src", "")
+            .with_live_reload()
+            .header_value("n");
+        assert!(live
+            .to_str()
+            .unwrap()
+            .contains("connect-src 'self' ws: wss:"));
         assert!(!v.contains("frame-ancestors"));
         assert!(v.ends_with("worker-src 'self'"));
     }

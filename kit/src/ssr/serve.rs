@@ -12,8 +12,8 @@
 //! - a header size limit and a header count limit: over either, hyper answers
 //!   `431 Request Header Fields Too Large` and closes the connection;
 //! - graceful shutdown: when `shutdown` resolves it stops accepting, lets the
-//!   requests under way finish (for at most [`ServeConfig::shutdown_grace`]),
-//!   and returns.
+//!   requests under way finish (for at most [`ServeConfig::shutdown_grace`],
+//!   then closes the connections still open), and returns.
 //!
 //! Request bodies are limited by the router (a `RequestBodyLimitLayer` from
 //! tower-http): the kit's pages read none.
@@ -26,7 +26,8 @@
 //! serve(listener, app, &ServeConfig::default(), async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! })
-//! .await
+//! .await;
+//! # Ok(())
 //! # }
 //! ```
 
@@ -38,7 +39,7 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use std::{future::Future, io, pin::pin, time::Duration};
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, task::JoinSet};
 
 /// The limits [`serve`] applies to each connection.
 #[derive(Clone, Debug)]
@@ -105,22 +106,22 @@ impl ServeConfig {
 const MIN_HEADER_BYTES: usize = 8 * 1024;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the
-/// requests under way (see the [module docs](self)).
-///
-/// # Errors
-/// Only when the listener's address cannot be read; accept errors (too many
-/// open files, a connection reset before it was accepted) are logged and
-/// retried.
+/// requests under way (see the [module docs](self)) and returns. Accept
+/// errors (too many open files, a connection reset before it was accepted)
+/// are logged and retried, so it never fails.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     config: &ServeConfig,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) {
     let builder = config.http1();
     let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
     loop {
+        // Forget the connections that have ended.
+        while connections.try_join_next().is_some() {}
         let (stream, _peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -138,7 +139,7 @@ pub async fn serve(
         // reload has its own server).
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             // A client that goes away mid-request is not the server's error.
             if let Err(e) = connection.await {
                 tracing::debug!("connection closed: {e}");
@@ -159,7 +160,7 @@ pub async fn serve(
             config.shutdown_grace
         );
     }
-    Ok(())
+    connections.shutdown().await;
 }
 
 /// Connection errors concern one client: go on at once. Others (out of file

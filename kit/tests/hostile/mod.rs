@@ -148,10 +148,8 @@ pub fn app() -> Router {
 pub async fn answer(app: &Router, method: &[u8], target: &[u8]) -> Option<(StatusCode, String)> {
     let method = Method::from_bytes(method).ok()?;
     let uri = Uri::try_from(target).ok()?;
-    // hyper hands the app origin-form targets (`/path?query`) and `*`.
-    if uri.scheme().is_some() || uri.authority().is_some() {
-        return None;
-    }
+    // hyper hands the app every form of target: origin (`/a?b`), absolute
+    // (`http://host/a?b`, as sent to proxies), authority (`host:443`) and `*`.
     let request = Request::builder()
         .method(method)
         .uri(uri)
