@@ -26,77 +26,53 @@ pub struct Shown {
     text: String,
 }
 
-fn shown(text: String) -> LoaderResult<Shown> {
-    Ok(Shown { text }.into())
+/// A page showing one line of text, whose loader computes it from the
+/// request: `shown_page!(Name, |cx| expression giving the text)`.
+macro_rules! shown_page {
+    ($(#[$doc:meta])* $name:ident, |$cx:ident| $text:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl Page for $name {
+            type Props = Shown;
+            fn view(props: Shown) -> impl IntoView {
+                view! { <p>{props.text}</p> }
+            }
+        }
+        impl Loader for $name {
+            type State = ();
+            async fn load($cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
+                Ok(Shown { text: $text }.into())
+            }
+        }
+    };
 }
 
-fn view_shown(props: Shown) -> AnyView {
-    view! { <p>{props.text}</p> }.into_any()
-}
+shown_page!(
+    /// `/items/:id`: a `u32` id (anything else is 404).
+    Item,
+    |cx| format!("item {}", cx.param_as::<u32>("id")?)
+);
 
-/// `/items/:id`: a `u32` id (anything else is 404).
-pub struct Item;
-impl Page for Item {
-    type Props = Shown;
-    fn view(props: Shown) -> impl IntoView {
-        view_shown(props)
-    }
-}
-impl Loader for Item {
-    type State = ();
-    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
-        let id: u32 = cx.param_as("id")?;
-        shown(format!("item {id}"))
-    }
-}
-
-/// `/blog/:post`: a string param and any query.
-pub struct Post;
-impl Page for Post {
-    type Props = Shown;
-    fn view(props: Shown) -> impl IntoView {
-        view_shown(props)
-    }
-}
-impl Loader for Post {
-    type State = ();
-    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
-        let post = cx.param("post")?.to_owned();
+shown_page!(
+    /// `/blog/:post`: a string param and any query.
+    Post,
+    |cx| {
         let query: Vec<String> = cx.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
-        shown(format!("{post} {query:?} {}", cx.url()))
+        format!("{} {query:?} {}", cx.param("post")?, cx.url())
     }
-}
+);
 
-/// `/files/*path`: a catch-all.
-pub struct Files;
-impl Page for Files {
-    type Props = Shown;
-    fn view(props: Shown) -> impl IntoView {
-        view_shown(props)
-    }
-}
-impl Loader for Files {
-    type State = ();
-    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
-        shown(cx.catch_all("path")?.join("|"))
-    }
-}
+shown_page!(
+    /// `/files/*path`: a catch-all.
+    Files,
+    |cx| cx.catch_all("path")?.join("|")
+);
 
-/// `/search?n=<i64>&q=…`: a typed query value (anything else is 400).
-pub struct Search;
-impl Page for Search {
-    type Props = Shown;
-    fn view(props: Shown) -> impl IntoView {
-        view_shown(props)
-    }
-}
-impl Loader for Search {
-    type State = ();
-    async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
-        let n: Option<i64> = cx.query_as("n")?;
-        shown(format!("{n:?} {:?}", cx.query("q")))
-    }
-}
+shown_page!(
+    /// `/search?n=<i64>&q=…`: a typed query value (anything else is 400).
+    Search,
+    |cx| format!("{:?} {:?}", cx.query_as::<i64>("n")?, cx.query("q"))
+);
 
 #[component]
 fn Home() -> impl IntoView {
