@@ -5,6 +5,8 @@
 
 #![no_main]
 
+#[path = "../../kit/tests/common/mod.rs"]
+mod common;
 #[path = "../../kit/tests/hostile/mod.rs"]
 mod hostile;
 

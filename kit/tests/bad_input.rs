@@ -5,6 +5,7 @@
 
 #![cfg(feature = "ssr")]
 
+mod common;
 mod hostile;
 
 use proptest::prelude::*;

@@ -210,7 +210,9 @@ async fn no_route_redirects_to_a_user_supplied_external_url() {
     let mut checked = 0;
     for route in routes {
         for target in EXTERNAL {
-            let encoded: String = form_urlencoded(target);
+            let encoded =
+                percent_encoding::utf8_percent_encode(target, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
             let mut urls = vec![];
             for name in ["next", "redirect", "url", "to", "returnTo", "destination"] {
                 urls.push(format!("{route}?{name}={encoded}"));
@@ -249,17 +251,6 @@ async fn no_route_redirects_to_a_user_supplied_external_url() {
     // The one external redirect is fixed by the app, not taken from input.
     let reply = app.get("/redirect/external?to=https://evil.example/").await;
     assert_eq!(reply.header("location"), Some("https://example.com/"));
-}
-
-fn form_urlencoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

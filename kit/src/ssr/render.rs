@@ -8,7 +8,7 @@
 //! props and Leptos's hydration data. No streaming machinery is needed, and
 //! status and headers are known before the first byte.
 
-use super::{loader::panic_message, security::ContentSecurityPolicy};
+use super::{loader::panic_message, security::CompiledPolicy};
 use crate::{page::PageError, pages::PageKind, view::PageView};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
@@ -89,7 +89,7 @@ pub(crate) struct Renderer {
     pub(crate) options: LeptosOptions,
     pub(crate) shell: Arc<ShellFn>,
     /// The policy sent with each document; `None` sends none and draws no nonce.
-    pub(crate) csp: Option<ContentSecurityPolicy>,
+    pub(crate) csp: Option<CompiledPolicy>,
 }
 
 impl Renderer {

@@ -44,8 +44,10 @@ use http::{
     HeaderMap, HeaderName, HeaderValue,
 };
 use std::{
-    fmt::Write as _,
-    task::{Context, Poll},
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{ready, Context, Poll},
     time::Duration,
 };
 
@@ -155,6 +157,13 @@ impl ContentSecurityPolicy {
 
     /// The header value for a document whose nonce is `nonce`.
     pub fn header_value(&self, nonce: &str) -> HeaderValue {
+        self.compile().header_value(nonce)
+    }
+
+    /// The policy as text once, split where each document's nonce goes, so
+    /// a render only joins the pieces.
+    pub(crate) fn compile(&self) -> CompiledPolicy {
+        let mut pieces = Vec::new();
         let mut out = String::with_capacity(320);
         for (name, value) in &self.directives {
             if !out.is_empty() {
@@ -164,19 +173,40 @@ impl ContentSecurityPolicy {
             out.push(' ');
             out.push_str(value);
             if name == "script-src" || name == "style-src" {
-                let _ = write!(out, " 'nonce-{nonce}'");
+                out.push_str(" 'nonce-");
+                pieces.push(std::mem::take(&mut out));
+                out.push('\'');
             }
         }
-        // Directive names and values were checked in `directive`, and a nonce
-        // is base64url.
-        HeaderValue::try_from(out)
-            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+        pieces.push(out);
+        CompiledPolicy {
+            name: self.header_name(),
+            pieces,
+        }
     }
 
     /// The policy for `cargo leptos watch`: the live-reload script opens a
     /// WebSocket to another port.
     pub(crate) fn with_live_reload(self) -> Self {
         self.extend("connect-src", "ws: wss:")
+    }
+}
+
+/// A [`ContentSecurityPolicy`] rendered at start-up: the text between the
+/// places a document's nonce goes.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledPolicy {
+    pub(crate) name: HeaderName,
+    pieces: Vec<String>,
+}
+
+impl CompiledPolicy {
+    /// The header value with `nonce` in its places.
+    pub(crate) fn header_value(&self, nonce: &str) -> HeaderValue {
+        // Directive names and values were checked in `directive`, and a nonce
+        // is base64url.
+        HeaderValue::try_from(self.pieces.join(nonce))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
     }
 }
 
@@ -202,7 +232,8 @@ impl ContentSecurityPolicy {
 /// ```
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
-    headers: HeaderMap,
+    // Shared by every request's future.
+    headers: Arc<HeaderMap>,
 }
 
 impl Default for SecurityHeaders {
@@ -214,7 +245,9 @@ impl Default for SecurityHeaders {
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         );
         headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        Self { headers }
+        Self {
+            headers: Arc::new(headers),
+        }
     }
 }
 
@@ -229,7 +262,7 @@ impl SecurityHeaders {
         } else {
             format!("max-age={}", max_age.as_secs())
         };
-        self.headers.insert(
+        Arc::make_mut(&mut self.headers).insert(
             STRICT_TRANSPORT_SECURITY,
             HeaderValue::try_from(value).expect("digits make a header value"),
         );
@@ -239,19 +272,19 @@ impl SecurityHeaders {
     /// Sets a header (or replaces one of the kit's).
     #[must_use]
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
+        Arc::make_mut(&mut self.headers).insert(name, value);
         self
     }
 
     /// Leaves a header out (`Referrer-Policy` for an app that sets it in HTML).
     #[must_use]
     pub fn without(mut self, name: &HeaderName) -> Self {
-        self.headers.remove(name);
+        Arc::make_mut(&mut self.headers).remove(name);
         self
     }
 
     fn apply(&self, headers: &mut HeaderMap) {
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter() {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
             }
@@ -279,25 +312,45 @@ pub struct SecurityHeadersService<S> {
 
 impl<S> tower::Service<Request> for SecurityHeadersService<S>
 where
-    S: tower::Service<Request, Response = Response> + Send,
-    S::Future: Send + 'static,
+    S: tower::Service<Request, Response = Response>,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = futures::future::BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = SecurityHeadersFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let future = self.inner.call(request);
-        let headers = self.headers.clone();
-        Box::pin(async move {
-            let mut response = future.await?;
-            headers.apply(response.headers_mut());
-            Ok(response)
-        })
+        SecurityHeadersFuture {
+            inner: self.inner.call(request),
+            headers: self.headers.clone(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`SecurityHeadersService`]: the inner one,
+    /// whose response gets the headers (no allocation per request).
+    pub struct SecurityHeadersFuture<F> {
+        #[pin]
+        inner: F,
+        headers: SecurityHeaders,
+    }
+}
+
+impl<F, E> Future for SecurityHeadersFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        this.headers.apply(response.headers_mut());
+        Poll::Ready(Ok(response))
     }
 }
 

@@ -143,9 +143,9 @@ impl ServerPropsBuilder {
                     // `cargo leptos watch`'s live-reload script opens a WebSocket.
                     csp: self.csp.map(|csp| {
                         if std::env::var_os("LEPTOS_WATCH").is_some() {
-                            csp.with_live_reload()
+                            csp.with_live_reload().compile()
                         } else {
-                            csp
+                            csp.compile()
                         }
                     }),
                 },
@@ -501,7 +501,7 @@ impl ServerProps {
             .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
         if let (Some(csp), Some(nonce)) = (&renderer.csp, nonce) {
             headers
-                .entry(csp.header_name())
+                .entry(csp.name.clone())
                 .or_insert_with(|| csp.header_value(nonce));
         }
         if let Some(options) = leptos_options {

@@ -2,7 +2,8 @@
 //! (a typed param, a string param, a catch-all, typed and free query values),
 //! and one request check: whatever the method and target, the kit answers
 //! without a panic and without a 5xx. Shared by the property tests
-//! (`tests/bad_input.rs`) and the fuzz target (`fuzz/fuzz_targets/request.rs`).
+//! (`tests/bad_input.rs`) and the fuzz target (`fuzz/fuzz_targets/request.rs`),
+//! each of which also declares `mod common` for the shell.
 
 #![allow(dead_code)]
 
@@ -10,10 +11,9 @@ use axum::{body::Body, Router};
 use http::{Method, Request, StatusCode, Uri};
 use http_body_util::BodyExt;
 use leptos::prelude::*;
-use leptos_router::components::Router as LeptosRouter;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    Loader, LoaderContext, LoaderResult, Page, PageRoutes, Pages, ServerProps, ServerPropsRouter,
+    Loader, LoaderContext, LoaderResult, Page, Pages, ServerProps, ServerPropsRouter,
 };
 use std::sync::LazyLock;
 use tower::ServiceExt;
@@ -88,27 +88,12 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Search>("/search")
 });
 
-fn shell(_: LeptosOptions) -> AnyView {
-    view! {
-        <!DOCTYPE html>
-        <html>
-            <head></head>
-            <body>
-                <LeptosRouter>
-                    <PageRoutes pages=&PAGES/>
-                </LeptosRouter>
-            </body>
-        </html>
-    }
-    .into_any()
-}
-
 /// The app: the pages, their props endpoint, and the 404 page for the rest.
 pub fn app() -> Router {
     let props = ServerProps::builder(
         &PAGES,
         LeptosOptions::builder().output_name("h").build(),
-        shell,
+        crate::common::shell(LazyLock::force(&PAGES)),
     )
     .build_id(BUILD)
     .dev_errors(false)

@@ -22,6 +22,28 @@ use std::{
 use tokio::{sync::watch, time::Instant};
 use tower::{Layer, Service, ServiceExt};
 
+/// What the cache wraps: the app as a cloneable, sendable service (axum's
+/// `Router` and `Route` are). One name for the bounds every function here needs.
+pub trait CachedService:
+    Service<Request<Body>, Response = Response<Body>, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> CachedService for S where
+    S: Service<
+            Request<Body>,
+            Response = Response<Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// The shared cache as a [`tower::Layer`]. Build it with
 /// [`ServerProps::cache_layer`](crate::ServerProps::cache_layer), which puts
 /// the build id in every key, and add it with `Router::layer`; clones share
@@ -99,14 +121,7 @@ impl<S> fmt::Debug for CacheService<S> {
     }
 }
 
-impl<S> Service<Request<Body>> for CacheService<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+impl<S: CachedService> Service<Request<Body>> for CacheService<S> {
     type Response = Response<Body>;
     type Error = Infallible;
     type Future = BoxFuture<'static, Result<Response<Body>, Infallible>>;
@@ -179,14 +194,11 @@ impl Drop for FlightGuard {
 const MAX_WAITS: u32 = 3;
 
 impl Shared {
-    async fn serve<S>(self: Arc<Self>, inner: S, request: Request<Body>) -> Response<Body>
-    where
-        S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-    {
+    async fn serve<S: CachedService>(
+        self: Arc<Self>,
+        inner: S,
+        request: Request<Body>,
+    ) -> Response<Body> {
         let head = request.method() == Method::HEAD;
         let (mut parts, _body) = request.into_parts();
         // A HEAD miss is fetched as GET so the kept response has its body.
@@ -284,17 +296,14 @@ impl Shared {
 
     /// Refreshes a stale entry in the background, unless a refresh (or a
     /// miss) for it is already asking the app.
-    fn revalidate<S>(
+    fn revalidate<S: CachedService>(
         self: &Arc<Self>,
         key: String,
         primary: &str,
         parts: &Parts,
         vary: &[HeaderName],
         inner: S,
-    ) where
-        S: Service<Request<Body>, Response = Response<Body>, Error = Infallible> + Send + 'static,
-        S::Future: Send + 'static,
-    {
+    ) {
         let Turn::Lead(guard) = self.turn(key) else {
             return;
         };

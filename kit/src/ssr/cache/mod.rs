@@ -35,7 +35,7 @@ mod layer;
 mod store;
 
 pub use directives::CacheControl;
-pub use layer::{CacheLayer, CacheService};
+pub use layer::{CacheLayer, CacheService, CachedService};
 
 /// The `x-cache` response header: `HIT`, `STALE` or `MISS`.
 pub const X_CACHE: &str = "x-cache";
