@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod layout;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <ProgressBar/>
             <header class="top">
+                <layout::SignedIn/>
                 <nav>
                     <A href="/">"Home"</A>
                     <A href="/repos/vercel/next.js">"Repo"</A>

@@ -37,6 +37,22 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Seconds a client should wait before retrying when the database is down.
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// A database error as a loader answers it: a database that is down is a
+/// 503 with `Retry-After` (the page comes back by itself once it is up);
+/// any other database error is a 500.
+pub fn db_error(error: sqlx::Error) -> server_props::LoaderError {
+    if is_unavailable(&error) {
+        server_props::LoaderError::from(error)
+            .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+            .retry_after(std::time::Duration::from_secs(RETRY_AFTER_SECS))
+    } else {
+        error.into()
+    }
+}
+
 /// Shared by every request (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct AppState {

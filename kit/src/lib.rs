@@ -13,42 +13,48 @@
 //!   explicit 301/302/303), and errors and panics to the app's error page,
 //!   while the server keeps serving.
 //!
+//! A page is a component that takes its props, annotated with its path,
+//! and a loader that makes the props, annotated with its page. The loader's
+//! arguments are typed: route params (`#[param]`), the query, axum
+//! extractors, the app state, the response head. It returns the props, or
+//! leaves early with `?` for "not found", a redirect or an error.
+//!
 //! ```
 //! use leptos::prelude::*;
 //! use serde::{Deserialize, Serialize};
-//! use server_props::{Page, Pages};
+//! use server_props::{loader, page, LoaderResult, NotFound, Pages};
 //!
 //! #[derive(Serialize, Deserialize)]
-//! pub struct RepoProps { pub name: String, pub stargazers_count: u64 }
+//! pub struct Repo { pub name: String, pub stargazers_count: u64 }
 //!
-//! pub struct RepoPage;
-//!
-//! impl Page for RepoPage {
-//!     type Props = RepoProps;
-//!     fn view(repo: RepoProps) -> impl IntoView {
-//!         view! { <h1>{repo.name}</h1><p>{repo.stargazers_count}</p> }
-//!     }
+//! /// Shared by the server and the browser: the props type and the view.
+//! #[page("/repos/:owner/:name")]
+//! pub fn RepoPage(repo: Repo) -> impl IntoView {
+//!     view! { <h1>{repo.name}</h1><p>{repo.stargazers_count}</p> }
 //! }
 //!
-//! // Only in the server build: the loader and everything it uses.
-//! #[cfg(feature = "ssr")]
-//! impl server_props::Loader for RepoPage {
-//!     type State = ();
-//!     async fn load(cx: &mut server_props::LoaderContext<()>) -> server_props::LoaderResult<RepoProps> {
-//!         let name = cx.param("name")?.to_owned();
-//!         Ok(RepoProps { name, stargazers_count: 42 }.into())
+//! /// Server only (`#[loader]` compiles it with the `ssr` feature alone).
+//! #[loader(RepoPage)]
+//! async fn load_repo(#[param] owner: String, #[param] name: String) -> LoaderResult<Repo> {
+//!     if owner != "vercel" {
+//!         Err(NotFound)?;
 //!     }
+//!     Ok(Repo { name, stargazers_count: 42 })
 //! }
 //!
-//! let pages = Pages::new().page::<RepoPage>("/repos/:owner/:name");
+//! // One page table for both builds.
+//! let pages = Pages::new().page::<RepoPage>();
 //! # assert_eq!(pages.len(), 1);
 //! ```
+//!
+//! Underneath, `#[page]` implements [`Page`] and `#[loader]` implements
+//! `Loader` (server only); both traits can be implemented by hand.
 //!
 //! ## Features
 //!
 //! | feature   | build            | what it adds                                          |
 //! |-----------|------------------|-------------------------------------------------------|
-//! | `ssr`     | server (native)  | [`Loader`], [`ServerProps`], [`ServerPropsRouter`]    |
+//! | `ssr`     | server (native)  | `Loader`, `ServerProps`, `ServerPropsRouter`, `serve` |
 //! | `hydrate` | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
 //!
 //! With neither, the crate still builds (pages and routes only), which is
@@ -56,26 +62,85 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod escape;
 mod navigation;
 mod page;
 mod pages;
+pub mod params;
 pub mod path;
 pub mod protocol;
 mod redirect;
 mod view;
 
 #[cfg(feature = "hydrate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hydrate")))]
 pub mod client;
 #[cfg(feature = "ssr")]
 mod ssr;
 
 pub use navigation::{use_navigation, use_refresh, NavigationState};
-pub use page::{Page, PageError, Props};
+pub use page::{Layout, Page, PageError, Props};
 pub use pages::Pages;
-pub use redirect::{NotARedirectStatus, Redirect, RedirectStatus};
-pub use view::PageRoutes;
+pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
+pub use server_props_macros::{loader, page};
+pub use view::{use_layout_data, PageRoutes};
+
+/// What a page file imports: `use server_props::prelude::*;`.
+///
+/// The names loaders use (`LoaderResult`, `NotFound`, `State`, …) are in it
+/// only in the server build, where loaders exist; a glob import of the
+/// prelude keeps the browser build free of them without a `cfg` in the
+/// app's code.
+pub mod prelude {
+    pub use crate::{
+        loader, page, use_layout_data, use_navigation, use_refresh, Layout, Link, Page,
+        PageError, Pages, Redirect,
+    };
+    #[cfg(feature = "ssr")]
+    pub use crate::{
+        extract::{Form, Json, Params},
+        LoaderContext, LoaderError, LoaderResult, NotFound, ResponseHead,
+    };
+    #[cfg(feature = "ssr")]
+    pub use axum::extract::{Query, State};
+}
+
+/// What the macros' expansions name; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use leptos::prelude::IntoView;
+    pub use serde::de::IgnoredAny;
+
+    /// Whether `names` holds `name`, at compile time.
+    pub const fn has_param(names: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < names.len() {
+            let a = names[i].as_bytes();
+            let b = name.as_bytes();
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// A loader function's result, its error turned into the kit's.
+    #[cfg(feature = "ssr")]
+    pub fn into_loader_result<P, E: Into<crate::LoaderError>>(
+        result: Result<P, E>,
+    ) -> crate::LoaderResult<P> {
+        result.map_err(Into::into)
+    }
+}
 
 /// The kit's link: Leptos's `<A>`. A click on it (or on any plain
 /// same-origin `<a>` inside the router) navigates client-side, fetching the
@@ -86,15 +151,24 @@ pub use leptos_router::components::A as Link;
 #[cfg(feature = "hydrate")]
 pub use client::hydrate;
 #[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use cookie;
 #[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::cache;
 #[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::extract;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::security;
 #[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::serve;
 #[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::{
-    Loader, LoaderContext, LoaderError, LoaderResult, Outcome, ParamValue, ResponseHead,
-    ServerProps, ServerPropsBuilder, ServerPropsRouter, DEFAULT_LOADER_TIMEOUT,
+    CookieError, Loader, LoaderContext, LoaderError, LoaderResult, NotFound, ResponseHead,
+    ServerProps, ServerPropsBuilder, ServerPropsRouter, WriteMethod, DEFAULT_LOADER_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
 };

@@ -7,10 +7,11 @@
 //! loader in place, like Next.js's `router.replace(router.asPath)`.
 
 use leptos::prelude::*;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// Whether a client navigation is waiting for props.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum NavigationState {
     /// Nothing is loading.
     #[default]
@@ -37,6 +38,9 @@ impl NavigationState {
 pub(crate) struct Signals {
     pub(crate) state: ArcRwSignal<NavigationState>,
     pub(crate) refresh: ArcRwSignal<u64>,
+    /// The layout loader's data as the browser last received it (JSON).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) layout: ArcRwSignal<Option<Arc<str>>>,
 }
 
 impl Signals {
@@ -44,6 +48,7 @@ impl Signals {
         static SIGNALS: LazyLock<Signals> = LazyLock::new(|| Signals {
             state: ArcRwSignal::new(NavigationState::Idle),
             refresh: ArcRwSignal::new(0),
+            layout: ArcRwSignal::new(None),
         });
         SIGNALS.clone()
     }

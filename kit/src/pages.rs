@@ -8,7 +8,7 @@
 //! message, so the mistake shows on start-up and never at request time.
 
 use crate::{
-    page::{Page, PageError},
+    page::{Layout, Page, PageError},
     path::RoutePattern,
 };
 use leptos::prelude::*;
@@ -38,6 +38,16 @@ pub struct Pages {
     pub(crate) order: Vec<usize>,
     pub(crate) not_found: ViewFn,
     pub(crate) error: ErrorViewFn,
+    /// The app-level loader, if the app has one.
+    pub(crate) layout: Option<LayoutEntry>,
+}
+
+pub(crate) struct LayoutEntry {
+    /// The layout type's name, for messages.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) name: &'static str,
+    #[cfg(feature = "ssr")]
+    pub(crate) loader: crate::ssr::loader::ErasedLoader,
 }
 
 pub(crate) struct PageEntry {
@@ -107,50 +117,126 @@ impl Pages {
             order: Vec::new(),
             not_found: ViewFn::from(default_not_found),
             error: Arc::new(|e: PageError| default_error(e).into_any()),
+            layout: None,
         }
     }
 
-    /// Adds a page with a server-side loader at `path` (`/blog/:post`,
-    /// `/docs/*rest`).
+    /// Adds a page with a server-side loader at its paths
+    /// ([`Page::PATHS`], which `#[page("/blog/:post")]` sets).
     ///
     /// With the `ssr` feature, `P` must also implement
-    /// [`Loader`](crate::Loader); without it (the browser build) only
-    /// [`Page`] is needed, so the loader never reaches the client.
+    /// [`Loader`](crate::Loader) for the same props; without it (the browser
+    /// build) only [`Page`] is needed, so the loader never reaches the client.
     ///
     /// # Panics
-    /// On a malformed path, or a path that matches exactly the URLs of a
-    /// page already in the table.
+    /// When `P` has no paths, on a malformed path, a path that matches
+    /// exactly the URLs of a page already in the table, or a loader whose
+    /// params type does not fit the path (naming the page, the path and the
+    /// field).
     #[cfg(feature = "ssr")]
     #[track_caller]
     #[must_use]
-    pub fn page<P: crate::Loader>(self, path: &'static str) -> Self {
-        let loader = crate::ssr::loader::ErasedLoader::new::<P>();
-        self.push(
-            path,
-            std::any::type_name::<P>(),
-            PageKind::Props(PropsPage::new::<P>(loader)),
-        )
+    pub fn page<P>(mut self) -> Self
+    where
+        P: Page + crate::Loader<Props = <P as Page>::Props>,
+    {
+        assert!(
+            !P::PATHS.is_empty(),
+            "server_props::Pages: `{}` names no path: give it one with `#[page(\"/…\")]`, or add it with `page_at`",
+            std::any::type_name::<P>()
+        );
+        for path in P::PATHS {
+            self = self.page_at::<P>(path);
+        }
+        self
     }
 
-    /// Adds a page with a server-side loader at `path` (`/blog/:post`,
-    /// `/docs/*rest`).
-    ///
-    /// With the `ssr` feature, `P` must also implement
-    /// [`Loader`](crate::Loader); without it (the browser build) only
-    /// [`Page`] is needed, so the loader never reaches the client.
-    ///
-    /// # Panics
-    /// On a malformed path, or a path that matches exactly the URLs of a
-    /// page already in the table.
+    /// Adds a page with a server-side loader at its paths (see the server
+    /// build's documentation).
     #[cfg(not(feature = "ssr"))]
     #[track_caller]
     #[must_use]
-    pub fn page<P: Page>(self, path: &'static str) -> Self {
+    pub fn page<P: Page>(mut self) -> Self {
+        assert!(
+            !P::PATHS.is_empty(),
+            "server_props::Pages: `{}` names no path: give it one with `#[page(\"/…\")]`, or add it with `page_at`",
+            std::any::type_name::<P>()
+        );
+        for path in P::PATHS {
+            self = self.page_at::<P>(path);
+        }
+        self
+    }
+
+    /// Adds a page with a server-side loader at `path` (`/blog/:post`,
+    /// `/docs/*rest`), whatever its own [`Page::PATHS`] say.
+    ///
+    /// # Panics
+    /// Like [`Pages::page`].
+    #[cfg(feature = "ssr")]
+    #[track_caller]
+    #[must_use]
+    pub fn page_at<P>(self, path: &'static str) -> Self
+    where
+        P: Page + crate::Loader<Props = <P as Page>::Props>,
+    {
+        let loader = crate::ssr::loader::ErasedLoader::new::<P>();
+        let name = std::any::type_name::<P>();
+        let check = (loader.params_shape, loader.params_name);
+        let pages = self.push(path, name, PageKind::Props(PropsPage::new::<P>(loader)));
+        let pattern = &pages.entries.last().expect("just pushed").pattern;
+        if let Err(e) = crate::params::check_shape(pattern, check.1, &(check.0)()) {
+            panic!("server_props::Pages: page `{name}`: {e}");
+        }
+        pages
+    }
+
+    /// Adds a page with a server-side loader at `path`.
+    #[cfg(not(feature = "ssr"))]
+    #[track_caller]
+    #[must_use]
+    pub fn page_at<P: Page>(self, path: &'static str) -> Self {
         self.push(
             path,
             std::any::type_name::<P>(),
             PageKind::Props(PropsPage::new::<P>()),
         )
+    }
+
+    /// Sets the app's layout data ([`Layout`]): its loader runs beside every
+    /// page's, on every document and props request.
+    ///
+    /// # Panics
+    /// When the layout's loader declares route params: a layout serves
+    /// every path, so it reads none (`type Params = serde::de::IgnoredAny`).
+    #[cfg(feature = "ssr")]
+    #[track_caller]
+    #[must_use]
+    pub fn layout<L>(mut self) -> Self
+    where
+        L: Layout + crate::Loader<Props = <L as Layout>::Data>,
+    {
+        let loader = crate::ssr::loader::ErasedLoader::new::<L>();
+        let name = std::any::type_name::<L>();
+        assert!(
+            (loader.params_shape)() == crate::params::Shape::Any,
+            "server_props::Pages: the layout `{name}` serves every path, so its loader reads no \
+             route params; declare `type Params = serde::de::IgnoredAny` (it declares `{}`)",
+            loader.params_name
+        );
+        self.layout = Some(LayoutEntry { name, loader });
+        self
+    }
+
+    /// Sets the app's layout data ([`Layout`]).
+    #[cfg(not(feature = "ssr"))]
+    #[track_caller]
+    #[must_use]
+    pub fn layout<L: Layout>(mut self) -> Self {
+        self.layout = Some(LayoutEntry {
+            name: std::any::type_name::<L>(),
+        });
+        self
     }
 
     /// Adds a page without a loader: client navigation to it makes no request.

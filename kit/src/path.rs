@@ -11,6 +11,7 @@
 use leptos_router::{
     ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment, WildcardSegment,
 };
+use crate::params::{DecodedParams, ParamValue};
 use std::{fmt, sync::Arc};
 
 /// One segment of a route pattern.
@@ -201,6 +202,62 @@ impl RoutePattern {
     }
 }
 
+/// Why a path's params could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("route parameter `{0}` is not valid UTF-8 once decoded")]
+pub struct NotUtf8(pub &'static str);
+
+impl RoutePattern {
+    /// Reads the params of this pattern out of a path it is known to match,
+    /// percent-decoding each segment (a catch-all is split before decoding,
+    /// so an encoded `%2F` stays inside its segment).
+    ///
+    /// ```
+    /// use server_props::{params::ParamValue, path::RoutePattern};
+    /// let p = RoutePattern::parse("/c/*rest").unwrap();
+    /// let got = p.decode_params("/c/a/b%2Fc").unwrap();
+    /// assert_eq!(got, [("rest", ParamValue::Many(vec!["a".into(), "b/c".into()]))]);
+    /// ```
+    ///
+    /// # Errors
+    /// When a segment is not UTF-8 once percent-decoded.
+    pub fn decode_params(&self, path: &str) -> Result<DecodedParams, NotUtf8> {
+        let mut rest = path.strip_prefix('/').unwrap_or(path).split('/');
+        let mut params = Vec::new();
+        for segment in self.segments.iter() {
+            match *segment {
+                Segment::Static(_) => {
+                    rest.next();
+                }
+                Segment::Param(name) => {
+                    let raw = rest.next().unwrap_or_default();
+                    params.push((name, ParamValue::One(decode(name, raw)?)));
+                }
+                Segment::CatchAll(name) => {
+                    let values = rest
+                        .by_ref()
+                        .map(|raw| decode(name, raw))
+                        .collect::<Result<_, _>>()?;
+                    params.push((name, ParamValue::Many(values)));
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    /// The names of the pattern's params, in order.
+    pub fn param_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.segments.iter().filter_map(Segment::param_name)
+    }
+}
+
+fn decode(name: &'static str, raw: &str) -> Result<String, NotUtf8> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| NotUtf8(name))
+}
+
 impl fmt::Display for RoutePattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.source)
@@ -330,6 +387,30 @@ mod tests {
         assert!(p.test("/repos/vercel/next.js/").is_none());
         assert!(all.test("/catchall").is_none());
         assert!(all.test("/catchall/").is_none());
+    }
+
+    #[test]
+    fn params_are_decoded_per_segment() {
+        let p = RoutePattern::parse("/repos/:owner/:name").unwrap();
+        let got = p.decode_params("/repos/a%20b/n%C3%A9").unwrap();
+        assert_eq!(
+            got,
+            [
+                ("owner", ParamValue::One("a b".into())),
+                ("name", ParamValue::One("né".into()))
+            ]
+        );
+        let c = RoutePattern::parse("/catchall/*path").unwrap();
+        let got = c.decode_params("/catchall/a/b%2Fc/d").unwrap();
+        assert_eq!(
+            got,
+            [(
+                "path",
+                ParamValue::Many(vec!["a".into(), "b/c".into(), "d".into()])
+            )]
+        );
+        let b = RoutePattern::parse("/blog/:post").unwrap();
+        assert_eq!(b.decode_params("/blog/%FF"), Err(NotUtf8("post")));
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //!   root page `/` written as `/index` (so `/_props/<id>/index.json`) and a page
 //!   path that itself starts with `/index` prefixed with another `/index`,
 //!   the rule Next.js uses for `/_next/data`.
-//! * **Answers** ([`PropsPayload`]): `{"props":…}` (200 or the loader's
-//!   status), `{"notFound":true}` (404), `{"redirect":{"destination":…,
+//! * **Answers** ([`PropsPayload`]): `{"props":…,"layout":…}` (200 or the
+//!   loader's status; `layout` when the app has a layout loader), `{"notFound":true}` (404), `{"redirect":{"destination":…,
 //!   "status":307}}` (200, so `fetch` never follows it),
 //!   `{"error":…}` (500) and `{"staleBuild":true}` (410). Each carries the
 //!   [`PROPS_HEADER`] header; a response without it (a loader that sent its
@@ -58,6 +58,9 @@ pub struct PropsPayload {
     /// The page's props.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<Box<RawValue>>,
+    /// The layout loader's data, when the app has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Box<RawValue>>,
     /// The loader said "not found", or no page matches.
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_found: bool,

@@ -65,6 +65,7 @@ impl TryFrom<u16> for RedirectStatus {
 }
 
 /// Where a loader sends the browser instead of rendering its page.
+#[must_use]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redirect {
     /// A path on this site (`/blog/x`) or an absolute URL.
@@ -84,6 +85,12 @@ impl Redirect {
         Self::with_status(RedirectStatus::Permanent, destination)
     }
 
+    /// 303 See Other: the answer to a form POST ("see the result over
+    /// there"), which the browser follows with a GET.
+    pub fn see_other(destination: impl Into<String>) -> Self {
+        Self::with_status(RedirectStatus::SeeOther, destination)
+    }
+
     /// An explicit status, like Next.js's `statusCode`.
     pub fn with_status(status: RedirectStatus, destination: impl Into<String>) -> Self {
         Self {
@@ -92,11 +99,71 @@ impl Redirect {
         }
     }
 
-    /// Whether the destination stays on this origin (`/path`, not `//host` or `https://…`).
+    /// Whether the destination stays on this origin: a path (`/blog/x`),
+    /// never `//host`, `/\\host`, a scheme, or a spelling that a browser
+    /// reads as one of those.
+    ///
+    /// Browsers remove tab, CR and LF from anywhere in a URL and trim
+    /// leading spaces and control characters before parsing it, and read a
+    /// backslash as a slash, so `"/\t/evil.example"` is `//evil.example`;
+    /// and a server that decodes the path once more would read `/%2F…` or
+    /// `/%09/…` the same way. All of these count as another origin.
+    ///
+    /// ```
+    /// use server_props::Redirect;
+    /// assert!(Redirect::see_other("/guestbook?x=1").is_same_origin());
+    /// for hostile in ["//evil.example", "/\\evil.example", "/\t/evil.example",
+    ///                 "/\r\n/evil.example", " //evil.example", "/%2F/evil.example",
+    ///                 "/%09/evil.example", "https://evil.example", "javascript:alert(1)"] {
+    ///     assert!(!Redirect::see_other(hostile).is_same_origin(), "{hostile:?}");
+    /// }
+    /// ```
+    #[must_use]
     pub fn is_same_origin(&self) -> bool {
-        let d = self.destination.as_str();
-        d.starts_with('/') && !d.starts_with("//") && !d.starts_with("/\\")
+        is_same_origin_path(&self.destination)
     }
+}
+
+/// Whether `url` is a path on this origin, as a browser would read it (see
+/// [`Redirect::is_same_origin`]).
+pub fn is_same_origin_path(url: &str) -> bool {
+    // What the URL parser removes or ignores before it looks at the URL.
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
+    let Some(rest) = cleaned.strip_prefix('/') else {
+        return false;
+    };
+    if cleaned.chars().any(char::is_control) {
+        return false;
+    }
+    // The first character after the slash, decoded as often as a chain of
+    // servers might, must not start another slash or whitespace.
+    let mut rest = rest.to_owned();
+    for _ in 0..4 {
+        match rest.chars().next() {
+            Some('/' | '\\') => return false,
+            Some(c) if c.is_whitespace() => return false,
+            Some('%') => match decode_first(&rest) {
+                Some(decoded) => rest = decoded,
+                None => return true,
+            },
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// `rest` with its leading `%XX` decoded, if it is one.
+fn decode_first(rest: &str) -> Option<String> {
+    let hex = rest.get(1..3)?;
+    let byte = u8::from_str_radix(hex, 16).ok()?;
+    if !byte.is_ascii() {
+        return None;
+    }
+    Some(format!("{}{}", byte as char, &rest[3..]))
 }
 
 #[cfg(test)]
@@ -123,6 +190,43 @@ mod tests {
         assert_eq!(Redirect::permanent("/").status.code(), 308);
         let json = serde_json::to_string(&Redirect::temporary("/a")).unwrap();
         assert_eq!(json, r#"{"destination":"/a","status":307}"#);
+    }
+
+    #[test]
+    fn browser_normalised_spellings_are_other_origins() {
+        let hostile = [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "\u{0}//evil.example",
+            "/\t\\evil.example",
+            "/%2F/evil.example",
+            "/%2f/evil.example",
+            "/%5C/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%20/evil.example",
+            "/%252F/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/a\u{7}b",
+        ];
+        for d in hostile {
+            assert!(!is_same_origin_path(d), "{d:?}");
+        }
+        for d in ["/", "/a", "/a//b", "/a/\\b", "/a?next=//x", "/%41bc", "/guestbook#x"] {
+            assert!(is_same_origin_path(d), "{d:?}");
+        }
     }
 
     #[test]

@@ -10,15 +10,80 @@
 //! * in the browser, the first `choose()` takes the props embedded in the
 //!   document, so hydration fetches nothing; later ones fetch the props URL
 //!   (see `client`), and the old page stays on screen until they arrive.
+//!
+//! Which of the two happens is not decided here: each side provides its
+//! [`PropsSource`] through Leptos context (the server's render state, the
+//! browser's fetcher), as leptos_router's `LocationProvider` is
+//! `RequestUrl` on the server and `BrowserUrl` in the browser. This module
+//! names neither side.
 
-use crate::pages::{PageKind, Pages};
+use crate::{
+    page::Layout,
+    pages::{PageKind, Pages},
+};
 use leptos::{children::ToChildren, prelude::*, tachys::view::iterators::StaticVec};
 use leptos_router::{
     components::{RouteChildren, Routes, RoutesProps},
     hooks::use_url,
     ChooseView, NestedRoute,
 };
-use std::sync::{Arc, Mutex};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Mutex},
+};
+
+/// A page view on its way.
+pub(crate) type ViewFuture = Pin<Box<dyn Future<Output = AnyView> + Send>>;
+
+/// Where a page's props come from: what each side provides through context.
+pub(crate) trait PropsSource: Send + Sync + 'static {
+    /// The view for the URL the page was chosen for.
+    fn first_view(&self, view: PageView) -> ViewFuture;
+    /// The view after the page's own URL changed to `url` (path and query).
+    fn navigated_view(&self, view: PageView, url: String) -> ViewFuture;
+    /// The layout loader's data, as JSON.
+    fn layout_json(&self) -> Signal<Option<Arc<str>>>;
+}
+
+/// The props source of this render or this browser tab.
+#[derive(Clone)]
+pub(crate) struct Source(pub(crate) Arc<dyn PropsSource>);
+
+/// The app's layout data ([`Layout`]), as the layout loader last found it:
+/// after the document loaded, and after every client navigation to a page
+/// with a loader (it travels in the same props answer). `None` when the app
+/// has no layout loader, or its data does not fit `L::Data`.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::{use_layout_data, Layout};
+///
+/// #[derive(Clone, serde::Serialize, serde::Deserialize)]
+/// pub struct Session { pub user: Option<String> }
+/// pub struct AppLayout;
+/// impl Layout for AppLayout { type Data = Session; }
+///
+/// #[component]
+/// fn SignedIn() -> impl IntoView {
+///     let session = use_layout_data::<AppLayout>();
+///     move || match session.get().and_then(|s| s.user) {
+///         Some(name) => format!("Signed in as {name}"),
+///         None => "Not signed in".to_owned(),
+///     }
+/// }
+/// ```
+pub fn use_layout_data<L: Layout>() -> Signal<Option<L::Data>> {
+    let json = use_context::<Source>().map(|source| source.0.layout_json());
+    Signal::derive(move || {
+        json.and_then(|json| {
+            json.with(|json| {
+                json.as_deref()
+                    .and_then(|json| serde_json::from_str::<L::Data>(json).ok())
+            })
+        })
+    })
+}
 
 /// The app's routes, generated from its page table. Put it where the page
 /// should render, inside a Leptos `<Router>`.
@@ -96,7 +161,12 @@ impl PageView {
         let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
         let refresh = crate::navigation::Signals::get().refresh;
         let first_key = key.get_untracked();
-        let first = self.first_view().await;
+        let source = use_context::<Source>();
+        let first = match &source {
+            Some(source) => source.0.first_view(self).await,
+            // Outside a kit render (route-list generation): nothing to show.
+            None => ().into_any(),
+        };
         let first = Arc::new(Mutex::new(Some(first)));
         (move || {
             let key = key.get();
@@ -107,45 +177,16 @@ impl PageView {
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
                 .filter(|_| key == first_key);
+            let source = source.clone();
             Suspend::new(async move {
-                match first {
-                    Some(view) => view,
-                    None => self.navigated_view(key).await,
+                match (first, source) {
+                    (Some(view), _) => view,
+                    (None, Some(source)) => source.0.navigated_view(self, key.0).await,
+                    (None, None) => ().into_any(),
                 }
             })
         })
         .into_any()
-    }
-
-    /// The view for the URL the page was chosen for.
-    async fn first_view(self) -> AnyView {
-        #[cfg(feature = "ssr")]
-        if let Some(render) = use_context::<crate::ssr::render::RenderState>() {
-            return render.take_view(self);
-        }
-        #[cfg(feature = "hydrate")]
-        {
-            crate::client::first_view(self).await
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            // Outside a kit render on the server (route-list generation): nothing to show.
-            ().into_any()
-        }
-    }
-
-    /// The view after the page's own URL changed: only ever in the browser.
-    #[cfg_attr(not(feature = "hydrate"), allow(clippy::unused_async))]
-    async fn navigated_view(self, key: PageKey) -> AnyView {
-        #[cfg(feature = "hydrate")]
-        {
-            send_wrapper::SendWrapper::new(crate::client::fetched_view(self, key.0)).await
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = key;
-            ().into_any()
-        }
     }
 }
 

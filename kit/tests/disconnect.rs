@@ -34,17 +34,19 @@ impl Page for Slow {
 }
 
 impl Loader for Slow {
+    type Props = ();
     type State = ();
+    type Params = ();
     async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
         let _guard = common::CountDrop(&DROPPED);
         STARTED.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(5)).await;
         FINISHED.fetch_add(1, Ordering::SeqCst);
-        Ok(().into())
+        Ok(())
     }
 }
 
-static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<Slow>("/slow"));
+static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page_at::<Slow>("/slow"));
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_goes_away_drops_the_loader() {

@@ -34,7 +34,9 @@ impl Page for Created {
 }
 
 impl Loader for Created {
+    type Props = Message;
     type State = ();
+    type Params = ();
     async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Message> {
         cx.response().set_status(StatusCode::CREATED).insert_header(
             http::HeaderName::from_static("x-kit-test"),
@@ -44,8 +46,7 @@ impl Loader for Created {
             .set_cookie(&server_props::cookie::Cookie::new("made", "1"))?;
         Ok(Message {
             text: format!("made by {}", cx.method()),
-        }
-        .into())
+        })
     }
 }
 
@@ -59,7 +60,9 @@ impl Page for Failing {
 }
 
 impl Loader for Failing {
+    type Props = Message;
     type State = ();
+    type Params = ();
     async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<Message> {
         cx.response().set_cache_control("public, s-maxage=60")?;
         Err(LoaderError::internal("secret database password rejected"))
@@ -79,21 +82,22 @@ impl Page for Exploding {
 }
 
 impl Loader for Exploding {
+    type Props = Message;
     type State = ();
+    type Params = ();
     async fn load(_: &mut LoaderContext<()>) -> LoaderResult<Message> {
         Ok(Message {
             text: String::new(),
-        }
-        .into())
+        })
     }
 }
 
 static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
         .route("/", || view! { <p>"home"</p> })
-        .page::<Created>("/created")
-        .page::<Failing>("/failing")
-        .page::<Exploding>("/exploding")
+        .page_at::<Created>("/created")
+        .page_at::<Failing>("/failing")
+        .page_at::<Exploding>("/exploding")
 });
 
 fn app() -> Router {

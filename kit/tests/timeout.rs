@@ -35,17 +35,19 @@ impl Page for Hanging {
 }
 
 impl Loader for Hanging {
+    type Props = ();
     type State = ();
+    type Params = ();
     async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<()> {
         let _guard = common::CountDrop(&DROPPED);
         cx.response().set_cache_control("public, s-maxage=60")?;
         tokio::time::sleep(Duration::from_secs(3600)).await;
         FINISHED.fetch_add(1, Ordering::SeqCst);
-        Ok(().into())
+        Ok(())
     }
 }
 
-static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<Hanging>("/hanging"));
+static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page_at::<Hanging>("/hanging"));
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, http::HeaderMap, String) {
     let request = Request::builder().uri(uri).body(Body::empty()).unwrap();

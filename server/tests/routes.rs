@@ -23,7 +23,7 @@ async fn home_has_no_loader_and_links_to_every_page() {
         );
     }
     let embedded = doc.embedded();
-    assert_eq!(embedded, json!({"build": BUILD, "url": "/"}));
+    assert_eq!(embedded, json!({"build": BUILD, "url": "/", "layout": {"user": null}}));
     let props = app.props("/").await;
     assert_props_answer(&props);
     assert_eq!(props.json(), json!({"props": null}));
@@ -45,7 +45,7 @@ async fn repo_page_reads_the_database() {
     let props = app.props("/repos/vercel/next.js").await;
     assert_props_answer(&props);
     assert_eq!(props.status, StatusCode::OK);
-    assert_eq!(props.json(), json!({ "props": repo }));
+    assert_eq!(props.json(), json!({ "props": repo, "layout": {"user": null} }));
 
     // A row added at run time is seen by the next request: the loader runs every time.
     sqlx::query("UPDATE repos SET stargazers_count = 7 WHERE name = 'next.js'")
@@ -142,7 +142,7 @@ async fn catch_all_is_a_list_of_segments() {
         doc.body
     );
     let props = app.props("/catchall/a/b%2Fc/d").await.json();
-    assert_eq!(props, json!({"props": {"segments": ["a", "b/c", "d"]}}));
+    assert_eq!(props, json!({"props": {"segments": ["a", "b/c", "d"]}, "layout": {"user": null}}));
 }
 
 #[tokio::test]
@@ -371,7 +371,7 @@ async fn slow_waits_and_rejects_bad_numbers() {
     assert!(doc.html().contains("<h1>Slow 20</h1>"), "{}", doc.body);
     assert_eq!(
         app.props("/slow?ms=20").await.json(),
-        json!({"props": {"ms": 20}})
+        json!({"props": {"ms": 20}, "layout": {"user": null}})
     );
     let bad = app.get("/slow?ms=abc").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -478,7 +478,7 @@ async fn bench_pages_match_the_spec() {
     assert!(hello.body.contains("<p>hello</p>"));
     assert_eq!(
         app.props("/bench/hello").await.json(),
-        json!({"props": {"message": "hello"}})
+        json!({"props": {"message": "hello"}, "layout": {"user": null}})
     );
 }
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
-use server_props::Page;
+use server_props::prelude::*;
 
 /// One item of a collection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,14 +47,10 @@ impl ItemsProps {
 }
 
 /// The document benchmark page.
-pub struct BenchItems;
-
-impl Page for BenchItems {
-    type Props = ItemsProps;
-
-    fn view(props: ItemsProps) -> impl IntoView {
-        let next = format!("/bench/items/{}", props.id + 1);
-        view! {
+#[page("/bench/items/:id")]
+pub fn BenchItems(props: ItemsProps) -> impl IntoView {
+    let next = format!("/bench/items/{}", props.id + 1);
+    view! {
             <Title text=props.title.clone()/>
             <h1>{props.title}</h1>
             <ul class="items">
@@ -73,8 +69,12 @@ impl Page for BenchItems {
                     .collect_view()}
             </ul>
             <p id="bottom"><A href=next>"Next collection"</A></p>
-        }
     }
+}
+
+#[loader(BenchItems)]
+async fn load_items(#[param] id: u64) -> LoaderResult<ItemsProps> {
+    Ok(ItemsProps::for_id(id))
 }
 
 /// What `/bench/hello` shows.
@@ -85,39 +85,16 @@ pub struct HelloProps {
 }
 
 /// The smallest benchmark page.
-pub struct BenchHello;
-
-impl Page for BenchHello {
-    type Props = HelloProps;
-
-    fn view(props: HelloProps) -> impl IntoView {
-        view! { <p>{props.message}</p> }
-    }
+#[page("/bench/hello")]
+pub fn BenchHello(props: HelloProps) -> impl IntoView {
+    view! { <p>{props.message}</p> }
 }
 
-#[cfg(feature = "ssr")]
-mod loader {
-    use super::*;
-    use server_props::{Loader, LoaderContext, LoaderResult};
-
-    impl Loader for BenchItems {
-        type State = ();
-
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<ItemsProps> {
-            Ok(ItemsProps::for_id(cx.param_as("id")?).into())
-        }
-    }
-
-    impl Loader for BenchHello {
-        type State = ();
-
-        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<HelloProps> {
-            Ok(HelloProps {
-                message: "hello".to_owned(),
-            }
-            .into())
-        }
-    }
+#[loader(BenchHello)]
+async fn load_hello() -> LoaderResult<HelloProps> {
+    Ok(HelloProps {
+        message: "hello".to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
-use server_props::Page;
+use server_props::prelude::*;
 
 /// What `/blog/:post` shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,21 +20,26 @@ pub struct BlogProps {
 }
 
 /// A blog post.
-pub struct Blog;
-
-impl Page for Blog {
-    type Props = BlogProps;
-
-    fn view(props: BlogProps) -> impl IntoView {
-        view! {
-            <Title text=format!("Post: {}", props.post)/>
-            <h1>"Post: " {props.post}</h1>
-            <QueryList query=props.query/>
-            <p>"URL: " <code class="url">{props.url}</code></p>
-            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
-            <p><A href="/blog/other?x=1">"Another post"</A></p>
-        }
+#[page("/blog/:post")]
+pub fn Blog(props: BlogProps) -> impl IntoView {
+    view! {
+        <Title text=format!("Post: {}", props.post)/>
+        <h1>"Post: " {props.post}</h1>
+        <QueryList query=props.query/>
+        <p>"URL: " <code class="url">{props.url}</code></p>
+        <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
+        <p><A href="/blog/other?x=1">"Another post"</A></p>
     }
+}
+
+#[loader(Blog)]
+async fn load_blog(#[param] post: String, cx: &LoaderContext<()>) -> LoaderResult<BlogProps> {
+    Ok(BlogProps {
+        post,
+        query: merged_query(cx),
+        url: cx.url().to_owned(),
+        loaded_at: crate::pages::now(),
+    })
 }
 
 /// What `/catchall/*path` shows.
@@ -45,20 +50,20 @@ pub struct CatchAllProps {
 }
 
 /// A catch-all page.
-pub struct CatchAll;
-
-impl Page for CatchAll {
-    type Props = CatchAllProps;
-
-    fn view(props: CatchAllProps) -> impl IntoView {
-        view! {
-            <Title text="Catch-all"/>
-            <h1>"Catch-all"</h1>
-            <ol class="segments">
-                {props.segments.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
-            </ol>
-        }
+#[page("/catchall/*path")]
+pub fn CatchAll(props: CatchAllProps) -> impl IntoView {
+    view! {
+        <Title text="Catch-all"/>
+        <h1>"Catch-all"</h1>
+        <ol class="segments">
+            {props.segments.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+        </ol>
     }
+}
+
+#[loader(CatchAll)]
+async fn load_catch_all(#[param] path: Vec<String>) -> LoaderResult<CatchAllProps> {
+    Ok(CatchAllProps { segments: path })
 }
 
 /// What `/something` shows.
@@ -71,21 +76,24 @@ pub struct SomethingProps {
 }
 
 /// Next.js's `/something` example.
-pub struct Something;
-
-impl Page for Something {
-    type Props = SomethingProps;
-
-    fn view(props: SomethingProps) -> impl IntoView {
-        view! {
-            <Title text="Something"/>
-            <h1>"Something"</h1>
-            <QueryList query=props.query/>
-            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
-            <p><A href="/something?another=thing">"Something with another=thing"</A></p>
-            <RefreshButton/>
-        }
+#[page("/something")]
+pub fn Something(props: SomethingProps) -> impl IntoView {
+    view! {
+        <Title text="Something"/>
+        <h1>"Something"</h1>
+        <QueryList query=props.query/>
+        <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
+        <p><A href="/something?another=thing">"Something with another=thing"</A></p>
+        <RefreshButton/>
     }
+}
+
+#[loader(Something)]
+async fn load_something(cx: &LoaderContext<()>) -> LoaderResult<SomethingProps> {
+    Ok(SomethingProps {
+        query: merged_query(cx),
+        loaded_at: crate::pages::now(),
+    })
 }
 
 /// Re-runs the page's loader in place.
@@ -109,51 +117,10 @@ fn QueryList(query: Vec<(String, String)>) -> impl IntoView {
     .into_any()
 }
 
+/// Next.js's merged `query`: route params win over query parameters.
 #[cfg(feature = "ssr")]
-mod loader {
-    use super::*;
-    use server_props::{Loader, LoaderContext, LoaderResult};
-
-    fn query<S>(cx: &LoaderContext<S>) -> Vec<(String, String)> {
-        cx.query_pairs()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
-    }
-
-    impl Loader for Blog {
-        type State = ();
-
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<BlogProps> {
-            Ok(BlogProps {
-                post: cx.param("post")?.to_owned(),
-                query: query(cx),
-                url: cx.url().to_owned(),
-                loaded_at: crate::pages::now(),
-            }
-            .into())
-        }
-    }
-
-    impl Loader for CatchAll {
-        type State = ();
-
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<CatchAllProps> {
-            Ok(CatchAllProps {
-                segments: cx.catch_all("path")?.to_vec(),
-            }
-            .into())
-        }
-    }
-
-    impl Loader for Something {
-        type State = ();
-
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<SomethingProps> {
-            Ok(SomethingProps {
-                query: query(cx),
-                loaded_at: crate::pages::now(),
-            }
-            .into())
-        }
-    }
+fn merged_query<S>(cx: &LoaderContext<S>) -> Vec<(String, String)> {
+    cx.query_pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-use server_props::Page;
+use server_props::prelude::*;
 
 /// What `/cached` shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,19 +15,30 @@ pub struct CachedProps {
 }
 
 /// The reference text's caching example.
-pub struct Cached;
-
-impl Page for Cached {
-    type Props = CachedProps;
-
-    fn view(props: CachedProps) -> impl IntoView {
-        view! {
-            <Title text="Cached"/>
-            <h1>"Cached"</h1>
-            <p>"Loader runs: " <span class="runs">{props.runs}</span></p>
-            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
-        }
+#[page("/cached")]
+pub fn Cached(props: CachedProps) -> impl IntoView {
+    view! {
+        <Title text="Cached"/>
+        <h1>"Cached"</h1>
+        <p>"Loader runs: " <span class="runs">{props.runs}</span></p>
+        <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
     }
+}
+
+#[loader(Cached)]
+async fn load_cached(
+    State(state): State<crate::state::AppState>,
+    head: &ResponseHead,
+) -> LoaderResult<CachedProps> {
+    head.set_cache_control("public, s-maxage=10, stale-while-revalidate=59")?;
+    let runs = state
+        .cached_runs
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    Ok(CachedProps {
+        runs,
+        loaded_at: crate::pages::now(),
+    })
 }
 
 /// What `/custom-cache` shows.
@@ -38,51 +49,19 @@ pub struct CustomCacheProps {
 }
 
 /// A page cacheable by browsers for an hour.
-pub struct CustomCache;
-
-impl Page for CustomCache {
-    type Props = CustomCacheProps;
-
-    fn view(props: CustomCacheProps) -> impl IntoView {
-        view! {
-            <Title text="Custom cache"/>
-            <h1>"Custom cache"</h1>
-            <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
-        }
+#[page("/custom-cache")]
+pub fn CustomCache(props: CustomCacheProps) -> impl IntoView {
+    view! {
+        <Title text="Custom cache"/>
+        <h1>"Custom cache"</h1>
+        <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
     }
 }
 
-#[cfg(feature = "ssr")]
-mod loader {
-    use super::*;
-    use crate::state::AppState;
-    use server_props::{Loader, LoaderContext, LoaderResult};
-    use std::sync::atomic::Ordering;
-
-    impl Loader for Cached {
-        type State = AppState;
-
-        async fn load(cx: &mut LoaderContext<AppState>) -> LoaderResult<CachedProps> {
-            cx.response()
-                .set_cache_control("public, s-maxage=10, stale-while-revalidate=59")?;
-            let runs = cx.state().cached_runs.fetch_add(1, Ordering::Relaxed) + 1;
-            Ok(CachedProps {
-                runs,
-                loaded_at: crate::pages::now(),
-            }
-            .into())
-        }
-    }
-
-    impl Loader for CustomCache {
-        type State = ();
-
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<CustomCacheProps> {
-            cx.response().set_cache_control("public, max-age=3600")?;
-            Ok(CustomCacheProps {
-                loaded_at: crate::pages::now(),
-            }
-            .into())
-        }
-    }
+#[loader(CustomCache)]
+async fn load_custom_cache(head: &ResponseHead) -> LoaderResult<CustomCacheProps> {
+    head.set_cache_control("public, max-age=3600")?;
+    Ok(CustomCacheProps {
+        loaded_at: crate::pages::now(),
+    })
 }

@@ -32,6 +32,7 @@ const LINKS: &[(&str, &str)] = &[
     ("/xss", "Props that try to run script"),
     ("/raw", "A loader's own text/plain response"),
     ("/counter", "A counter that hydrates"),
+    ("/search?q=leptos&page=2", "Search with a typed query"),
     ("/bench/items/1", "Benchmark: 50 items"),
     ("/bench/hello", "Benchmark: hello"),
 ];

@@ -8,15 +8,17 @@ mod home;
 mod outcomes;
 mod repos;
 mod request;
+mod search;
 
 pub use bench::{BenchHello, BenchItems, HelloProps, Item, ItemsProps};
 pub use blog::{Blog, BlogProps, CatchAll, CatchAllProps, Something, SomethingProps};
 pub use cache::{Cached, CustomCache};
 pub use errors::{ErrorPage, NotFound};
 pub use home::Home;
-pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting};
+pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting, RedirectingWithStatus};
 pub use repos::{Repo, RepoPage};
 pub use request::{Counter, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
+pub use search::{Search, SearchProps, SearchQuery};
 
 use server_props::Pages;
 use std::sync::LazyLock;
@@ -25,25 +27,26 @@ use std::sync::LazyLock;
 pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
         .route("/", Home)
-        .page::<RepoPage>("/repos/:owner/:name")
-        .page::<Blog>("/blog/:post")
-        .page::<CatchAll>("/catchall/*path")
-        .page::<Something>("/something")
-        .page::<Missing>("/not-found")
-        .page::<Missing>("/not-found/:slug")
-        .page::<Redirecting>("/redirect/:kind")
-        .page::<Redirecting>("/redirect/status/:code")
-        .page::<Failing>("/error")
-        .page::<Panicking>("/panic")
-        .page::<Cached>("/cached")
-        .page::<CustomCache>("/custom-cache")
-        .page::<RequestInfo>("/request")
-        .page::<Slow>("/slow")
-        .page::<Xss>("/xss")
-        .page::<Raw>("/raw")
-        .page::<Counter>("/counter")
-        .page::<BenchItems>("/bench/items/:id")
-        .page::<BenchHello>("/bench/hello")
+        .page::<RepoPage>()
+        .page::<Blog>()
+        .page::<CatchAll>()
+        .page::<Something>()
+        .page::<Missing>()
+        .page::<Redirecting>()
+        .page::<RedirectingWithStatus>()
+        .page::<Failing>()
+        .page::<Panicking>()
+        .page::<Cached>()
+        .page::<CustomCache>()
+        .page::<RequestInfo>()
+        .page::<Slow>()
+        .page::<Xss>()
+        .page::<Raw>()
+        .page::<Counter>()
+        .page::<Search>()
+        .page::<BenchItems>()
+        .page::<BenchHello>()
+        .layout::<crate::layout::AppLayout>()
         .not_found(NotFound)
         .error_page(|error| leptos::prelude::view! { <ErrorPage error/> })
 });

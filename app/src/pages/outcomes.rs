@@ -2,95 +2,83 @@
 //! redirects, errors, panics and a response of the loader's own.
 
 use leptos::prelude::*;
-use server_props::Page;
+use server_props::prelude::*;
 
-macro_rules! no_props_page {
-    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
-        #[$doc]
-        pub struct $name;
+/// `/not-found` and `/not-found/:slug`: always "not found".
+#[page("/not-found", "/not-found/:slug")]
+pub fn Missing(_: ()) -> impl IntoView {}
 
-        impl Page for $name {
-            type Props = ();
-            fn view(_: ()) -> impl IntoView {}
-        }
-    )*};
+#[loader(Missing)]
+async fn load_missing() -> LoaderResult<()> {
+    Err(NotFound)?
 }
 
-no_props_page! {
-    /// `/not-found` and `/not-found/:slug`: always "not found".
-    Missing,
-    /// `/redirect/:kind` and `/redirect/status/:code`.
-    Redirecting,
-    /// `/error`: the loader returns an error.
-    Failing,
-    /// `/panic`: the loader panics.
-    Panicking,
-    /// `/raw`: the loader sends its own `text/plain` response.
-    Raw,
-}
+/// `/redirect/:kind`: a redirect of each kind.
+#[page("/redirect/:kind")]
+pub fn Redirecting(_: ()) -> impl IntoView {}
 
+/// Where `/redirect/:kind` sends the browser.
 #[cfg(feature = "ssr")]
-mod loader {
-    use super::*;
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RedirectKind {
+    Temporary,
+    Permanent,
+    ToBlog,
+    External,
+}
+
+#[loader(Redirecting)]
+async fn load_redirecting(#[param] kind: RedirectKind) -> LoaderResult<()> {
+    Err(match kind {
+        RedirectKind::Temporary => Redirect::temporary("/"),
+        RedirectKind::Permanent => Redirect::permanent("/"),
+        RedirectKind::ToBlog => Redirect::temporary("/blog/redirected"),
+        RedirectKind::External => Redirect::temporary("https://example.com/"),
+    })?
+}
+
+/// `/redirect/status/:code`: a redirect with an explicit 301, 302 or 303.
+#[page("/redirect/status/:code")]
+pub fn RedirectingWithStatus(_: ()) -> impl IntoView {}
+
+#[loader(RedirectingWithStatus)]
+async fn load_redirecting_with_status(#[param] code: u16) -> LoaderResult<()> {
+    let status = server_props::RedirectStatus::from_code(code)
+        .filter(|s| matches!(s.code(), 301..=303))
+        .ok_or(NotFound)?;
+    Err(Redirect::with_status(status, "/"))?
+}
+
+/// `/error`: the loader returns an error.
+#[page("/error")]
+pub fn Failing(_: ()) -> impl IntoView {}
+
+#[loader(Failing)]
+async fn load_failing() -> LoaderResult<()> {
+    Err(LoaderError::internal("the /error page always fails"))
+}
+
+/// `/panic`: the loader panics.
+#[page("/panic")]
+pub fn Panicking(_: ()) -> impl IntoView {}
+
+#[loader(Panicking)]
+#[allow(clippy::panic)]
+async fn load_panicking() -> LoaderResult<()> {
+    panic!("the /panic page always panics");
+}
+
+/// `/raw`: the loader sends its own `text/plain` response.
+#[page("/raw")]
+pub fn Raw(_: ()) -> impl IntoView {}
+
+#[loader(Raw)]
+async fn load_raw() -> LoaderResult<()> {
     use axum::{http::header::CONTENT_TYPE, response::IntoResponse};
-    use server_props::{
-        Loader, LoaderContext, LoaderError, LoaderResult, Outcome, Redirect, RedirectStatus,
-    };
-
-    impl Loader for Missing {
-        type State = ();
-        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-            Ok(Outcome::NotFound)
-        }
-    }
-
-    impl Loader for Redirecting {
-        type State = ();
-        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<()> {
-            if let Ok(code) = cx.param("code") {
-                let status = code
-                    .parse()
-                    .ok()
-                    .and_then(RedirectStatus::from_code)
-                    .filter(|s| matches!(s.code(), 301..=303));
-                return Ok(match status {
-                    Some(status) => Outcome::Redirect(Redirect::with_status(status, "/")),
-                    None => Outcome::NotFound,
-                });
-            }
-            Ok(match cx.param("kind")? {
-                "temporary" => Outcome::Redirect(Redirect::temporary("/")),
-                "permanent" => Outcome::Redirect(Redirect::permanent("/")),
-                "to-blog" => Outcome::Redirect(Redirect::temporary("/blog/redirected")),
-                "external" => Outcome::Redirect(Redirect::temporary("https://example.com/")),
-                _ => Outcome::NotFound,
-            })
-        }
-    }
-
-    impl Loader for Failing {
-        type State = ();
-        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-            Err(LoaderError::internal("the /error page always fails"))
-        }
-    }
-
-    impl Loader for Panicking {
-        type State = ();
-        #[allow(clippy::panic)]
-        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-            panic!("the /panic page always panics");
-        }
-    }
-
-    impl Loader for Raw {
-        type State = ();
-        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
-            let response = (
-                [(CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "hello from loader",
-            );
-            Ok(Outcome::Response(response.into_response()))
-        }
-    }
+    let response = (
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "hello from loader",
+    );
+    Err(LoaderError::response(response.into_response()))
 }

@@ -8,38 +8,92 @@
 //! document and the props answer.
 
 use super::loader::LoaderError;
+use crate::params::{from_params, DecodedParams, ParamValue};
+use axum::{
+    body::{Body, Bytes},
+    extract::FromRequestParts,
+    response::IntoResponse,
+};
+use cookie::{Cookie, CookieJar, Key};
 use http::{
     header::{InvalidHeaderValue, CACHE_CONTROL, COOKIE, SET_COOKIE},
-    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode,
+    request::Parts,
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri,
 };
+use serde::de::DeserializeOwned;
 use std::{
-    str::FromStr,
-    sync::{Mutex, MutexGuard},
+    fmt,
+    sync::{Arc, Mutex, MutexGuard},
 };
 
-/// A route parameter's value: a catch-all is a list of segments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ParamValue {
-    /// `:name`: one percent-decoded segment.
-    One(String),
-    /// `*name`: the percent-decoded segments of the rest of the path.
-    Many(Vec<String>),
+/// What the kit's configuration says about every request's context.
+#[derive(Clone, Default)]
+pub(crate) struct RequestConfig {
+    /// Cookies get `Secure` unless the loader says otherwise.
+    pub(crate) secure_cookies: bool,
+    /// Signs and encrypts cookies ([`LoaderContext::signed_cookie`]).
+    pub(crate) cookie_key: Option<Key>,
+    /// The most a loader may read of a request body.
+    pub(crate) max_body_bytes: usize,
+}
+
+impl fmt::Debug for RequestConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("cookie_key", &self.cookie_key.as_ref().map(|_| "…"))
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 /// What the kit gathers from a request before the loader runs.
 #[derive(Debug)]
 pub(crate) struct RequestParts {
-    pub(crate) method: Method,
-    /// Path and query of the page (never the props URL).
-    pub(crate) url: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) extensions: Extensions,
-    pub(crate) params: Vec<(&'static str, ParamValue)>,
-    /// Cookies get `Secure` unless the loader says otherwise.
-    pub(crate) secure_cookies: bool,
+    /// The request head, its URI the page's (never the props URL).
+    pub(crate) parts: Parts,
+    /// The body, until a loader reads it; never buffered otherwise. (In a
+    /// mutex only so that `&LoaderContext` is `Sync` and may be held across
+    /// an await: reading it takes `&mut`, so it is never contended.)
+    pub(crate) body: Mutex<Option<Body>>,
+    pub(crate) params: DecodedParams,
+    pub(crate) config: Arc<RequestConfig>,
+}
+
+impl RequestParts {
+    /// A copy of the head (no body) for a second loader of the same request.
+    pub(crate) fn head_copy(&self) -> Self {
+        let mut parts = http::Request::new(()).into_parts().0;
+        parts.method = self.parts.method.clone();
+        parts.uri = self.parts.uri.clone();
+        parts.version = self.parts.version;
+        parts.headers = self.parts.headers.clone();
+        parts.extensions = self.parts.extensions.clone();
+        Self {
+            parts,
+            body: Mutex::new(None),
+            params: self.params.clone(),
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The head of a request for `uri` with a page URL instead of its own.
+pub(crate) fn with_page_uri(mut parts: Parts, page_url: &str) -> Parts {
+    if let Ok(uri) = Uri::try_from(page_url) {
+        parts.uri = uri;
+    }
+    parts
 }
 
 /// A loader's view of the request, and its handle on the response.
+///
+/// Read typed input with [`params`](Self::params), [`param`](Self::param),
+/// [`query`](Self::query), any axum extractor ([`extract`](Self::extract))
+/// and the body ([`form`](Self::form), [`json`](Self::json),
+/// [`bytes`](Self::bytes)); each fails with the status that fits (404 for a
+/// param, 400 for a query or a body that does not parse, 413, 415, an
+/// extractor's own rejection), which `?` passes on.
 #[derive(Debug)]
 pub struct LoaderContext<S> {
     state: S,
@@ -50,12 +104,12 @@ pub struct LoaderContext<S> {
 
 impl<S> LoaderContext<S> {
     pub(crate) fn new(state: S, request: RequestParts) -> Self {
-        let query = match request.url.split_once('?') {
-            Some((_, q)) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        let query = match request.parts.uri.query() {
+            Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
             None => Vec::new(),
         };
         let response = ResponseHead {
-            secure_cookies: request.secure_cookies,
+            config: request.config.clone(),
             ..ResponseHead::default()
         };
         Self {
@@ -71,96 +125,129 @@ impl<S> LoaderContext<S> {
         &self.state
     }
 
-    /// The request method (`GET`, `HEAD` or `POST` for documents; `GET` for props).
+    /// The request method (`GET`, `HEAD`, or a method the page accepts, for
+    /// documents; `GET` for props).
     pub fn method(&self) -> &Method {
-        &self.request.method
+        &self.request.parts.method
     }
 
     /// The resolved URL: the page's path plus the original query string.
     pub fn url(&self) -> &str {
-        &self.request.url
+        self.request
+            .parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
     }
 
     /// The page's path, without the query.
     pub fn path(&self) -> &str {
-        self.request.url.split('?').next().unwrap_or_default()
+        self.request.parts.uri.path()
+    }
+
+    /// The request head: method, the page's URI, headers, extensions.
+    pub fn parts(&self) -> &Parts {
+        &self.request.parts
     }
 
     /// The request headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.request.headers
+        &self.request.parts.headers
     }
 
     /// One request header as text, if present and valid text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.request.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The value of a request cookie, as sent.
-    pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.request
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.trim_matches('"'))
+    /// The request's cookies.
+    pub fn cookies(&self) -> CookieJar {
+        let mut jar = CookieJar::new();
+        for header in self.headers().get_all(COOKIE) {
+            let Ok(header) = header.to_str() else {
+                continue;
+            };
+            for cookie in Cookie::split_parse(header).flatten() {
+                jar.add_original(cookie.into_owned());
+            }
+        }
+        jar
+    }
+
+    /// The value of a request cookie (quotes around it removed).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies()
+            .get(name)
+            .map(|c| c.value_trimmed().to_owned())
+    }
+
+    /// A cookie set with [`ResponseHead::set_signed_cookie`], if its
+    /// signature holds (a forged or changed cookie reads as absent).
+    /// `None` too when the kit has no cookie key.
+    pub fn signed_cookie(&self, name: &str) -> Option<Cookie<'static>> {
+        let key = self.request.config.cookie_key.as_ref()?;
+        self.cookies().signed(key).get(name)
+    }
+
+    /// A cookie set with [`ResponseHead::set_private_cookie`], decrypted,
+    /// if it is genuine.
+    pub fn private_cookie(&self, name: &str) -> Option<Cookie<'static>> {
+        let key = self.request.config.cookie_key.as_ref()?;
+        self.cookies().private(key).get(name)
     }
 
     /// Request extensions set by middleware (an authenticated user, a request id).
     pub fn extensions(&self) -> &Extensions {
-        &self.request.extensions
+        &self.request.parts.extensions
     }
 
-    /// A route parameter (`post` in `/blog/:post`); a catch-all gives its
-    /// segments joined with `/`.
+    /// The route params as a serde type (a struct whose fields are the
+    /// path's params, a `Vec<String>` for a catch-all, one value for a path
+    /// with one param).
     ///
     /// # Errors
-    /// A 500 if the page's path has no such parameter: a bug in the loader.
-    pub fn param(&self, name: &str) -> Result<&str, LoaderError> {
-        match self.find_param(name)? {
-            ParamValue::One(v) => Ok(v),
-            ParamValue::Many(_) => Err(LoaderError::internal(format!(
-                "`{name}` is a catch-all parameter; read it with `catch_all`"
-            ))),
-        }
+    /// A 404 when a value does not parse (`/items/abc` for a number).
+    pub fn params<T: DeserializeOwned>(&self) -> Result<T, LoaderError> {
+        from_params(&self.request.params)
+            .map_err(|e| LoaderError::not_found(format!("route params: {e}")))
     }
 
-    /// A route parameter parsed into `T`.
+    /// One route param parsed into `T` (a `Vec<String>` for a catch-all).
     ///
     /// # Errors
-    /// A 404 when the value does not parse (`/items/abc` for a number): the
-    /// URL names nothing. A 500 if there is no such parameter.
-    pub fn param_as<T: FromStr>(&self, name: &str) -> Result<T, LoaderError> {
-        let raw = self.param(name)?;
-        raw.parse().map_err(|_| {
-            LoaderError::not_found(format!("route parameter `{name}` = {raw:?} does not parse"))
+    /// A 404 when the value does not parse; a 500 if the path has no such
+    /// param, a bug that `#[loader]`'s `#[param]` catches at compile time.
+    pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, LoaderError> {
+        let Some(found) = self.request.params.iter().find(|(n, _)| *n == name) else {
+            return Err(LoaderError::internal(format!(
+                "this page's path has no parameter `{name}`"
+            )));
+        };
+        from_params(std::slice::from_ref(found)).map_err(|e| {
+            LoaderError::not_found(format!("route parameter `{name}`: {e}"))
         })
     }
 
-    /// The segments of a catch-all parameter (`*path`).
-    ///
-    /// # Errors
-    /// A 500 if the page's path has no such catch-all: a bug in the loader.
-    pub fn catch_all(&self, name: &str) -> Result<&[String], LoaderError> {
-        match self.find_param(name)? {
-            ParamValue::Many(v) => Ok(v),
-            ParamValue::One(_) => Err(LoaderError::internal(format!(
-                "`{name}` is not a catch-all parameter; read it with `param`"
-            ))),
-        }
-    }
-
-    /// All route parameters.
-    pub fn params(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
+    /// All route params, decoded.
+    pub fn raw_params(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
         self.request.params.iter().map(|(n, v)| (*n, v))
     }
 
-    /// A query value: the route parameter of that name if there is one (so
-    /// `/blog/a?post=b` reads `a`), else the first query parameter.
-    pub fn query(&self, name: &str) -> Option<&str> {
+    /// The query string as a serde type (`Option` and `#[serde(default)]`
+    /// fields for optional values).
+    ///
+    /// # Errors
+    /// A 400 when it does not parse, on the document and the props answer
+    /// alike.
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, LoaderError> {
+        let query = self.request.parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map_err(|e| LoaderError::bad_request(format!("query: {e}")))
+    }
+
+    /// A value of the merged query: the route param of that name if there is
+    /// one (so `/blog/a?post=b` reads `a`), else the first query parameter.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
         if let Some((_, v)) = self.request.params.iter().find(|(n, _)| *n == name) {
             return match v {
                 ParamValue::One(v) => Some(v),
@@ -173,24 +260,9 @@ impl<S> LoaderContext<S> {
             .map(|(_, v)| v.as_str())
     }
 
-    /// A query value parsed into `T`; `Ok(None)` when absent.
-    ///
-    /// # Errors
-    /// A 400 when the value does not parse.
-    pub fn query_as<T: FromStr>(&self, name: &str) -> Result<Option<T>, LoaderError> {
-        self.query(name)
-            .map(|raw| {
-                raw.parse().map_err(|_| {
-                    LoaderError::bad_request(format!(
-                        "query parameter `{name}` = {raw:?} does not parse"
-                    ))
-                })
-            })
-            .transpose()
-    }
-
-    /// The merged query: route parameters first (catch-alls as one value per
-    /// segment), then query parameters not shadowed by a route parameter.
+    /// The merged query, as Next.js's `context.query`: route params first
+    /// (catch-alls as one value per segment), then query parameters not
+    /// shadowed by a route param.
     pub fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         let params = self.request.params.iter().flat_map(|(n, v)| {
             let values: Vec<&str> = match v {
@@ -207,6 +279,67 @@ impl<S> LoaderContext<S> {
         params.chain(query)
     }
 
+    /// Runs an axum extractor (`Query`, `HeaderMap`, `TypedHeader`,
+    /// `CookieJar`, the app's own) on the request head, which carries the
+    /// page's URI (never the props URL).
+    ///
+    /// # Errors
+    /// The extractor's rejection, with its own status (a `Query` that does
+    /// not parse is a 400); a rejection that is not an error status (a
+    /// redirect to a login page) is sent as it is.
+    pub async fn extract<E>(&mut self) -> Result<E, LoaderError>
+    where
+        E: FromRequestParts<S>,
+        S: Send + Sync,
+    {
+        match E::from_request_parts(&mut self.request.parts, &self.state).await {
+            Ok(value) => Ok(value),
+            Err(rejection) => Err(LoaderError::from_rejection(rejection.into_response()).await),
+        }
+    }
+
+    /// The request body, read whole (at most the kit's body limit).
+    ///
+    /// # Errors
+    /// 413 when it is larger than the limit, 400 when the client broke off,
+    /// 500 when the body was already read.
+    pub async fn bytes(&mut self) -> Result<Bytes, LoaderError> {
+        let body = self
+            .request
+            .body
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(body) = body else {
+            return Err(LoaderError::internal("the request body was already read"));
+        };
+        super::body::read(body, self.request.config.max_body_bytes).await
+    }
+
+    /// The body as a form (`application/x-www-form-urlencoded`), the way a
+    /// plain `<form method="post">` sends it.
+    ///
+    /// # Errors
+    /// 415 for another content type, 413 over the limit, 400 when the
+    /// fields do not fit `T`.
+    pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
+        super::body::expect_content_type(self.headers(), super::body::BodyKind::Form)?;
+        let bytes = self.bytes().await?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| LoaderError::bad_request(format!("form: {e}")))
+    }
+
+    /// The body as JSON (`application/json` or a `+json` type).
+    ///
+    /// # Errors
+    /// 415 for another content type, 413 over the limit, 400 when it is not
+    /// JSON of `T`'s shape.
+    pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
+        super::body::expect_content_type(self.headers(), super::body::BodyKind::Json)?;
+        let bytes = self.bytes().await?;
+        serde_json::from_slice(&bytes).map_err(|e| LoaderError::bad_request(format!("JSON: {e}")))
+    }
+
     /// The response's status, headers and cookies.
     pub fn response(&self) -> &ResponseHead {
         &self.response
@@ -215,17 +348,35 @@ impl<S> LoaderContext<S> {
     pub(crate) fn into_response_head(self) -> ResponseHead {
         self.response
     }
+}
 
-    fn find_param(&self, name: &str) -> Result<&ParamValue, LoaderError> {
-        self.request
-            .params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                LoaderError::internal(format!("this page's path has no parameter `{name}`"))
-            })
+impl LoaderError {
+    /// An extractor's rejection: its status and text, or, when it is not an
+    /// error status, the response itself.
+    pub(crate) async fn from_rejection(response: axum::response::Response) -> Self {
+        let status = response.status();
+        if !(status.is_client_error() || status.is_server_error()) {
+            return Self::response(response);
+        }
+        let text = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        Self::new(status, format!("rejected by an extractor: {text}"))
     }
+}
+
+/// Why a cookie could not be set.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CookieError {
+    /// The cookie does not make a valid header value.
+    #[error(transparent)]
+    InvalidHeader(#[from] InvalidHeaderValue),
+    /// Signed and private cookies need a key
+    /// ([`ServerPropsBuilder::cookie_key`](crate::ServerPropsBuilder::cookie_key)).
+    #[error("no cookie key is configured: set one with ServerPropsBuilder::cookie_key")]
+    NoKey,
 }
 
 /// The status, headers and cookies a loader sets. They apply to the document
@@ -236,7 +387,7 @@ impl<S> LoaderContext<S> {
 #[derive(Debug, Default)]
 pub struct ResponseHead {
     inner: Mutex<HeadParts>,
-    secure_cookies: bool,
+    config: Arc<RequestConfig>,
 }
 
 #[derive(Debug, Default)]
@@ -295,8 +446,8 @@ impl ResponseHead {
     ///
     /// # Errors
     /// When the cookie does not make a valid header value.
-    pub fn set_cookie(&self, cookie: &cookie::Cookie<'_>) -> Result<&Self, InvalidHeaderValue> {
-        let mut cookie = cookie.clone();
+    pub fn set_cookie(&self, cookie: &Cookie<'_>) -> Result<&Self, CookieError> {
+        let mut cookie = cookie.clone().into_owned();
         if cookie.http_only().is_none() {
             cookie.set_http_only(true);
         }
@@ -306,10 +457,78 @@ impl ResponseHead {
         if cookie.path().is_none() {
             cookie.set_path("/");
         }
-        if self.secure_cookies && cookie.secure().is_none() {
+        if self.config.secure_cookies && cookie.secure().is_none() {
             cookie.set_secure(true);
         }
         Ok(self.append_header(SET_COOKIE, HeaderValue::from_str(&cookie.to_string())?))
+    }
+
+    /// Adds a cookie signed with the kit's cookie key: the browser can read
+    /// it but not change it ([`LoaderContext::signed_cookie`] reads it
+    /// back). The defaults of [`set_cookie`](Self::set_cookie) apply.
+    ///
+    /// # Errors
+    /// When no key is configured, or the cookie is not a valid header value.
+    pub fn set_signed_cookie(&self, cookie: Cookie<'static>) -> Result<&Self, CookieError> {
+        let key = self.config.cookie_key.as_ref().ok_or(CookieError::NoKey)?;
+        let mut jar = CookieJar::new();
+        jar.signed_mut(key).add(cookie);
+        self.set_jar_delta(&jar)
+    }
+
+    /// Adds a cookie encrypted and signed with the kit's cookie key: the
+    /// browser can neither read nor change it.
+    ///
+    /// # Errors
+    /// When no key is configured, or the cookie is not a valid header value.
+    pub fn set_private_cookie(&self, cookie: Cookie<'static>) -> Result<&Self, CookieError> {
+        let key = self.config.cookie_key.as_ref().ok_or(CookieError::NoKey)?;
+        let mut jar = CookieJar::new();
+        jar.private_mut(key).add(cookie);
+        self.set_jar_delta(&jar)
+    }
+
+    /// Tells the browser to forget a cookie (set at `Path=/`).
+    ///
+    /// # Errors
+    /// When the name is not a valid header value.
+    pub fn remove_cookie(&self, name: &str) -> Result<&Self, CookieError> {
+        let mut cookie = Cookie::build((name.to_owned(), "")).path("/").build();
+        cookie.make_removal();
+        self.set_cookie(&cookie)
+    }
+
+    fn set_jar_delta(&self, jar: &CookieJar) -> Result<&Self, CookieError> {
+        for cookie in jar.delta() {
+            self.set_cookie(cookie)?;
+        }
+        Ok(self)
+    }
+
+    /// Adds the headers and cookies the layout loader set to this (the
+    /// page's) head. `Cache-Control` is the stricter of the two, so a layout
+    /// that reads the session keeps a page it marks `private` out of shared
+    /// caches; the page's status stands.
+    pub(crate) fn merge_layout(&self, layout: ResponseHead) {
+        let (_, layout_headers) = layout.into_parts();
+        let mut parts = self.parts();
+        let mut current: Option<HeaderName> = None;
+        for (name, value) in layout_headers {
+            if let Some(name) = name {
+                current = Some(name);
+            }
+            let Some(name) = current.clone() else {
+                continue;
+            };
+            if name == CACHE_CONTROL {
+                let page = parts.headers.get(CACHE_CONTROL);
+                if page.is_none_or(|page| strictness(&value) > strictness(page)) {
+                    parts.headers.insert(CACHE_CONTROL, value);
+                }
+            } else {
+                parts.headers.append(name, value);
+            }
+        }
     }
 
     /// The status and headers, for the response.
@@ -319,22 +538,38 @@ impl ResponseHead {
     }
 }
 
+/// How much a `Cache-Control` value keeps a response from being stored.
+fn strictness(value: &HeaderValue) -> u8 {
+    let value = value.to_str().unwrap_or("no-store").to_ascii_lowercase();
+    if value.contains("no-store") {
+        3
+    } else if value.contains("private") || value.contains("no-cache") {
+        2
+    } else {
+        1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cx(url: &str, params: Vec<(&'static str, ParamValue)>) -> LoaderContext<()> {
-        let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("a=1; theme=dark; q=\"x\""));
+        let request = http::Request::builder()
+            .uri(url)
+            .header(COOKIE, "a=1; theme=dark; q=\"x\"")
+            .body(())
+            .unwrap();
         LoaderContext::new(
             (),
             RequestParts {
-                method: Method::GET,
-                url: url.into(),
-                headers,
-                extensions: Extensions::new(),
-                secure_cookies: false,
+                parts: request.into_parts().0,
+                body: Mutex::new(None),
                 params,
+                config: Arc::new(RequestConfig {
+                    cookie_key: Some(Key::from(&[7u8; 64])),
+                    ..RequestConfig::default()
+                }),
             },
         )
     }
@@ -345,9 +580,9 @@ mod tests {
             "/blog/a?post=b&x=1&x=2",
             vec![("post", ParamValue::One("a".into()))],
         );
-        assert_eq!(cx.query("post"), Some("a"));
-        assert_eq!(cx.query("x"), Some("1"));
-        assert_eq!(cx.query("nope"), None);
+        assert_eq!(cx.query_value("post"), Some("a"));
+        assert_eq!(cx.query_value("x"), Some("1"));
+        assert_eq!(cx.query_value("nope"), None);
         let pairs: Vec<_> = cx.query_pairs().collect();
         assert_eq!(pairs, [("post", "a"), ("x", "1"), ("x", "2")]);
         assert_eq!(cx.path(), "/blog/a");
@@ -357,17 +592,29 @@ mod tests {
     #[test]
     fn query_is_percent_and_plus_decoded() {
         let cx = cx("/s?q=a+b%20c&e=%E2%9C%93", vec![]);
-        assert_eq!(cx.query("q"), Some("a b c"));
-        assert_eq!(cx.query("e"), Some("✓"));
+        assert_eq!(cx.query_value("q"), Some("a b c"));
+        assert_eq!(cx.query_value("e"), Some("✓"));
+        #[derive(serde::Deserialize)]
+        struct Q {
+            q: String,
+            e: String,
+        }
+        let q: Q = cx.query().unwrap();
+        assert_eq!((q.q.as_str(), q.e.as_str()), ("a b c", "✓"));
     }
 
     #[test]
     fn typed_params_fail_with_404_and_queries_with_400() {
         let cx = cx("/items/x?n=abc", vec![("id", ParamValue::One("x".into()))]);
-        assert_eq!(cx.param_as::<u32>("id").unwrap_err().status(), 404);
-        assert_eq!(cx.query_as::<u32>("n").unwrap_err().status(), 400);
-        assert_eq!(cx.query_as::<u32>("missing").unwrap(), None);
-        assert_eq!(cx.param("nope").unwrap_err().status(), 500);
+        assert_eq!(cx.param::<u32>("id").unwrap_err().status(), 404);
+        assert_eq!(cx.param::<String>("id").unwrap(), "x");
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct N {
+            n: Option<u32>,
+        }
+        assert_eq!(cx.query::<N>().unwrap_err().status(), 400);
+        assert_eq!(cx.param::<String>("nope").unwrap_err().status(), 500);
     }
 
     #[test]
@@ -376,8 +623,8 @@ mod tests {
             "/c/a/b",
             vec![("path", ParamValue::Many(vec!["a".into(), "b".into()]))],
         );
-        assert_eq!(cx.catch_all("path").unwrap(), ["a", "b"]);
-        assert!(cx.param("path").is_err());
+        assert_eq!(cx.param::<Vec<String>>("path").unwrap(), ["a", "b"]);
+        assert_eq!(cx.params::<Vec<String>>().unwrap(), ["a", "b"]);
         assert_eq!(
             cx.query_pairs().collect::<Vec<_>>(),
             [("path", "a"), ("path", "b")]
@@ -387,9 +634,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_name() {
         let cx = cx("/", vec![]);
-        assert_eq!(cx.cookie("theme"), Some("dark"));
-        assert_eq!(cx.cookie("q"), Some("x"));
+        assert_eq!(cx.cookie("theme").as_deref(), Some("dark"));
+        assert_eq!(cx.cookie("q").as_deref(), Some("x"));
         assert_eq!(cx.cookie("th"), None);
+        assert!(cx.signed_cookie("theme").is_none(), "unsigned cookies are not signed");
     }
 
     #[test]
@@ -416,7 +664,10 @@ mod tests {
             .build();
         head.set_cookie(&open).unwrap();
         let secure = ResponseHead {
-            secure_cookies: true,
+            config: Arc::new(RequestConfig {
+                secure_cookies: true,
+                ..RequestConfig::default()
+            }),
             ..ResponseHead::default()
         };
         secure.set_cookie(&cookie::Cookie::new("c", "3")).unwrap();
@@ -430,5 +681,58 @@ mod tests {
         let set: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
         assert_eq!(set[0], "c=3; HttpOnly; SameSite=Lax; Secure; Path=/");
         assert_eq!(set[1], "d=4; HttpOnly; SameSite=Lax; Path=/");
+    }
+
+    #[test]
+    fn layout_heads_merge_with_the_stricter_cache_control() {
+        let page = ResponseHead::default();
+        page.set_cache_control("public, s-maxage=10").unwrap();
+        page.set_cookie(&Cookie::new("p", "1")).unwrap();
+        let layout = ResponseHead::default();
+        layout.set_cache_control("private, max-age=0").unwrap();
+        layout.set_cookie(&Cookie::new("l", "1")).unwrap();
+        layout.append_header(http::header::VARY, HeaderValue::from_static("Cookie"));
+        page.merge_layout(layout);
+        let (_, h) = page.into_parts();
+        assert_eq!(h[CACHE_CONTROL], "private, max-age=0");
+        assert_eq!(h.get_all(SET_COOKIE).iter().count(), 2);
+        assert_eq!(h[http::header::VARY], "Cookie");
+        let page = ResponseHead::default();
+        page.set_cache_control("no-store").unwrap();
+        let layout = ResponseHead::default();
+        layout.set_cache_control("public, max-age=60").unwrap();
+        page.merge_layout(layout);
+        assert_eq!(page.into_parts().1[CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn signed_cookies_round_trip_and_reject_tampering() {
+        let sender = cx("/", vec![]);
+        let head = sender.response();
+        head.set_signed_cookie(Cookie::new("session", "ada")).unwrap();
+        let headers = head.headers();
+        let set = headers[SET_COOKIE].to_str().unwrap().to_owned();
+        let value = set.split(';').next().unwrap().to_owned();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        let reader = |cookie: &str| {
+            let request = http::Request::builder().uri("/").header(COOKIE, cookie).body(()).unwrap();
+            LoaderContext::new(
+                (),
+                RequestParts {
+                    parts: request.into_parts().0,
+                    body: Mutex::new(None),
+                    params: vec![],
+                    config: sender.request.config.clone(),
+                },
+            )
+        };
+        assert_eq!(reader(&value).signed_cookie("session").unwrap().value(), "ada");
+        let forged = value.replace("ada", "bob");
+        assert!(reader(&forged).signed_cookie("session").is_none());
+        assert!(reader("session=ada").signed_cookie("session").is_none());
+        assert!(matches!(
+            ResponseHead::default().set_signed_cookie(Cookie::new("a", "b")),
+            Err(CookieError::NoKey)
+        ));
     }
 }

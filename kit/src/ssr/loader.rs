@@ -1,16 +1,19 @@
 //! Loaders: the server-only half of a page.
 //!
 //! A [`Loader`] runs on every request for its page, before any HTML is sent,
-//! with the request in hand ([`LoaderContext`]) and returns an [`Outcome`]:
-//! props, "not found", a redirect, or a complete response of its own. An
-//! `Err` is a [`LoaderError`], which knows its status (500 unless the loader
-//! said otherwise) and becomes the app's error page.
+//! with the request in hand ([`LoaderContext`]) and returns the page's props.
+//! Everything else leaves early through `?`, as `throw notFound()` and
+//! `throw redirect()` do in TanStack Router and React Router: a
+//! [`LoaderError`] is a failure that knows its status (500 unless the loader
+//! said otherwise), or "not found" ([`NotFound`]), or a [`Redirect`], or a
+//! complete response of the loader's own.
 
 use super::context::{LoaderContext, RequestParts, ResponseHead};
-use crate::{page::Page, redirect::Redirect};
+use crate::{page::Props, params::Shape, redirect::Redirect};
 use axum::response::Response;
 use futures::{future::BoxFuture, FutureExt};
 use http::StatusCode;
+use serde::de::DeserializeOwned;
 use std::{
     any::{Any, TypeId},
     borrow::Cow,
@@ -23,15 +26,18 @@ use std::{
     },
 };
 
-/// The server-side props loader of a [`Page`]: Next.js's `getServerSideProps`.
+/// The server-side props loader of a page: Next.js's `getServerSideProps`.
 ///
-/// Implement it only with the `ssr` feature (`#[cfg(feature = "ssr")]`), so
-/// that neither it nor anything only it uses reaches the wasm bundle.
+/// Most loaders are written with [`#[loader]`](crate::loader), which
+/// implements this trait and keeps the loader out of the browser build. By
+/// hand, implement it only with the `ssr` feature (`#[cfg(feature =
+/// "ssr")]`), so that neither it nor anything only it uses reaches the wasm
+/// bundle.
 ///
 /// ```
 /// # use leptos::prelude::*;
 /// # use serde::{Deserialize, Serialize};
-/// use server_props::{Loader, LoaderContext, LoaderResult, Outcome, Page};
+/// use server_props::{Loader, LoaderContext, LoaderResult, NotFound, Page};
 ///
 /// # #[derive(Serialize, Deserialize)] pub struct PostProps { title: String }
 /// # pub struct Post;
@@ -39,21 +45,38 @@ use std::{
 /// #     type Props = PostProps;
 /// #     fn view(p: PostProps) -> impl IntoView { p.title }
 /// # }
+/// #[derive(Deserialize)]
+/// pub struct PostParams { post: String }
+///
 /// impl Loader for Post {
+///     type Props = PostProps;
 ///     type State = ();
+///     type Params = PostParams;
 ///     async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<PostProps> {
-///         let slug = cx.param("post")?;
-///         if slug == "missing" {
-///             return Ok(Outcome::NotFound);
+///         let PostParams { post } = cx.params()?;
+///         if post == "missing" {
+///             return Err(NotFound.into());
 ///         }
 ///         cx.response().set_cache_control("public, s-maxage=10")?;
-///         Ok(PostProps { title: slug.to_owned() }.into())
+///         Ok(PostProps { title: post })
 ///     }
 /// }
 /// ```
-pub trait Loader: Page {
+pub trait Loader: Send + Sync + 'static {
+    /// The props the loader returns, which its page renders.
+    type Props: Props;
+
     /// The app state the loader reads: the router's state type, or `()`.
     type State: Clone + Send + Sync + 'static;
+
+    /// The route params the loader reads, as a serde type (see
+    /// [`params`](crate::params)): checked against the page's path when the
+    /// page table is built. `serde::de::IgnoredAny` reads none and checks
+    /// nothing.
+    type Params: DeserializeOwned + Send + 'static;
+
+    /// Request methods the page accepts besides `GET` and `HEAD`.
+    const METHODS: &'static [WriteMethod] = &[WriteMethod::Post];
 
     /// Loads the page's props for one request.
     fn load(
@@ -61,38 +84,51 @@ pub trait Loader: Page {
     ) -> impl Future<Output = LoaderResult<Self::Props>> + Send;
 }
 
-/// What a loader returns.
-pub type LoaderResult<P> = Result<Outcome<P>, LoaderError>;
-
-/// What a loader decided.
-#[derive(Debug)]
-pub enum Outcome<P> {
-    /// Render the page with these props.
-    Props(P),
-    /// Show the 404 page (status 404).
-    NotFound,
-    /// Send the browser elsewhere.
-    Redirect(Redirect),
-    /// Send this response as it is, instead of a page (a file, plain text).
-    /// Client navigation to such a page becomes a document navigation.
-    Response(Response),
+/// A request method that sends a body, which a page may accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WriteMethod {
+    /// `POST`: the default, as a plain `<form method="post">` sends.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
 }
 
-impl<P> From<P> for Outcome<P> {
-    fn from(props: P) -> Self {
-        Outcome::Props(props)
-    }
-}
+/// What a loader returns: its props, or an early exit.
+pub type LoaderResult<P> = Result<P, LoaderError>;
 
-/// A loader's failure. It knows the status it turns into: 500 for anything
-/// converted with `?`, or the 4xx a loader chose for bad input.
+/// "Not found": with `?` it leaves the loader and the app's 404 page is
+/// shown (status 404). `option.ok_or(NotFound)?` reads as it should.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotFound;
+
+/// Everything a loader answers other than its props: a failure that knows
+/// its status, "not found", a redirect, or a response of its own. Any error
+/// type converts into it with `?` (as a 500), and so do [`NotFound`] and
+/// [`Redirect`].
 ///
 /// Like `anyhow::Error` it is not itself a `std::error::Error`, so that every
 /// error type converts into it with `?`.
+#[must_use]
 pub struct LoaderError {
-    status: StatusCode,
-    message: Cow<'static, str>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub(crate) kind: ErrorKind,
+}
+
+pub(crate) enum ErrorKind {
+    Failed {
+        status: StatusCode,
+        message: Cow<'static, str>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        /// Seconds for `Retry-After`.
+        retry_after: Option<u64>,
+    },
+    NotFound,
+    Redirect(Redirect),
+    Response(Box<Response>),
 }
 
 impl LoaderError {
@@ -104,9 +140,12 @@ impl LoaderError {
             StatusCode::INTERNAL_SERVER_ERROR
         };
         Self {
-            status,
-            message: message.into(),
-            source: None,
+            kind: ErrorKind::Failed {
+                status,
+                message: message.into(),
+                source: None,
+                retry_after: None,
+            },
         }
     }
 
@@ -115,7 +154,8 @@ impl LoaderError {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    /// 404: the URL names nothing (a path parameter that does not parse).
+    /// 404 shown as the error page with a message: the URL names nothing (a
+    /// path parameter that does not parse). [`NotFound`] shows the 404 page.
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
@@ -132,24 +172,91 @@ impl LoaderError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
 
-    /// The same error turning into another status (4xx or 5xx), keeping its
-    /// message and source: `LoaderError::from(e).with_status(StatusCode::SERVICE_UNAVAILABLE)`.
-    #[must_use]
-    pub fn with_status(self, status: StatusCode) -> Self {
+    /// Sends this response as it is, instead of a page (a file, plain text).
+    /// Client navigation to such a page becomes a document navigation.
+    pub fn response(response: Response) -> Self {
         Self {
-            status: Self::new(status, "").status,
-            ..self
+            kind: ErrorKind::Response(Box::new(response)),
         }
     }
 
-    /// The status this error turns into.
+    /// The same failure turning into another status (4xx or 5xx), keeping its
+    /// message and source: `LoaderError::from(e).with_status(StatusCode::SERVICE_UNAVAILABLE)`.
+    /// Not found, redirects and own responses are left as they are.
+    pub fn with_status(mut self, new: StatusCode) -> Self {
+        if let ErrorKind::Failed { status, .. } = &mut self.kind {
+            *status = if new.is_client_error() || new.is_server_error() {
+                new
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+        }
+        self
+    }
+
+    /// Says when to try again (`Retry-After`, in whole seconds): for a 503
+    /// or a 429.
+    pub fn retry_after(mut self, after: std::time::Duration) -> Self {
+        if let ErrorKind::Failed { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(after.as_secs());
+        }
+        self
+    }
+
+    /// The status this turns into: the failure's, 404, the redirect's, or
+    /// the own response's.
+    #[must_use]
     pub fn status(&self) -> StatusCode {
-        self.status
+        match &self.kind {
+            ErrorKind::Failed { status, .. } => *status,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Redirect(r) => {
+                StatusCode::from_u16(r.status.code()).expect("redirect codes are valid")
+            }
+            ErrorKind::Response(r) => r.status(),
+        }
     }
 
     /// The message, for logs and development mode.
+    #[must_use]
     pub fn message(&self) -> &str {
-        &self.message
+        match &self.kind {
+            ErrorKind::Failed { message, .. } => message,
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Redirect(_) => "redirect",
+            ErrorKind::Response(_) => "own response",
+        }
+    }
+
+    /// The redirect, when this is one.
+    #[must_use]
+    pub fn as_redirect(&self) -> Option<&Redirect> {
+        match &self.kind {
+            ErrorKind::Redirect(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether this is "not found" ([`NotFound`], not a 404 failure).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.kind, ErrorKind::NotFound)
+    }
+}
+
+impl From<NotFound> for LoaderError {
+    fn from(_: NotFound) -> Self {
+        Self {
+            kind: ErrorKind::NotFound,
+        }
+    }
+}
+
+impl From<Redirect> for LoaderError {
+    fn from(redirect: Redirect) -> Self {
+        Self {
+            kind: ErrorKind::Redirect(redirect),
+        }
     }
 }
 
@@ -159,32 +266,58 @@ where
 {
     fn from(error: E) -> Self {
         Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: error.to_string().into(),
-            source: Some(Box::new(error)),
+            kind: ErrorKind::Failed {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: error.to_string().into(),
+                source: Some(Box::new(error)),
+                retry_after: None,
+            },
         }
     }
 }
 
 impl fmt::Display for LoaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.message, self.status)?;
-        let mut source = self.source.as_deref().and_then(std::error::Error::source);
-        while let Some(s) = source {
-            write!(f, ": {s}")?;
-            source = s.source();
+        match &self.kind {
+            ErrorKind::Failed {
+                status,
+                message,
+                source,
+                ..
+            } => {
+                write!(f, "{message} ({status})")?;
+                let mut source = source.as_deref().and_then(std::error::Error::source);
+                while let Some(s) = source {
+                    write!(f, ": {s}")?;
+                    source = s.source();
+                }
+                Ok(())
+            }
+            ErrorKind::NotFound => f.write_str("not found"),
+            ErrorKind::Redirect(r) => write!(f, "redirect ({}) to {}", r.status.code(), r.destination),
+            ErrorKind::Response(r) => write!(f, "own response ({})", r.status()),
         }
-        Ok(())
     }
 }
 
 impl fmt::Debug for LoaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoaderError")
-            .field("status", &self.status)
-            .field("message", &self.message)
-            .field("source", &self.source)
-            .finish()
+        match &self.kind {
+            ErrorKind::Failed {
+                status,
+                message,
+                source,
+                ..
+            } => f
+                .debug_struct("LoaderError")
+                .field("status", status)
+                .field("message", message)
+                .field("source", source)
+                .finish(),
+            ErrorKind::NotFound => f.write_str("LoaderError(NotFound)"),
+            ErrorKind::Redirect(r) => f.debug_tuple("LoaderError").field(r).finish(),
+            ErrorKind::Response(r) => f.debug_tuple("LoaderError").field(r).finish(),
+        }
     }
 }
 
@@ -196,7 +329,7 @@ pub(crate) trait ErasedProps: Send {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
-impl<P: crate::page::Props> ErasedProps for P {
+impl<P: Props> ErasedProps for P {
     fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         serde_json::to_writer(out, self)
     }
@@ -207,7 +340,7 @@ impl<P: crate::page::Props> ErasedProps for P {
 
 /// What a loader run produced, with the response head it wrote.
 pub(crate) struct Loaded {
-    pub(crate) result: Result<Outcome<Box<dyn ErasedProps>>, LoaderError>,
+    pub(crate) result: Result<Box<dyn ErasedProps>, LoaderError>,
     pub(crate) head: ResponseHead,
 }
 
@@ -219,6 +352,10 @@ type LoadFn =
 pub(crate) struct ErasedLoader {
     pub(crate) state_type: TypeId,
     pub(crate) state_name: &'static str,
+    /// The params type, for the start-up check against the page's path.
+    pub(crate) params_name: &'static str,
+    pub(crate) params_shape: fn() -> Shape,
+    pub(crate) methods: &'static [WriteMethod],
     load: Arc<LoadFn>,
     /// The size of the page's last props JSON, so the next buffer is
     /// allocated once instead of grown by doubling.
@@ -230,6 +367,9 @@ impl ErasedLoader {
         Self {
             state_type: TypeId::of::<P::State>(),
             state_name: std::any::type_name::<P::State>(),
+            params_name: std::any::type_name::<P::Params>(),
+            params_shape: crate::params::shape_of::<P::Params>,
+            methods: P::METHODS,
             load: Arc::new(|state, request| {
                 let state = downcast_state::<P::State>(state);
                 Box::pin(run::<P>(state, request))
@@ -278,12 +418,7 @@ async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::load(&mut cx)).catch_unwind().await;
     let result = match result {
-        Ok(Ok(outcome)) => Ok(match outcome {
-            Outcome::Props(p) => Outcome::Props(Box::new(p) as Box<dyn ErasedProps>),
-            Outcome::NotFound => Outcome::NotFound,
-            Outcome::Redirect(r) => Outcome::Redirect(r),
-            Outcome::Response(r) => Outcome::Response(r),
-        }),
+        Ok(Ok(props)) => Ok(Box::new(props) as Box<dyn ErasedProps>),
         Ok(Err(e)) => Err(e),
         Err(panic) => Err(LoaderError::internal(format!(
             "loader panicked: {}",
@@ -341,8 +476,28 @@ mod tests {
         let e = LoaderError::from(Boom).with_status(StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(e.status(), 503);
         assert_eq!(e.message(), "boom");
-        assert!(e.source.is_some());
+        assert!(matches!(e.kind, ErrorKind::Failed { source: Some(_), .. }));
         assert_eq!(e.with_status(StatusCode::OK).status(), 500);
+    }
+
+    #[test]
+    fn not_found_and_redirects_leave_through_question_marks() {
+        fn find(id: u32) -> LoaderResult<u32> {
+            let found = (id == 1).then_some(id).ok_or(NotFound)?;
+            if found == 2 {
+                Err(Redirect::see_other("/"))?;
+            }
+            Ok(found)
+        }
+        fn moved() -> LoaderResult<()> {
+            Err(Redirect::see_other("/new"))?
+        }
+        assert!(find(2).unwrap_err().is_not_found());
+        assert_eq!(find(1).unwrap(), 1);
+        let r = moved().unwrap_err();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.as_redirect().unwrap().destination, "/new");
+        assert_eq!(LoaderError::from(NotFound).status(), 404);
     }
 
     #[test]

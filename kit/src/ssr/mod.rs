@@ -1,7 +1,11 @@
 //! The server half (feature `ssr`): loaders, request handling, rendering.
 
+pub(crate) mod answer;
+pub(crate) mod body;
+pub(crate) mod builder;
 pub mod cache;
 pub(crate) mod context;
+pub mod extract;
 pub(crate) mod loader;
 pub(crate) mod render;
 pub(crate) mod router;
@@ -9,7 +13,8 @@ pub mod security;
 pub mod serve;
 pub(crate) mod service;
 
-pub use context::{LoaderContext, ParamValue, ResponseHead};
-pub use loader::{Loader, LoaderError, LoaderResult, Outcome};
+pub use body::DEFAULT_MAX_BODY_BYTES;
+pub use builder::{ServerProps, ServerPropsBuilder, DEFAULT_LOADER_TIMEOUT};
+pub use context::{CookieError, LoaderContext, ResponseHead};
+pub use loader::{Loader, LoaderError, LoaderResult, NotFound, WriteMethod};
 pub use router::ServerPropsRouter;
-pub use service::{ServerProps, ServerPropsBuilder, DEFAULT_LOADER_TIMEOUT};

@@ -9,7 +9,11 @@
 //! status and headers are known before the first byte.
 
 use super::{loader::panic_message, security::CompiledPolicy};
-use crate::{page::PageError, pages::PageKind, view::PageView};
+use crate::{
+    page::PageError,
+    pages::PageKind,
+    view::{PageView, PropsSource, Source},
+};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
 use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
@@ -40,13 +44,16 @@ pub(crate) struct RenderState(Arc<RenderInner>);
 struct RenderInner {
     page: Option<usize>,
     state: Mutex<Option<PageState>>,
+    /// The layout loader's data, as JSON.
+    layout: Option<Arc<str>>,
 }
 
 impl RenderState {
-    pub(crate) fn new(page: Option<usize>, state: PageState) -> Self {
+    pub(crate) fn new(page: Option<usize>, state: PageState, layout: Option<&str>) -> Self {
         Self(Arc::new(RenderInner {
             page,
             state: Mutex::new(Some(state)),
+            layout: layout.map(Arc::from),
         }))
     }
 
@@ -79,6 +86,22 @@ impl RenderState {
                 detail: None,
             }),
         }
+    }
+}
+
+/// The server's props source: what the loaders already produced.
+impl PropsSource for RenderState {
+    fn first_view(&self, view: PageView) -> crate::view::ViewFuture {
+        Box::pin(std::future::ready(self.take_view(view)))
+    }
+
+    fn navigated_view(&self, _view: PageView, _url: String) -> crate::view::ViewFuture {
+        // A server render never sees its URL change.
+        Box::pin(std::future::ready(().into_any()))
+    }
+
+    fn layout_json(&self) -> Signal<Option<Arc<str>>> {
+        Signal::stored(self.0.layout.clone())
     }
 }
 
@@ -118,7 +141,7 @@ impl Renderer {
                 provide_context(RequestUrl::new(&router_url(url)));
                 provide_context(response_options.clone());
                 provide_context(meta);
-                provide_context(state);
+                provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());
                 }

@@ -4,24 +4,26 @@
 //! building its router the axum way: `.layer()`, `.with_state()`,
 //! `.fallback()` and its own routes all keep working.
 
-use super::service::ServerProps;
+use super::{builder::ServerProps, loader::WriteMethod};
 use crate::{pages::PageKind, protocol::PROPS_PREFIX};
 use axum::{
     extract::{Request, State},
-    routing::get,
+    routing::{get, MethodRouter},
     Router,
 };
 use std::any::TypeId;
 
 /// Adds an app's pages and its props endpoint to an axum router.
 pub trait ServerPropsRouter<S> {
-    /// Routes every page of the table (`GET`, `HEAD` and `POST`) and the
+    /// Routes every page of the table (`GET` and `HEAD`, and for a page
+    /// with a loader the methods it accepts, `POST` by default) and the
     /// props endpoint (`GET /_props/…`). Unknown URLs are left to the
     /// router's fallback: use [`ServerProps::not_found`] there.
     ///
     /// # Panics
-    /// At start-up, when a page's loader wants a state type other than the
-    /// router's state `S` (or `()`), naming the page and both types.
+    /// At start-up, when a page's (or the layout's) loader wants a state
+    /// type other than the router's state `S` (or `()`), naming the page and
+    /// both types.
     fn server_props(self, props: &ServerProps) -> Self;
 }
 
@@ -31,6 +33,16 @@ where
 {
     #[track_caller]
     fn server_props(mut self, props: &ServerProps) -> Self {
+        if let Some(layout) = &props.pages().layout {
+            if !layout.loader.accepts_state(TypeId::of::<S>()) {
+                panic!(
+                    "server_props: the layout loader ({}) wants state `{}`, but the router's state is `{}`",
+                    layout.name,
+                    layout.loader.state_name,
+                    std::any::type_name::<S>()
+                );
+            }
+        }
         for (index, entry) in props.pages().entries.iter().enumerate() {
             if let PageKind::Props(page) = &entry.kind {
                 if !page.loader.accepts_state(TypeId::of::<S>()) {
@@ -48,10 +60,19 @@ where
                 let props = props.clone();
                 async move { props.document(index, &state, request).await }
             };
-            self = self.route(
-                &entry.pattern.axum_path(),
-                get(handler.clone()).post(handler),
-            );
+            let mut route: MethodRouter<S> = get(handler.clone());
+            if let PageKind::Props(page) = &entry.kind {
+                for method in page.loader.methods {
+                    let handler = handler.clone();
+                    route = match method {
+                        WriteMethod::Post => route.post(handler),
+                        WriteMethod::Put => route.put(handler),
+                        WriteMethod::Patch => route.patch(handler),
+                        WriteMethod::Delete => route.delete(handler),
+                    };
+                }
+            }
+            self = self.route(&entry.pattern.axum_path(), route);
         }
         let props = props.clone();
         self.route(

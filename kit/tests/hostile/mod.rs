@@ -13,7 +13,8 @@ use http_body_util::BodyExt;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    Loader, LoaderContext, LoaderResult, Page, Pages, ServerProps, ServerPropsRouter,
+    extract::Params, loader, page, LoaderContext, LoaderResult, Pages, ServerProps,
+    ServerPropsRouter,
 };
 use std::sync::LazyLock;
 use tower::ServiceExt;
@@ -26,53 +27,74 @@ pub struct Shown {
     text: String,
 }
 
-/// A page showing one line of text, whose loader computes it from the
-/// request: `shown_page!(Name, |cx| expression giving the text)`.
-macro_rules! shown_page {
-    ($(#[$doc:meta])* $name:ident, |$cx:ident| $text:expr) => {
-        $(#[$doc])*
-        pub struct $name;
-        impl Page for $name {
-            type Props = Shown;
-            fn view(props: Shown) -> impl IntoView {
-                view! { <p>{props.text}</p> }
-            }
-        }
-        impl Loader for $name {
-            type State = ();
-            async fn load($cx: &mut LoaderContext<()>) -> LoaderResult<Shown> {
-                Ok(Shown { text: $text }.into())
-            }
-        }
-    };
+fn shown(props: Shown) -> impl IntoView {
+    view! { <p>{props.text}</p> }
 }
 
-shown_page!(
-    /// `/items/:id`: a `u32` id (anything else is 404).
-    Item,
-    |cx| format!("item {}", cx.param_as::<u32>("id")?)
-);
+/// `/items/:id`: a `u32` id (anything else is 404).
+#[page("/items/:id")]
+pub fn Item(props: Shown) -> impl IntoView {
+    shown(props)
+}
 
-shown_page!(
-    /// `/blog/:post`: a string param and any query.
-    Post,
-    |cx| {
-        let query: Vec<String> = cx.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{} {query:?} {}", cx.param("post")?, cx.url())
-    }
-);
+#[loader(Item)]
+async fn load_item(#[param] id: u32) -> LoaderResult<Shown> {
+    Ok(Shown {
+        text: format!("item {id}"),
+    })
+}
 
-shown_page!(
-    /// `/files/*path`: a catch-all.
-    Files,
-    |cx| cx.catch_all("path")?.join("|")
-);
+/// `/blog/:post`: a string param and any query.
+#[page("/blog/:post")]
+pub fn Post(props: Shown) -> impl IntoView {
+    shown(props)
+}
 
-shown_page!(
-    /// `/search?n=<i64>&q=…`: a typed query value (anything else is 400).
-    Search,
-    |cx| format!("{:?} {:?}", cx.query_as::<i64>("n")?, cx.query("q"))
-);
+#[loader(Post)]
+async fn load_post(#[param] post: String, cx: &LoaderContext<()>) -> LoaderResult<Shown> {
+    let query: Vec<String> = cx.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
+    Ok(Shown {
+        text: format!("{post} {query:?} {}", cx.url()),
+    })
+}
+
+/// `/files/*path`: a catch-all, as typed params.
+#[page("/files/*path")]
+pub fn Files(props: Shown) -> impl IntoView {
+    shown(props)
+}
+
+#[derive(Deserialize)]
+pub struct FilesParams {
+    pub path: Vec<String>,
+}
+
+#[loader(Files)]
+async fn load_files(Params(p): Params<FilesParams>) -> LoaderResult<Shown> {
+    Ok(Shown {
+        text: p.path.join("|"),
+    })
+}
+
+/// `/search?n=<i64>&q=…`: a typed query (a bad `n` is 400).
+#[page("/search")]
+pub fn Search(props: Shown) -> impl IntoView {
+    shown(props)
+}
+
+#[derive(Deserialize, Debug)]
+struct SearchQuery {
+    n: Option<i64>,
+    q: Option<String>,
+}
+
+#[loader(Search)]
+async fn load_search(cx: &LoaderContext<()>) -> LoaderResult<Shown> {
+    let query: SearchQuery = cx.query()?;
+    Ok(Shown {
+        text: format!("{:?} {:?}", query.n, query.q),
+    })
+}
 
 #[component]
 fn Home() -> impl IntoView {
@@ -82,10 +104,10 @@ fn Home() -> impl IntoView {
 pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
         .route("/", Home)
-        .page::<Item>("/items/:id")
-        .page::<Post>("/blog/:post")
-        .page::<Files>("/files/*path")
-        .page::<Search>("/search")
+        .page::<Item>()
+        .page::<Post>()
+        .page::<Files>()
+        .page::<Search>()
 });
 
 /// The app: the pages, their props endpoint, and the 404 page for the rest.

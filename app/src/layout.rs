@@ -1,0 +1,53 @@
+//! The app's layout data: who is signed in, read from the signed session
+//! cookie on every request, and shown in the header of every page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_props::prelude::*;
+
+/// The name of the signed session cookie.
+pub const SESSION_COOKIE: &str = "session";
+
+/// What the layout shows on every page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The signed-in user's name, if any.
+    pub user: Option<String>,
+}
+
+/// The app's layout.
+pub struct AppLayout;
+
+impl Layout for AppLayout {
+    type Data = Session;
+}
+
+/// Reads the session: a cookie whose signature does not hold (forged,
+/// changed, or signed with another key) is no session.
+#[loader(AppLayout)]
+async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
+    // The layout differs per session: caches keep one copy per cookie.
+    cx.response().append_header(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Cookie"),
+    );
+    Ok(Session {
+        user: cx
+            .signed_cookie(SESSION_COOKIE)
+            .map(|c| c.value().to_owned()),
+    })
+}
+
+/// `Signed in as <name>` or `Not signed in`.
+#[component]
+pub fn SignedIn() -> impl IntoView {
+    let session = use_layout_data::<AppLayout>();
+    view! {
+        <span class="session">
+            {move || match session.get().and_then(|s| s.user) {
+                Some(name) => format!("Signed in as {name}"),
+                None => "Not signed in".to_owned(),
+            }}
+        </span>
+    }
+}

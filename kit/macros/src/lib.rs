@@ -1,0 +1,411 @@
+//! The `#[page]` and `#[loader]` attributes of `server_props`: a page is a
+//! component taking its props, a loader is an async function taking typed
+//! arguments. Both expand to the kit's traits (`Page`, `Loader`), which stay
+//! available to write by hand. Use them through `server_props`, which
+//! re-exports them.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{
+    parse::{Parse, ParseStream},
+    parse_macro_input,
+    punctuated::Punctuated,
+    spanned::Spanned,
+    FnArg, GenericArgument, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType, Token, Type,
+};
+
+/// Marks a component function as a page served at one or more paths.
+///
+/// ```ignore
+/// #[page("/repos/:owner/:name")]
+/// pub fn RepoPage(repo: Repo) -> impl IntoView { view! { <h1>{repo.name}</h1> } }
+/// ```
+///
+/// The function takes the page's props (its one argument) and keeps its
+/// name; a type of the same name implements `server_props::Page`, which
+/// `Pages::page::<RepoPage>()` adds to the page table at its paths.
+#[proc_macro_attribute]
+pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let paths = parse_macro_input!(attr with Punctuated::<LitStr, Token![,]>::parse_terminated);
+    let function = parse_macro_input!(item as ItemFn);
+    expand_page(paths.into_iter().collect(), function)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Marks an async function as the server-side loader of a page (or of the
+/// app's layout), compiled only with the crate's `ssr` feature.
+///
+/// ```ignore
+/// #[loader(RepoPage)]
+/// async fn load_repo(
+///     #[param] owner: String,
+///     #[param] name: String,
+///     State(db): State<Db>,
+/// ) -> LoaderResult<Repo> { … }
+/// ```
+///
+/// Arguments, in any order:
+/// * `#[param] name: T`: the route param `name` parsed into `T` (a 404 when
+///   it does not parse); a name the page's path lacks does not compile;
+/// * `Params<T>`, `Form<T>`, `Json<T>` (from `server_props::extract`): all
+///   route params as a serde type (checked against the path at start-up),
+///   or the request body;
+/// * any axum `FromRequestParts` extractor (`State<T>`, `Query<T>`,
+///   `HeaderMap`, the app's own): its rejection keeps its status;
+/// * `&ResponseHead`, to set the status, headers and cookies; or the whole
+///   `&mut LoaderContext<S>`.
+///
+/// The state type is that of a `State<T>` argument, or `()`; name it with
+/// `#[loader(Page, state = AppState)]` when an argument reads part of it
+/// through `FromRef`. `methods(PUT, DELETE)` lets the page accept those
+/// methods besides `GET`, `HEAD` and `POST`.
+#[proc_macro_attribute]
+pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let args = parse_macro_input!(attr as LoaderArgs);
+    let function = parse_macro_input!(item as ItemFn);
+    expand_loader(args, function)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStream2> {
+    if paths.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "give the page its path: #[page(\"/blog/:post\")]",
+        ));
+    }
+    let mut params: Option<Vec<String>> = None;
+    for path in &paths {
+        let names = param_names(path)?;
+        params = Some(match params {
+            None => names,
+            Some(common) => common.into_iter().filter(|n| names.contains(n)).collect(),
+        });
+    }
+    let params = params.unwrap_or_default();
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let props = match function.sig.inputs.len() {
+        1 => match &function.sig.inputs[0] {
+            FnArg::Typed(arg) => (*arg.ty).clone(),
+            FnArg::Receiver(r) => {
+                return Err(syn::Error::new(r.span(), "a page is a function, not a method"))
+            }
+        },
+        _ => {
+            return Err(syn::Error::new(
+                function.sig.inputs.span(),
+                "a page takes one argument, its props (a page without props is a route: \
+                 `Pages::route(\"/\", Home)`)",
+            ))
+        }
+    };
+    let docs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    function
+        .attrs
+        .push(syn::parse_quote!(#[allow(non_snake_case)]));
+    Ok(quote! {
+        #function
+
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
+
+        impl #name {
+            /// The route params every path of this page has.
+            #[doc(hidden)]
+            pub const PARAM_NAMES: &'static [&'static str] = &[#(#params),*];
+        }
+
+        impl ::server_props::Page for #name {
+            type Props = #props;
+            const PATHS: &'static [&'static str] = &[#(#paths),*];
+            fn view(props: #props) -> impl ::server_props::__private::IntoView + 'static {
+                #name(props)
+            }
+        }
+    })
+}
+
+/// The param names of a path (`:name`, `*name`), checked for shape.
+fn param_names(path: &LitStr) -> syn::Result<Vec<String>> {
+    let value = path.value();
+    if !value.starts_with('/') {
+        return Err(syn::Error::new(path.span(), "a page's path starts with `/`"));
+    }
+    let mut names = Vec::new();
+    for segment in value.split('/').skip(1) {
+        if let Some(name) = segment.strip_prefix(':').or_else(|| segment.strip_prefix('*')) {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(syn::Error::new(
+                    path.span(),
+                    format!("`{segment}`: a param's name is ASCII letters, digits or `_`"),
+                ));
+            }
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+struct LoaderArgs {
+    target: syn::Path,
+    state: Option<Type>,
+    methods: Vec<Ident>,
+}
+
+impl Parse for LoaderArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "name the page (or layout) this loader is for: #[loader(RepoPage)]",
+            ));
+        }
+        let target: syn::Path = input.parse()?;
+        let mut state = None;
+        let mut methods = Vec::new();
+        while input.parse::<Option<Token![,]>>()?.is_some() {
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            if key == "state" {
+                input.parse::<Token![=]>()?;
+                state = Some(input.parse()?);
+            } else if key == "methods" {
+                let content;
+                syn::parenthesized!(content in input);
+                let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+                for method in list {
+                    if !["POST", "PUT", "PATCH", "DELETE"].contains(&method.to_string().as_str()) {
+                        return Err(syn::Error::new(
+                            method.span(),
+                            "a page may accept POST, PUT, PATCH and DELETE",
+                        ));
+                    }
+                    methods.push(method);
+                }
+            } else {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `state = Type` or `methods(…)`",
+                ));
+            }
+        }
+        Ok(Self {
+            target,
+            state,
+            methods,
+        })
+    }
+}
+
+/// How one loader argument is made.
+enum Arg {
+    /// `#[param] name: T`.
+    Param { name: String, ty: Type },
+    /// `&ResponseHead`.
+    Head,
+    /// `&LoaderContext<S>` or `&mut LoaderContext<S>`.
+    Context { mutable: bool },
+    /// `Params<T>`, `Form<T>`, `Json<T>`.
+    Kit(Type),
+    /// Any axum `FromRequestParts` extractor.
+    Extractor(Type),
+}
+
+fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStream2> {
+    if function.sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            function.sig.fn_token.span(),
+            "a loader must be an `async fn`",
+        ));
+    }
+    let props = props_type(&function.sig.output)?;
+    let mut kinds = Vec::new();
+    let mut params_type: Option<Type> = None;
+    let mut state_from_args: Option<Type> = None;
+    for input in function.sig.inputs.iter_mut() {
+        let FnArg::Typed(arg) = input else {
+            return Err(syn::Error::new(input.span(), "a loader is a function, not a method"));
+        };
+        let param_attr = arg.attrs.iter().position(|a| a.path().is_ident("param"));
+        if let Some(index) = param_attr {
+            let attr = arg.attrs.remove(index);
+            let name = match &attr.meta {
+                syn::Meta::List(_) => attr.parse_args::<LitStr>()?.value(),
+                _ => match &*arg.pat {
+                    Pat::Ident(ident) => ident.ident.to_string(),
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "name the param: #[param(\"name\")]",
+                        ))
+                    }
+                },
+            };
+            kinds.push(Arg::Param {
+                name,
+                ty: (*arg.ty).clone(),
+            });
+            continue;
+        }
+        let ty = (*arg.ty).clone();
+        let kind = match &ty {
+            Type::Reference(r) => match last_segment(&r.elem) {
+                Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
+                Some((ident, _)) if ident == "LoaderContext" => Arg::Context {
+                    mutable: r.mutability.is_some(),
+                },
+                _ => {
+                    return Err(syn::Error::new(
+                        ty.span(),
+                        "a loader takes `&ResponseHead` or `&mut LoaderContext<S>` by reference; \
+                         extractors by value",
+                    ))
+                }
+            },
+            _ => match last_segment(&ty) {
+                Some((ident, Some(inner))) if ident == "Params" => {
+                    params_type = Some(inner);
+                    Arg::Kit(ty.clone())
+                }
+                Some((ident, Some(_))) if ident == "Form" || ident == "Json" => Arg::Kit(ty.clone()),
+                Some((ident, Some(inner))) if ident == "State" => {
+                    if state_from_args.is_none() {
+                        state_from_args = Some(inner);
+                    }
+                    Arg::Extractor(ty.clone())
+                }
+                _ => Arg::Extractor(ty.clone()),
+            },
+        };
+        kinds.push(kind);
+    }
+    let state = args
+        .state
+        .clone()
+        .or(state_from_args)
+        .unwrap_or_else(|| syn::parse_quote!(()));
+    let target = &args.target;
+    let name = &function.sig.ident;
+    let kit = quote!(::server_props);
+
+    let mut checks = Vec::new();
+    let mut made = Vec::new();
+    let mut call = Vec::new();
+    for (i, kind) in kinds.iter().enumerate() {
+        let var = format_ident!("__arg{i}");
+        match kind {
+            Arg::Param { name: param, ty } => {
+                let message = format!(
+                    "the path of `{}` has no param `{param}`",
+                    quote!(#target).to_string().replace(' ', "")
+                );
+                checks.push(quote_spanned! {ty.span()=>
+                    #[cfg(feature = "ssr")]
+                    const _: () = ::core::assert!(
+                        #kit::__private::has_param(#target::PARAM_NAMES, #param),
+                        #message
+                    );
+                });
+                made.push(quote! { let #var: #ty = cx.param(#param)?; });
+                call.push(quote!(#var));
+            }
+            Arg::Kit(ty) => {
+                made.push(quote! {
+                    let #var = <#ty as #kit::extract::FromLoader<#state>>::from_loader(cx).await?;
+                });
+                call.push(quote!(#var));
+            }
+            Arg::Extractor(ty) => {
+                made.push(quote! { let #var = cx.extract::<#ty>().await?; });
+                call.push(quote!(#var));
+            }
+            Arg::Head => call.push(quote!(cx.response())),
+            Arg::Context { mutable: true } => call.push(quote!(&mut *cx)),
+            Arg::Context { mutable: false } => call.push(quote!(&*cx)),
+        }
+    }
+    let params_type = params_type.unwrap_or_else(|| syn::parse_quote!(#kit::__private::IgnoredAny));
+    let methods = args.methods.iter().map(|m| {
+        let variant = format_ident!(
+            "{}",
+            match m.to_string().as_str() {
+                "POST" => "Post",
+                "PUT" => "Put",
+                "PATCH" => "Patch",
+                _ => "Delete",
+            }
+        );
+        quote!(#kit::WriteMethod::#variant)
+    });
+    let methods_const = if args.methods.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            const METHODS: &'static [#kit::WriteMethod] = &[#kit::WriteMethod::Post, #(#methods),*];
+        }
+    };
+    function.attrs.push(syn::parse_quote!(#[allow(clippy::unused_async)]));
+    Ok(quote! {
+        #[cfg(feature = "ssr")]
+        #function
+
+        #(#checks)*
+
+        #[cfg(feature = "ssr")]
+        impl #kit::Loader for #target {
+            type Props = #props;
+            type State = #state;
+            type Params = #params_type;
+            #methods_const
+
+            async fn load(cx: &mut #kit::LoaderContext<#state>) -> #kit::LoaderResult<#props> {
+                #(#made)*
+                #kit::__private::into_loader_result(#name(#(#call),*).await)
+            }
+        }
+    })
+}
+
+/// `T` of `LoaderResult<T>` or `Result<T, E>`.
+fn props_type(output: &ReturnType) -> syn::Result<Type> {
+    let error = || {
+        syn::Error::new(
+            output.span(),
+            "a loader returns its props as `LoaderResult<Props>` (or `Result<Props, E>`)",
+        )
+    };
+    let ReturnType::Type(_, ty) = output else {
+        return Err(error());
+    };
+    match last_segment(ty) {
+        Some((ident, Some(inner))) if ident == "LoaderResult" || ident == "Result" => Ok(inner),
+        _ => Err(error()),
+    }
+}
+
+/// The last path segment of a type and its first generic type argument.
+fn last_segment(ty: &Type) -> Option<(Ident, Option<Type>)> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    let first = match &segment.arguments {
+        PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((segment.ident.clone(), first))
+}

@@ -1,0 +1,168 @@
+//! Props requests: one `fetch` per props URL in flight, shared by every
+//! navigation that wants it and aborted when none does any more.
+
+use super::build_id;
+use crate::protocol::{self, PropsPayload, PROPS_HEADER};
+use futures::{
+    future::{LocalBoxFuture, Shared},
+    FutureExt,
+};
+use leptos::prelude::*;
+use std::{cell::RefCell, collections::HashMap, fmt};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Why a props request gave no props answer. Each leads to one document
+/// navigation; in a debug build it is logged first.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// `fetch` failed: the network, or an aborted request.
+    Network(String),
+    /// The answer is not the kit's (no `x-server-props` header): a loader's
+    /// own response, a proxy's error page.
+    NotProps(u16),
+    /// The body could not be read.
+    Body(String),
+    /// The body is not a props answer.
+    Json(String),
+    /// The answer is from another build: a deploy happened.
+    StaleBuild,
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Network(e) => write!(f, "the request failed: {e}"),
+            Self::NotProps(status) => write!(f, "the answer ({status}) is not props"),
+            Self::Body(e) => write!(f, "the body could not be read: {e}"),
+            Self::Json(e) => write!(f, "the body is not a props answer: {e}"),
+            Self::StaleBuild => f.write_str("the server runs another build"),
+        }
+    }
+}
+
+impl FetchError {
+    /// Logs the failure in a debug build (release builds stay quiet).
+    pub(crate) fn log(&self, page_url: &str) {
+        if cfg!(debug_assertions) {
+            leptos::logging::warn!("server_props: props of {page_url}: {self}; loading it as a document");
+        }
+    }
+}
+
+type FetchFuture = LocalBoxFuture<'static, Result<PropsPayload, FetchError>>;
+type PropsFetch = Shared<FetchFuture>;
+
+thread_local! {
+    /// Props requests in flight, by props URL, with how many navigations wait for each.
+    static IN_FLIGHT: RefCell<HashMap<String, (PropsFetch, usize)>> = RefCell::new(HashMap::new());
+}
+
+/// Fetches the props answer for a page URL, sharing a request already in
+/// flight for the same URL. `Err` means "not props": the caller falls back
+/// to a document navigation.
+pub(crate) async fn fetch_props(page_url: &str) -> Result<PropsPayload, FetchError> {
+    let url = protocol::props_url(&build_id(), page_url);
+    let fetch = IN_FLIGHT.with(|in_flight| {
+        let mut in_flight = in_flight.borrow_mut();
+        let entry = in_flight
+            .entry(url.clone())
+            .or_insert_with(|| (fetch_once(url.clone()).boxed_local().shared(), 0));
+        entry.1 += 1;
+        entry.0.clone()
+    });
+    let _waiting = Waiting(url);
+    fetch.await
+}
+
+/// One navigation waiting for an in-flight request. When the last one stops
+/// waiting (done, or superseded), the request is forgotten, which aborts it
+/// if it is still running. That happens a moment later, so that a repeat of
+/// the same navigation (a second click on one link) joins it instead of
+/// starting a new request and a second loader run.
+struct Waiting(String);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let url = std::mem::take(&mut self.0);
+        let last = IN_FLIGHT.with(|in_flight| {
+            let mut in_flight = in_flight.borrow_mut();
+            in_flight.get_mut(&url).is_some_and(|entry| {
+                entry.1 -= 1;
+                entry.1 == 0
+            })
+        });
+        if last {
+            set_timeout(
+                move || {
+                    IN_FLIGHT.with(|in_flight| {
+                        let mut in_flight = in_flight.borrow_mut();
+                        if in_flight.get(&url).is_some_and(|entry| entry.1 == 0) {
+                            in_flight.remove(&url);
+                        }
+                    })
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    }
+}
+
+/// Aborts a `fetch` when dropped before it is disarmed.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
+    }
+}
+
+fn js_text(value: &wasm_bindgen::JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+async fn fetch_once(url: String) -> Result<PropsPayload, FetchError> {
+    let controller = web_sys::AbortController::new().ok();
+    let mut guard = AbortOnDrop(controller.clone());
+    let init = web_sys::RequestInit::new();
+    if let Some(controller) = &controller {
+        init.set_signal(Some(&controller.signal()));
+    }
+    let response = JsFuture::from(window().fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(|e| FetchError::Network(js_text(&e)))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|e| FetchError::Network(js_text(&e)))?;
+    let has_marker = response
+        .headers()
+        .get(PROPS_HEADER)
+        .ok()
+        .flatten()
+        .is_some();
+    if !has_marker {
+        return Err(FetchError::NotProps(response.status()));
+    }
+    let text = response.text().map_err(|e| FetchError::Body(js_text(&e)))?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|e| FetchError::Body(js_text(&e)))?;
+    guard.0 = None;
+    let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default())
+        .map_err(|e| FetchError::Json(e.to_string()))?;
+    if payload.stale_build {
+        return Err(FetchError::StaleBuild);
+    }
+    Ok(payload)
+}
+

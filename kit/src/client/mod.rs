@@ -1,0 +1,126 @@
+//! The browser half (feature `hydrate`): hydration from the embedded props,
+//! and props fetched for client navigation.
+//!
+//! [`hydrate`] reads the `<script id="__SERVER_PROPS__">` payload once,
+//! before Leptos hydrates, so the first page's view has its props on the
+//! first poll and hydration makes no request. After that, a page with a
+//! loader fetches `/_props/<build>/<page>.json` once per navigation:
+//!
+//! * identical requests in flight share one `fetch`, and a request nobody
+//!   waits for any more (a newer navigation superseded it) is aborted, which
+//!   also drops the loader's future on the server;
+//! * the navigation state ([`use_navigation`](crate::use_navigation)) is
+//!   `Loading` meanwhile, and the old page stays on screen;
+//! * anything the browser cannot render in place (another origin's
+//!   redirect, an error, a stale build, a response that is not props, a
+//!   network failure) becomes one document navigation, with a guard against
+//!   reload loops;
+//! * Back/Forward restores the scroll position of the entry once its page
+//!   has rendered.
+//!
+//! The modules split it by concern: [`fetch`] talks to the server,
+//! `navigate` turns an answer into what happens next, `scroll` keeps
+//! positions; this one hydrates and provides the browser's props source.
+
+use crate::{
+    navigation::Signals,
+    protocol::{PropsPayload, SCRIPT_ID},
+    view::{PageView, PropsSource, Source, ViewFuture},
+};
+use leptos::prelude::*;
+use std::{cell::RefCell, sync::Arc};
+
+pub mod fetch;
+mod navigate;
+mod scroll;
+
+/// The `window` property set to `true` once hydration has finished: tests and
+/// tools wait for it instead of guessing when the page became interactive.
+pub const HYDRATED_FLAG: &str = "__serverPropsHydrated";
+
+thread_local! {
+    /// The embedded payload, until hydration is over.
+    static INITIAL: RefCell<Option<PropsPayload>> = const { RefCell::new(None) };
+    /// The server build the page was rendered by.
+    static BUILD: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Hydrates the app rendered by the server, giving its first page the props
+/// embedded in the document. Call it from the client crate's `hydrate` export.
+pub fn hydrate<F, V>(app: F)
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView,
+{
+    navigate::note_arrival();
+    if let Some(payload) = read_embedded() {
+        if let Some(build) = &payload.build {
+            BUILD.with(|b| b.borrow_mut().clone_from(build));
+        }
+        set_layout(&payload);
+        INITIAL.with(|i| *i.borrow_mut() = Some(payload));
+    }
+    leptos::mount::hydrate_body(move || {
+        provide_context(Source(Arc::new(BrowserSource)));
+        app()
+    });
+    // Hydration is synchronous: whatever page was going to use the embedded
+    // props has done so. A later page must never take them (the location
+    // still shows the old URL while a navigation chooses its view).
+    INITIAL.with(|i| i.borrow_mut().take());
+    scroll::track_scroll();
+    let _ = js_sys::Reflect::set(&window(), &HYDRATED_FLAG.into(), &true.into());
+}
+
+/// The build id of the server that rendered this document.
+pub fn build_id() -> String {
+    BUILD.with(|b| b.borrow().clone())
+}
+
+fn read_embedded() -> Option<PropsPayload> {
+    let text = document().get_element_by_id(SCRIPT_ID)?.text_content()?;
+    match serde_json::from_str(&text) {
+        Ok(payload) => Some(payload),
+        Err(e) => {
+            leptos::logging::error!("server_props: embedded props do not parse: {e}");
+            None
+        }
+    }
+}
+
+fn location_url() -> String {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    path + &search
+}
+
+/// A page URL without an empty query (`/a?` is `/a`: `location.search` is empty for both).
+fn normalized(url: &str) -> &str {
+    url.strip_suffix('?').unwrap_or(url)
+}
+
+/// The layout data an answer carries, for `use_layout_data`.
+fn set_layout(payload: &PropsPayload) {
+    if let Some(layout) = &payload.layout {
+        Signals::get().layout.set(Some(Arc::from(layout.get())));
+    }
+}
+
+/// The browser's props source: the embedded props on hydration, fetched
+/// props afterwards.
+struct BrowserSource;
+
+impl PropsSource for BrowserSource {
+    fn first_view(&self, view: PageView) -> ViewFuture {
+        Box::pin(send_wrapper::SendWrapper::new(navigate::first_view(view)))
+    }
+
+    fn navigated_view(&self, view: PageView, url: String) -> ViewFuture {
+        Box::pin(send_wrapper::SendWrapper::new(navigate::fetched_view(view, url)))
+    }
+
+    fn layout_json(&self) -> Signal<Option<Arc<str>>> {
+        Signals::get().layout.into()
+    }
+}

@@ -1,0 +1,246 @@
+//! What a props answer leads to: the page rendered in place, a client-side
+//! redirect, or one document navigation (with a guard against reload loops).
+
+use super::{
+    fetch::fetch_props,
+    location_url, normalized, scroll, set_layout, INITIAL,
+};
+use crate::{
+    navigation::{NavigationState, Signals},
+    page::PageError,
+    pages::PageKind,
+    protocol::PropsPayload,
+    view::PageView,
+};
+use leptos::prelude::*;
+use leptos_router::{hooks::use_url, NavigateOptions};
+use serde_json::value::RawValue;
+use std::cell::{Cell, RefCell};
+
+/// `sessionStorage` key of the last document navigation the kit made.
+const LAST_HARD_NAVIGATION: &str = "server_props:hard-navigation";
+/// A document loaded by the kit's document navigation that wants another one
+/// to the same URL within this many milliseconds is in a loop: the kit shows
+/// the error page instead.
+const LOOP_WINDOW_MS: f64 = 10_000.0;
+
+thread_local! {
+    /// Numbers navigations, so only the newest one resets the state to idle.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+    /// When and to which URL the kit's document navigation loaded this document.
+    static ARRIVED_BY_DOCUMENT_NAVIGATION: RefCell<Option<(f64, String)>> = const { RefCell::new(None) };
+}
+
+/// The view of the page a navigation (or hydration) chose: the embedded
+/// props on hydration, fetched props otherwise.
+pub(super) async fn first_view(view: PageView) -> AnyView {
+    let initial = INITIAL.with(|i| i.borrow_mut().take());
+    if let Some(payload) = initial {
+        if payload.url.as_deref().map(normalized) == Some(location_url().as_str()) {
+            if let Next::View(view) = render_payload(view, payload, None) {
+                return view;
+            }
+        }
+    }
+    let url = use_url().get_untracked();
+    let page_url = if url.search().is_empty() {
+        url.path().to_owned()
+    } else {
+        format!("{}?{}", url.path(), url.search())
+    };
+    let hash = url.hash().trim_start_matches('#').to_owned();
+    let view = fetched_view(view, page_url).await;
+    if !hash.is_empty() {
+        scroll::scroll_to_hash_after_render(hash);
+    }
+    view
+}
+
+/// The view of a page after fetching its props for `page_url` (path as the
+/// router holds it, percent-encoded as in `location.pathname`, plus the query).
+///
+/// When the answer calls for another navigation (a redirect, or a document
+/// load), the returned future never completes: Leptos then never commits
+/// the abandoned URL to history, and the page on screen stays until the
+/// browser leaves it.
+pub(super) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let loading = Loading::start(&page_url);
+    let next = match fetch_props(&page_url).await {
+        Ok(payload) => render_payload(view, payload, Some(&page_url)),
+        Err(error) => {
+            error.log(&page_url);
+            Next::Document(page_url.clone())
+        }
+    };
+    // Whether the router has already put this URL in history (a page that
+    // follows its own URL): then the next navigation replaces the entry.
+    let committed = location_url() == page_url;
+    match next {
+        Next::View(view) => {
+            drop(loading);
+            return view;
+        }
+        Next::Redirect(destination) => {
+            navigate(
+                &destination,
+                NavigateOptions {
+                    replace: committed,
+                    ..Default::default()
+                },
+            );
+        }
+        Next::Document(url) => {
+            if let Some(error) = document_navigation(&url, committed) {
+                drop(loading);
+                return error;
+            }
+        }
+    }
+    std::future::pending().await
+}
+
+/// What a props answer leads to.
+enum Next {
+    /// Render this view in place.
+    View(AnyView),
+    /// Navigate client-side to this same-origin URL.
+    Redirect(String),
+    /// Load this URL as a document.
+    Document(String),
+}
+
+/// Marks a navigation as loading until it is dropped (done or superseded).
+struct Loading(u64);
+
+impl Loading {
+    fn start(url: &str) -> Self {
+        let generation = GENERATION.with(|g| {
+            g.set(g.get() + 1);
+            g.get()
+        });
+        Signals::get().state.set(NavigationState::Loading {
+            url: url.to_owned(),
+        });
+        Self(generation)
+    }
+}
+
+impl Drop for Loading {
+    fn drop(&mut self) {
+        if GENERATION.with(Cell::get) == self.0 {
+            Signals::get().state.set(NavigationState::Idle);
+            scroll::restore_scroll_if_popped();
+        }
+    }
+}
+
+/// The outcome of a props answer. `page_url` is `None` on hydration, where
+/// the document already is the server's answer and everything renders in place.
+fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> Next {
+    let pages = view.pages;
+    let PageKind::Props(page) = &pages.entries[view.index].kind else {
+        return Next::View(().into_any());
+    };
+    set_layout(&payload);
+    if payload.not_found {
+        return Next::View(pages.not_found.run());
+    }
+    if let (Some(redirect), Some(_)) = (&payload.redirect, page_url) {
+        let destination = redirect.destination.clone();
+        return if redirect.is_same_origin() {
+            Next::Redirect(destination)
+        } else if is_web_url(&destination) {
+            Next::Document(destination)
+        } else {
+            // `javascript:` and friends: never followed.
+            leptos::logging::error!("server_props: refusing to redirect to {destination:?}");
+            Next::View(pages.render_error(PageError::new(500)))
+        };
+    }
+    if payload.error.is_some() {
+        if let Some(url) = page_url {
+            // A failed navigation: let the server render its error page.
+            return Next::Document(url.to_owned());
+        }
+        return Next::View(
+            pages.render_error(PageError::new(payload.status.unwrap_or(500)).with_detail(payload.detail)),
+        );
+    }
+    // `"props":null` (props of type `()`) reads as no `props` field.
+    let json = payload.props.as_deref().map_or("null", RawValue::get);
+    match (page.render_json)(json) {
+        Ok(view) => Next::View(view),
+        Err(e) => {
+            leptos::logging::error!("server_props: props do not match the page: {e}");
+            match page_url {
+                Some(url) => Next::Document(url.to_owned()),
+                None => Next::View(
+                    pages.render_error(PageError::new(500).with_detail(Some(e.to_string()))),
+                ),
+            }
+        }
+    }
+}
+
+/// Whether a URL is an absolute `http:` or `https:` URL.
+fn is_web_url(url: &str) -> bool {
+    let lower = url
+        .trim_start()
+        .get(..8)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Starts one document navigation to `url` (replacing the current entry if
+/// the router already pushed it), unless this very document was loaded by
+/// the kit's document navigation to the same URL moments ago: a loop. Then it
+/// returns the error page to show in place.
+fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
+    let now = js_sys::Date::now();
+    let storage = window().session_storage().ok().flatten();
+    if let Some((at, arrived)) = ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| a.borrow().clone()) {
+        if arrived == url && now - at < LOOP_WINDOW_MS {
+            leptos::logging::error!("server_props: not reloading {url} again (loop)");
+            return Some(
+                view! {
+                    <h1>"500"</h1>
+                    <p>"Internal Server Error."</p>
+                }
+                .into_any(),
+            );
+        }
+    }
+    if let Some(storage) = storage {
+        let _ = storage.set_item(LAST_HARD_NAVIGATION, &format!("{} {url}", now as u64));
+    }
+    let location = window().location();
+    let result = if replace {
+        location.replace(url)
+    } else {
+        location.assign(url)
+    };
+    if let Err(e) = result {
+        leptos::logging::error!("server_props: navigation to {url} failed: {e:?}");
+    }
+    // The document may never unload (a download, a 204): not loading any more.
+    Signals::get().state.set(NavigationState::Idle);
+    None
+}
+
+/// Notes whether this document was loaded by the kit's own document
+/// navigation (the loop guard's evidence), and forgets the record.
+pub(super) fn note_arrival() {
+    let Some(storage) = window().session_storage().ok().flatten() else {
+        return;
+    };
+    let record = storage.get_item(LAST_HARD_NAVIGATION).ok().flatten();
+    let _ = storage.remove_item(LAST_HARD_NAVIGATION);
+    if let Some((at, url)) = record.as_deref().and_then(|r| r.split_once(' ')) {
+        if let (Ok(at), true) = (at.parse::<u64>().map(|at| at as f64), url == location_url()) {
+            ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| *a.borrow_mut() = Some((at, url.to_owned())));
+        }
+    }
+}
+

@@ -1,0 +1,509 @@
+//! One mapping from what a request's loaders decided to a response,
+//! written as a document or as a props answer (JSON).
+//!
+//! Every outcome is handled once, in [`ServerProps::respond`]: the two
+//! formats differ only in how each outcome is written (a rendered page and
+//! a `Location` header, or a JSON shape from [`protocol`]), so a rule such
+//! as "a server error is never cacheable" or "a redirect must be a valid
+//! header value" lives in one place.
+
+use super::{
+    builder::ServerProps,
+    context::ResponseHead,
+    loader::{ErasedProps, ErrorKind, LoaderError},
+    render::{PageState, RenderState, Renderer},
+};
+use crate::{
+    escape::{escape_json_into, escape_json_tail},
+    page::PageError,
+    pages::{PageKind, PropsPage},
+    protocol::{PropsPayload, DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER},
+    redirect::{Redirect, RedirectStatus},
+};
+use axum::{body::Body, response::Response};
+use http::{
+    header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, REFRESH},
+    HeaderMap, HeaderName, HeaderValue, StatusCode,
+};
+use serde_json::value::RawValue;
+
+/// How an answer is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A complete HTML document.
+    Document,
+    /// A props answer (`protocol::PropsPayload`).
+    Json,
+}
+
+/// What a request's loaders decided.
+pub(crate) struct Answer {
+    pub(crate) outcome: Outcome,
+    /// The status, headers and cookies the loaders set.
+    pub(crate) head: ResponseHead,
+    /// The layout loader's data as JSON, when it ran and succeeded.
+    pub(crate) layout: Option<String>,
+}
+
+pub(crate) enum Outcome {
+    /// A page without a loader.
+    Static,
+    /// Render the page with these props.
+    Props(Box<dyn ErasedProps>),
+    /// Not the page: not found, a redirect, a failure or an own response.
+    Exit(LoaderError),
+}
+
+impl Answer {
+    /// An answer decided before any loader ran.
+    pub(crate) fn exit(error: LoaderError) -> Self {
+        Self {
+            outcome: Outcome::Exit(error),
+            head: ResponseHead::default(),
+            layout: None,
+        }
+    }
+}
+
+impl ServerProps {
+    /// Writes an answer for the page at `index` (`None`: no page matched).
+    pub(crate) async fn respond(
+        &self,
+        index: Option<usize>,
+        url: &str,
+        answer: Answer,
+        format: Format,
+    ) -> Response {
+        let Answer {
+            outcome,
+            head,
+            layout,
+        } = answer;
+        let layout = layout.as_deref();
+        let page = index.and_then(|i| match &self.inner.pages.entries[i].kind {
+            PageKind::Props(page) => Some(page),
+            PageKind::Static(_) => None,
+        });
+        let error = match outcome {
+            Outcome::Static => match format {
+                Format::Document => {
+                    let payload = self.payload_head(url, layout, |_| ());
+                    let state = RenderState::new(index, PageState::Static, layout);
+                    return self
+                        .render_document(index, url, state, &payload, StatusCode::OK, head)
+                        .await;
+                }
+                // A page without a loader has no props; the client never asks.
+                Format::Json => {
+                    return self.raw_json(StatusCode::OK, "{\"props\":null}", head);
+                }
+            },
+            Outcome::Props(props) => {
+                let status = head.status().unwrap_or(StatusCode::OK);
+                let Some(page) = page else {
+                    unreachable!("props come only from a page with a loader");
+                };
+                match format {
+                    Format::Document => {
+                        match self.payload_with_props(page, url, props.as_ref(), layout) {
+                            Ok(payload) => {
+                                let state = RenderState::new(
+                                    index,
+                                    PageState::Props(props.into_any()),
+                                    layout,
+                                );
+                                return self
+                                    .render_document(index, url, state, &payload, status, head)
+                                    .await;
+                            }
+                            Err(e) => e,
+                        }
+                    }
+                    Format::Json => match props_answer(page, props.as_ref(), layout) {
+                        Ok(body) => return self.raw_json(status, body, head),
+                        Err(e) => e,
+                    },
+                }
+            }
+            Outcome::Exit(e) => e,
+        };
+        self.exit(index, url, error, head, layout, format).await
+    }
+
+    /// Everything but the page: not found, redirects, own responses, failures.
+    async fn exit(
+        &self,
+        index: Option<usize>,
+        url: &str,
+        error: LoaderError,
+        head: ResponseHead,
+        layout: Option<&str>,
+        format: Format,
+    ) -> Response {
+        let error = match error.kind {
+            ErrorKind::Redirect(redirect) => match HeaderValue::from_str(&redirect.destination) {
+                Ok(location) => {
+                    return match format {
+                        Format::Document => redirect_response(&redirect, location, head),
+                        Format::Json => {
+                            let payload = PropsPayload {
+                                redirect: Some(redirect),
+                                ..Default::default()
+                            };
+                            self.json(StatusCode::OK, &payload, head)
+                        }
+                    }
+                }
+                Err(_) => LoaderError::internal(format!(
+                    "redirect destination {:?} is not a valid URL",
+                    redirect.destination
+                )),
+            },
+            ErrorKind::Response(response) => return own_response(*response, head),
+            kind => LoaderError { kind },
+        };
+        if !error.is_not_found() {
+            log_error(url, &error);
+        }
+        if let ErrorKind::Failed {
+            retry_after: Some(seconds),
+            ..
+        } = &error.kind
+        {
+            head.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+        }
+        let status = error.status();
+        uncacheable_if_server_error(status, &head);
+        if status == StatusCode::NOT_FOUND {
+            return match format {
+                Format::Document => {
+                    let payload = self.payload_head(url, layout, |p| p.not_found = true);
+                    let state = RenderState::new(index, PageState::NotFound, layout);
+                    self.render_document(index, url, state, &payload, status, head)
+                        .await
+                }
+                Format::Json => {
+                    let payload = PropsPayload {
+                        not_found: true,
+                        ..Default::default()
+                    };
+                    self.json(status, &payload, head)
+                }
+            };
+        }
+        let page_error = PageError {
+            status: status.as_u16(),
+            detail: self.inner.dev.then(|| error.to_string()),
+        };
+        let mut payload = PropsPayload {
+            error: Some(reason(status).to_owned()),
+            detail: page_error.detail.clone(),
+            status: Some(status.as_u16()),
+            ..Default::default()
+        };
+        match format {
+            Format::Document => {
+                let embedded = self.payload_head(url, layout, |p| {
+                    p.error = payload.error.take();
+                    p.detail = payload.detail.take();
+                    p.status = payload.status;
+                });
+                let state = RenderState::new(index, PageState::Error(page_error), layout);
+                self.render_document(index, url, state, &embedded, status, head)
+                    .await
+            }
+            Format::Json => self.json(status, &payload, head),
+        }
+    }
+
+    async fn render_document(
+        &self,
+        page: Option<usize>,
+        url: &str,
+        state: RenderState,
+        payload: &str,
+        status: StatusCode,
+        head: ResponseHead,
+    ) -> Response {
+        let renderer = &self.inner.renderer;
+        let nonce = renderer.nonce();
+        let nonce = nonce.as_ref();
+        let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await
+        {
+            Ok((html, options)) => (status, html, Some(options)),
+            Err(panic) => {
+                tracing::error!(path = url, "server_props: rendering panicked: {panic}");
+                uncacheable_if_server_error(StatusCode::INTERNAL_SERVER_ERROR, &head);
+                let error = PageError {
+                    status: 500,
+                    detail: self.inner.dev.then(|| panic.clone()),
+                };
+                let payload = self.payload_head(url, None, |p| {
+                    p.error = Some(reason(StatusCode::INTERNAL_SERVER_ERROR).to_owned());
+                    p.detail.clone_from(&error.detail);
+                    p.status = Some(500);
+                });
+                // Once more with the error page in the page's place; a panic in
+                // the layout itself would recur, so then a bare page.
+                let state = RenderState::new(page, PageState::Error(error), None);
+                let html = match renderer.render(url, state, &payload, nonce).await {
+                    Ok((html, _)) => html,
+                    Err(_) => Renderer::bare_error_page(500),
+                };
+                (StatusCode::INTERNAL_SERVER_ERROR, html, None)
+            }
+        };
+        let mut response = Response::new(Body::from(html));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        *headers = head_headers(head);
+        headers
+            .entry(CONTENT_TYPE)
+            .or_insert(HeaderValue::from_static("text/html; charset=utf-8"));
+        headers
+            .entry(CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+        if let (Some(csp), Some(nonce)) = (&renderer.csp, nonce) {
+            headers
+                .entry(csp.name.clone())
+                .or_insert_with(|| csp.header_value(nonce));
+        }
+        if let Some(options) = leptos_options {
+            // A component may have set a status or headers the Leptos way.
+            let options = options.0.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = options.status {
+                *response.status_mut() = s;
+            }
+            for (name, value) in options.headers.iter() {
+                response.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        response
+    }
+
+    /// `{"build":…,"url":…,<extra>}` escaped for the script element.
+    fn payload_head(
+        &self,
+        url: &str,
+        layout: Option<&str>,
+        extra: impl FnOnce(&mut PropsPayload),
+    ) -> String {
+        let mut payload = PropsPayload {
+            build: Some(self.inner.build_id.clone()),
+            url: Some(url.to_owned()),
+            layout: layout.and_then(|l| RawValue::from_string(l.to_owned()).ok()),
+            ..Default::default()
+        };
+        extra(&mut payload);
+        let json = serde_json::to_string(&payload).expect("payload serialises");
+        let mut out = String::with_capacity(json.len() + 16);
+        escape_json_into(&json, &mut out);
+        out
+    }
+
+    /// `{"build":…,"url":…,"props":<json>}` escaped for the script element,
+    /// the props serialised straight into it.
+    fn payload_with_props(
+        &self,
+        page: &PropsPage,
+        url: &str,
+        props: &dyn ErasedProps,
+        layout: Option<&str>,
+    ) -> Result<String, LoaderError> {
+        let build = &self.inner.build_id;
+        let mut out = page.loader.json_buffer(url.len() + build.len() + 48);
+        out.extend_from_slice(b"{\"build\":\"");
+        out.extend_from_slice(build.as_bytes());
+        out.extend_from_slice(b"\",\"url\":");
+        let start = out.len();
+        serde_json::to_writer(&mut out, url).map_err(LoaderError::from)?;
+        out.extend_from_slice(b",\"props\":");
+        let props_start = out.len();
+        props.write_json(&mut out).map_err(LoaderError::from)?;
+        page.loader.note_json_size(out.len() - props_start);
+        if let Some(layout) = layout {
+            out.extend_from_slice(b",\"layout\":");
+            out.extend_from_slice(layout.as_bytes());
+        }
+        out.push(b'}');
+        escape_json_tail(&mut out, start);
+        Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    }
+
+    pub(crate) fn json(&self, status: StatusCode, payload: &PropsPayload, head: ResponseHead) -> Response {
+        let body = serde_json::to_string(payload).expect("payload serialises");
+        self.raw_json(status, body, head)
+    }
+
+    fn raw_json(&self, status: StatusCode, body: impl Into<Body>, head: ResponseHead) -> Response {
+        let mut response = Response::new(body.into());
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        *headers = head_headers(head);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        headers
+            .entry(CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+        if let Ok(v) = HeaderValue::from_str(&self.inner.build_id) {
+            headers.insert(HeaderName::from_static(PROPS_HEADER), v);
+        }
+        response
+    }
+}
+
+/// `{"props":<json>,"layout":<json>}`, serialised once into a buffer sized
+/// from the page's last answer.
+fn props_answer(
+    page: &PropsPage,
+    props: &dyn ErasedProps,
+    layout: Option<&str>,
+) -> Result<Vec<u8>, LoaderError> {
+    let mut body = page.loader.json_buffer(16 + layout.map_or(0, str::len));
+    body.extend_from_slice(b"{\"props\":");
+    props.write_json(&mut body).map_err(LoaderError::from)?;
+    if let Some(layout) = layout {
+        body.extend_from_slice(b",\"layout\":");
+        body.extend_from_slice(layout.as_bytes());
+    }
+    body.push(b'}');
+    page.loader.note_json_size(body.len());
+    Ok(body)
+}
+
+/// A server error must not be cached as the loader asked for its page: back
+/// to the kit's `private, no-store` default.
+fn uncacheable_if_server_error(status: StatusCode, head: &ResponseHead) {
+    if status.is_server_error() {
+        head.insert_header(
+            CACHE_CONTROL,
+            HeaderValue::from_static(DEFAULT_CACHE_CONTROL),
+        );
+    }
+}
+
+fn log_error(url: &str, error: &LoaderError) {
+    if error.status().is_server_error() {
+        tracing::error!(
+            path = url,
+            status = error.status().as_u16(),
+            "loader failed: {error}"
+        );
+    } else {
+        tracing::info!(
+            path = url,
+            status = error.status().as_u16(),
+            "loader rejected the request: {error}"
+        );
+    }
+}
+
+fn reason(status: StatusCode) -> &'static str {
+    status.canonical_reason().unwrap_or("Error")
+}
+
+fn head_headers(head: ResponseHead) -> HeaderMap {
+    head.into_parts().1
+}
+
+/// A redirect document; `location` is the destination, already checked.
+fn redirect_response(redirect: &Redirect, location: HeaderValue, head: ResponseHead) -> Response {
+    let mut response = Response::new(Body::from(redirect.destination.clone()));
+    *response.status_mut() =
+        StatusCode::from_u16(redirect.status.code()).expect("redirect codes are valid");
+    let headers = response.headers_mut();
+    *headers = head_headers(head);
+    if redirect.status == RedirectStatus::Permanent {
+        if let Ok(v) = HeaderValue::from_str(&format!("0;url={}", redirect.destination)) {
+            headers.insert(REFRESH, v);
+        }
+    }
+    headers.insert(LOCATION, location);
+    headers
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+    response
+}
+
+/// A loader's own response, sent as is, plus the cookies and headers it set
+/// through its response head (the response's own headers win).
+fn own_response(mut response: Response, head: ResponseHead) -> Response {
+    let headers = response.headers_mut();
+    let own: Vec<HeaderName> = headers.keys().cloned().collect();
+    let mut current: Option<HeaderName> = None;
+    for (name, value) in head_headers(head) {
+        if let Some(name) = name {
+            current = Some(name);
+        }
+        let Some(name) = current.clone() else {
+            continue;
+        };
+        if name == http::header::SET_COOKIE || !own.contains(&name) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redirect(r: &Redirect, head: ResponseHead) -> Response {
+        redirect_response(r, HeaderValue::from_str(&r.destination).unwrap(), head)
+    }
+
+    #[test]
+    fn redirects_map_to_status_location_and_refresh() {
+        let r = redirect(&Redirect::permanent("/x"), ResponseHead::default());
+        assert_eq!(r.status(), 308);
+        assert_eq!(r.headers()[LOCATION], "/x");
+        assert_eq!(r.headers()[REFRESH], "0;url=/x");
+        let r = redirect(&Redirect::temporary("/y"), ResponseHead::default());
+        assert_eq!(r.status(), 307);
+        assert!(r.headers().get(REFRESH).is_none());
+        assert_eq!(r.headers()[CACHE_CONTROL], DEFAULT_CACHE_CONTROL);
+        for status in [
+            RedirectStatus::MovedPermanently,
+            RedirectStatus::Found,
+            RedirectStatus::SeeOther,
+        ] {
+            let r = redirect(&Redirect::with_status(status, "/"), ResponseHead::default());
+            assert_eq!(r.status().as_u16(), status.code());
+        }
+    }
+
+    #[test]
+    fn loader_cache_control_wins_over_the_default() {
+        let head = ResponseHead::default();
+        head.set_cache_control("public, max-age=3600").unwrap();
+        let r = redirect(&Redirect::temporary("/"), head);
+        assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=3600");
+    }
+
+    #[test]
+    fn own_responses_keep_their_headers_and_gain_cookies() {
+        let mut response = Response::new(Body::from("hi"));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        let head = ResponseHead::default();
+        head.insert_header(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        head.set_cookie(&cookie::Cookie::new("a", "1")).unwrap();
+        head.append_header(
+            http::header::LINK,
+            HeaderValue::from_static("</a>; rel=preload"),
+        );
+        head.append_header(
+            http::header::LINK,
+            HeaderValue::from_static("</b>; rel=preload"),
+        );
+        let r = own_response(response, head);
+        assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
+        assert_eq!(
+            r.headers()[http::header::SET_COOKIE],
+            "a=1; HttpOnly; SameSite=Lax; Path=/"
+        );
+        assert_eq!(r.headers().get_all(http::header::LINK).iter().count(), 2);
+    }
+
+}

@@ -1,0 +1,285 @@
+//! Start-up: everything the kit builds once, before the first request.
+//!
+//! [`ServerPropsBuilder`] takes the app's page table, its Leptos options and
+//! its shell, plus settings the app wires from its own configuration (the
+//! kit reads no environment variables). [`build`](ServerPropsBuilder::build)
+//! checks the table against axum's router syntax, renders the security
+//! policy, and settles the build id, so a request only does its own work.
+
+use super::{
+    body::DEFAULT_MAX_BODY_BYTES,
+    context::RequestConfig,
+    render::Renderer,
+    security::ContentSecurityPolicy,
+};
+use crate::pages::Pages;
+use cookie::Key;
+use leptos::{config::LeptosOptions, prelude::*};
+use std::{fmt, sync::Arc, time::Duration};
+
+/// The server half of the kit for one app: build it once at start-up and
+/// mount it with [`ServerPropsRouter::server_props`](super::ServerPropsRouter).
+#[derive(Clone)]
+pub struct ServerProps {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) pages: &'static Pages,
+    pub(crate) renderer: Renderer,
+    pub(crate) build_id: String,
+    pub(crate) dev: bool,
+    /// Props URLs are matched here (documents by axum's router).
+    pub(crate) matcher: matchit::Router<usize>,
+    pub(crate) loader_timeout: Duration,
+    pub(crate) request: Arc<RequestConfig>,
+}
+
+impl fmt::Debug for ServerProps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerProps")
+            .field("pages", self.inner.pages)
+            .field("build_id", &self.inner.build_id)
+            .field("dev", &self.inner.dev)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`ServerProps`].
+#[must_use]
+pub struct ServerPropsBuilder {
+    pages: &'static Pages,
+    options: LeptosOptions,
+    shell: Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>,
+    build_id: Option<String>,
+    dev: Option<bool>,
+    live_reload: bool,
+    loader_timeout: Duration,
+    csp: Option<ContentSecurityPolicy>,
+    request: RequestConfig,
+}
+
+impl fmt::Debug for ServerPropsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerPropsBuilder")
+            .field("pages", self.pages)
+            .field("build_id", &self.build_id)
+            .field("dev", &self.dev)
+            .field("live_reload", &self.live_reload)
+            .field("loader_timeout", &self.loader_timeout)
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a loader may run by default before its request gets a 504.
+pub const DEFAULT_LOADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl ServerProps {
+    /// Starts the configuration: the app's page table, its Leptos options and
+    /// its shell (the function that renders `<html>` around the app).
+    pub fn builder<F, V>(
+        pages: &'static Pages,
+        options: LeptosOptions,
+        shell: F,
+    ) -> ServerPropsBuilder
+    where
+        F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        ServerPropsBuilder {
+            pages,
+            options,
+            shell: Arc::new(move |o| shell(o).into_any()),
+            build_id: None,
+            dev: None,
+            live_reload: false,
+            loader_timeout: DEFAULT_LOADER_TIMEOUT,
+            csp: Some(ContentSecurityPolicy::default()),
+            request: RequestConfig {
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                ..RequestConfig::default()
+            },
+        }
+    }
+
+    /// The id of this build, part of every props URL.
+    pub fn build_id(&self) -> &str {
+        &self.inner.build_id
+    }
+
+    /// The shared cache for this build (see [`cache`](super::cache)): add
+    /// it with `Router::layer`. Keys include the build id, so a new build
+    /// never serves the previous one's pages.
+    pub fn cache_layer(&self, config: &super::cache::CacheConfig) -> super::cache::CacheLayer {
+        super::cache::CacheLayer::new(&self.inner.build_id, config)
+    }
+
+    /// The page table.
+    pub fn pages(&self) -> &'static Pages {
+        self.inner.pages
+    }
+}
+
+impl ServerPropsBuilder {
+    /// Sets the build id instead of deriving it from the wasm bundle (a
+    /// deploy that builds the same bundle on several machines names it, so
+    /// every instance agrees). Only `A-Z a-z 0-9 - _ .` are kept.
+    pub fn build_id(mut self, id: impl AsRef<str>) -> Self {
+        self.build_id = Some(sanitize_build_id(id.as_ref()));
+        self
+    }
+
+    /// How long a loader may run (default [`DEFAULT_LOADER_TIMEOUT`]). When
+    /// it runs longer, its future is dropped (closing what it had open) and
+    /// the request gets the error page with status 504 (a props request, a
+    /// 504 JSON answer). `Duration::MAX` waits forever.
+    pub fn loader_timeout(mut self, timeout: Duration) -> Self {
+        self.loader_timeout = timeout;
+        self
+    }
+
+    /// The `Content-Security-Policy` sent with every document (default:
+    /// [`ContentSecurityPolicy::default`], strict, with a fresh nonce per
+    /// document; see [`security`](super::security)). `None` sends none.
+    pub fn content_security_policy(mut self, policy: Option<ContentSecurityPolicy>) -> Self {
+        self.csp = policy;
+        self
+    }
+
+    /// Whether the page is served by `cargo leptos watch`, whose live-reload
+    /// script opens a WebSocket that the security policy must allow
+    /// (default `false`; cargo-leptos sets `LEPTOS_WATCH` for the app to read).
+    pub fn live_reload(mut self, on: bool) -> Self {
+        self.live_reload = on;
+        self
+    }
+
+    /// Whether cookies a loader sets get `Secure` unless it said otherwise
+    /// (default `false`; turn it on when the site is served over HTTPS).
+    /// Cookies always get `HttpOnly`, `SameSite=Lax` and `Path=/` unless the
+    /// loader set those attributes itself.
+    pub fn secure_cookies(mut self, secure: bool) -> Self {
+        self.request.secure_cookies = secure;
+        self
+    }
+
+    /// The key that signs and encrypts cookies
+    /// ([`ResponseHead::set_signed_cookie`](crate::ResponseHead::set_signed_cookie),
+    /// [`LoaderContext::signed_cookie`](crate::LoaderContext::signed_cookie)).
+    /// Every instance of the app must use the same key (from its
+    /// configuration: `Key::derive_from(secret)` or `Key::from(bytes)`), or
+    /// a cookie one signed is forged to the others.
+    pub fn cookie_key(mut self, key: Key) -> Self {
+        self.request.cookie_key = Some(key);
+        self
+    }
+
+    /// The most a loader may read of a request body (default 1 MiB): more
+    /// is a 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.request.max_body_bytes = bytes;
+        self
+    }
+
+    /// Whether error details reach the browser (default: Leptos's `env` is `DEV`).
+    pub fn dev_errors(mut self, dev: bool) -> Self {
+        self.dev = Some(dev);
+        self
+    }
+
+    /// Finishes the configuration.
+    ///
+    /// # Panics
+    /// If two page paths conflict in axum's router syntax.
+    #[track_caller]
+    pub fn build(self) -> ServerProps {
+        // Leptos's spawner drives leptos_meta and resources; idempotent.
+        let _ = any_spawner::Executor::init_tokio();
+        let mut matcher = matchit::Router::new();
+        for (index, entry) in self.pages.entries.iter().enumerate() {
+            if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
+                panic!(
+                    "server_props: page `{}` conflicts with another page: {e}",
+                    entry.pattern
+                );
+            }
+        }
+        let build_id = self
+            .build_id
+            .unwrap_or_else(|| default_build_id(&self.options));
+        let dev = self
+            .dev
+            .unwrap_or(self.options.env == leptos::config::Env::DEV);
+        let live_reload = self.live_reload;
+        ServerProps {
+            inner: Arc::new(Inner {
+                pages: self.pages,
+                renderer: Renderer {
+                    options: self.options,
+                    shell: self.shell,
+                    csp: self.csp.map(|csp| {
+                        if live_reload {
+                            csp.with_live_reload().compile()
+                        } else {
+                            csp.compile()
+                        }
+                    }),
+                },
+                build_id,
+                dev,
+                matcher,
+                loader_timeout: self.loader_timeout,
+                request: Arc::new(self.request),
+            }),
+        }
+    }
+}
+
+fn sanitize_build_id(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    if id.is_empty() {
+        "dev".to_owned()
+    } else {
+        id
+    }
+}
+
+/// The build id when the app names none: a hash of the wasm bundle being
+/// served (so a redeploy with a new bundle changes it), else of this
+/// executable's size and modification time.
+fn default_build_id(options: &LeptosOptions) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let mut hasher = DefaultHasher::new();
+    let name = &*options.output_name;
+    let wasm = [format!("{name}.wasm"), format!("{name}_bg.wasm")]
+        .into_iter()
+        .find_map(|file| std::fs::read(pkg.join(file)).ok());
+    if let Some(bytes) = wasm {
+        bytes.hash(&mut hasher);
+    } else if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        meta.len().hash(&mut hasher);
+        meta.modified().ok().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_ids_are_sanitised() {
+        assert_eq!(sanitize_build_id("v1.2-abc_D"), "v1.2-abc_D");
+        assert_eq!(sanitize_build_id("a/b?c"), "abc");
+        assert_eq!(sanitize_build_id("///"), "dev");
+    }
+}
