@@ -320,6 +320,27 @@ impl Pages {
         self
     }
 
+    /// The page that serves `path`, given the page axum's router matched:
+    /// that one, unless it would take an empty `:param` (`/a//b`), which the
+    /// Leptos router never matches; then the first page (most specific
+    /// first) that Leptos would choose, or none. Both sides so pick the same
+    /// page for every path.
+    #[cfg(feature = "ssr")]
+    pub(crate) fn resolve(&self, matched: usize, path: &str) -> Option<usize> {
+        use leptos_router::PossibleRouteMatch;
+        let empty = |i: usize| self.entries[i].pattern.has_empty_param(path);
+        if !empty(matched) {
+            return Some(matched);
+        }
+        self.order.iter().copied().find(|&i| {
+            self.entries[i]
+                .pattern
+                .test(path)
+                .is_some_and(|m| m.remaining().is_empty() || m.remaining() == "/")
+                && !empty(i)
+        })
+    }
+
     #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
     pub(crate) fn render_error(&self, error: PageError) -> AnyView {
         (self.error)(error)

@@ -204,8 +204,16 @@ impl RoutePattern {
 
 /// Why a path's params could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("route parameter `{0}` is not valid UTF-8 once decoded")]
-pub struct NotUtf8(pub &'static str);
+#[non_exhaustive]
+pub enum DecodeError {
+    /// A segment is not UTF-8 once percent-decoded (a 400).
+    #[error("route parameter `{0}` is not valid UTF-8 once decoded")]
+    NotUtf8(&'static str),
+    /// A `:param` segment is empty (`/blog//x`): the Leptos router matches
+    /// no page there, so neither does the server (a 404).
+    #[error("route parameter `{0}` is empty")]
+    Empty(&'static str),
+}
 
 impl RoutePattern {
     /// Reads the params of this pattern out of a path it is known to match,
@@ -220,8 +228,9 @@ impl RoutePattern {
     /// ```
     ///
     /// # Errors
-    /// When a segment is not UTF-8 once percent-decoded.
-    pub fn decode_params(&self, path: &str) -> Result<DecodedParams, NotUtf8> {
+    /// When a segment is not UTF-8 once percent-decoded, or a `:param`
+    /// segment is empty.
+    pub fn decode_params(&self, path: &str) -> Result<DecodedParams, DecodeError> {
         let mut rest = path.strip_prefix('/').unwrap_or(path).split('/');
         let mut params = Vec::new();
         for segment in self.segments.iter() {
@@ -231,6 +240,9 @@ impl RoutePattern {
                 }
                 Segment::Param(name) => {
                     let raw = rest.next().unwrap_or_default();
+                    if raw.is_empty() {
+                        return Err(DecodeError::Empty(name));
+                    }
                     params.push((name, ParamValue::One(decode(name, raw)?)));
                 }
                 Segment::CatchAll(name) => {
@@ -245,17 +257,37 @@ impl RoutePattern {
         Ok(params)
     }
 
+    /// Whether a path this pattern matches leaves one of its `:param`s
+    /// empty (`/blog//x`), without decoding anything.
+    pub fn has_empty_param(&self, path: &str) -> bool {
+        let mut rest = path.strip_prefix('/').unwrap_or(path).split('/');
+        for segment in self.segments.iter() {
+            match segment {
+                Segment::Static(_) => {
+                    rest.next();
+                }
+                Segment::Param(_) => {
+                    if rest.next().is_none_or(str::is_empty) {
+                        return true;
+                    }
+                }
+                Segment::CatchAll(_) => return false,
+            }
+        }
+        false
+    }
+
     /// The names of the pattern's params, in order.
     pub fn param_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.segments.iter().filter_map(Segment::param_name)
     }
 }
 
-fn decode(name: &'static str, raw: &str) -> Result<String, NotUtf8> {
+fn decode(name: &'static str, raw: &str) -> Result<String, DecodeError> {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| NotUtf8(name))
+        .map_err(|_| DecodeError::NotUtf8(name))
 }
 
 impl fmt::Display for RoutePattern {
@@ -410,7 +442,8 @@ mod tests {
             )]
         );
         let b = RoutePattern::parse("/blog/:post").unwrap();
-        assert_eq!(b.decode_params("/blog/%FF"), Err(NotUtf8("post")));
+        assert_eq!(b.decode_params("/blog/%FF"), Err(DecodeError::NotUtf8("post")));
+        assert_eq!(p.decode_params("/repos//x"), Err(DecodeError::Empty("owner")));
     }
 
     #[test]

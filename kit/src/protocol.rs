@@ -139,6 +139,10 @@ pub fn parse_props_path(path: &str) -> Option<(&str, String)> {
     let page = if page == "index" {
         "/".to_owned()
     } else if let Some(inner) = page.strip_prefix("index/") {
+        if inner.is_empty() {
+            // `/_props/b/index/.json` would be a second spelling of `/`.
+            return None;
+        }
         format!("/{inner}")
     } else {
         format!("/{page}")
@@ -173,6 +177,7 @@ mod tests {
         assert_eq!(parse_props_path("/_props/b1"), None);
         assert_eq!(parse_props_path("/_props//x.json"), None);
         assert_eq!(parse_props_path("/_props/b1/.json"), None);
+        assert_eq!(parse_props_path("/_props/b1/index/.json"), None);
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! `DATABASE_URL` (default: a SQLite file created on first start),
 //! `SERVER_PROPS_CACHE_BYTES` (the shared cache's size; `0` turns it off) and
 //! `SERVER_PROPS_HTTPS` (`1` when the site is reached over HTTPS: cookies get
-//! `Secure` and responses `Strict-Transport-Security`).
+//! `Secure` and responses `Strict-Transport-Security`),
+//! `SERVER_PROPS_COOKIE_SECRET` (at least 32 bytes that sign the session
+//! cookie; every instance must share it; without it a random key is drawn at
+//! start-up, so sessions end with the process) and `SERVER_PROPS_BUILD_ID`
+//! (names the build instead of a hash of the wasm bundle).
 
 #![forbid(unsafe_code)]
 
@@ -53,7 +57,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if https {
         settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);
     }
-    let props = server::server_props(options).secure_cookies(https).build();
+    let mut props = server::server_props(options)
+        .secure_cookies(https)
+        .cookie_key(cookie_key()?)
+        // cargo-leptos's live reload opens a WebSocket the policy must allow.
+        .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
+    if let Ok(id) = std::env::var("SERVER_PROPS_BUILD_ID") {
+        props = props.build_id(id);
+    }
+    let props = props.build();
     let app = server::router(&props, state, &settings);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(
@@ -82,6 +94,24 @@ fn flag(name: &str) -> Result<bool, Box<dyn Error>> {
             "1" | "true" => Ok(true),
             _ => Err(format!("{name} must be 1 or 0, got {v:?}").into()),
         },
+    }
+}
+
+/// `SERVER_PROPS_COOKIE_SECRET`: the key that signs session cookies, or a
+/// random one (sessions then last as long as the process).
+fn cookie_key() -> Result<server_props::cookie::Key, Box<dyn Error>> {
+    match std::env::var("SERVER_PROPS_COOKIE_SECRET") {
+        Ok(secret) if secret.len() >= 32 => {
+            Ok(server_props::cookie::Key::derive_from(secret.as_bytes()))
+        }
+        Ok(_) => Err("SERVER_PROPS_COOKIE_SECRET must be at least 32 bytes".into()),
+        Err(_) => {
+            tracing::warn!(
+                "SERVER_PROPS_COOKIE_SECRET is not set: sessions are signed with a random key \
+                 and end when the server stops"
+            );
+            Ok(server_props::cookie::Key::generate())
+        }
     }
 }
 

@@ -57,7 +57,8 @@ pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// * `&ResponseHead`, to set the status, headers and cookies; or the whole
 ///   `&mut LoaderContext<S>`.
 ///
-/// The state type is that of a `State<T>` argument, or `()`; name it with
+/// The state type is that of a `State<T>` argument (or of the context's
+/// `LoaderContext<S>`), or `()`; name it with
 /// `#[loader(Page, state = AppState)]` when an argument reads part of it
 /// through `FromRef`. `methods(PUT, DELETE)` lets the page accept those
 /// methods besides `GET`, `HEAD` and `POST`.
@@ -262,9 +263,14 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
         let kind = match &ty {
             Type::Reference(r) => match last_segment(&r.elem) {
                 Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
-                Some((ident, _)) if ident == "LoaderContext" => Arg::Context {
-                    mutable: r.mutability.is_some(),
-                },
+                Some((ident, state)) if ident == "LoaderContext" => {
+                    if let Some(state) = state {
+                        state_from_args.get_or_insert(state);
+                    }
+                    Arg::Context {
+                        mutable: r.mutability.is_some(),
+                    }
+                }
                 _ => {
                     return Err(syn::Error::new(
                         ty.span(),

@@ -506,9 +506,10 @@ impl ResponseHead {
     }
 
     /// Adds the headers and cookies the layout loader set to this (the
-    /// page's) head. `Cache-Control` is the stricter of the two, so a layout
-    /// that reads the session keeps a page it marks `private` out of shared
-    /// caches; the page's status stands.
+    /// page's) head. `Cache-Control` is the stricter of the two (a page that
+    /// set none keeps the kit's `no-store` default), so a layout that reads
+    /// the session keeps a page it marks `private` out of shared caches;
+    /// the page's status stands.
     pub(crate) fn merge_layout(&self, layout: ResponseHead) {
         let (_, layout_headers) = layout.into_parts();
         let mut parts = self.parts();
@@ -521,8 +522,10 @@ impl ResponseHead {
                 continue;
             };
             if name == CACHE_CONTROL {
+                // A page that set none gets the kit's `no-store` default,
+                // which nothing is stricter than.
                 let page = parts.headers.get(CACHE_CONTROL);
-                if page.is_none_or(|page| strictness(&value) > strictness(page)) {
+                if page.is_some_and(|page| strictness(&value) > strictness(page)) {
                     parts.headers.insert(CACHE_CONTROL, value);
                 }
             } else {
@@ -703,6 +706,11 @@ mod tests {
         layout.set_cache_control("public, max-age=60").unwrap();
         page.merge_layout(layout);
         assert_eq!(page.into_parts().1[CACHE_CONTROL], "no-store");
+        let page = ResponseHead::default();
+        let layout = ResponseHead::default();
+        layout.set_cache_control("private, max-age=60").unwrap();
+        page.merge_layout(layout);
+        assert!(page.into_parts().1.get(CACHE_CONTROL).is_none(), "the default stays");
     }
 
     #[test]

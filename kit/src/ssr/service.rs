@@ -13,7 +13,7 @@ use super::{
     loader::{ErasedLoader, Loaded, LoaderError},
 };
 use crate::{
-    pages::PageKind,
+    pages::{PageKind, Pages},
     protocol::{self, PropsPayload},
 };
 use axum::{body::Body, extract::Request, response::Response};
@@ -39,7 +39,7 @@ impl ServerProps {
     ) -> Response {
         let (parts, body) = request.into_parts();
         let url = normalized_url(&parts.uri);
-        let answer = self.answer(index, state, parts, body, &url).await;
+        let (index, answer) = self.answer(index, state, parts, body, &url).await;
         self.respond(Some(index), &url, answer, Format::Document)
             .await
     }
@@ -68,12 +68,13 @@ impl ServerProps {
             None => page_path,
         };
         let parts = with_page_uri(parts, &url);
-        let answer = self.answer(index, state, parts, body, &url).await;
+        let (index, answer) = self.answer(index, state, parts, body, &url).await;
         self.respond(Some(index), &url, answer, Format::Json).await
     }
 
-    /// Runs the loaders of the page at `index` and of the layout for one
-    /// request whose head carries the page's URI.
+    /// Runs the loaders of the page that serves the request (the one at
+    /// `index` that axum matched, or the one [`Pages::resolve`] picks) and
+    /// of the layout, for a request whose head carries the page's URI.
     async fn answer(
         &self,
         index: usize,
@@ -81,11 +82,15 @@ impl ServerProps {
         parts: http::request::Parts,
         body: Body,
         url: &str,
-    ) -> Answer {
-        let entry = &self.inner.pages.entries[index];
+    ) -> (usize, Answer) {
+        let pages = self.inner.pages;
+        let Some(index) = pages.resolve(index, parts.uri.path()) else {
+            return (index, Answer::exit(crate::NotFound.into()));
+        };
+        let entry = &pages.entries[index];
         let params = match entry.pattern.decode_params(parts.uri.path()) {
             Ok(params) => params,
-            Err(e) => return Answer::exit(LoaderError::bad_request(e.to_string())),
+            Err(e) => return (index, Answer::exit(LoaderError::bad_request(e.to_string()))),
         };
         let request = RequestParts {
             parts,
@@ -113,7 +118,7 @@ impl ServerProps {
                 }
             },
         );
-        Answer::combine(page, layout)
+        (index, Answer::combine(page, layout))
     }
 
     /// Runs one loader within the loader timeout.

@@ -1,0 +1,14 @@
+use leptos::prelude::*;
+use server_props::prelude::*;
+
+#[page("/about")]
+pub fn About(text: String) -> impl IntoView {
+    text
+}
+
+#[loader(About)]
+async fn load_about() -> String {
+    "about".to_owned()
+}
+
+fn main() {}
