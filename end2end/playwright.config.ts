@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { args, executablePath } from "./chromium.mjs";
+import { COOKIE_SECRET } from "./tests/session";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -35,6 +36,7 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_ENV: "PROD",
       DATABASE_URL: "sqlite::memory:",
+      SERVER_PROPS_COOKIE_SECRET: COOKIE_SECRET,
       RUST_LOG: "warn",
     },
   },

@@ -87,6 +87,11 @@ pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectSt
 pub use server_props_macros::{loader, page};
 pub use view::{use_layout_data, PageRoutes};
 
+/// The README's examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "ssr"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// What a page file imports: `use server_props::prelude::*;`.
 ///
 /// The names loaders use (`LoaderResult`, `NotFound`, `State`, …) are in it

@@ -99,6 +99,7 @@ impl TestApp {
         let props: ServerProps = configure(
             server::server_props(options)
                 .build_id(BUILD)
+                .cookie_key(cookie_key())
                 .dev_errors(false),
         )
         .build();
@@ -142,6 +143,29 @@ impl TestApp {
         let reply = self.get(&props_url(BUILD, page)).await;
         reply
     }
+}
+
+/// The key the tests' server signs cookies with.
+pub fn cookie_key() -> server_props::cookie::Key {
+    server_props::cookie::Key::derive_from(b"the reference app's test key, 32+ bytes long")
+}
+
+/// A `Cookie` header with a session for `name`, signed with `key`.
+pub fn session_cookie(name: &str, key: &server_props::cookie::Key) -> String {
+    let mut jar = server_props::cookie::CookieJar::new();
+    jar.signed_mut(key)
+        .add(server_props::cookie::Cookie::new(app::layout::SESSION_COOKIE, name.to_owned()));
+    let cookie = jar.delta().next().expect("one cookie").clone();
+    format!("{}={}", cookie.name(), cookie.value())
+}
+
+/// A GET with these headers.
+pub fn request_with(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::builder().uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::empty()).unwrap()
 }
 
 pub fn request(method: Method, uri: &str) -> Request<Body> {
