@@ -16,6 +16,7 @@ pub struct Session {
 }
 
 /// The app's layout.
+#[derive(Debug)]
 pub struct AppLayout;
 
 impl Layout for AppLayout {

@@ -62,6 +62,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Not in the workspace's set: `#[component]` helpers in the app trip it.
+#![warn(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod escape;
@@ -85,7 +87,7 @@ pub use page::{Layout, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use server_props_macros::{loader, page};
-pub use view::{use_layout_data, PageRoutes};
+pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(all(doctest, feature = "ssr"))]
@@ -99,14 +101,14 @@ pub struct ReadmeDoctests;
 /// prelude keeps the browser build free of them without a `cfg` in the
 /// app's code.
 pub mod prelude {
-    pub use crate::{
-        loader, page, use_layout_data, use_navigation, use_refresh, Layout, Link, Page,
-        PageError, Pages, Redirect,
-    };
     #[cfg(feature = "ssr")]
     pub use crate::{
         extract::{Form, Json, Params},
         LoaderContext, LoaderError, LoaderResult, NotFound, ResponseHead,
+    };
+    pub use crate::{
+        loader, page, use_layout_data, use_navigation, use_refresh, Layout, Link, Page, PageError,
+        Pages, Redirect,
     };
     #[cfg(feature = "ssr")]
     pub use axum::extract::{Query, State};

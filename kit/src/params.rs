@@ -216,7 +216,10 @@ impl<'de> MapAccess<'de> for ParamsMap<'de> {
         }
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
         let value = self
             .value
             .take()
@@ -536,7 +539,10 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
     fn deserialize_map<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
         self.note(Shape::Any)
     }
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_ignored_any<V: Visitor<'de>>(
+        self,
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         self.note(Shape::Any)
     }
     fn deserialize_struct<V: Visitor<'de>>(
@@ -684,8 +690,12 @@ mod tests {
     fn shapes_are_checked_against_patterns() {
         let repo = RoutePattern::parse("/repos/:owner/:name").unwrap();
         assert!(check_shape(&repo, "Repo", &shape_of::<Repo>()).is_ok());
-        let err = check_shape(&RoutePattern::parse("/repos/:owner").unwrap(), "Repo", &shape_of::<Repo>())
-            .unwrap_err();
+        let err = check_shape(
+            &RoutePattern::parse("/repos/:owner").unwrap(),
+            "Repo",
+            &shape_of::<Repo>(),
+        )
+        .unwrap_err();
         assert!(err.contains("field `name`"), "{err}");
         let err = check_shape(
             &RoutePattern::parse("/repos/:owner/:name/:tab").unwrap(),

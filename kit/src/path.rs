@@ -8,10 +8,10 @@
 //! once, when the page table is built, so a malformed pattern fails at
 //! start-up with the pattern in the message, never at request time.
 
+use crate::params::{DecodedParams, ParamValue};
 use leptos_router::{
     ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment, WildcardSegment,
 };
-use crate::params::{DecodedParams, ParamValue};
 use std::{fmt, sync::Arc};
 
 /// One segment of a route pattern.
@@ -442,8 +442,14 @@ mod tests {
             )]
         );
         let b = RoutePattern::parse("/blog/:post").unwrap();
-        assert_eq!(b.decode_params("/blog/%FF"), Err(DecodeError::NotUtf8("post")));
-        assert_eq!(p.decode_params("/repos//x"), Err(DecodeError::Empty("owner")));
+        assert_eq!(
+            b.decode_params("/blog/%FF"),
+            Err(DecodeError::NotUtf8("post"))
+        );
+        assert_eq!(
+            p.decode_params("/repos//x"),
+            Err(DecodeError::Empty("owner"))
+        );
     }
 
     #[test]

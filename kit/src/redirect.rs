@@ -224,7 +224,15 @@ mod tests {
         for d in hostile {
             assert!(!is_same_origin_path(d), "{d:?}");
         }
-        for d in ["/", "/a", "/a//b", "/a/\\b", "/a?next=//x", "/%41bc", "/guestbook#x"] {
+        for d in [
+            "/",
+            "/a",
+            "/a//b",
+            "/a/\\b",
+            "/a?next=//x",
+            "/%41bc",
+            "/guestbook#x",
+        ] {
             assert!(is_same_origin_path(d), "{d:?}");
         }
     }

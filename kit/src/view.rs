@@ -103,6 +103,8 @@ pub fn use_layout_data<L: Layout>() -> Signal<Option<L::Data>> {
 ///     view! { <Router><main><PageRoutes pages=&PAGES/></main></Router> }
 /// }
 /// ```
+// `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
+#[allow(unreachable_pub)]
 #[component]
 pub fn PageRoutes(
     /// The app's page table.

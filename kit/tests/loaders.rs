@@ -51,7 +51,7 @@ fn done(text: impl Into<String>) -> LoaderResult<Text> {
 
 // --- typed params -----------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct RepoParams {
     owner: String,
     id: u32,
@@ -71,7 +71,7 @@ async fn load_repo(Params(p): Params<RepoParams>) -> LoaderResult<Text> {
 
 // --- typed query and extractors ------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Paging {
     page: u32,
 }
@@ -93,6 +93,7 @@ async fn load_query(Query(paging): Query<Paging>, cx: &LoaderContext<()>) -> Loa
 
 /// An extractor of the app's own: the URI it sees, or 401 without a token,
 /// or a redirect to a login page with `?login`.
+#[derive(Debug)]
 pub struct SeenUri(String);
 
 impl<S: Send + Sync> FromRequestParts<S> for SeenUri {
@@ -120,7 +121,7 @@ async fn load_guarded(SeenUri(uri): SeenUri, State(n): State<u32>) -> LoaderResu
 
 // --- bodies and methods -----------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Entry {
     name: String,
     count: u32,
@@ -173,6 +174,7 @@ pub struct Visitor {
     name: String,
 }
 
+#[derive(Debug)]
 pub struct AppLayout;
 
 impl Layout for AppLayout {
@@ -197,7 +199,9 @@ pub fn Closed(props: Text) -> impl IntoView {
 
 #[loader(Closed)]
 async fn load_closed() -> LoaderResult<Text> {
-    Err(LoaderError::internal("the layout redirects before this matters"))
+    Err(LoaderError::internal(
+        "the layout redirects before this matters",
+    ))
 }
 
 #[component]
@@ -277,7 +281,12 @@ async fn typed_params_decode_and_values_that_do_not_parse_are_404() {
     assert_eq!(doc.status, 200);
     assert!(doc.body.contains("ada l#42"), "{}", doc.body);
     assert_eq!(props.json()["props"]["text"], "ada l#42");
-    for bad in ["/repos/ada/x", "/repos/ada/-1", "/repos/ada/99999999999", "/repos/ada/0"] {
+    for bad in [
+        "/repos/ada/x",
+        "/repos/ada/-1",
+        "/repos/ada/99999999999",
+        "/repos/ada/0",
+    ] {
         let (doc, props) = both(bad).await;
         assert_eq!(doc.status, 404, "{bad}");
         assert!(doc.body.contains("This page could not be found"), "{bad}");
@@ -310,7 +319,11 @@ async fn extractors_see_the_page_uri_and_their_rejections_keep_their_status() {
     let doc = send(with_token("/guarded?a=1")).await;
     assert!(doc.body.contains("/guarded?a=1 7"), "{}", doc.body);
     let props = send(with_token(&props_url(BUILD, "/guarded?a=1"))).await;
-    assert_eq!(props.json()["props"]["text"], "/guarded?a=1 7", "never the props URL");
+    assert_eq!(
+        props.json()["props"]["text"],
+        "/guarded?a=1 7",
+        "never the props URL"
+    );
     let (doc, props) = both("/guarded").await;
     assert_eq!(doc.status, 401);
     assert_eq!(props.status, 401);
@@ -345,18 +358,36 @@ async fn form_and_json_bodies_fail_with_400_413_and_415() {
     let long = format!("name={}&count=1", "a".repeat(100));
     let too_large = post("/form", form, long).await;
     assert_eq!(too_large.status, 413);
-    assert!(too_large.body.contains("413"), "the error page: {}", too_large.body);
-    let chunked = Body::from_stream(stream::iter(
-        (0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"name=aaaaaaaaaa"))),
-    ));
+    assert!(
+        too_large.body.contains("413"),
+        "the error page: {}",
+        too_large.body
+    );
+    let chunked =
+        Body::from_stream(stream::iter((0..10).map(|_| {
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"name=aaaaaaaaaa"))
+        })));
     assert_eq!(post("/form", form, chunked).await.status, 413);
-    assert_eq!(post("/form", "text/plain", "name=ada&count=2").await.status, 415);
-    assert_eq!(post("/form", "application/json", r#"{"name":"a"}"#).await.status, 415);
+    assert_eq!(
+        post("/form", "text/plain", "name=ada&count=2").await.status,
+        415
+    );
+    assert_eq!(
+        post("/form", "application/json", r#"{"name":"a"}"#)
+            .await
+            .status,
+        415
+    );
 
     let json = post("/json", "application/json", r#"{"name":"ada","count":4}"#).await;
     assert!(json.body.contains("ada 4"), "{}", json.body);
     assert_eq!(post("/json", "application/json", "{").await.status, 400);
-    assert_eq!(post("/json", "application/json", r#"{"name":1}"#).await.status, 400);
+    assert_eq!(
+        post("/json", "application/json", r#"{"name":1}"#)
+            .await
+            .status,
+        400
+    );
     assert_eq!(post("/json", form, "name=ada&count=1").await.status, 415);
 }
 
@@ -391,16 +422,31 @@ async fn layout_data_travels_with_every_document_and_props_answer() {
     };
     // A page without a loader: the layout runs for its document.
     let home = send(request("/")).await;
-    assert!(home.body.contains("<span id=\"visitor\">ada</span>"), "{}", home.body);
-    assert!(home.body.contains(r#""layout":{"name":"ada"}"#), "{}", home.body);
+    assert!(
+        home.body.contains("<span id=\"visitor\">ada</span>"),
+        "{}",
+        home.body
+    );
+    assert!(
+        home.body.contains(r#""layout":{"name":"ada"}"#),
+        "{}",
+        home.body
+    );
     let doc = send(request("/repos/x/1")).await;
-    assert!(doc.body.contains(r#""layout":{"name":"ada"}"#), "{}", doc.body);
+    assert!(
+        doc.body.contains(r#""layout":{"name":"ada"}"#),
+        "{}",
+        doc.body
+    );
     let props = send(request(&props_url(BUILD, "/repos/x/1"))).await.json();
     assert_eq!(props["layout"], serde_json::json!({"name": "ada"}));
     assert_eq!(props["props"]["text"], "x#1");
     // The stricter Cache-Control of the two wins.
     let (doc, props) = both("/repos/x/1").await;
-    assert_eq!(doc.headers[header::CACHE_CONTROL], server_props::protocol::DEFAULT_CACHE_CONTROL);
+    assert_eq!(
+        doc.headers[header::CACHE_CONTROL],
+        server_props::protocol::DEFAULT_CACHE_CONTROL
+    );
     assert_eq!(props.json()["layout"]["name"], "anonymous");
     // The layout's early exit wins over the page.
     let (doc, props) = both("/closed").await;
@@ -411,7 +457,7 @@ async fn layout_data_travels_with_every_document_and_props_answer() {
 
 // --- start-up checks ------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct TwoParams {
     owner: String,
     name: String,
@@ -438,13 +484,17 @@ async fn load_extra_param(Params(p): Params<TwoParams>) -> LoaderResult<Text> {
 }
 
 #[test]
-#[should_panic(expected = "page `loaders::MissingField`: the params type `loaders::TwoParams` has a field `name` that the path `/two/:owner` does not have")]
+#[should_panic(
+    expected = "page `loaders::MissingField`: the params type `loaders::TwoParams` has a field `name` that the path `/two/:owner` does not have"
+)]
 fn a_params_field_the_path_lacks_fails_at_start_up() {
     let _ = Pages::new().page::<MissingField>();
 }
 
 #[test]
-#[should_panic(expected = "page `loaders::ExtraParam`: the path `/two/:owner/:name/:tab` has a param `tab` that the params type `loaders::TwoParams` does not take")]
+#[should_panic(
+    expected = "page `loaders::ExtraParam`: the path `/two/:owner/:name/:tab` has a param `tab` that the params type `loaders::TwoParams` does not take"
+)]
 fn a_path_param_the_type_lacks_fails_at_start_up() {
     let _ = Pages::new().page::<ExtraParam>();
 }
@@ -452,6 +502,7 @@ fn a_path_param_the_type_lacks_fails_at_start_up() {
 #[test]
 #[should_panic(expected = "serves every path, so its loader reads no route params")]
 fn a_layout_that_reads_params_fails_at_start_up() {
+    #[derive(Debug)]
     pub struct BadLayout;
     impl Layout for BadLayout {
         type Data = Visitor;

@@ -23,7 +23,10 @@ async fn home_has_no_loader_and_links_to_every_page() {
         );
     }
     let embedded = doc.embedded();
-    assert_eq!(embedded, json!({"build": BUILD, "url": "/", "layout": {"user": null}}));
+    assert_eq!(
+        embedded,
+        json!({"build": BUILD, "url": "/", "layout": {"user": null}})
+    );
     let props = app.props("/").await;
     assert_props_answer(&props);
     assert_eq!(props.json(), json!({"props": null}));
@@ -45,7 +48,10 @@ async fn repo_page_reads_the_database() {
     let props = app.props("/repos/vercel/next.js").await;
     assert_props_answer(&props);
     assert_eq!(props.status, StatusCode::OK);
-    assert_eq!(props.json(), json!({ "props": repo, "layout": {"user": null} }));
+    assert_eq!(
+        props.json(),
+        json!({ "props": repo, "layout": {"user": null} })
+    );
 
     // A row added at run time is seen by the next request: the loader runs every time.
     sqlx::query("UPDATE repos SET stargazers_count = 7 WHERE name = 'next.js'")
@@ -142,7 +148,10 @@ async fn catch_all_is_a_list_of_segments() {
         doc.body
     );
     let props = app.props("/catchall/a/b%2Fc/d").await.json();
-    assert_eq!(props, json!({"props": {"segments": ["a", "b/c", "d"]}, "layout": {"user": null}}));
+    assert_eq!(
+        props,
+        json!({"props": {"segments": ["a", "b/c", "d"]}, "layout": {"user": null}})
+    );
 }
 
 #[tokio::test]
@@ -564,16 +573,25 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
         "{}",
         doc.body
     );
-    assert_eq!(doc.embedded()["props"], json!({"q": "leptos router", "page": 2}));
+    assert_eq!(
+        doc.embedded()["props"],
+        json!({"q": "leptos router", "page": 2})
+    );
     let props = app.props("/search?q=x").await;
     assert_props_answer(&props);
     assert_eq!(props.json()["props"], json!({"q": "x", "page": 1}));
-    assert_eq!(app.props("/search").await.json()["props"], json!({"q": "", "page": 1}));
+    assert_eq!(
+        app.props("/search").await.json()["props"],
+        json!({"q": "", "page": 1})
+    );
     for bad in ["0", "-1", "abc", "1.5", "99999999999"] {
         let uri = format!("/search?q=x&page={bad}");
         let doc = app.get(&uri).await;
         assert_eq!(doc.status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(text(&doc.html()).contains("400"), "the error page for {uri}");
+        assert!(
+            text(&doc.html()).contains("400"),
+            "the error page for {uri}"
+        );
         let props = app.props(&uri).await;
         assert_eq!(props.status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(props.json()["status"], 400, "{uri}");
@@ -585,27 +603,39 @@ async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
     let app = TestApp::new().await;
     let signed = common::session_cookie("ada", &common::cookie_key());
     for page in ["/", "/blog/a", "/search?q=x"] {
-        let doc = app.send(common::request_with(page, &[("cookie", &signed)])).await;
-        assert!(text(&doc.html()).contains("Signed in as ada"), "{page}: {}", doc.body);
+        let doc = app
+            .send(common::request_with(page, &[("cookie", &signed)]))
+            .await;
+        assert!(
+            text(&doc.html()).contains("Signed in as ada"),
+            "{page}: {}",
+            doc.body
+        );
         assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
         let doc = app.get(page).await;
         assert!(text(&doc.html()).contains("Not signed in"), "{page}");
     }
     let props = app
-        .send(common::request_with(&props_url(BUILD, "/blog/a"), &[("cookie", &signed)]))
+        .send(common::request_with(
+            &server_props::protocol::props_url(BUILD, "/blog/a"),
+            &[("cookie", &signed)],
+        ))
         .await;
     assert_eq!(props.json()["layout"], json!({"user": "ada"}));
     assert_eq!(props.header("vary"), Some("Cookie"));
     // Forged: another name with the same signature, an unsigned cookie, a
     // cookie signed with another key.
     let forged = signed.replace("ada", "bob");
-    let other_key = server_props::cookie::Key::derive_from(b"somebody else's key, 32 bytes or more");
+    let other_key =
+        server_props::cookie::Key::derive_from(b"somebody else's key, 32 bytes or more");
     for cookie in [
         forged,
         "session=ada".to_owned(),
         common::session_cookie("ada", &other_key),
     ] {
-        let doc = app.send(common::request_with("/blog/a", &[("cookie", &cookie)])).await;
+        let doc = app
+            .send(common::request_with("/blog/a", &[("cookie", &cookie)]))
+            .await;
         assert!(text(&doc.html()).contains("Not signed in"), "{cookie}");
         assert_eq!(doc.embedded()["layout"], json!({"user": null}), "{cookie}");
     }
@@ -614,7 +644,11 @@ async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
 #[tokio::test]
 async fn redirect_kinds_that_do_not_parse_are_not_found() {
     let app = TestApp::new().await;
-    for uri in ["/redirect/sideways", "/redirect/status/304", "/redirect/status/x"] {
+    for uri in [
+        "/redirect/sideways",
+        "/redirect/status/304",
+        "/redirect/status/x",
+    ] {
         assert_eq!(app.get(uri).await.status, StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(app.props(uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }

@@ -4,6 +4,8 @@
 //! available to write by hand. Use them through `server_props`, which
 //! re-exports them.
 
+#![warn(unreachable_pub)]
+
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{format_ident, quote, quote_spanned};
@@ -93,7 +95,10 @@ fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStr
         1 => match &function.sig.inputs[0] {
             FnArg::Typed(arg) => (*arg.ty).clone(),
             FnArg::Receiver(r) => {
-                return Err(syn::Error::new(r.span(), "a page is a function, not a method"))
+                return Err(syn::Error::new(
+                    r.span(),
+                    "a page is a function, not a method",
+                ))
             }
         },
         _ => {
@@ -118,6 +123,7 @@ fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStr
 
         #(#docs)*
         #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy)]
         #vis struct #name {}
 
         impl #name {
@@ -140,11 +146,17 @@ fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStr
 fn param_names(path: &LitStr) -> syn::Result<Vec<String>> {
     let value = path.value();
     if !value.starts_with('/') {
-        return Err(syn::Error::new(path.span(), "a page's path starts with `/`"));
+        return Err(syn::Error::new(
+            path.span(),
+            "a page's path starts with `/`",
+        ));
     }
     let mut names = Vec::new();
     for segment in value.split('/').skip(1) {
-        if let Some(name) = segment.strip_prefix(':').or_else(|| segment.strip_prefix('*')) {
+        if let Some(name) = segment
+            .strip_prefix(':')
+            .or_else(|| segment.strip_prefix('*'))
+        {
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(syn::Error::new(
                     path.span(),
@@ -166,9 +178,9 @@ struct LoaderArgs {
 impl Parse for LoaderArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error(
-                "name the page (or layout) this loader is for: #[loader(RepoPage)]",
-            ));
+            return Err(
+                input.error("name the page (or layout) this loader is for: #[loader(RepoPage)]")
+            );
         }
         let target: syn::Path = input.parse()?;
         let mut state = None;
@@ -236,7 +248,10 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
     let mut state_from_args: Option<Type> = None;
     for input in function.sig.inputs.iter_mut() {
         let FnArg::Typed(arg) = input else {
-            return Err(syn::Error::new(input.span(), "a loader is a function, not a method"));
+            return Err(syn::Error::new(
+                input.span(),
+                "a loader is a function, not a method",
+            ));
         };
         let param_attr = arg.attrs.iter().position(|a| a.path().is_ident("param"));
         if let Some(index) = param_attr {
@@ -260,40 +275,41 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             continue;
         }
         let ty = (*arg.ty).clone();
-        let kind = match &ty {
-            Type::Reference(r) => match last_segment(&r.elem) {
-                Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
-                Some((ident, state)) if ident == "LoaderContext" => {
-                    if let Some(state) = state {
-                        state_from_args.get_or_insert(state);
+        let kind =
+            match &ty {
+                Type::Reference(r) => match last_segment(&r.elem) {
+                    Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
+                    Some((ident, state)) if ident == "LoaderContext" => {
+                        if let Some(state) = state {
+                            state_from_args.get_or_insert(state);
+                        }
+                        Arg::Context {
+                            mutable: r.mutability.is_some(),
+                        }
                     }
-                    Arg::Context {
-                        mutable: r.mutability.is_some(),
-                    }
-                }
-                _ => {
-                    return Err(syn::Error::new(
+                    _ => return Err(syn::Error::new(
                         ty.span(),
                         "a loader takes `&ResponseHead` or `&mut LoaderContext<S>` by reference; \
                          extractors by value",
-                    ))
-                }
-            },
-            _ => match last_segment(&ty) {
-                Some((ident, Some(inner))) if ident == "Params" => {
-                    params_type = Some(inner);
-                    Arg::Kit(ty.clone())
-                }
-                Some((ident, Some(_))) if ident == "Form" || ident == "Json" => Arg::Kit(ty.clone()),
-                Some((ident, Some(inner))) if ident == "State" => {
-                    if state_from_args.is_none() {
-                        state_from_args = Some(inner);
+                    )),
+                },
+                _ => match last_segment(&ty) {
+                    Some((ident, Some(inner))) if ident == "Params" => {
+                        params_type = Some(inner);
+                        Arg::Kit(ty.clone())
                     }
-                    Arg::Extractor(ty.clone())
-                }
-                _ => Arg::Extractor(ty.clone()),
-            },
-        };
+                    Some((ident, Some(_))) if ident == "Form" || ident == "Json" => {
+                        Arg::Kit(ty.clone())
+                    }
+                    Some((ident, Some(inner))) if ident == "State" => {
+                        if state_from_args.is_none() {
+                            state_from_args = Some(inner);
+                        }
+                        Arg::Extractor(ty.clone())
+                    }
+                    _ => Arg::Extractor(ty.clone()),
+                },
+            };
         kinds.push(kind);
     }
     let state = args
@@ -361,7 +377,9 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             const METHODS: &'static [#kit::WriteMethod] = &[#kit::WriteMethod::Post, #(#methods),*];
         }
     };
-    function.attrs.push(syn::parse_quote!(#[allow(clippy::unused_async)]));
+    function
+        .attrs
+        .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
     Ok(quote! {
         #[cfg(feature = "ssr")]
         #function

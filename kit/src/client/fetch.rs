@@ -46,7 +46,9 @@ impl FetchError {
     /// Logs the failure in a debug build (release builds stay quiet).
     pub(crate) fn log(&self, page_url: &str) {
         if cfg!(debug_assertions) {
-            leptos::logging::warn!("server_props: props of {page_url}: {self}; loading it as a document");
+            leptos::logging::warn!(
+                "server_props: props of {page_url}: {self}; loading it as a document"
+            );
         }
     }
 }
@@ -165,4 +167,3 @@ async fn fetch_once(url: String) -> Result<PropsPayload, FetchError> {
     }
     Ok(payload)
 }
-

@@ -117,7 +117,9 @@ impl PropsSource for BrowserSource {
     }
 
     fn navigated_view(&self, view: PageView, url: String) -> ViewFuture {
-        Box::pin(send_wrapper::SendWrapper::new(navigate::fetched_view(view, url)))
+        Box::pin(send_wrapper::SendWrapper::new(navigate::fetched_view(
+            view, url,
+        )))
     }
 
     fn layout_json(&self) -> Signal<Option<Arc<str>>> {

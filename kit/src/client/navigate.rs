@@ -1,10 +1,7 @@
 //! What a props answer leads to: the page rendered in place, a client-side
 //! redirect, or one document navigation (with a guard against reload loops).
 
-use super::{
-    fetch::fetch_props,
-    location_url, normalized, scroll, set_layout, INITIAL,
-};
+use super::{fetch::fetch_props, location_url, normalized, scroll, set_layout, INITIAL};
 use crate::{
     navigation::{NavigationState, Signals},
     page::PageError,
@@ -163,9 +160,9 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
             // A failed navigation: let the server render its error page.
             return Next::Document(url.to_owned());
         }
-        return Next::View(
-            pages.render_error(PageError::new(payload.status.unwrap_or(500)).with_detail(payload.detail)),
-        );
+        return Next::View(pages.render_error(
+            PageError::new(payload.status.unwrap_or(500)).with_detail(payload.detail),
+        ));
     }
     // `"props":null` (props of type `()`) reads as no `props` field.
     let json = payload.props.as_deref().map_or("null", RawValue::get);
@@ -243,4 +240,3 @@ pub(super) fn note_arrival() {
         }
     }
 }
-

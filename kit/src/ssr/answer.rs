@@ -330,7 +330,12 @@ impl ServerProps {
         Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
     }
 
-    pub(crate) fn json(&self, status: StatusCode, payload: &PropsPayload, head: ResponseHead) -> Response {
+    pub(crate) fn json(
+        &self,
+        status: StatusCode,
+        payload: &PropsPayload,
+        head: ResponseHead,
+    ) -> Response {
         let body = serde_json::to_string(payload).expect("payload serialises");
         self.raw_json(status, body, head)
     }
@@ -505,5 +510,4 @@ mod tests {
         );
         assert_eq!(r.headers().get_all(http::header::LINK).iter().count(), 2);
     }
-
 }

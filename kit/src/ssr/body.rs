@@ -80,17 +80,36 @@ mod tests {
     #[test]
     fn content_types_are_checked_by_kind() {
         let mut h = HeaderMap::new();
-        assert_eq!(expect_content_type(&h, BodyKind::Form).unwrap_err().status(), 415);
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("Application/X-WWW-Form-Urlencoded; charset=utf-8"));
+        assert_eq!(
+            expect_content_type(&h, BodyKind::Form)
+                .unwrap_err()
+                .status(),
+            415
+        );
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Application/X-WWW-Form-Urlencoded; charset=utf-8"),
+        );
         assert!(expect_content_type(&h, BodyKind::Form).is_ok());
-        assert_eq!(expect_content_type(&h, BodyKind::Json).unwrap_err().status(), 415);
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/merge-patch+json"));
+        assert_eq!(
+            expect_content_type(&h, BodyKind::Json)
+                .unwrap_err()
+                .status(),
+            415
+        );
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/merge-patch+json"),
+        );
         assert!(expect_content_type(&h, BodyKind::Json).is_ok());
     }
 
     #[tokio::test]
     async fn bodies_over_the_limit_are_413() {
-        assert_eq!(read(Body::from("12345"), 4).await.unwrap_err().status(), 413);
+        assert_eq!(
+            read(Body::from("12345"), 4).await.unwrap_err().status(),
+            413
+        );
         assert_eq!(read(Body::from("1234"), 4).await.unwrap(), "1234");
     }
 }

@@ -7,9 +7,7 @@
 //! policy, and settles the build id, so a request only does its own work.
 
 use super::{
-    body::DEFAULT_MAX_BODY_BYTES,
-    context::RequestConfig,
-    render::Renderer,
+    body::DEFAULT_MAX_BODY_BYTES, context::RequestConfig, render::Renderer,
     security::ContentSecurityPolicy,
 };
 use crate::pages::Pages;

@@ -223,9 +223,8 @@ impl<S> LoaderContext<S> {
                 "this page's path has no parameter `{name}`"
             )));
         };
-        from_params(std::slice::from_ref(found)).map_err(|e| {
-            LoaderError::not_found(format!("route parameter `{name}`: {e}"))
-        })
+        from_params(std::slice::from_ref(found))
+            .map_err(|e| LoaderError::not_found(format!("route parameter `{name}`: {e}")))
     }
 
     /// All route params, decoded.
@@ -640,7 +639,10 @@ mod tests {
         assert_eq!(cx.cookie("theme").as_deref(), Some("dark"));
         assert_eq!(cx.cookie("q").as_deref(), Some("x"));
         assert_eq!(cx.cookie("th"), None);
-        assert!(cx.signed_cookie("theme").is_none(), "unsigned cookies are not signed");
+        assert!(
+            cx.signed_cookie("theme").is_none(),
+            "unsigned cookies are not signed"
+        );
     }
 
     #[test]
@@ -710,20 +712,31 @@ mod tests {
         let layout = ResponseHead::default();
         layout.set_cache_control("private, max-age=60").unwrap();
         page.merge_layout(layout);
-        assert!(page.into_parts().1.get(CACHE_CONTROL).is_none(), "the default stays");
+        assert!(
+            page.into_parts().1.get(CACHE_CONTROL).is_none(),
+            "the default stays"
+        );
     }
 
     #[test]
     fn signed_cookies_round_trip_and_reject_tampering() {
         let sender = cx("/", vec![]);
         let head = sender.response();
-        head.set_signed_cookie(Cookie::new("session", "ada")).unwrap();
+        head.set_signed_cookie(Cookie::new("session", "ada"))
+            .unwrap();
         let headers = head.headers();
         let set = headers[SET_COOKIE].to_str().unwrap().to_owned();
         let value = set.split(';').next().unwrap().to_owned();
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
         let reader = |cookie: &str| {
-            let request = http::Request::builder().uri("/").header(COOKIE, cookie).body(()).unwrap();
+            let request = http::Request::builder()
+                .uri("/")
+                .header(COOKIE, cookie)
+                .body(())
+                .unwrap();
             LoaderContext::new(
                 (),
                 RequestParts {
@@ -734,7 +747,10 @@ mod tests {
                 },
             )
         };
-        assert_eq!(reader(&value).signed_cookie("session").unwrap().value(), "ada");
+        assert_eq!(
+            reader(&value).signed_cookie("session").unwrap().value(),
+            "ada"
+        );
         let forged = value.replace("ada", "bob");
         assert!(reader(&forged).signed_cookie("session").is_none());
         assert!(reader("session=ada").signed_cookie("session").is_none());

@@ -294,7 +294,9 @@ impl fmt::Display for LoaderError {
                 Ok(())
             }
             ErrorKind::NotFound => f.write_str("not found"),
-            ErrorKind::Redirect(r) => write!(f, "redirect ({}) to {}", r.status.code(), r.destination),
+            ErrorKind::Redirect(r) => {
+                write!(f, "redirect ({}) to {}", r.status.code(), r.destination)
+            }
             ErrorKind::Response(r) => write!(f, "own response ({})", r.status()),
         }
     }
@@ -476,7 +478,13 @@ mod tests {
         let e = LoaderError::from(Boom).with_status(StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(e.status(), 503);
         assert_eq!(e.message(), "boom");
-        assert!(matches!(e.kind, ErrorKind::Failed { source: Some(_), .. }));
+        assert!(matches!(
+            e.kind,
+            ErrorKind::Failed {
+                source: Some(_),
+                ..
+            }
+        ));
         assert_eq!(e.with_status(StatusCode::OK).status(), 500);
     }
 

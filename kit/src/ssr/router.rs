@@ -141,7 +141,10 @@ mod tests {
             .order
             .iter()
             .map(|&index| {
-                NestedRoute::new(pages.entries[index].pattern.clone(), PageView { pages, index })
+                NestedRoute::new(
+                    pages.entries[index].pattern.clone(),
+                    PageView { pages, index },
+                )
             })
             .collect();
         let defs = leptos::tachys::view::iterators::StaticVec::from(defs);
@@ -164,7 +167,8 @@ mod tests {
             .find(|p| {
                 let own: Vec<&str> = p.param_names().collect();
                 if names.is_empty() {
-                    own.is_empty() && (p.as_str() == matched_path || (p.as_str() == "/" && path == "/"))
+                    own.is_empty()
+                        && (p.as_str() == matched_path || (p.as_str() == "/" && path == "/"))
                 } else {
                     own == names
                 }

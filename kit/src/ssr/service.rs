@@ -13,7 +13,7 @@ use super::{
     loader::{ErasedLoader, Loaded, LoaderError},
 };
 use crate::{
-    pages::{PageKind, Pages},
+    pages::PageKind,
     protocol::{self, PropsPayload},
 };
 use axum::{body::Body, extract::Request, response::Response};
@@ -73,7 +73,7 @@ impl ServerProps {
     }
 
     /// Runs the loaders of the page that serves the request (the one at
-    /// `index` that axum matched, or the one [`Pages::resolve`] picks) and
+    /// `index` that axum matched, or the one `Pages::resolve` picks) and
     /// of the layout, for a request whose head carries the page's URI.
     async fn answer(
         &self,
@@ -113,7 +113,9 @@ impl ServerProps {
             },
             async {
                 match (layout, layout_request) {
-                    (Some(loader), Some(request)) => Some(self.run(loader, state, request, url).await),
+                    (Some(loader), Some(request)) => {
+                        Some(self.run(loader, state, request, url).await)
+                    }
                     _ => None,
                 }
             },

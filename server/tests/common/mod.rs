@@ -153,8 +153,10 @@ pub fn cookie_key() -> server_props::cookie::Key {
 /// A `Cookie` header with a session for `name`, signed with `key`.
 pub fn session_cookie(name: &str, key: &server_props::cookie::Key) -> String {
     let mut jar = server_props::cookie::CookieJar::new();
-    jar.signed_mut(key)
-        .add(server_props::cookie::Cookie::new(app::layout::SESSION_COOKIE, name.to_owned()));
+    jar.signed_mut(key).add(server_props::cookie::Cookie::new(
+        app::layout::SESSION_COOKIE,
+        name.to_owned(),
+    ));
     let cookie = jar.delta().next().expect("one cookie").clone();
     format!("{}={}", cookie.name(), cookie.value())
 }
