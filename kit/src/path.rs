@@ -37,6 +37,7 @@ pub struct RoutePattern {
 
 /// Why a route pattern was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PatternError {
     /// The pattern does not start with `/`.
     #[error("route `{0}` must start with `/`")]
