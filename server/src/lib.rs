@@ -1,63 +1,117 @@
 //! The reference app's server, as a library so tests can drive it without a
-//! socket (`tower::ServiceExt::oneshot`).
+//! socket (`AppServer::build`, then `tower::ServiceExt::oneshot`).
 
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
-use app::state::AppState;
-use axum::{handler::HandlerWithoutStateExt, Router};
-use leptos::config::LeptosOptions;
-use server_props::{cache::CacheConfig, security::SecurityHeaders, ServerProps, ServerPropsRouter};
-use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
+use app::state::{AppState, DEFAULT_DATABASE_URL};
+use server_props::{
+    app::AppServer, cache::CacheConfig, cookie::Key, security::SecurityHeaders,
+    DEFAULT_MAX_BODY_BYTES,
+};
+use std::{error::Error, time::Duration};
 
-/// The kit configured for the reference app.
-pub fn server_props(options: LeptosOptions) -> server_props::ServerPropsBuilder {
-    ServerProps::builder(&app::PAGES, options, app::shell)
-}
-
-/// How the router around the kit is set up.
+/// How the reference server is set up: defaults, or its environment
+/// ([`Settings::from_env`]).
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Where the static files are (`/pkg/…`, `/favicon.svg`); nothing
-    /// outside it is served.
-    pub site_root: String,
-    /// The shared cache (`CacheConfig::disabled()` turns it off).
+    /// `DATABASE_URL` (default: a SQLite file, created on first start).
+    pub database_url: String,
+    /// `SERVER_PROPS_CACHE_BYTES`: the shared cache (`0` turns it off).
     pub cache: CacheConfig,
-    /// Headers added to every response.
+    /// Headers added to every response (with HSTS under `SERVER_PROPS_HTTPS=1`).
     pub security_headers: SecurityHeaders,
-    /// The largest request body accepted (413 above it). The app's pages
-    /// read no bodies, so this only bounds what a client can make the
-    /// server receive.
+    /// The largest request body accepted (413 above it).
     pub max_body_bytes: usize,
+    /// `SERVER_PROPS_HTTPS=1`: the site is reached over HTTPS, so cookies
+    /// get `Secure`.
+    pub https: bool,
+    /// `SERVER_PROPS_COOKIE_SECRET`: the key that signs the session cookie.
+    pub cookie_key: Option<Key>,
+    /// `SERVER_PROPS_BUILD_ID`: names the build (default: a hash of the wasm).
+    pub build_id: Option<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            site_root: "target/site".to_owned(),
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
             cache: CacheConfig::default(),
             security_headers: SecurityHeaders::default(),
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            https: false,
+            cookie_key: None,
+            build_id: None,
         }
     }
 }
 
-/// The whole app: its pages, their props endpoint, the static files of the
-/// site root, and the 404 page for everything else, behind the kit's shared
-/// cache, with the security headers on every response.
-pub fn router(props: &ServerProps, state: AppState, settings: &Settings) -> Router {
-    let not_found = {
-        let props = props.clone();
-        move |request| props.clone().not_found(request)
-    };
-    let files = ServeDir::new(&settings.site_root)
-        .call_fallback_on_method_not_allowed(true)
-        .fallback(not_found.into_service());
-    Router::new()
-        .server_props(props)
-        .fallback_service(files)
-        .layer(props.cache_layer(&settings.cache))
-        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
-        .layer(settings.security_headers.clone())
-        .with_state(state)
+/// Two years (the usual production value; subdomains are left to their own
+/// servers).
+const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
+
+impl Settings {
+    /// The settings the environment gives (the names on each field).
+    ///
+    /// # Errors
+    /// On a value that does not parse, naming the variable.
+    pub fn from_env() -> Result<Self, Box<dyn Error>> {
+        let mut settings = Self::default();
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            settings.database_url = url;
+        }
+        if let Ok(value) = std::env::var("SERVER_PROPS_CACHE_BYTES") {
+            let bytes = value.trim().parse::<u64>().map_err(|e| {
+                format!("SERVER_PROPS_CACHE_BYTES must be a number of bytes, got {value:?}: {e}")
+            })?;
+            settings.cache = CacheConfig::default().max_bytes(bytes);
+        }
+        settings.https = match std::env::var("SERVER_PROPS_HTTPS").as_deref().map(str::trim) {
+            Err(_) | Ok("" | "0" | "false") => false,
+            Ok("1" | "true") => true,
+            Ok(other) => return Err(format!("SERVER_PROPS_HTTPS must be 1 or 0, got {other:?}").into()),
+        };
+        if settings.https {
+            settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);
+        }
+        settings.cookie_key = Some(match std::env::var("SERVER_PROPS_COOKIE_SECRET") {
+            Ok(secret) if secret.len() >= 32 => Key::derive_from(secret.as_bytes()),
+            Ok(_) => return Err("SERVER_PROPS_COOKIE_SECRET must be at least 32 bytes".into()),
+            Err(_) => {
+                tracing::warn!(
+                    "SERVER_PROPS_COOKIE_SECRET is not set: sessions are signed with a random key \
+                     and end when the server stops"
+                );
+                Key::generate()
+            }
+        });
+        settings.build_id = std::env::var("SERVER_PROPS_BUILD_ID").ok();
+        Ok(settings)
+    }
+}
+
+/// The reference app's server: the kit's [`AppServer`] over the app's pages,
+/// with these settings.
+pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
+    let (https, key, build_id) = (
+        settings.https,
+        settings.cookie_key.clone(),
+        settings.build_id.clone(),
+    );
+    AppServer::new(&app::PAGES, app::shell)
+        .state(state)
+        .cache(settings.cache.clone())
+        .max_body_bytes(settings.max_body_bytes)
+        .security_headers(settings.security_headers.clone())
+        .props(move |props| {
+            let props = props.secure_cookies(https);
+            let props = match key {
+                Some(key) => props.cookie_key(key),
+                None => props,
+            };
+            match build_id {
+                Some(id) => props.build_id(id),
+                None => props,
+            }
+        })
 }

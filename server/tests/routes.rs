@@ -529,7 +529,9 @@ fn mounting_with_the_wrong_state_fails_at_start_up() {
         .build()
         .unwrap();
     let _guard = rt.enter();
-    let props = server::server_props(options).build_id("x").build();
+    let props = server_props::ServerProps::builder(&app::PAGES, options, app::shell)
+        .build_id("x")
+        .build();
     let _ = axum::Router::<()>::new().server_props(&props);
 }
 

@@ -1,6 +1,7 @@
 //! The server half (feature `ssr`): loaders, request handling, rendering.
 
 pub(crate) mod answer;
+pub mod app;
 pub(crate) mod body;
 pub(crate) mod builder;
 pub mod cache;

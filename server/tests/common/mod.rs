@@ -8,10 +8,7 @@ use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use serde_json::Value;
-use server_props::{
-    protocol::{props_url, PROPS_HEADER, SCRIPT_ID},
-    ServerProps,
-};
+use server_props::protocol::{props_url, PROPS_HEADER, SCRIPT_ID};
 use tower::ServiceExt;
 
 /// The build id the tests' server uses.
@@ -70,7 +67,9 @@ impl TestApp {
     }
 
     pub async fn with(
-        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder
+            + Send
+            + 'static,
     ) -> Self {
         Self::with_settings(configure, server::Settings::default()).await
     }
@@ -78,7 +77,9 @@ impl TestApp {
     /// A fresh app with the kit and the router configured (the site root is
     /// always [`SITE_ROOT`]).
     pub async fn with_settings(
-        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder
+            + Send
+            + 'static,
         settings: server::Settings,
     ) -> Self {
         let state = AppState::connect("sqlite::memory:")
@@ -90,25 +91,25 @@ impl TestApp {
     /// The app over a database of the test's own.
     pub fn with_state(
         state: AppState,
-        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder,
+        configure: impl FnOnce(server_props::ServerPropsBuilder) -> server_props::ServerPropsBuilder
+            + Send
+            + 'static,
         settings: server::Settings,
     ) -> Self {
         let options = LeptosOptions::builder()
             .output_name("reference-app")
+            .site_root(SITE_ROOT)
             .build();
-        let props: ServerProps = configure(
-            server::server_props(options)
-                .build_id(BUILD)
-                .cookie_key(cookie_key())
-                .dev_errors(false),
-        )
-        .build();
-        let settings = server::Settings {
-            site_root: SITE_ROOT.to_owned(),
-            ..settings
-        };
-        let router = server::router(&props, state.clone(), &settings);
-        Self { router, state }
+        let built = server::app(state.clone(), &settings)
+            .options(options)
+            .props(|p| p.build_id(BUILD).cookie_key(cookie_key()).dev_errors(false))
+            .props(configure)
+            .build()
+            .expect("the app builds");
+        Self {
+            router: built.router,
+            state,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

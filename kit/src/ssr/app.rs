@@ -1,0 +1,328 @@
+//! One call to serve an app: everything a production server needs around
+//! the kit, with every piece overridable.
+//!
+//! [`AppServer`] wires what each app would otherwise copy: the Leptos
+//! configuration (cargo-leptos's environment, else the `Cargo.toml`
+//! metadata in the working directory), the pages and their props endpoint,
+//! the site root's static files (the wasm bundle among them; nothing outside
+//! the root is served), the app's 404 page for everything else, the shared
+//! cache, the body limit, the security headers, and [`serve`](super::serve)
+//! with graceful shutdown on SIGTERM and SIGINT. Routes and layers of the
+//! app's own go in through [`AppServer::routes`] and [`AppServer::layer`].
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use server_props::{app::AppServer, Pages};
+//! # static PAGES: std::sync::LazyLock<Pages> = std::sync::LazyLock::new(Pages::new);
+//! # fn shell(_: LeptosOptions) -> impl IntoView {}
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), server_props::app::AppError> {
+//!     AppServer::new(&PAGES, shell).serve().await
+//! }
+//! ```
+//!
+//! For tests, [`AppServer::build`] returns the router without a socket.
+
+use super::{
+    body::DEFAULT_MAX_BODY_BYTES,
+    builder::{ServerProps, ServerPropsBuilder},
+    cache::CacheConfig,
+    router::ServerPropsRouter,
+    security::SecurityHeaders,
+    serve::{serve, ServeConfig},
+};
+use crate::pages::Pages;
+use axum::{handler::HandlerWithoutStateExt, Router};
+use leptos::{config::LeptosOptions, prelude::*};
+use std::{fmt, sync::Arc};
+use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
+
+type Shell = Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
+type Configure = Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send>;
+type Routes<S> = Box<dyn FnOnce(Router<S>) -> Router<S> + Send>;
+type Layer = Box<dyn FnOnce(Router) -> Router + Send>;
+
+/// An app's whole server, configured in one expression.
+#[must_use]
+pub struct AppServer<S = ()> {
+    pages: &'static Pages,
+    shell: Shell,
+    state: S,
+    options: Option<LeptosOptions>,
+    configure: Vec<Configure>,
+    cache: CacheConfig,
+    max_body_bytes: usize,
+    security_headers: SecurityHeaders,
+    serve: ServeConfig,
+    routes: Vec<Routes<S>>,
+    layers: Vec<Layer>,
+}
+
+impl<S> fmt::Debug for AppServer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppServer")
+            .field("pages", self.pages)
+            .field("options", &self.options)
+            .field("cache", &self.cache)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("security_headers", &self.security_headers)
+            .field("serve", &self.serve)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The Leptos configuration could not be read: neither cargo-leptos's
+    /// environment nor a `Cargo.toml` with `[package.metadata.leptos]` or
+    /// `[[workspace.metadata.leptos]]` in the working directory.
+    #[error("the Leptos configuration could not be read: {0}")]
+    Config(String),
+    /// The site address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What [`AppServer::build`] makes: the router, the kit's server half (its
+/// build id, for props URLs) and the Leptos options it used.
+#[derive(Debug)]
+pub struct BuiltApp {
+    /// The whole app, ready for `serve` or `oneshot`.
+    pub router: Router,
+    /// The kit's server half.
+    pub props: ServerProps,
+    /// The configuration used.
+    pub options: LeptosOptions,
+}
+
+impl AppServer<()> {
+    /// The server for an app's page table and shell (the function that
+    /// renders `<html>` around the app).
+    pub fn new<F, V>(pages: &'static Pages, shell: F) -> Self
+    where
+        F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        Self {
+            pages,
+            shell: Arc::new(move |o| shell(o).into_any()),
+            state: (),
+            options: None,
+            configure: Vec::new(),
+            cache: CacheConfig::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            security_headers: SecurityHeaders::default(),
+            serve: ServeConfig::default(),
+            routes: Vec::new(),
+            layers: Vec::new(),
+        }
+    }
+}
+
+impl<S> AppServer<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// The app's state (database pool, configuration), which loaders and
+    /// the app's own routes read. Set it before [`routes`](Self::routes).
+    pub fn state<T>(self, state: T) -> AppServer<T>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        AppServer {
+            pages: self.pages,
+            shell: self.shell,
+            state,
+            options: self.options,
+            configure: self.configure,
+            cache: self.cache,
+            max_body_bytes: self.max_body_bytes,
+            security_headers: self.security_headers,
+            serve: self.serve,
+            routes: Vec::new(),
+            layers: self.layers,
+        }
+    }
+
+    /// The Leptos options to use instead of reading them (tests do).
+    pub fn options(mut self, options: LeptosOptions) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// Configures the kit itself: cookie key, secure cookies, loader
+    /// timeout, build id, security policy (see [`ServerPropsBuilder`]).
+    pub fn props(
+        mut self,
+        configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send + 'static,
+    ) -> Self {
+        self.configure.push(Box::new(configure));
+        self
+    }
+
+    /// The shared cache (default on, 64 MiB; `CacheConfig::disabled()`).
+    pub fn cache(mut self, cache: CacheConfig) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The largest request body accepted (default 1 MiB; 413 above it),
+    /// for the whole router and for what a loader may read.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The headers added to every response (default
+    /// [`SecurityHeaders::default`]; add HSTS for an HTTPS site).
+    pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
+        self.security_headers = headers;
+        self
+    }
+
+    /// The connection limits and timeouts of [`serve`].
+    pub fn serve_config(mut self, config: ServeConfig) -> Self {
+        self.serve = config;
+        self
+    }
+
+    /// Adds the app's own routes (an API, a health check) beside the pages:
+    /// `.routes(|r| r.route("/health", get(|| async { "ok" })))`.
+    pub fn routes(
+        mut self,
+        routes: impl FnOnce(Router<S>) -> Router<S> + Send + 'static,
+    ) -> Self {
+        self.routes.push(Box::new(routes));
+        self
+    }
+
+    /// Wraps the whole app (outside the cache and the security headers):
+    /// `.layer(|r| r.layer(TraceLayer::new_for_http()))`.
+    pub fn layer(mut self, layer: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Builds the router without a socket.
+    ///
+    /// # Errors
+    /// When no Leptos configuration can be read.
+    ///
+    /// # Panics
+    /// Like [`ServerPropsBuilder::build`] and
+    /// [`ServerPropsRouter::server_props`]: on a page table that does not
+    /// fit the router's state or axum's path syntax.
+    #[track_caller]
+    pub fn build(self) -> Result<BuiltApp, AppError> {
+        let options = match self.options {
+            Some(options) => options,
+            None => leptos_options()?,
+        };
+        let shell = self.shell;
+        let mut builder =
+            ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
+                .max_body_bytes(self.max_body_bytes)
+                // cargo-leptos's watch mode injects a live-reload script.
+                .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
+        for configure in self.configure {
+            builder = configure(builder);
+        }
+        let props = builder.build();
+        let not_found = {
+            let props = props.clone();
+            move |request| props.clone().not_found(request)
+        };
+        let files = ServeDir::new(&*options.site_root)
+            .call_fallback_on_method_not_allowed(true)
+            .fallback(not_found.into_service());
+        let mut router = Router::new().server_props(&props);
+        for routes in self.routes {
+            router = routes(router);
+        }
+        let mut router = router
+            .fallback_service(files)
+            .layer(props.cache_layer(&self.cache))
+            .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
+            .layer(self.security_headers)
+            .with_state(self.state);
+        for layer in self.layers {
+            router = layer(router);
+        }
+        Ok(BuiltApp {
+            router,
+            props,
+            options,
+        })
+    }
+
+    /// Builds the app and serves it on the configured site address until
+    /// SIGTERM or SIGINT, then finishes the requests under way.
+    ///
+    /// # Errors
+    /// When no configuration can be read or the address cannot be bound.
+    pub async fn serve(self) -> Result<(), AppError> {
+        let config = self.serve.clone();
+        let cache_on = self.cache.is_enabled();
+        let app = self.build()?;
+        let addr = app.options.site_addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        tracing::info!(
+            "listening on http://{addr} (build {}, shared cache {})",
+            app.props.build_id(),
+            if cache_on { "on" } else { "off" }
+        );
+        serve(listener, app.router, &config, shutdown_signal()).await;
+        Ok(())
+    }
+}
+
+/// cargo-leptos's environment when it is set (`cargo leptos serve`,
+/// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
+/// working directory, whose `LEPTOS_*` variables still override it.
+fn leptos_options() -> Result<LeptosOptions, AppError> {
+    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        leptos::config::get_configuration(None)
+    } else {
+        leptos::config::get_configuration(Some("Cargo.toml"))
+    };
+    conf.map(|c| c.leptos_options)
+        .map_err(|e| AppError::Config(e.to_string()))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `docker stop`, systemd and
+/// orchestrators send).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: no new connections, finishing the requests under way");
+}
