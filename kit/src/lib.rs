@@ -56,6 +56,7 @@
 //! |-----------|------------------|-------------------------------------------------------|
 //! | `ssr`     | server (native)  | `Loader`, `ServerProps`, `ServerPropsRouter`, `serve` |
 //! | `hydrate` | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
+//! | `testing` | tests (native)   | `testing::TestClient`: the app without a socket       |
 //!
 //! With neither, the crate still builds (pages and routes only), which is
 //! what the page table needs to be shared by both builds.
@@ -175,6 +176,9 @@ pub use ssr::security;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::serve;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use ssr::testing;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::{

@@ -70,7 +70,7 @@ async fn unknown_repo_is_not_found_in_both_forms() {
     let doc = app.get("/repos/nobody/nothing").await;
     assert_eq!(doc.status, StatusCode::NOT_FOUND);
     assert!(
-        text(&doc.body).contains("404This page could not be found."),
+        doc.text().contains("404This page could not be found."),
         "{}",
         doc.body
     );
@@ -86,7 +86,7 @@ async fn blog_shows_param_query_url_and_time() {
     let app = TestApp::new().await;
     let doc = app.get("/blog/hello?post=evil&x=1").await;
     assert_eq!(doc.status, StatusCode::OK);
-    let page = text(&doc.body);
+    let page = doc.text();
     assert!(page.contains("Post: hello"), "{page}");
     // The route param wins over the query parameter of the same name.
     let query = doc.html();
@@ -116,14 +116,14 @@ async fn blog_shows_param_query_url_and_time() {
 async fn blog_params_are_percent_decoded_and_bad_encoding_is_400() {
     let app = TestApp::new().await;
     let doc = app.get("/blog/caf%C3%A9%20au%20lait").await;
-    assert!(text(&doc.body).contains("Post: café au lait"));
+    assert!(doc.text().contains("Post: café au lait"));
     assert_eq!(
         app.props("/blog/caf%C3%A9").await.json()["props"]["post"],
         "café"
     );
     let bad = app.get("/blog/%FF").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(text(&bad.body).contains("400Bad Request."));
+    assert!(bad.text().contains("400Bad Request."));
     assert_eq!(app.props("/blog/%FF").await.status, StatusCode::BAD_REQUEST);
 }
 
@@ -158,10 +158,10 @@ async fn catch_all_is_a_list_of_segments() {
 async fn something_shows_the_query_and_links_onward() {
     let app = TestApp::new().await;
     let doc = app.get("/something?another=thing").await;
-    assert!(text(&doc.body).contains("another=thing"));
+    assert!(doc.text().contains("another=thing"));
     assert!(doc.html().contains("href=\"/something?another=thing\""));
     let plain = app.get("/something").await;
-    assert!(text(&plain.body).contains("Query: none"));
+    assert!(plain.text().contains("Query: none"));
 }
 
 #[tokio::test]
@@ -170,7 +170,7 @@ async fn not_found_loaders_give_the_404_page() {
     for page in ["/not-found", "/not-found/some-slug"] {
         let doc = app.get(page).await;
         assert_eq!(doc.status, StatusCode::NOT_FOUND, "{page}");
-        assert!(text(&doc.body).contains("This page could not be found."));
+        assert!(doc.text().contains("This page could not be found."));
         assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
         let props = app.props(page).await;
         assert_eq!(props.status, StatusCode::NOT_FOUND);
@@ -183,7 +183,7 @@ async fn unknown_urls_give_the_404_page() {
     let app = TestApp::new().await;
     let doc = app.get("/no/such/page").await;
     assert_eq!(doc.status, StatusCode::NOT_FOUND);
-    assert!(text(&doc.body).contains("404This page could not be found."));
+    assert!(doc.text().contains("404This page could not be found."));
     assert_eq!(doc.embedded()["notFound"], true);
     let props = app.props("/no/such/page").await;
     assert_props_answer(&props);
@@ -237,7 +237,7 @@ async fn a_failing_loader_gives_the_500_page_without_details() {
     let doc = app.get("/error").await;
     assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(
-        text(&doc.body).contains("500Internal Server Error."),
+        doc.text().contains("500Internal Server Error."),
         "{}",
         doc.body
     );
@@ -278,7 +278,7 @@ async fn a_panicking_loader_gives_500_and_the_server_keeps_serving() {
     for _ in 0..3 {
         let doc = app.get("/panic").await;
         assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(text(&doc.body).contains("500Internal Server Error."));
+        assert!(doc.text().contains("500Internal Server Error."));
         assert!(!doc.html().contains("always panics"));
         let props = app.props("/panic").await;
         assert_eq!(props.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -384,7 +384,7 @@ async fn slow_waits_and_rejects_bad_numbers() {
     );
     let bad = app.get("/slow?ms=abc").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(text(&bad.body).contains("400Bad Request."));
+    assert!(bad.text().contains("400Bad Request."));
     assert_eq!(
         app.props("/slow?ms=-1").await.status,
         StatusCode::BAD_REQUEST
@@ -547,7 +547,7 @@ async fn trailing_slashes_and_empty_catch_alls_are_not_found() {
         let doc = app.get(url).await;
         assert_eq!(doc.status, StatusCode::NOT_FOUND, "{url}");
         assert!(
-            text(&doc.body).contains("404This page could not be found."),
+            doc.text().contains("404This page could not be found."),
             "{url}: {}",
             doc.body
         );
@@ -571,7 +571,7 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
     let doc = app.get("/search?q=leptos+router&page=2").await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(
-        text(&doc.html()).contains("Results for leptos router, page 2"),
+        doc.text().contains("Results for leptos router, page 2"),
         "{}",
         doc.body
     );
@@ -591,7 +591,7 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
         let doc = app.get(&uri).await;
         assert_eq!(doc.status, StatusCode::BAD_REQUEST, "{uri}");
         assert!(
-            text(&doc.html()).contains("400"),
+            doc.text().contains("400"),
             "the error page for {uri}"
         );
         let props = app.props(&uri).await;
@@ -609,13 +609,13 @@ async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
             .send(common::request_with(page, &[("cookie", &signed)]))
             .await;
         assert!(
-            text(&doc.html()).contains("Signed in as ada"),
+            doc.text().contains("Signed in as ada"),
             "{page}: {}",
             doc.body
         );
         assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
         let doc = app.get(page).await;
-        assert!(text(&doc.html()).contains("Not signed in"), "{page}");
+        assert!(doc.text().contains("Not signed in"), "{page}");
     }
     let props = app
         .send(common::request_with(
@@ -638,7 +638,7 @@ async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
         let doc = app
             .send(common::request_with("/blog/a", &[("cookie", &cookie)]))
             .await;
-        assert!(text(&doc.html()).contains("Not signed in"), "{cookie}");
+        assert!(doc.text().contains("Not signed in"), "{cookie}");
         assert_eq!(doc.embedded()["layout"], json!({"user": null}), "{cookie}");
     }
 }

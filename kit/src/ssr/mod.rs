@@ -12,6 +12,8 @@ pub(crate) mod render;
 pub(crate) mod router;
 pub mod security;
 pub mod serve;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub(crate) mod service;
 
 pub use body::DEFAULT_MAX_BODY_BYTES;

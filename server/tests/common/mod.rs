@@ -3,13 +3,13 @@
 #![allow(dead_code)]
 
 use app::state::AppState;
-use axum::{body::Body, Router};
-use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::body::Body;
+use http::{Method, Request};
 use leptos::config::LeptosOptions;
-use serde_json::Value;
-use server_props::protocol::{props_url, PROPS_HEADER, SCRIPT_ID};
-use tower::ServiceExt;
+use server_props::{
+    protocol::PROPS_HEADER,
+    testing::{TestClient, TestResponse},
+};
 
 /// The build id the tests' server uses.
 pub const BUILD: &str = "test-build";
@@ -20,46 +20,12 @@ pub const SITE_ROOT: &str = "tests/site";
 
 /// A fresh app with its own in-memory database.
 pub struct TestApp {
-    pub router: Router,
+    pub client: TestClient,
     pub state: AppState,
 }
 
-/// One response, read whole.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body without Leptos's hydration markers (`<!>`, `<!---->`).
-    pub fn html(&self) -> String {
-        self.body.replace("<!>", "").replace("<!---->", "")
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    /// The embedded props payload; fails unless it is there exactly once.
-    pub fn embedded(&self) -> Value {
-        let open = format!("<script id=\"{SCRIPT_ID}\" type=\"application/json\">");
-        assert_eq!(
-            self.body.matches(&open).count(),
-            1,
-            "props embedded once in {}",
-            self.body
-        );
-        let start = self.body.find(&open).unwrap() + open.len();
-        let end = start + self.body[start..].find("</script>").unwrap();
-        serde_json::from_str(&self.body[start..end]).expect("embedded props are JSON")
-    }
-}
+/// One response, read whole: the kit's test client's.
+pub type Reply = TestResponse;
 
 impl TestApp {
     pub async fn new() -> Self {
@@ -107,42 +73,23 @@ impl TestApp {
             .build()
             .expect("the app builds");
         Self {
-            router: built.router,
+            client: TestClient::new(&built),
             state,
         }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-        }
+        self.client.send(request).await
     }
 
     /// `GET` a page's document.
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(request(Method::GET, uri)).await
+        self.client.get(uri).await
     }
 
     /// `GET` a page's props through the props endpoint.
     pub async fn props(&self, page: &str) -> Reply {
-        let reply = self.get(&props_url(BUILD, page)).await;
-        reply
+        self.client.props(page).await
     }
 }
 
@@ -183,22 +130,6 @@ pub fn request(method: Method, uri: &str) -> Request<Body> {
 pub fn assert_props_answer(reply: &Reply) {
     assert_eq!(reply.header(PROPS_HEADER), Some(BUILD), "{reply:?}");
     assert_eq!(reply.header("content-type"), Some("application/json"));
-}
-
-/// The text of the page with tags removed and entities left as they are.
-pub fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    let body = html.split("<body>").nth(1).unwrap_or(html);
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 pub const DEFAULT_CACHE_CONTROL: &str = server_props::protocol::DEFAULT_CACHE_CONTROL;
