@@ -17,42 +17,6 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://reference-app.db";
 /// How long a query waits for the database by default.
 pub const DEFAULT_DB_WAIT: Duration = Duration::from_secs(2);
 
-/// Whether a database error means "down for now" (503, try again) rather
-/// than a bug (500): no connection to be had, I/O failing, or SQLite's file
-/// locked or unopenable.
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(e) => {
-            // SQLite's primary result codes: BUSY 5, LOCKED 6, IOERR 10,
-            // CANTOPEN 14 (extended codes keep them in the low byte).
-            let code = e.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-            matches!(code & 0xff, 5 | 6 | 10 | 14)
-        }
-        _ => false,
-    }
-}
-
-/// Seconds a client should wait before retrying when the database is down.
-const RETRY_AFTER_SECS: u64 = 5;
-
-/// A database error as a loader answers it: a database that is down is a
-/// 503 with `Retry-After` (the page comes back by itself once it is up);
-/// any other database error is a 500.
-pub fn db_error(error: sqlx::Error) -> server_props::LoaderError {
-    if is_unavailable(&error) {
-        server_props::LoaderError::from(error)
-            .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
-            .retry_after(std::time::Duration::from_secs(RETRY_AFTER_SECS))
-    } else {
-        error.into()
-    }
-}
-
 /// Shared by every request (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct AppState {

@@ -57,6 +57,7 @@
 //! | `ssr`     | server (native)  | `Loader`, `ServerProps`, `ServerPropsRouter`, `serve` |
 //! | `hydrate` | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
 //! | `testing` | tests (native)   | `testing::TestClient`: the app without a socket       |
+//! | `sqlx`    | server (native)  | `db`: database errors as 503 (down for now) or 500    |
 //!
 //! With neither, the crate still builds (pages and routes only), which is
 //! what the page table needs to be shared by both builds.
@@ -167,6 +168,9 @@ pub use ssr::app;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::cache;
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+pub use ssr::db;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::extract;

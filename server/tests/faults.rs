@@ -64,6 +64,6 @@ async fn a_locked_database_gives_503_and_the_app_recovers_by_itself() {
 #[tokio::test]
 async fn only_unreachable_database_errors_are_unavailable() {
     let error = sqlx::Error::RowNotFound;
-    assert!(!app::state::is_unavailable(&error));
-    assert!(app::state::is_unavailable(&sqlx::Error::PoolTimedOut));
+    assert!(!server_props::db::is_unavailable(&error));
+    assert!(server_props::db::is_unavailable(&sqlx::Error::PoolTimedOut));
 }

@@ -44,7 +44,7 @@ async fn load_repo(
         .bind(name)
         .fetch_optional(&state.db)
         .await
-        .map_err(crate::state::db_error)?
+        .map_err(server_props::db::error)?
         .ok_or(NotFound)?;
     Ok(Repo {
         owner,

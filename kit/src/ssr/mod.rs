@@ -6,6 +6,8 @@ pub(crate) mod body;
 pub(crate) mod builder;
 pub mod cache;
 pub(crate) mod context;
+#[cfg(feature = "sqlx")]
+pub mod db;
 pub mod extract;
 pub(crate) mod loader;
 pub(crate) mod render;
