@@ -238,7 +238,7 @@ def table(results: list[Result]) -> str:
 
 
 def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, dict]) -> str:
-    """One row per SPEC §4 measure: ours, Next.js, ceiling and the ratios."""
+    """One row per measure of the targets (docs/performance.md): ours, Next.js, ceiling and the ratios."""
     by = {(r.target, r.server): r for r in results}
     lines = [
         "| measure | ours | Next.js | ceiling | ours / Next | ours / ceiling | target |",

@@ -1,4 +1,4 @@
-//! The reference app of the `server_props` kit: the pages of SPEC §2 and the
+//! The reference app of the `server_props` kit: the pages of `docs/reference-app.md` and the
 //! benchmark pages, shared by the server (`ssr`) and the browser (`hydrate`).
 
 #![forbid(unsafe_code)]

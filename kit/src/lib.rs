@@ -91,10 +91,25 @@ pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectSt
 pub use server_props_macros::{loader, page};
 pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
 
-/// The README's examples, compiled as doc tests.
+/// The README's and the docs' examples, compiled as doc tests: every code
+/// block a user may copy compiles.
 #[cfg(all(doctest, feature = "ssr"))]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
+pub mod doc_examples {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/ARCHITECTURE.md")]
+    pub struct Architecture;
+    #[doc = include_str!("../../docs/caching.md")]
+    pub struct Caching;
+    #[doc = include_str!("../../docs/protocol.md")]
+    pub struct Protocol;
+    #[doc = include_str!("../../docs/reliability.md")]
+    pub struct Reliability;
+    #[doc = include_str!("../../docs/performance.md")]
+    pub struct Performance;
+    #[doc = include_str!("../../docs/reference-app.md")]
+    pub struct ReferenceApp;
+}
 
 /// What a page file imports: `use server_props::prelude::*;`.
 ///

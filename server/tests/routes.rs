@@ -1,4 +1,4 @@
-//! Every route of the reference app (SPEC §2), as a document and through
+//! Every route of the reference app (docs/reference-app.md), as a document and through
 //! the props endpoint, without a socket.
 
 mod common;

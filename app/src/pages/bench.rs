@@ -1,4 +1,4 @@
-//! The benchmark pages (SPEC §3): the same props as the Next.js app's.
+//! The benchmark pages (`docs/performance.md`): the same props as the Next.js app's.
 
 use leptos::prelude::*;
 use leptos_meta::Title;

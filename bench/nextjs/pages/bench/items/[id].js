@@ -1,6 +1,6 @@
 import Link from "next/link";
 
-// SPEC §3: 50 items computed with no I/O.
+// The benchmark page: 50 items computed with no I/O.
 export async function getServerSideProps({ params }) {
   const id = Number(params.id);
   if (!Number.isSafeInteger(id) || id < 0) {
