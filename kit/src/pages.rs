@@ -182,11 +182,21 @@ impl Pages {
     {
         let loader = crate::ssr::loader::ErasedLoader::new::<P>();
         let name = std::any::type_name::<P>();
-        let check = (loader.params_shape, loader.params_name);
+        let check = (loader.params_shape, loader.params_name, loader.params_read);
         let pages = self.push(path, name, PageKind::Props(PropsPage::new::<P>(loader)));
         let pattern = &pages.entries.last().expect("just pushed").pattern;
         if let Err(e) = crate::params::check_shape(pattern, check.1, &(check.0)()) {
             panic!("server_props::Pages: page `{name}`: {e}");
+        }
+        if let Some(read) = check
+            .2
+            .iter()
+            .find(|p| !pattern.param_names().any(|n| n == **p))
+        {
+            panic!(
+                "server_props::Pages: page `{name}`: its loader reads the param `{read}`, \
+                 which the path `{pattern}` does not have"
+            );
         }
         pages
     }

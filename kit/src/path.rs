@@ -210,8 +210,9 @@ pub enum DecodeError {
     /// A segment is not UTF-8 once percent-decoded (a 400).
     #[error("route parameter `{0}` is not valid UTF-8 once decoded")]
     NotUtf8(&'static str),
-    /// A `:param` segment is empty (`/blog//x`): the Leptos router matches
-    /// no page there, so neither does the server (a 404).
+    /// A `:param` segment is empty (`/blog//x`), which the Leptos router
+    /// never matches; the server then serves the page Leptos would choose
+    /// (`Pages::resolve`), or none.
     #[error("route parameter `{0}` is empty")]
     Empty(&'static str),
 }

@@ -139,31 +139,46 @@ pub fn is_same_origin_path(url: &str) -> bool {
     if cleaned.chars().any(char::is_control) {
         return false;
     }
-    // The first character after the slash, decoded as often as a chain of
-    // servers might, must not start another slash or whitespace.
+    // What follows the slash, decoded as often as a chain of servers might,
+    // must not start another slash, a backslash or whitespace.
     let mut rest = rest.to_owned();
     for _ in 0..4 {
-        match rest.chars().next() {
+        let first = rest.trim_start_matches(['\t', '\n', '\r']).chars().next();
+        match first {
             Some('/' | '\\') => return false,
-            Some(c) if c.is_whitespace() => return false,
-            Some('%') => match decode_first(&rest) {
-                Some(decoded) => rest = decoded,
-                None => return true,
-            },
-            _ => return true,
+            Some(c) if c.is_whitespace() || c.is_control() => return false,
+            _ => {}
         }
+        if !rest.contains('%') {
+            return true;
+        }
+        rest = decode_all(&rest);
     }
     false
 }
 
-/// `rest` with its leading `%XX` decoded, if it is one.
-fn decode_first(rest: &str) -> Option<String> {
-    let hex = rest.get(1..3)?;
-    let byte = u8::from_str_radix(hex, 16).ok()?;
-    if !byte.is_ascii() {
-        return None;
+/// `s` with every `%XX` decoded (bytes that are not UTF-8 kept as `%XX`
+/// would be, lossily).
+fn decode_all(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = s
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
     }
-    Some(format!("{}{}", byte as char, &rest[3..]))
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -213,6 +228,9 @@ mod tests {
             "/%0D/evil.example",
             "/%20/evil.example",
             "/%252F/evil.example",
+            "/%25%32%46/evil.example",
+            "/%25%35%43/evil.example",
+            "/%2509/evil.example",
             "/ /evil.example",
             "https://evil.example",
             "HTTPS://evil.example",

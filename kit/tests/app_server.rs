@@ -34,7 +34,10 @@ async fn load_visits(cx: &LoaderContext<&'static str>) -> LoaderResult<Visits> {
         .unwrap_or(0)
         + 1;
     cx.response()
-        .set_cookie(&server_props::cookie::Cookie::new("visits", count.to_string()))?;
+        .set_cookie(&server_props::cookie::Cookie::new(
+            "visits",
+            count.to_string(),
+        ))?;
     if count > 2 {
         cx.response().remove_cookie("visits")?;
     }
@@ -63,14 +66,19 @@ fn client() -> TestClient {
         .state("the state")
         .max_body_bytes(16)
         .routes(|r: Router<&'static str>| {
-            r.route("/health", get(|state: axum::extract::State<&'static str>| async move { *state }))
+            r.route(
+                "/health",
+                get(|state: axum::extract::State<&'static str>| async move { *state }),
+            )
         })
         .layer(|r| {
-            r.layer(axum::middleware::map_response(|mut res: axum::response::Response| async {
-                res.headers_mut()
-                    .insert("x-outer", http::HeaderValue::from_static("1"));
-                res
-            }))
+            r.layer(axum::middleware::map_response(
+                |mut res: axum::response::Response| async {
+                    res.headers_mut()
+                        .insert("x-outer", http::HeaderValue::from_static("1"));
+                    res
+                },
+            ))
         })
         .props(|p| p.build_id("b"))
         .build()
@@ -84,14 +92,26 @@ async fn static_files_come_from_the_site_root_and_nothing_outside_it() {
     let file = client.get("/pkg/app.js").await;
     assert_eq!(file.status, 200);
     assert_eq!(file.body, "console.log(1)");
-    for hostile in ["/../secret.txt", "/pkg/../../secret.txt", "/%2e%2e/secret.txt"] {
+    for hostile in [
+        "/../secret.txt",
+        "/pkg/../../secret.txt",
+        "/%2e%2e/secret.txt",
+    ] {
         let reply = client.get(hostile).await;
         assert!(!reply.body.contains("TOP SECRET"), "{hostile}");
-        assert!(matches!(reply.status.as_u16(), 400 | 404), "{hostile}: {}", reply.status);
+        assert!(
+            matches!(reply.status.as_u16(), 400 | 404),
+            "{hostile}: {}",
+            reply.status
+        );
     }
     let missing = client.get("/nothing/here").await;
     assert_eq!(missing.status, 404);
-    assert!(missing.text().contains("This page could not be found."), "{}", missing.body);
+    assert!(
+        missing.text().contains("This page could not be found."),
+        "{}",
+        missing.body
+    );
 }
 
 #[tokio::test]

@@ -103,7 +103,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SeenUri {
             return Err(AxumRedirect::to("/login").into_response());
         }
         if !parts.headers.contains_key("x-token") {
-            return Err((StatusCode::UNAUTHORIZED, "token required").into_response());
+            let challenge = [(header::WWW_AUTHENTICATE, "Bearer")];
+            return Err((StatusCode::UNAUTHORIZED, challenge, "token required").into_response());
         }
         Ok(Self(parts.uri.to_string()))
     }
@@ -132,7 +133,7 @@ pub fn FormPage(props: Text) -> impl IntoView {
     text(props)
 }
 
-#[loader(FormPage, methods(PUT))]
+#[loader(FormPage, methods(POST, PUT, PUT))]
 async fn load_form(cx: &mut LoaderContext<()>) -> LoaderResult<Text> {
     if cx.method() == http::Method::GET {
         return done("form");
@@ -197,8 +198,12 @@ pub fn Closed(props: Text) -> impl IntoView {
     text(props)
 }
 
+static CLOSED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
 #[loader(Closed)]
-async fn load_closed() -> LoaderResult<Text> {
+async fn load_closed(head: &ResponseHead) -> LoaderResult<Text> {
+    CLOSED_RUNS.fetch_add(1, Ordering::SeqCst);
+    head.set_cookie(&server_props::cookie::Cookie::new("page", "1"))?;
     Err(LoaderError::internal(
         "the layout redirects before this matters",
     ))
@@ -325,14 +330,29 @@ async fn extractors_see_the_page_uri_and_their_rejections_keep_their_status() {
         "never the props URL"
     );
     let (doc, props) = both("/guarded").await;
-    assert_eq!(doc.status, 401);
-    assert_eq!(props.status, 401);
-    // A rejection that is not an error status is sent as it is.
-    let (doc, props) = both("/guarded?login").await;
-    for reply in [doc, props] {
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        assert_eq!(reply.headers[header::LOCATION], "/login");
+    for reply in [&doc, &props] {
+        assert_eq!(reply.status, 401);
+        assert_eq!(
+            reply.headers[header::WWW_AUTHENTICATE],
+            "Bearer",
+            "the rejection's headers stay"
+        );
     }
+    assert!(
+        doc.body.contains("401"),
+        "the app's error page: {}",
+        doc.body
+    );
+    // A rejection that redirects (to a login page) is the kit's redirect:
+    // a 303 document, a JSON redirect the browser follows client-side.
+    let (doc, props) = both("/guarded?login").await;
+    assert_eq!(doc.status, StatusCode::SEE_OTHER);
+    assert_eq!(doc.headers[header::LOCATION], "/login");
+    assert_eq!(props.status, 200);
+    assert_eq!(
+        props.json()["redirect"],
+        serde_json::json!({"destination": "/login", "status": 303})
+    );
 }
 
 #[tokio::test]
@@ -448,11 +468,20 @@ async fn layout_data_travels_with_every_document_and_props_answer() {
         server_props::protocol::DEFAULT_CACHE_CONTROL
     );
     assert_eq!(props.json()["layout"]["name"], "anonymous");
-    // The layout's early exit wins over the page.
+    // The layout's early exit wins over the page, with the layout's head only.
     let (doc, props) = both("/closed").await;
     assert_eq!(doc.status, StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(doc.headers[header::LOCATION], "/query?page=9");
+    assert!(
+        doc.headers.get(header::SET_COOKIE).is_none(),
+        "no page cookie"
+    );
     assert_eq!(props.json()["redirect"]["destination"], "/query?page=9");
+    // A write runs only if the layout lets it: the page's loader never runs.
+    let before = CLOSED_RUNS.load(Ordering::SeqCst);
+    let post = post("/closed", "application/x-www-form-urlencoded", "a=1").await;
+    assert_eq!(post.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(CLOSED_RUNS.load(Ordering::SeqCst), before);
 }
 
 // --- start-up checks ------------------------------------------------------------
@@ -497,6 +526,24 @@ fn a_params_field_the_path_lacks_fails_at_start_up() {
 )]
 fn a_path_param_the_type_lacks_fails_at_start_up() {
     let _ = Pages::new().page::<ExtraParam>();
+}
+
+#[page("/named/:owner")]
+pub fn ReadsOwner(props: Text) -> impl IntoView {
+    text(props)
+}
+
+#[loader(ReadsOwner)]
+async fn load_reads_owner(#[param] owner: String) -> LoaderResult<Text> {
+    done(owner)
+}
+
+#[test]
+#[should_panic(
+    expected = "page `loaders::ReadsOwner`: its loader reads the param `owner`, which the path `/named/:who` does not have"
+)]
+fn a_param_the_loader_reads_is_checked_against_every_path_it_is_added_at() {
+    let _ = Pages::new().page_at::<ReadsOwner>("/named/:who");
 }
 
 #[test]

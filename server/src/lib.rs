@@ -66,10 +66,15 @@ impl Settings {
             })?;
             settings.cache = CacheConfig::default().max_bytes(bytes);
         }
-        settings.https = match std::env::var("SERVER_PROPS_HTTPS").as_deref().map(str::trim) {
+        settings.https = match std::env::var("SERVER_PROPS_HTTPS")
+            .as_deref()
+            .map(str::trim)
+        {
             Err(_) | Ok("" | "0" | "false") => false,
             Ok("1" | "true") => true,
-            Ok(other) => return Err(format!("SERVER_PROPS_HTTPS must be 1 or 0, got {other:?}").into()),
+            Ok(other) => {
+                return Err(format!("SERVER_PROPS_HTTPS must be 1 or 0, got {other:?}").into())
+            }
         };
         if settings.https {
             settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);

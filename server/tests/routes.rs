@@ -590,10 +590,7 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
         let uri = format!("/search?q=x&page={bad}");
         let doc = app.get(&uri).await;
         assert_eq!(doc.status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(
-            doc.text().contains("400"),
-            "the error page for {uri}"
-        );
+        assert!(doc.text().contains("400"), "the error page for {uri}");
         let props = app.props(&uri).await;
         assert_eq!(props.status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(props.json()["status"], 400, "{uri}");

@@ -123,13 +123,13 @@ fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStr
 
         #(#docs)*
         #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Copy)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
         #vis struct #name {}
 
         impl #name {
             /// The route params every path of this page has.
             #[doc(hidden)]
-            pub const PARAM_NAMES: &'static [&'static str] = &[#(#params),*];
+            pub const __SERVER_PROPS_PARAM_NAMES: &'static [&'static str] = &[#(#params),*];
         }
 
         impl ::server_props::Page for #name {
@@ -259,7 +259,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             let name = match &attr.meta {
                 syn::Meta::List(_) => attr.parse_args::<LitStr>()?.value(),
                 _ => match &*arg.pat {
-                    Pat::Ident(ident) => ident.ident.to_string(),
+                    Pat::Ident(ident) => syn::ext::IdentExt::unraw(&ident.ident).to_string(),
                     other => {
                         return Err(syn::Error::new(
                             other.span(),
@@ -335,7 +335,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
                 checks.push(quote_spanned! {ty.span()=>
                     #[cfg(feature = "ssr")]
                     const _: () = ::core::assert!(
-                        #kit::__private::has_param(#target::PARAM_NAMES, #param),
+                        #kit::__private::has_param(#target::__SERVER_PROPS_PARAM_NAMES, #param),
                         #message
                     );
                 });
@@ -357,8 +357,32 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             Arg::Context { mutable: false } => call.push(quote!(&*cx)),
         }
     }
+    let params_read: Vec<&String> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            Arg::Param { name, .. } => Some(name),
+            _ => None,
+        })
+        .collect();
+    let head_and_context = kinds.iter().any(|k| matches!(k, Arg::Head))
+        && kinds
+            .iter()
+            .any(|k| matches!(k, Arg::Context { mutable: true }));
+    if head_and_context {
+        return Err(syn::Error::new(
+            function.sig.inputs.span(),
+            "take either `&ResponseHead` or `&mut LoaderContext<S>` (whose `response()` is the head), not both",
+        ));
+    }
     let params_type = params_type.unwrap_or_else(|| syn::parse_quote!(#kit::__private::IgnoredAny));
-    let methods = args.methods.iter().map(|m| {
+    // POST is always accepted: the list adds the others, once each.
+    let mut extra: Vec<&Ident> = Vec::new();
+    for m in args.methods.iter().filter(|m| *m != "POST") {
+        if !extra.iter().any(|e| *e == m) {
+            extra.push(m);
+        }
+    }
+    let methods = extra.iter().map(|m| {
         let variant = format_ident!(
             "{}",
             match m.to_string().as_str() {
@@ -370,7 +394,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
         );
         quote!(#kit::WriteMethod::#variant)
     });
-    let methods_const = if args.methods.is_empty() {
+    let methods_const = if extra.is_empty() {
         quote!()
     } else {
         quote! {
@@ -391,6 +415,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             type Props = #props;
             type State = #state;
             type Params = #params_type;
+            const PARAMS_READ: &'static [&'static str] = &[#(#params_read),*];
             #methods_const
 
             async fn load(cx: &mut #kit::LoaderContext<#state>) -> #kit::LoaderResult<#props> {

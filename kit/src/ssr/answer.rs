@@ -166,11 +166,17 @@ impl ServerProps {
             log_error(url, &error);
         }
         if let ErrorKind::Failed {
-            retry_after: Some(seconds),
+            retry_after,
+            headers,
             ..
         } = &error.kind
         {
-            head.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+            if let Some(seconds) = retry_after {
+                head.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
+            for (name, value) in headers.iter().flat_map(|h| h.iter()) {
+                head.append_header(name.clone(), value.clone());
+            }
         }
         let status = error.status();
         uncacheable_if_server_error(status, &head);
@@ -275,7 +281,12 @@ impl ServerProps {
                 *response.status_mut() = s;
             }
             for (name, value) in options.headers.iter() {
-                response.headers_mut().insert(name.clone(), value.clone());
+                // Cookies add to the loaders' cookies; other headers replace.
+                if name == http::header::SET_COOKIE {
+                    response.headers_mut().append(name.clone(), value.clone());
+                } else {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
             }
         }
         response

@@ -196,10 +196,7 @@ where
 
     /// Adds the app's own routes (an API, a health check) beside the pages:
     /// `.routes(|r| r.route("/health", get(|| async { "ok" })))`.
-    pub fn routes(
-        mut self,
-        routes: impl FnOnce(Router<S>) -> Router<S> + Send + 'static,
-    ) -> Self {
+    pub fn routes(mut self, routes: impl FnOnce(Router<S>) -> Router<S> + Send + 'static) -> Self {
         self.routes.push(Box::new(routes));
         self
     }
@@ -227,11 +224,10 @@ where
             None => leptos_options()?,
         };
         let shell = self.shell;
-        let mut builder =
-            ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
-                .max_body_bytes(self.max_body_bytes)
-                // cargo-leptos's watch mode injects a live-reload script.
-                .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
+        let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
+            .max_body_bytes(self.max_body_bytes)
+            // cargo-leptos's watch mode injects a live-reload script.
+            .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
         for configure in self.configure {
             builder = configure(builder);
         }

@@ -98,16 +98,14 @@ pub(crate) fn with_page_uri(mut parts: Parts, page_url: &str) -> Parts {
 pub struct LoaderContext<S> {
     state: S,
     request: RequestParts,
-    query: Vec<(String, String)>,
+    /// The decoded query pairs, parsed when first asked for.
+    query: std::sync::OnceLock<Vec<(String, String)>>,
     response: ResponseHead,
 }
 
 impl<S> LoaderContext<S> {
     pub(crate) fn new(state: S, request: RequestParts) -> Self {
-        let query = match request.parts.uri.query() {
-            Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
-            None => Vec::new(),
-        };
+        let query = std::sync::OnceLock::new();
         let response = ResponseHead {
             config: request.config.clone(),
             ..ResponseHead::default()
@@ -227,6 +225,14 @@ impl<S> LoaderContext<S> {
             .map_err(|e| LoaderError::not_found(format!("route parameter `{name}`: {e}")))
     }
 
+    fn query_list(&self) -> &[(String, String)] {
+        self.query
+            .get_or_init(|| match self.request.parts.uri.query() {
+                Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+                None => Vec::new(),
+            })
+    }
+
     /// All route params, decoded.
     pub fn raw_params(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
         self.request.params.iter().map(|(n, v)| (*n, v))
@@ -253,7 +259,7 @@ impl<S> LoaderContext<S> {
                 ParamValue::Many(_) => None,
             };
         }
-        self.query
+        self.query_list()
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -271,7 +277,7 @@ impl<S> LoaderContext<S> {
             values.into_iter().map(move |v| (*n, v))
         });
         let query = self
-            .query
+            .query_list()
             .iter()
             .filter(|(n, _)| !self.request.params.iter().any(|(p, _)| p == n))
             .map(|(n, v)| (n.as_str(), v.as_str()));
@@ -350,18 +356,36 @@ impl<S> LoaderContext<S> {
 }
 
 impl LoaderError {
-    /// An extractor's rejection: its status and text, or, when it is not an
-    /// error status, the response itself.
+    /// An extractor's rejection: a redirect (to a login page) as the kit's
+    /// redirect, so a props answer carries it as JSON; an error status with
+    /// its text and headers (`WWW-Authenticate`, `Allow`) on the app's error
+    /// page or error JSON; anything else as the response itself.
     pub(crate) async fn from_rejection(response: axum::response::Response) -> Self {
         let status = response.status();
+        if status.is_redirection() {
+            let redirect = crate::redirect::RedirectStatus::from_code(status.as_u16())
+                .zip(response.headers().get(http::header::LOCATION))
+                .and_then(|(s, l)| Some(crate::Redirect::with_status(s, l.to_str().ok()?)));
+            if let Some(redirect) = redirect {
+                return redirect.into();
+            }
+        }
         if !(status.is_client_error() || status.is_server_error()) {
             return Self::response(response);
         }
-        let text = axum::body::to_bytes(response.into_body(), 4096)
+        let (parts, body) = response.into_parts();
+        let text = axum::body::to_bytes(body, 4096)
             .await
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        Self::new(status, format!("rejected by an extractor: {text}"))
+        let mut error = Self::new(status, format!("rejected by an extractor: {text}"));
+        let mut headers = parts.headers;
+        headers.remove(http::header::CONTENT_TYPE);
+        headers.remove(http::header::CONTENT_LENGTH);
+        if let super::loader::ErrorKind::Failed { headers: h, .. } = &mut error.kind {
+            *h = (!headers.is_empty()).then(|| Box::new(headers));
+        }
+        error
     }
 }
 
@@ -540,12 +564,16 @@ impl ResponseHead {
     }
 }
 
-/// How much a `Cache-Control` value keeps a response from being stored.
+/// How much a `Cache-Control` value keeps a response from being stored,
+/// for the layout's per-user data: `no-store` keeps it everywhere, `private`
+/// out of shared caches, `no-cache` only asks them to revalidate.
 fn strictness(value: &HeaderValue) -> u8 {
     let value = value.to_str().unwrap_or("no-store").to_ascii_lowercase();
     if value.contains("no-store") {
+        4
+    } else if value.contains("private") {
         3
-    } else if value.contains("private") || value.contains("no-cache") {
+    } else if value.contains("no-cache") {
         2
     } else {
         1
@@ -758,5 +786,25 @@ mod tests {
             ResponseHead::default().set_signed_cookie(Cookie::new("a", "b")),
             Err(CookieError::NoKey)
         ));
+        // Private: encrypted too, so the value is not in the header at all.
+        let sender = cx("/", vec![]);
+        sender
+            .response()
+            .set_private_cookie(Cookie::new("secret", "ada"))
+            .unwrap();
+        let set = sender.response().headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(!set.contains("ada"), "{set}");
+        let value = set.split(';').next().unwrap().to_owned();
+        assert_eq!(
+            reader(&value).private_cookie("secret").unwrap().value(),
+            "ada"
+        );
+        assert!(reader(&value).signed_cookie("secret").is_none());
+        let mut tampered = value.clone();
+        tampered.pop();
+        assert!(reader(&tampered).private_cookie("secret").is_none());
     }
 }

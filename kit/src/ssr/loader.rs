@@ -78,6 +78,11 @@ pub trait Loader: Send + Sync + 'static {
     /// Request methods the page accepts besides `GET` and `HEAD`.
     const METHODS: &'static [WriteMethod] = &[WriteMethod::Post];
 
+    /// The route params the loader reads by name (`#[param]` sets it):
+    /// each must be a param of every path the page is added at, which the
+    /// page table checks at start-up.
+    const PARAMS_READ: &'static [&'static str] = &[];
+
     /// Loads the page's props for one request.
     fn load(
         cx: &mut LoaderContext<Self::State>,
@@ -125,6 +130,8 @@ pub(crate) enum ErrorKind {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
         /// Seconds for `Retry-After`.
         retry_after: Option<u64>,
+        /// Headers the answer must carry (an extractor's `WWW-Authenticate`).
+        headers: Option<Box<http::HeaderMap>>,
     },
     NotFound,
     Redirect(Redirect),
@@ -145,6 +152,7 @@ impl LoaderError {
                 message: message.into(),
                 source: None,
                 retry_after: None,
+                headers: None,
             },
         }
     }
@@ -154,8 +162,9 @@ impl LoaderError {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    /// 404 shown as the error page with a message: the URL names nothing (a
-    /// path parameter that does not parse). [`NotFound`] shows the 404 page.
+    /// 404 with a message for the log: the URL names nothing (a path
+    /// parameter that does not parse). Like [`NotFound`], it shows the 404
+    /// page.
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
@@ -166,8 +175,8 @@ impl LoaderError {
     }
 
     /// 503: something the loader needs (a database, an upstream API) is
-    /// down for now. Set `Retry-After` on the response head to say when to
-    /// come back.
+    /// down for now; [`retry_after`](Self::retry_after) says when to come
+    /// back.
     pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
@@ -271,6 +280,7 @@ where
                 message: error.to_string().into(),
                 source: Some(Box::new(error)),
                 retry_after: None,
+                headers: None,
             },
         }
     }
@@ -357,6 +367,7 @@ pub(crate) struct ErasedLoader {
     /// The params type, for the start-up check against the page's path.
     pub(crate) params_name: &'static str,
     pub(crate) params_shape: fn() -> Shape,
+    pub(crate) params_read: &'static [&'static str],
     pub(crate) methods: &'static [WriteMethod],
     load: Arc<LoadFn>,
     /// The size of the page's last props JSON, so the next buffer is
@@ -371,6 +382,7 @@ impl ErasedLoader {
             state_name: std::any::type_name::<P::State>(),
             params_name: std::any::type_name::<P::Params>(),
             params_shape: crate::params::shape_of::<P::Params>,
+            params_read: P::PARAMS_READ,
             methods: P::METHODS,
             load: Arc::new(|state, request| {
                 let state = downcast_state::<P::State>(state);
@@ -492,9 +504,6 @@ mod tests {
     fn not_found_and_redirects_leave_through_question_marks() {
         fn find(id: u32) -> LoaderResult<u32> {
             let found = (id == 1).then_some(id).ok_or(NotFound)?;
-            if found == 2 {
-                Err(Redirect::see_other("/"))?;
-            }
             Ok(found)
         }
         fn moved() -> LoaderResult<()> {

@@ -14,9 +14,9 @@ pub(crate) mod render;
 pub(crate) mod router;
 pub mod security;
 pub mod serve;
+pub(crate) mod service;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub(crate) mod service;
 
 pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use builder::{ServerProps, ServerPropsBuilder, DEFAULT_LOADER_TIMEOUT};

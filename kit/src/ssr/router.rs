@@ -62,7 +62,12 @@ where
             };
             let mut route: MethodRouter<S> = get(handler.clone());
             if let PageKind::Props(page) = &entry.kind {
+                let mut added: Vec<WriteMethod> = Vec::new();
                 for method in page.loader.methods {
+                    if added.contains(method) {
+                        continue;
+                    }
+                    added.push(*method);
                     let handler = handler.clone();
                     route = match method {
                         WriteMethod::Post => route.post(handler),

@@ -74,7 +74,8 @@ impl ServerProps {
 
     /// Runs the loaders of the page that serves the request (the one at
     /// `index` that axum matched, or the one `Pages::resolve` picks) and
-    /// of the layout, for a request whose head carries the page's URI.
+    /// of the layout, for a request whose head carries the page's URI:
+    /// side by side for reads, the layout first for writes.
     async fn answer(
         &self,
         index: usize,
@@ -104,6 +105,24 @@ impl ServerProps {
             PageKind::Static(_) => None,
         };
         let layout_request = layout.map(|_| request.head_copy());
+        let reads = matches!(request.parts.method, http::Method::GET | http::Method::HEAD);
+        if let (false, Some(loader), Some(layout_request)) = (reads, layout, &layout_request) {
+            // A write (a form POST) runs only if the layout lets it: a layout
+            // that redirects to a login page stops it before it reads the
+            // body or changes anything.
+            let layout = self
+                .run(loader, state, layout_request.head_copy(), url)
+                .await;
+            if layout.result.is_err() {
+                return (index, Answer::combine(None, Some(layout)));
+            }
+            let page = match page {
+                Some(loader) => Some(self.run(loader, state, request, url).await),
+                None => None,
+            };
+            return (index, Answer::combine(page, Some(layout)));
+        }
+        // Reads run both loaders side by side.
         let (page, layout) = futures::join!(
             async {
                 match page {
@@ -150,7 +169,8 @@ impl ServerProps {
 
 impl Answer {
     /// What a page loader and a layout loader decided together: the
-    /// layout's early exit wins (it guards every page), then the page's.
+    /// layout's early exit wins, with only the layout's headers and cookies;
+    /// then the page's.
     fn combine(page: Option<Loaded>, layout: Option<Loaded>) -> Self {
         let (layout_json, layout_exit, layout_head) = match layout {
             None => (None, None, None),
@@ -176,12 +196,14 @@ impl Answer {
                 Err(e) => (Outcome::Exit(e), head),
             },
         };
-        if let Some(layout_head) = layout_head {
-            head.merge_layout(layout_head);
-        }
-        let outcome = match layout_exit {
-            Some(e) => Outcome::Exit(e),
-            None => outcome,
+        let (outcome, head) = match (layout_exit, layout_head) {
+            (Some(e), Some(layout_head)) => (Outcome::Exit(e), layout_head),
+            (_, layout_head) => {
+                if let Some(layout_head) = layout_head {
+                    head.merge_layout(layout_head);
+                }
+                (outcome, head)
+            }
         };
         Self {
             outcome,

@@ -89,8 +89,12 @@ impl TestClient {
     /// When `form` does not serialise as a form.
     pub async fn post_form(&self, uri: &str, form: &impl Serialize) -> TestResponse {
         let body = serde_urlencoded::to_string(form).expect("the form serialises");
-        self.send(with_body(uri, "application/x-www-form-urlencoded", body.into_bytes()))
-            .await
+        self.send(with_body(
+            uri,
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+        ))
+        .await
     }
 
     /// `POST` JSON.
@@ -173,7 +177,9 @@ impl TestClient {
             let expired = cookie
                 .max_age()
                 .is_some_and(|age| age <= cookie::time::Duration::ZERO)
-                || cookie.expires_datetime().is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
+                || cookie
+                    .expires_datetime()
+                    .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
             if expired {
                 jar.force_remove(cookie.name().to_owned());
             } else {
@@ -196,7 +202,9 @@ fn with_body(uri: &str, content_type: &'static str, body: Vec<u8>) -> Request<Bo
 fn request(method: Method, uri: &str, body: Body) -> Request<Body> {
     let mut request = Request::new(body);
     *request.method_mut() = method;
-    *request.uri_mut() = uri.parse().unwrap_or_else(|e| panic!("{uri:?} is not a URI: {e}"));
+    *request.uri_mut() = uri
+        .parse()
+        .unwrap_or_else(|e| panic!("{uri:?} is not a URI: {e}"));
     request
 }
 
