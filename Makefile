@@ -1,6 +1,7 @@
 # The project's two commands:
 #   make dev    install what is missing, then serve the reference app with live rebuilds
 #   make test   install what is missing, then run every check and test
+#   make new-app DEST=<dir>   a new app of your own on this kit (see README)
 # And, not part of `make test`:
 #   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
 #   make soak   60 s of load over a mix of routes: zero errors, memory flat (bench/results/soak.md)
@@ -28,13 +29,24 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak fuzz dev test setup setup-test fmt lint test-rust build-release server-only e2e
+.PHONY: bench soak fuzz dev test setup setup-test fmt lint test-rust build-release server-only e2e new-app starter
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt lint test-rust build-release server-only e2e
+test: setup-test fmt lint test-rust build-release server-only e2e starter
 	@echo "make test: all checks passed"
+
+new-app:
+	@[[ -n "$(DEST)" ]] || { echo "usage: make new-app DEST=<dir>" >&2; exit 2; }
+	scripts/new-app.sh "$(DEST)"
+
+# The starter can never rot: a fresh app from it passes its own `make test`
+# (a debug build), sharing this repository's target directory.
+starter:
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	scripts/new-app.sh "$$tmp/starter_check"; \
+	$(MAKE) -C "$$tmp/starter_check" test CARGO_TARGET_DIR=$(CURDIR)/target
 
 setup:
 	scripts/setup.sh

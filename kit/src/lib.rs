@@ -92,8 +92,8 @@ pub use server_props_macros::{loader, page};
 pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's and the docs' examples, compiled as doc tests: every code
-/// block a user may copy compiles.
-#[cfg(all(doctest, feature = "ssr"))]
+/// block a user may copy compiles (they use the test client too).
+#[cfg(all(doctest, feature = "testing", feature = "sqlx"))]
 pub mod doc_examples {
     #[doc = include_str!("../../README.md")]
     pub struct Readme;
