@@ -15,7 +15,7 @@ use server_props::{
 };
 use std::sync::LazyLock;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Visits {
     count: u32,
 }

@@ -378,7 +378,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
     // POST is always accepted: the list adds the others, once each.
     let mut extra: Vec<&Ident> = Vec::new();
     for m in args.methods.iter().filter(|m| *m != "POST") {
-        if !extra.iter().any(|e| *e == m) {
+        if !extra.contains(&m) {
             extra.push(m);
         }
     }

@@ -181,7 +181,7 @@ impl TestClient {
                     .expires_datetime()
                     .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
             if expired {
-                jar.force_remove(cookie.name().to_owned());
+                jar.force_remove(cookie.name());
             } else {
                 jar.add(cookie);
             }
