@@ -80,7 +80,7 @@ impl<'a> ParamsDeserializer<'a> {
 
     fn single(self) -> Result<ValueDeserializer<'a>, ParamsError> {
         match self.params {
-            [(_, value)] => Ok(ValueDeserializer(value)),
+            [(_, value)] => Ok(ValueDeserializer::of(value)),
             _ => Err(ParamsError(format!(
                 "expected exactly one route parameter, the path has {}",
                 self.params.len()
@@ -147,7 +147,9 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self.params {
             // `Vec<String>` for the one catch-all of a path.
-            [(_, value @ ParamValue::Many(_))] => ValueDeserializer(value).deserialize_seq(visitor),
+            [(_, value @ ParamValue::Many(_))] => {
+                ValueDeserializer::of(value).deserialize_seq(visitor)
+            }
             _ => self.deserialize_tuple(self.params.len(), visitor),
         }
     }
@@ -164,7 +166,7 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
             )));
         }
         visitor.visit_seq(SeqDeserializer::new(
-            self.params.iter().map(|(_, v)| ValueDeserializer(v)),
+            self.params.iter().map(|(_, v)| ValueDeserializer::of(v)),
         ))
     }
 
@@ -224,13 +226,29 @@ impl<'de> MapAccess<'de> for ParamsMap<'de> {
             .value
             .take()
             .ok_or_else(|| ParamsError("a value without a name".into()))?;
-        seed.deserialize(ValueDeserializer(value))
+        seed.deserialize(ValueDeserializer::of(value))
     }
 }
 
-/// One param's value: text that numbers, booleans and enums are parsed from.
+/// One param's value (or one segment of a catch-all): text that numbers,
+/// booleans and enums are parsed from.
 #[derive(Clone, Copy, Debug)]
-struct ValueDeserializer<'a>(&'a ParamValue);
+struct ValueDeserializer<'a>(Text<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum Text<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+impl<'a> ValueDeserializer<'a> {
+    fn of(value: &'a ParamValue) -> Self {
+        Self(match value {
+            ParamValue::One(s) => Text::One(s),
+            ParamValue::Many(v) => Text::Many(v),
+        })
+    }
+}
 
 impl<'de> IntoDeserializer<'de, ParamsError> for ValueDeserializer<'de> {
     type Deserializer = Self;
@@ -242,8 +260,8 @@ impl<'de> IntoDeserializer<'de, ParamsError> for ValueDeserializer<'de> {
 impl ValueDeserializer<'_> {
     fn text(&self) -> Result<&str, ParamsError> {
         match self.0 {
-            ParamValue::One(s) => Ok(s),
-            ParamValue::Many(_) => Err(ParamsError(
+            Text::One(s) => Ok(s),
+            Text::Many(_) => Err(ParamsError(
                 "a catch-all parameter is a list: give it a `Vec`".into(),
             )),
         }
@@ -267,16 +285,16 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self.0 {
-            ParamValue::One(s) => visitor.visit_borrowed_str(s),
-            ParamValue::Many(_) => self.deserialize_seq(visitor),
+            Text::One(s) => visitor.visit_borrowed_str(s),
+            Text::Many(_) => self.deserialize_seq(visitor),
         }
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self.0 {
-            ParamValue::One(s) => visitor.visit_borrowed_str(s),
+            Text::One(s) => visitor.visit_borrowed_str(s),
             // A catch-all read as one string: its segments joined again.
-            ParamValue::Many(v) => visitor.visit_string(v.join("/")),
+            Text::Many(v) => visitor.visit_string(v.join("/")),
         }
     }
 
@@ -290,10 +308,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self.0 {
-            ParamValue::Many(segments) => visitor.visit_seq(SeqDeserializer::new(
-                segments.iter().map(|s| OneSegment(s.as_str())),
+            Text::Many(segments) => visitor.visit_seq(SeqDeserializer::new(
+                segments.iter().map(|s| ValueDeserializer(Text::One(s))),
             )),
-            ParamValue::One(_) => Err(ParamsError(
+            Text::One(_) => Err(ParamsError(
                 "a list needs a catch-all parameter (`*name`)".into(),
             )),
         }
@@ -356,82 +374,6 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
 
     serde::forward_to_deserialize_any! {
         bytes byte_buf unit_struct tuple tuple_struct map struct
-    }
-}
-
-/// One segment of a catch-all, parsed like a one-segment param.
-#[derive(Clone, Copy, Debug)]
-struct OneSegment<'a>(&'a str);
-
-impl<'de> IntoDeserializer<'de, ParamsError> for OneSegment<'de> {
-    type Deserializer = SegmentValue<'de>;
-    fn into_deserializer(self) -> SegmentValue<'de> {
-        SegmentValue(self.0)
-    }
-}
-
-/// A catch-all segment's text.
-#[derive(Clone, Copy, Debug)]
-struct SegmentValue<'a>(&'a str);
-
-macro_rules! parse_segment {
-    ($($method:ident => $visit:ident),* $(,)?) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-            match self.0.parse() {
-                Ok(v) => visitor.$visit(v),
-                Err(_) => Err(ParamsError(format!("{:?} is not a valid {}", self.0, stringify!($method).trim_start_matches("deserialize_")))),
-            }
-        }
-    )*};
-}
-
-impl<'de> de::Deserializer<'de> for SegmentValue<'de> {
-    type Error = ParamsError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_enum(de::value::StrDeserializer::<ParamsError>::new(self.0))
-    }
-
-    parse_segment! {
-        deserialize_bool => visit_bool,
-        deserialize_i8 => visit_i8,
-        deserialize_i16 => visit_i16,
-        deserialize_i32 => visit_i32,
-        deserialize_i64 => visit_i64,
-        deserialize_i128 => visit_i128,
-        deserialize_u8 => visit_u8,
-        deserialize_u16 => visit_u16,
-        deserialize_u32 => visit_u32,
-        deserialize_u64 => visit_u64,
-        deserialize_u128 => visit_u128,
-        deserialize_f32 => visit_f32,
-        deserialize_f64 => visit_f64,
-    }
-
-    serde::forward_to_deserialize_any! {
-        char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        identifier ignored_any
     }
 }
 
