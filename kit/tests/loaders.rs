@@ -412,6 +412,58 @@ async fn form_and_json_bodies_fail_with_400_413_and_415() {
 }
 
 #[tokio::test]
+async fn writes_from_other_sites_are_refused_with_403_before_any_loader_runs() {
+    let before = CLOSED_RUNS.load(Ordering::SeqCst);
+    let write = |origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut request = Request::post("/form")
+            .header(header::HOST, "app.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.body(Body::from("name=ada&count=1")).unwrap()
+    };
+    for (origin, site) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (Some("https://app.example.evil.example"), Some("cross-site")),
+        (None, Some("cross-site")),
+    ] {
+        let reply = send(write(origin, site)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{origin:?} {site:?}");
+        assert!(reply.body.contains("403"), "the app's error page");
+    }
+    for (origin, site) in [
+        (Some("https://app.example"), Some("same-origin")),
+        (None, Some("same-origin")),
+        (None, None),
+    ] {
+        let reply = send(write(origin, site)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{origin:?} {site:?}: {}",
+            reply.body
+        );
+    }
+    // Reads from anywhere pass; a refused write ran no loader.
+    let read = Request::get("/repos/x/1")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(read).await.status, StatusCode::OK);
+    let refused = Request::post("/closed")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(refused).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(CLOSED_RUNS.load(Ordering::SeqCst), before);
+}
+
+#[tokio::test]
 async fn a_loader_that_reads_no_body_never_polls_it() {
     let polled = stream::poll_fn(|_| {
         NEVER_READ.fetch_add(1, Ordering::SeqCst);

@@ -22,6 +22,7 @@ pub fn ErrorPage(error: PageError) -> impl IntoView {
     let text = match error.status {
         500 => "Internal Server Error.",
         400 => "Bad Request.",
+        403 => "Forbidden.",
         503 => "Service Unavailable. Please try again in a moment.",
         504 => "Gateway Timeout.",
         _ => "Something went wrong.",

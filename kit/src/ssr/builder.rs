@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub(crate) matcher: matchit::Router<usize>,
     pub(crate) loader_timeout: Duration,
     pub(crate) request: Arc<RequestConfig>,
+    /// Origins besides the site's own whose writes are accepted.
+    pub(crate) trusted_origins: Vec<String>,
 }
 
 impl fmt::Debug for ServerProps {
@@ -55,6 +57,7 @@ pub struct ServerPropsBuilder {
     loader_timeout: Duration,
     csp: Option<ContentSecurityPolicy>,
     request: RequestConfig,
+    trusted_origins: Vec<String>,
 }
 
 impl fmt::Debug for ServerPropsBuilder {
@@ -98,6 +101,7 @@ impl ServerProps {
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 ..RequestConfig::default()
             },
+            trusted_origins: Vec::new(),
         }
     }
 
@@ -180,6 +184,19 @@ impl ServerPropsBuilder {
         self
     }
 
+    /// Origins besides the site's own (`https://admin.example.com`) whose
+    /// pages may send writes (`POST`, …) to this one. Any other cross-site
+    /// write is refused with 403 before a loader runs (see
+    /// [`csrf`](super::csrf) for the rules).
+    pub fn trusted_origins<I, T>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Whether error details reach the browser (default: Leptos's `env` is `DEV`).
     pub fn dev_errors(mut self, dev: bool) -> Self {
         self.dev = Some(dev);
@@ -229,6 +246,7 @@ impl ServerPropsBuilder {
                 matcher,
                 loader_timeout: self.loader_timeout,
                 request: Arc::new(self.request),
+                trusted_origins: self.trusted_origins,
             }),
         }
     }

@@ -6,6 +6,7 @@ pub(crate) mod body;
 pub(crate) mod builder;
 pub mod cache;
 pub(crate) mod context;
+pub mod csrf;
 #[cfg(feature = "sqlx")]
 pub mod db;
 pub mod extract;

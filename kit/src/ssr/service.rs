@@ -84,6 +84,14 @@ impl ServerProps {
         body: Body,
         url: &str,
     ) -> (usize, Answer) {
+        if super::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
+            tracing::info!(path = url, "refused a write from another site");
+            let refused = LoaderError::new(
+                StatusCode::FORBIDDEN,
+                "a write from another site (Origin / Sec-Fetch-Site)",
+            );
+            return (index, Answer::exit(refused));
+        }
         let pages = self.inner.pages;
         let Some(index) = pages.resolve(index, parts.uri.path()) else {
             return (index, Answer::exit(crate::NotFound.into()));
