@@ -105,6 +105,26 @@ async fn static_files_come_from_the_site_root_and_nothing_outside_it() {
             reply.status
         );
     }
+    // Names no file system takes are no file either: never a 5xx.
+    let long = "a".repeat(300);
+    let deep = "/a".repeat(2100);
+    for path in [
+        format!("/{long}"),
+        format!("/pkg/{long}"),
+        format!("/pkg/{long}.js"),
+        deep,
+        "/pkg/app.js/x".to_owned(),
+        format!("/pkg/{}", "%41".repeat(300)),
+    ] {
+        let reply = client.get(&path).await;
+        assert_eq!(
+            reply.status,
+            404,
+            "{}: {}",
+            &path[..40.min(path.len())],
+            reply.body
+        );
+    }
     let missing = client.get("/nothing/here").await;
     assert_eq!(missing.status, 404);
     assert!(

@@ -314,3 +314,20 @@ async fn request_bodies_over_the_limit_are_refused() {
         .unwrap();
     assert_eq!(app.send(small).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn names_no_file_system_takes_are_404_through_the_whole_app() {
+    let app = TestApp::new().await;
+    let long = "a".repeat(300);
+    for path in [
+        format!("/{long}"),
+        format!("/pkg/{long}"),
+        "/x".repeat(2100),
+    ] {
+        let reply = app.get(&path).await;
+        assert_eq!(reply.status, 404, "{}", &path[..30]);
+        assert!(reply.text().contains("This page could not be found."));
+        let props = app.props(&path).await;
+        assert_eq!(props.status, 404, "props of {}", &path[..30]);
+    }
+}

@@ -33,9 +33,10 @@ use super::{
     serve::{serve, ServeConfig},
 };
 use crate::pages::Pages;
-use axum::{handler::HandlerWithoutStateExt, Router};
+use axum::{body::Body, extract::Request, handler::HandlerWithoutStateExt, Router};
 use leptos::{config::LeptosOptions, prelude::*};
 use std::{fmt, sync::Arc};
+use tower::ServiceExt;
 use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
 
 type Shell = Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
@@ -238,13 +239,28 @@ where
         };
         let files = ServeDir::new(&*options.site_root)
             .call_fallback_on_method_not_allowed(true)
-            .fallback(not_found.into_service());
+            .fallback(not_found.clone().into_service());
+        let static_files = move |request: Request| {
+            let files = files.clone();
+            let not_found = not_found.clone();
+            async move {
+                // The file system refuses such names (ENAMETOOLONG), which
+                // ServeDir answers with a 500: no file has them, so a 404.
+                if no_file_has(request.uri().path()) {
+                    return not_found(request).await;
+                }
+                match files.oneshot(request).await {
+                    Ok(response) => response.map(Body::new),
+                    Err(never) => match never {},
+                }
+            }
+        };
         let mut router = Router::new().server_props(&props);
         for routes in self.routes {
             router = routes(router);
         }
         let mut router = router
-            .fallback_service(files)
+            .fallback(static_files)
             .layer(props.cache_layer(&self.cache))
             .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
             .layer(self.security_headers)
@@ -280,6 +296,21 @@ where
         serve(listener, app.router, &config, shutdown_signal()).await;
         Ok(())
     }
+}
+
+/// Longest file name (`NAME_MAX`) and path (`PATH_MAX`) on the file
+/// systems a site root lives on.
+const NAME_MAX: usize = 255;
+const PATH_MAX: usize = 4096;
+
+/// Whether a URL path names something no file system could hold: a
+/// segment longer than a file name may be once decoded, or a path longer
+/// than a path may be.
+fn no_file_has(path: &str) -> bool {
+    path.len() > PATH_MAX
+        || path
+            .split('/')
+            .any(|segment| percent_encoding::percent_decode_str(segment).count() > NAME_MAX)
 }
 
 /// cargo-leptos's environment when it is set (`cargo leptos serve`,
