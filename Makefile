@@ -46,7 +46,7 @@ new-app:
 starter:
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	scripts/new-app.sh "$$tmp/starter_check"; \
-	$(MAKE) -C "$$tmp/starter_check" test CARGO_TARGET_DIR=$(CURDIR)/target
+	$(MAKE) -C "$$tmp/starter_check" test CARGO_TARGET_DIR="$(or $(CARGO_TARGET_DIR),$(CURDIR)/target)"
 
 setup:
 	scripts/setup.sh

@@ -115,6 +115,8 @@ async fn static_files_come_from_the_site_root_and_nothing_outside_it() {
         deep,
         "/pkg/app.js/x".to_owned(),
         format!("/pkg/{}", "%41".repeat(300)),
+        "/pkg/%00".to_owned(),
+        format!("/{}", "b/".repeat(2040)),
     ] {
         let reply = client.get(&path).await;
         assert_eq!(

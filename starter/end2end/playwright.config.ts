@@ -13,7 +13,7 @@ export default defineConfig({
   reporter: [["list"]],
   use: { baseURL, browserName: "chromium", headless: true, launchOptions: { executablePath, args } },
   webServer: {
-    command: `cd .. && exec ${server}`,
+    command: `cd .. && exec ${JSON.stringify(server)}`,
     url: `${baseURL}/`,
     reuseExistingServer: false,
     timeout: 120_000,

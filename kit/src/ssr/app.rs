@@ -133,11 +133,20 @@ where
     S: Clone + Send + Sync + 'static,
 {
     /// The app's state (database pool, configuration), which loaders and
-    /// the app's own routes read. Set it before [`routes`](Self::routes).
+    /// the app's own routes read.
+    ///
+    /// # Panics
+    /// When [`routes`](Self::routes) came first: those routes were written
+    /// for another state type.
+    #[track_caller]
     pub fn state<T>(self, state: T) -> AppServer<T>
     where
         T: Clone + Send + Sync + 'static,
     {
+        assert!(
+            self.routes.is_empty(),
+            "server_props::AppServer: call state() before routes(), whose routes take the state"
+        );
         AppServer {
             pages: self.pages,
             shell: self.shell,
@@ -217,7 +226,10 @@ where
     /// # Panics
     /// Like [`ServerPropsBuilder::build`] and
     /// [`ServerPropsRouter::server_props`]: on a page table that does not
-    /// fit the router's state or axum's path syntax.
+    /// fit the router's state or axum's path syntax; and as axum does when
+    /// a route added with [`routes`](Self::routes) overlaps a page's path.
+    /// (A fallback set there is replaced by the static files and the 404
+    /// page.)
     #[track_caller]
     pub fn build(self) -> Result<BuiltApp, AppError> {
         let options = match self.options {
@@ -240,13 +252,15 @@ where
         let files = ServeDir::new(&*options.site_root)
             .call_fallback_on_method_not_allowed(true)
             .fallback(not_found.clone().into_service());
+        let site_root = options.site_root.to_string();
         let static_files = move |request: Request| {
+            let site_root = site_root.clone();
             let files = files.clone();
             let not_found = not_found.clone();
             async move {
                 // The file system refuses such names (ENAMETOOLONG), which
                 // ServeDir answers with a 500: no file has them, so a 404.
-                if no_file_has(request.uri().path()) {
+                if no_file_has(&site_root, request.uri().path()) {
                     return not_found(request).await;
                 }
                 match files.oneshot(request).await {
@@ -303,14 +317,25 @@ where
 const NAME_MAX: usize = 255;
 const PATH_MAX: usize = 4096;
 
-/// Whether a URL path names something no file system could hold: a
-/// segment longer than a file name may be once decoded, or a path longer
-/// than a path may be.
-fn no_file_has(path: &str) -> bool {
-    path.len() > PATH_MAX
-        || path
-            .split('/')
-            .any(|segment| percent_encoding::percent_decode_str(segment).count() > NAME_MAX)
+/// Whether a URL path names something no file system could hold under the
+/// site root: a segment longer than a file name may be once decoded, a NUL
+/// byte, or a whole path longer than a path may be.
+fn no_file_has(site_root: &str, path: &str) -> bool {
+    let mut decoded_len = 0;
+    for segment in path.split('/') {
+        let mut len = 0;
+        for byte in percent_encoding::percent_decode_str(segment) {
+            if byte == 0 {
+                return true;
+            }
+            len += 1;
+        }
+        if len > NAME_MAX {
+            return true;
+        }
+        decoded_len += len + 1;
+    }
+    site_root.len() + decoded_len >= PATH_MAX
 }
 
 /// cargo-leptos's environment when it is set (`cargo leptos serve`,
@@ -330,7 +355,10 @@ fn leptos_options() -> Result<LeptosOptions, AppError> {
 /// orchestrators send).
 pub async fn shutdown_signal() {
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for SIGINT: {e}");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {

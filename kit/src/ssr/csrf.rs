@@ -12,6 +12,13 @@
 //! A request with neither header (a script, `curl`) is not a browser acting
 //! for a user and passes; `SameSite=Lax` cookies, the kit's default, keep
 //! such forged requests from carrying a session anyway.
+//!
+//! Behind a reverse proxy, pass the browser's `Host` on
+//! (`proxy_set_header Host $http_host;` in nginx), or name the public origin
+//! in `trusted_origins`. A page that sets `Referrer-Policy: no-referrer` makes
+//! browsers send `Origin: null` even on its own posts, which is refused: keep
+//! the kit's `strict-origin-when-cross-origin`. The check guards the kit's
+//! pages and props endpoint; routes an app adds itself are its own.
 
 use http::{
     header::{HOST, ORIGIN},
@@ -33,10 +40,10 @@ pub(crate) fn is_cross_site(parts: &Parts, trusted: &[String]) -> bool {
     let Ok(origin) = origin.to_str() else {
         return true;
     };
-    if trusted.iter().any(|t| t.eq_ignore_ascii_case(origin)) {
+    if trusted.iter().any(|t| same_origin(t, origin)) {
         return false;
     }
-    let Some((_, authority)) = origin.split_once("://") else {
+    let Some((scheme, authority)) = origin.split_once("://") else {
         // `null`, or not an origin at all.
         return true;
     };
@@ -45,7 +52,37 @@ pub(crate) fn is_cross_site(parts: &Parts, trusted: &[String]) -> bool {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str));
-    !host.is_some_and(|host| host.eq_ignore_ascii_case(authority))
+    !host.is_some_and(|host| {
+        without_default_port(scheme, host)
+            .eq_ignore_ascii_case(without_default_port(scheme, authority))
+    })
+}
+
+/// Whether two origins are the same (case, a trailing slash and default
+/// ports aside).
+fn same_origin(a: &str, b: &str) -> bool {
+    let split = |o: &str| {
+        let o = o.trim_end_matches('/');
+        o.split_once("://").map(|(scheme, authority)| {
+            (
+                scheme.to_ascii_lowercase(),
+                without_default_port(scheme, authority).to_ascii_lowercase(),
+            )
+        })
+    };
+    split(a).is_some_and(|a| Some(a) == split(b))
+}
+
+/// `host:443` for https and `host:80` for http are `host`.
+fn without_default_port<'a>(scheme: &str, authority: &'a str) -> &'a str {
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else if scheme.eq_ignore_ascii_case("http") {
+        ":80"
+    } else {
+        return authority;
+    };
+    authority.strip_suffix(default).unwrap_or(authority)
 }
 
 #[cfg(test)]
@@ -62,7 +99,7 @@ mod tests {
 
     #[test]
     fn writes_from_other_origins_are_cross_site() {
-        let trusted = vec!["https://admin.example.com".to_owned()];
+        let trusted = vec!["https://admin.example.com/".to_owned()];
         let host = ("host", "app.example.com");
         let cases: &[(&[(&str, &str)], bool)] = &[
             (&[host, ("origin", "https://app.example.com")], false),
@@ -75,6 +112,28 @@ mod tests {
             (&[host, ("origin", "https://app.example.com:444")], true),
             (&[host, ("origin", "null")], true),
             (&[host, ("origin", "https://admin.example.com")], false),
+            (&[host, ("origin", "https://ADMIN.example.com:443")], false),
+            (
+                &[
+                    ("host", "app.example.com:443"),
+                    ("origin", "https://app.example.com"),
+                ],
+                false,
+            ),
+            (
+                &[
+                    ("host", "app.example.com:80"),
+                    ("origin", "http://app.example.com"),
+                ],
+                false,
+            ),
+            (
+                &[
+                    ("host", "app.example.com:8443"),
+                    ("origin", "https://app.example.com"),
+                ],
+                true,
+            ),
             (&[host, ("sec-fetch-site", "cross-site")], true),
             (&[host, ("sec-fetch-site", "same-origin")], false),
             (&[host, ("sec-fetch-site", "same-site")], false),

@@ -20,9 +20,11 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Whether a database error means "down for now" rather than a bug: no
 /// connection to be had (pool timeout or closed, I/O, TLS, a crashed
-/// worker), PostgreSQL's connection exceptions (SQLSTATE class `08`),
-/// shutdowns and refusals (`57P01`–`57P03`, `53300` too many connections),
-/// or SQLite's busy, locked, I/O and cannot-open results.
+/// worker), PostgreSQL's connection exceptions (SQLSTATE class `08` but
+/// `08P01`, a protocol violation), shutdowns and refusals (`57P01`–`57P03`,
+/// `53300` too many connections), contention and failover (`40001`,
+/// `40P01`, `55P03`, `25006` read-only), or SQLite's busy, locked, I/O and
+/// cannot-open results.
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut
@@ -39,7 +41,11 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 /// 10 000: primary codes and the extended ones built on them).
 fn unavailable_code(code: &str) -> bool {
     if code.len() == 5 {
-        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300");
+        return (code.starts_with("08") && code != "08P01")
+            || matches!(
+                code,
+                "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03" | "25006"
+            );
     }
     // SQLite's primary result codes BUSY 5, LOCKED 6, IOERR 10, CANTOPEN 14
     // (extended codes keep them in the low byte).
@@ -115,6 +121,10 @@ mod tests {
             coded("57P02"),
             coded("57P03"),
             coded("53300"),
+            coded("40001"),
+            coded("40P01"),
+            coded("55P03"),
+            coded("25006"),
             // SQLite: BUSY, LOCKED, IOERR, CANTOPEN, and extended codes of them.
             coded("5"),
             coded("6"),
@@ -138,6 +148,7 @@ mod tests {
             coded("23505"),
             coded("42601"),
             coded("42P01"),
+            coded("08P01"),
             // SQLite: CONSTRAINT, a generic error.
             coded("19"),
             coded("1"),

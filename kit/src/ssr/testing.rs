@@ -29,7 +29,7 @@ use crate::protocol::{props_url, SCRIPT_ID};
 use axum::{body::Body, Router};
 use cookie::{Cookie, CookieJar};
 use http::{
-    header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE},
+    header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE},
     HeaderMap, Method, Request, StatusCode,
 };
 use http_body_util::BodyExt;
@@ -113,6 +113,11 @@ impl TestClient {
     /// When the router fails (an axum router never does) or the body
     /// cannot be read.
     pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+        if !request.headers().contains_key(HOST) {
+            request
+                .headers_mut()
+                .insert(HOST, http::HeaderValue::from_static(TEST_HOST));
+        }
         if !request.headers().contains_key(COOKIE) {
             let cookies = self.cookie_header();
             if !cookies.is_empty() {
@@ -174,12 +179,13 @@ impl TestClient {
             else {
                 continue;
             };
-            let expired = cookie
-                .max_age()
-                .is_some_and(|age| age <= cookie::time::Duration::ZERO)
-                || cookie
+            // Max-Age wins over Expires (RFC 6265, 5.3).
+            let expired = match cookie.max_age() {
+                Some(age) => age <= cookie::time::Duration::ZERO,
+                None => cookie
                     .expires_datetime()
-                    .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
+                    .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc()),
+            };
             if expired {
                 jar.force_remove(cookie.name());
             } else {
@@ -189,13 +195,18 @@ impl TestClient {
     }
 }
 
-/// A `POST` with a body, its type and its length, as a browser sends it.
+/// The `Host` requests go to unless they say otherwise.
+pub const TEST_HOST: &str = "localhost";
+
+/// A `POST` with a body, its type and its length, from a page of the site
+/// itself, as a browser sends a form (so the cross-site check sees it).
 fn with_body(uri: &str, content_type: &'static str, body: Vec<u8>) -> Request<Body> {
     let length = body.len();
     let mut request = request(Method::POST, uri, Body::from(body));
     let headers = request.headers_mut();
     headers.insert(CONTENT_TYPE, http::HeaderValue::from_static(content_type));
     headers.insert(CONTENT_LENGTH, http::HeaderValue::from(length));
+    headers.insert(ORIGIN, http::HeaderValue::from_static("http://localhost"));
     request
 }
 
@@ -228,17 +239,28 @@ impl TestResponse {
     /// reads (entities are left as they are).
     pub fn text(&self) -> String {
         let html = self.html();
-        let body = html.split("<body>").nth(1).unwrap_or(&html);
+        // From the `<body …>` tag on; scripts and styles are not text.
+        let body = match html.find("<body") {
+            Some(start) => html[start..].split_once('>').map_or("", |(_, rest)| rest),
+            None => &html,
+        };
         let mut out = String::new();
-        let mut in_tag = false;
-        for c in body.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => out.push(c),
-                _ => {}
+        let mut rest = body;
+        while let Some(open) = rest.find('<') {
+            out.push_str(&rest[..open]);
+            rest = &rest[open..];
+            let tag_end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            let tag = rest[..tag_end].to_ascii_lowercase();
+            rest = &rest[tag_end..];
+            for skipped in ["script", "style"] {
+                if tag.starts_with(&format!("<{skipped}")) {
+                    let close = format!("</{skipped}");
+                    let end = rest.to_ascii_lowercase().find(&close).unwrap_or(rest.len());
+                    rest = &rest[end..];
+                }
             }
         }
+        out.push_str(rest);
         out
     }
 
@@ -275,5 +297,51 @@ impl TestResponse {
             .filter_map(|v| v.to_str().ok())
             .filter_map(|v| Cookie::parse(v.to_owned()).ok())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(body: &str) -> TestResponse {
+        TestResponse {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn text_is_what_the_body_shows() {
+        let html = r#"<html><head><script id="p">{"props":"hidden"}</script></head><body class="x"><h1>Hi<!></h1><script>var a = "<b>no</b>";</script><STYLE>p{}</STYLE><p>there</p></body></html>"#;
+        assert_eq!(reply(html).text(), "Hithere");
+        assert_eq!(reply("plain").text(), "plain");
+    }
+
+    #[test]
+    fn max_age_wins_over_expires_and_removals_empty_the_jar() {
+        let client = TestClient::for_router(Router::new(), "b");
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            "a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+                .parse()
+                .unwrap(),
+        );
+        headers.append(SET_COOKIE, "b=2".parse().unwrap());
+        client.keep_cookies(&headers);
+        assert_eq!(client.cookie("a").unwrap().value(), "1");
+        let mut sent: Vec<String> = client
+            .cookie_header()
+            .split("; ")
+            .map(str::to_owned)
+            .collect();
+        sent.sort();
+        assert_eq!(sent, ["a=1", "b=2"]);
+        let mut removal = HeaderMap::new();
+        removal.append(SET_COOKIE, "b=; Max-Age=0".parse().unwrap());
+        client.keep_cookies(&removal);
+        assert!(client.cookie("b").is_none());
     }
 }

@@ -18,7 +18,7 @@ async fn a_note_posted_by_the_form_is_shown() {
     let client = client();
     let home = client.get("/").await;
     assert_eq!(home.status, 200);
-    assert!(home.text().contains("Notes"), "{}", home.body);
+    assert!(home.html().contains("<h1>Notes</h1>"), "{}", home.body);
     let posted = client.post_form("/", &[("note", "buy milk")]).await;
     assert_eq!(posted.status, 303);
     assert_eq!(posted.location(), Some("/"));
