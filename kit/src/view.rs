@@ -110,21 +110,8 @@ pub fn PageRoutes(
     /// The app's page table.
     pages: &'static Pages,
 ) -> impl IntoView {
-    let defs = route_defs(pages);
-    let not_found = pages.not_found.clone();
-    Routes(
-        RoutesProps::builder()
-            .fallback(move || not_found.run())
-            .children(RouteChildren::to_children(move || defs))
-            .build(),
-    )
-}
-
-/// The table as Leptos route definitions, most specific first: what
-/// `PageRoutes` renders, and what the router-agreement test matches against.
-pub(crate) fn route_defs(
-    pages: &'static Pages,
-) -> StaticVec<NestedRoute<crate::path::RoutePattern, (), (), PageView>> {
+    // Built here, not by a helper returning a named type: cargo-leptos's
+    // debug builds erase the view type (`erase_components`).
     let defs: Vec<_> = pages
         .order
         .iter()
@@ -135,7 +122,13 @@ pub(crate) fn route_defs(
             )
         })
         .collect();
-    StaticVec::from(defs)
+    let not_found = pages.not_found.clone();
+    Routes(
+        RoutesProps::builder()
+            .fallback(move || not_found.run())
+            .children(RouteChildren::to_children(move || StaticVec::from(defs)))
+            .build(),
+    )
 }
 
 /// The view of one page of the table.

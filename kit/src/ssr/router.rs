@@ -92,9 +92,9 @@ where
 
 #[cfg(test)]
 mod tests {
-    use crate::{pages::Pages, path::RoutePattern};
+    use crate::{pages::Pages, path::RoutePattern, view::PageView};
     use leptos::prelude::*;
-    use leptos_router::{MatchInterface, MatchNestedRoutes, MatchParams};
+    use leptos_router::{MatchInterface, MatchNestedRoutes, MatchParams, NestedRoute};
     use proptest::prelude::*;
 
     /// A pattern of one to four segments: literals, params and a catch-all
@@ -142,7 +142,18 @@ mod tests {
 
     /// Which pattern the Leptos routes the kit builds choose for `path`.
     fn leptos_choice(pages: &'static Pages, path: &str) -> Option<String> {
-        let defs = crate::view::route_defs(pages);
+        // The same definitions `PageRoutes` builds.
+        let defs: Vec<_> = pages
+            .order
+            .iter()
+            .map(|&index| {
+                NestedRoute::new(
+                    pages.entries[index].pattern.clone(),
+                    PageView { pages, index },
+                )
+            })
+            .collect();
+        let defs = leptos::tachys::view::iterators::StaticVec::from(defs);
         let (found, remaining) = defs.match_nested(path);
         let (_, matched) = found?;
         if !(remaining.is_empty() || remaining == "/") {
