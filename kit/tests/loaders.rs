@@ -512,6 +512,10 @@ async fn layout_data_travels_with_every_document_and_props_answer() {
     );
     let props = send(request(&props_url(BUILD, "/repos/x/1"))).await.json();
     assert_eq!(props["layout"], serde_json::json!({"name": "ada"}));
+    // "Not found" renders in place with the header: its answer carries the layout too.
+    let missing = send(request(&props_url(BUILD, "/repos/x/0"))).await.json();
+    assert_eq!(missing["notFound"], true);
+    assert_eq!(missing["layout"], serde_json::json!({"name": "ada"}));
     assert_eq!(props["props"]["text"], "x#1");
     // The stricter Cache-Control of the two wins.
     let (doc, props) = both("/repos/x/1").await;

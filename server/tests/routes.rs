@@ -78,7 +78,10 @@ async fn unknown_repo_is_not_found_in_both_forms() {
     let props = app.props("/repos/nobody/nothing").await;
     assert_props_answer(&props);
     assert_eq!(props.status, StatusCode::NOT_FOUND);
-    assert_eq!(props.json(), json!({"notFound": true}));
+    assert_eq!(
+        props.json(),
+        json!({"notFound": true, "layout": {"user": null}})
+    );
 }
 
 #[tokio::test]
@@ -174,7 +177,10 @@ async fn not_found_loaders_give_the_404_page() {
         assert_eq!(doc.header("cache-control"), Some(DEFAULT_CACHE_CONTROL));
         let props = app.props(page).await;
         assert_eq!(props.status, StatusCode::NOT_FOUND);
-        assert_eq!(props.json(), json!({"notFound": true}));
+        assert_eq!(
+            props.json(),
+            json!({"notFound": true, "layout": {"user": null}})
+        );
     }
 }
 
@@ -480,7 +486,7 @@ async fn bench_pages_match_the_spec() {
     );
     assert_eq!(
         app.props("/bench/items/abc").await.json(),
-        json!({"notFound": true})
+        json!({"notFound": true, "layout": {"user": null}})
     );
 
     let hello = app.get("/bench/hello").await;

@@ -189,8 +189,10 @@ impl ServerProps {
                         .await
                 }
                 Format::Json => {
+                    // The layout's data too: the 404 page shows the header.
                     let payload = PropsPayload {
                         not_found: true,
+                        layout: layout.and_then(|l| RawValue::from_string(l.to_owned()).ok()),
                         ..Default::default()
                     };
                     self.json(status, &payload, head)
