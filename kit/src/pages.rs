@@ -140,12 +140,7 @@ impl Pages {
     where
         P: Page + crate::Loader<Props = <P as Page>::Props>,
     {
-        assert!(
-            !P::PATHS.is_empty(),
-            "server_props::Pages: `{}` names no path: give it one with `#[page(\"/…\")]`, or add it with `page_at`",
-            std::any::type_name::<P>()
-        );
-        for path in P::PATHS {
+        for path in paths_of::<P>() {
             self = self.page_at::<P>(path);
         }
         self
@@ -157,12 +152,7 @@ impl Pages {
     #[track_caller]
     #[must_use]
     pub fn page<P: Page>(mut self) -> Self {
-        assert!(
-            !P::PATHS.is_empty(),
-            "server_props::Pages: `{}` names no path: give it one with `#[page(\"/…\")]`, or add it with `page_at`",
-            std::any::type_name::<P>()
-        );
-        for path in P::PATHS {
+        for path in paths_of::<P>() {
             self = self.page_at::<P>(path);
         }
         self
@@ -363,6 +353,20 @@ impl fmt::Debug for Pages {
             .entries(self.entries.iter().map(|e| (e.pattern.as_str(), e.name)))
             .finish()
     }
+}
+
+/// The paths `#[page("…")]` gave `P`.
+///
+/// # Panics
+/// When it gave none.
+#[track_caller]
+fn paths_of<P: Page>() -> &'static [&'static str] {
+    assert!(
+        !P::PATHS.is_empty(),
+        "server_props::Pages: `{}` names no path: give it one with `#[page(\"/…\")]`, or add it with `page_at`",
+        std::any::type_name::<P>()
+    );
+    P::PATHS
 }
 
 fn default_not_found() -> impl IntoView {

@@ -107,20 +107,17 @@ impl ServerProps {
             params,
             config: self.inner.request.clone(),
         };
-        let layout = self.inner.pages.layout.as_ref().map(|l| &l.loader);
+        let layout = pages.layout.as_ref().map(|l| &l.loader);
         let page = match &entry.kind {
             PageKind::Props(page) => Some(&page.loader),
             PageKind::Static(_) => None,
         };
-        let layout_request = layout.map(|_| request.head_copy());
         let reads = matches!(request.parts.method, http::Method::GET | http::Method::HEAD);
-        if let (false, Some(loader), Some(layout_request)) = (reads, layout, &layout_request) {
+        if let (false, Some(loader)) = (reads, layout) {
             // A write (a form POST) runs only if the layout lets it: a layout
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
-            let layout = self
-                .run(loader, state, layout_request.head_copy(), url)
-                .await;
+            let layout = self.run(loader, state, request.head_copy(), url).await;
             if layout.result.is_err() {
                 return (index, Answer::combine(None, Some(layout)));
             }
@@ -131,6 +128,7 @@ impl ServerProps {
             return (index, Answer::combine(page, Some(layout)));
         }
         // Reads run both loaders side by side.
+        let layout_request = layout.map(|_| request.head_copy());
         let (page, layout) = futures::join!(
             async {
                 match page {
