@@ -39,16 +39,27 @@ async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
     })
 }
 
-/// `Signed in as <name>` or `Not signed in`.
+/// `Signed in as <name>` and a sign-out button, or `Not signed in` and a
+/// link to sign in.
 #[component]
 pub fn SignedIn() -> impl IntoView {
     let session = use_layout_data::<AppLayout>();
+    let user = move || session.get().and_then(|s| s.user);
     view! {
         <span class="session">
-            {move || match session.get().and_then(|s| s.user) {
+            {move || match user() {
                 Some(name) => format!("Signed in as {name}"),
                 None => "Not signed in".to_owned(),
             }}
         </span>
+        " "
+        <Show
+            when=move || user().is_some()
+            fallback=|| view! { <Link href="/login" attr:class="sign-in">"Sign in"</Link> }
+        >
+            <Form action="/logout" attr:class="sign-out">
+                <button type="submit">"Sign out"</button>
+            </Form>
+        </Show>
     }
 }

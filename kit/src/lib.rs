@@ -69,6 +69,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod escape;
+mod form;
 mod navigation;
 mod page;
 mod pages;
@@ -84,11 +85,14 @@ pub mod client;
 #[cfg(feature = "ssr")]
 mod ssr;
 
-pub use navigation::{use_navigation, use_refresh, NavigationState};
+pub use form::{Form, FormProps};
+pub use navigation::{
+    use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
+};
 pub use page::{Layout, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
-pub use server_props_macros::{loader, page};
+pub use server_props_macros::{action, loader, page};
 pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's and the docs' examples, compiled as doc tests: every code
@@ -118,14 +122,15 @@ pub mod doc_examples {
 /// prelude keeps the browser build free of them without a `cfg` in the
 /// app's code.
 pub mod prelude {
+    pub use crate::{
+        action, loader, page, use_layout_data, use_navigation, use_refresh, use_submission,
+        use_submit, Form, Layout, Link, Page, PageError, Pages, Redirect, Submission,
+    };
     #[cfg(feature = "ssr")]
     pub use crate::{
-        extract::{Form, Json, Params},
-        LoaderContext, LoaderError, LoaderResult, NotFound, ResponseHead,
-    };
-    pub use crate::{
-        loader, page, use_layout_data, use_navigation, use_refresh, Layout, Link, Page, PageError,
-        Pages, Redirect,
+        extract::{FormData, Json, Params},
+        ActionOutcome, ActionResult, LoaderContext, LoaderError, LoaderResult, NotFound,
+        ResponseHead,
     };
     #[cfg(feature = "ssr")]
     pub use axum::extract::{Query, State};
@@ -155,6 +160,17 @@ pub mod __private {
             i += 1;
         }
         false
+    }
+
+    #[cfg(feature = "ssr")]
+    pub use crate::ssr::action::{ActionProbe, NoAction, ViaAction};
+
+    /// An action function's result, its error turned into the kit's.
+    #[cfg(feature = "ssr")]
+    pub fn into_action_result<P, E: Into<crate::LoaderError>>(
+        result: Result<crate::ActionOutcome<P>, E>,
+    ) -> crate::ActionResult<P> {
+        result.map_err(Into::into)
     }
 
     /// A loader function's result, its error turned into the kit's.
@@ -204,7 +220,7 @@ pub use ssr::testing;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::{
-    CookieError, Loader, LoaderContext, LoaderError, LoaderResult, NotFound, ResponseHead,
-    ServerProps, ServerPropsBuilder, ServerPropsRouter, WriteMethod, DEFAULT_LOADER_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES,
+    Action, ActionOutcome, ActionResult, CookieError, InvalidTag, Loader, LoaderContext,
+    LoaderError, LoaderResult, NotFound, PageAction, ResponseHead, ServerProps, ServerPropsBuilder,
+    ServerPropsRouter, WriteMethod, DEFAULT_LOADER_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
 };

@@ -1,10 +1,14 @@
 //! The navigation state apps can read, and the `refresh` action.
 //!
 //! A loader page's props arrive some time after a link is clicked; apps show
-//! that with [`use_navigation`] (a progress bar, a dimmed page). On the
-//! server, and in the browser between navigations, it is
-//! [`NavigationState::Idle`]. [`use_refresh`] re-runs the current page's
-//! loader in place, like Next.js's `router.replace(router.asPath)`.
+//! that with [`use_navigation`] (a progress bar, a dimmed page). A form
+//! submission is [`NavigationState::Submitting`] until its answer is shown,
+//! and [`use_submission`] hands a page the fields in flight, so it can show
+//! the new entry before the server has stored it (optimistic UI), and drop
+//! it when the submission fails. On the server, and in the browser between
+//! navigations, it is [`NavigationState::Idle`]. [`use_refresh`] re-runs the
+//! current page's loader in place, like Next.js's
+//! `router.replace(router.asPath)`.
 
 use leptos::prelude::*;
 use std::sync::{Arc, LazyLock};
@@ -21,12 +25,38 @@ pub enum NavigationState {
         /// The page URL being loaded.
         url: String,
     },
+    /// A form is being submitted; the page shown next has not arrived.
+    Submitting(Submission),
 }
 
 impl NavigationState {
     /// Whether props are being fetched.
     pub fn is_loading(&self) -> bool {
         matches!(self, Self::Loading { .. })
+    }
+
+    /// Whether a form is being submitted.
+    pub fn is_submitting(&self) -> bool {
+        matches!(self, Self::Submitting(_))
+    }
+}
+
+/// A form submission in flight: where it goes and the fields it sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    /// The page URL (path and query) the form is submitted to.
+    pub url: String,
+    /// The fields, in form order (the clicked button's `name=value` too).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Submission {
+    /// The first value of a field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -38,6 +68,8 @@ impl NavigationState {
 pub(crate) struct Signals {
     pub(crate) state: ArcRwSignal<NavigationState>,
     pub(crate) refresh: ArcRwSignal<u64>,
+    /// The submission in flight, if any.
+    pub(crate) submission: ArcRwSignal<Option<Submission>>,
     /// The layout loader's data as the browser last received it (JSON).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) layout: ArcRwSignal<Option<Arc<str>>>,
@@ -48,6 +80,7 @@ impl Signals {
         static SIGNALS: LazyLock<Signals> = LazyLock::new(|| Signals {
             state: ArcRwSignal::new(NavigationState::Idle),
             refresh: ArcRwSignal::new(0),
+            submission: ArcRwSignal::new(None),
             layout: ArcRwSignal::new(None),
         });
         SIGNALS.clone()
@@ -66,4 +99,46 @@ pub fn use_navigation() -> Signal<NavigationState> {
 pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
     let refresh = Signals::get().refresh;
     move || refresh.update(|n| *n += 1)
+}
+
+/// The form submission in flight (`None` when there is none, and always on
+/// the server): show what it adds before the answer arrives.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::use_submission;
+///
+/// #[component]
+/// fn PendingEntry() -> impl IntoView {
+///     let submission = use_submission();
+///     move || {
+///         submission.get().filter(|s| s.field("intent") == Some("add")).map(|s| {
+///             let message = s.field("message").unwrap_or_default().to_owned();
+///             view! { <li class="pending">{message}</li> }
+///         })
+///     }
+/// }
+/// ```
+pub fn use_submission() -> Signal<Option<Submission>> {
+    Signals::get().submission.into()
+}
+
+/// A function that submits fields to a page's action as a `<Form>` would
+/// (one request, the answer rendered in place): `submit("/guestbook",
+/// vec![("intent".into(), "delete".into()), ("id".into(), "3".into())])`.
+/// Does nothing on the server.
+pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        move |url: &str, fields: Vec<(String, String)>| {
+            crate::client::submit::submit_fields(url, fields, navigate.clone());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        |url: &str, fields: Vec<(String, String)>| {
+            let _ = (url, fields);
+        }
+    }
 }

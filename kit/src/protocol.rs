@@ -36,6 +36,11 @@ pub const PROPS_SUFFIX: &str = ".json";
 pub const SCRIPT_ID: &str = "__SERVER_PROPS__";
 /// A header on every props answer the kit makes; its value is the build id.
 pub const PROPS_HEADER: &str = "x-server-props";
+/// The tags a loader gave its props (`ResponseHead::tag`), one per value.
+pub const TAGS_HEADER: &str = "x-server-props-tags";
+/// The tags a request changed (`ResponseHead::invalidate`), one per value:
+/// caches drop what carries them, and so does the browser.
+pub const INVALIDATE_HEADER: &str = "x-server-props-invalidate";
 /// `Cache-Control` of every page response whose loader did not set one: the
 /// value Next.js uses for `getServerSideProps` pages.
 pub const DEFAULT_CACHE_CONTROL: &str = "private, no-cache, no-store, max-age=0, must-revalidate";

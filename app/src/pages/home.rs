@@ -33,6 +33,9 @@ const LINKS: &[(&str, &str)] = &[
     ("/raw", "A loader's own text/plain response"),
     ("/counter", "A counter that hydrates"),
     ("/search?q=leptos&page=2", "Search with a typed query"),
+    ("/guestbook", "Guestbook: a form with an action"),
+    ("/login?next=/guestbook", "Sign in"),
+    ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),
     ("/bench/hello", "Benchmark: hello"),
 ];

@@ -4,21 +4,27 @@ mod bench;
 mod blog;
 mod cache;
 mod errors;
+mod guestbook;
 mod home;
 mod outcomes;
 mod repos;
 mod request;
 mod search;
+mod session;
 
 pub use bench::{BenchHello, BenchItems, HelloProps, Item, ItemsProps};
 pub use blog::{Blog, BlogProps, CatchAll, CatchAllProps, Something, SomethingProps};
 pub use cache::{Cached, CustomCache};
 pub use errors::{ErrorPage, NotFound};
+pub use guestbook::{
+    Entry, Guestbook, GuestbookIntent, GuestbookProps, NewEntry, MAX_MESSAGE_CHARS,
+};
 pub use home::Home;
 pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting, RedirectingWithStatus};
 pub use repos::{Repo, RepoPage};
 pub use request::{Counter, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
 pub use search::{Search, SearchProps, SearchQuery};
+pub use session::{next as login_destination, Login, LoginForm, LoginProps, Logout};
 
 use server_props::Pages;
 use std::sync::LazyLock;
@@ -44,6 +50,9 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Raw>()
         .page::<Counter>()
         .page::<Search>()
+        .page::<Guestbook>()
+        .page::<Login>()
+        .page::<Logout>()
         .page::<BenchItems>()
         .page::<BenchHello>()
         .layout::<crate::layout::AppLayout>()

@@ -1,7 +1,7 @@
-//! The `#[page]` and `#[loader]` attributes of `server_props`: a page is a
-//! component taking its props, a loader is an async function taking typed
-//! arguments. Both expand to the kit's traits (`Page`, `Loader`), which stay
-//! available to write by hand. Use them through `server_props`, which
+//! The `#[page]`, `#[loader]` and `#[action]` attributes of `server_props`:
+//! a page is a component taking its props, a loader and an action are async
+//! functions taking typed arguments. They expand to the kit's traits
+//! (`Page`, `Loader`, `Action`), which stay available to write by hand. Use them through `server_props`, which
 //! re-exports them.
 
 #![warn(unreachable_pub)]
@@ -51,7 +51,7 @@ pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Arguments, in any order:
 /// * `#[param] name: T`: the route param `name` parsed into `T` (a 404 when
 ///   it does not parse); a name the page's path lacks does not compile;
-/// * `Params<T>`, `Form<T>`, `Json<T>` (from `server_props::extract`): all
+/// * `Params<T>`, `FormData<T>`, `Json<T>` (from `server_props::extract`): all
 ///   route params as a serde type (checked against the path at start-up),
 ///   or the request body;
 /// * any axum `FromRequestParts` extractor (`State<T>`, `Query<T>`,
@@ -68,9 +68,52 @@ pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_macro_input!(attr as LoaderArgs);
     let function = parse_macro_input!(item as ItemFn);
-    expand_loader(args, function)
+    expand_handler(args, function, Kind::Loader)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Marks an async function as the action of a page: what a form submitted
+/// to the page does, compiled only with the crate's `ssr` feature.
+///
+/// ```ignore
+/// #[action(Guestbook)]
+/// async fn sign(FormData(entry): FormData<NewEntry>, State(db): State<Db>) -> ActionResult<GuestbookProps> {
+///     if entry.message.trim().is_empty() {
+///         return Ok(ActionOutcome::Invalid(GuestbookProps::with_error(entry, "Message is required.")));
+///     }
+///     db.insert(entry).await?;
+///     Ok(ActionOutcome::Done)
+/// }
+/// ```
+///
+/// It takes the same arguments as a [`loader`](macro@loader) (typically a
+/// `FormData<T>` or `Json<T>` body) and returns `ActionResult<Props>` with the
+/// props type of the page's loader; the page's `#[loader]` finds it by
+/// itself. Its state is the loader's unless an argument or `state = T` says.
+#[proc_macro_attribute]
+pub fn action(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let args = parse_macro_input!(attr as LoaderArgs);
+    let function = parse_macro_input!(item as ItemFn);
+    expand_handler(args, function, Kind::Action)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// What a handler function implements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Loader,
+    Action,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Loader => "loader",
+            Kind::Action => "action",
+        }
+    }
 }
 
 fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStream2> {
@@ -229,20 +272,33 @@ enum Arg {
     Head,
     /// `&LoaderContext<S>` or `&mut LoaderContext<S>`.
     Context { mutable: bool },
-    /// `Params<T>`, `Form<T>`, `Json<T>`.
+    /// `Params<T>`, `FormData<T>`, `Json<T>`.
     Kit(Type),
     /// Any axum `FromRequestParts` extractor.
     Extractor(Type),
 }
 
-fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStream2> {
+fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Result<TokenStream2> {
+    let what = kind.name();
     if function.sig.asyncness.is_none() {
         return Err(syn::Error::new(
             function.sig.fn_token.span(),
-            "a loader must be an `async fn`",
+            format!("{} must be an `async fn`", article(what)),
         ));
     }
-    let props = props_type(&function.sig.output)?;
+    if let (Kind::Action, Some(method)) = (kind, args.methods.first()) {
+        return Err(syn::Error::new(
+            method.span(),
+            "the methods a page accepts are its loader's: `#[loader(Page, methods(…))]`",
+        ));
+    }
+    let props = match kind {
+        Kind::Loader => Some(props_type(&function.sig.output)?),
+        Kind::Action => {
+            action_return(&function.sig.output)?;
+            None
+        }
+    };
     let mut kinds = Vec::new();
     let mut params_type: Option<Type> = None;
     let mut state_from_args: Option<Type> = None;
@@ -250,7 +306,7 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
         let FnArg::Typed(arg) = input else {
             return Err(syn::Error::new(
                 input.span(),
-                "a loader is a function, not a method",
+                format!("{} is a function, not a method", article(what)),
             ));
         };
         let param_attr = arg.attrs.iter().position(|a| a.path().is_ident("param"));
@@ -275,51 +331,59 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
             continue;
         }
         let ty = (*arg.ty).clone();
-        let kind =
-            match &ty {
-                Type::Reference(r) => match last_segment(&r.elem) {
-                    Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
-                    Some((ident, state)) if ident == "LoaderContext" => {
-                        if let Some(state) = state {
-                            state_from_args.get_or_insert(state);
-                        }
-                        Arg::Context {
-                            mutable: r.mutability.is_some(),
-                        }
+        let kind = match &ty {
+            Type::Reference(r) => match last_segment(&r.elem) {
+                Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
+                Some((ident, state)) if ident == "LoaderContext" => {
+                    if let Some(state) = state {
+                        state_from_args.get_or_insert(state);
                     }
-                    _ => return Err(syn::Error::new(
+                    Arg::Context {
+                        mutable: r.mutability.is_some(),
+                    }
+                }
+                _ => {
+                    return Err(syn::Error::new(
                         ty.span(),
-                        "a loader takes `&ResponseHead` or `&mut LoaderContext<S>` by reference; \
-                         extractors by value",
-                    )),
-                },
-                _ => match last_segment(&ty) {
-                    Some((ident, Some(inner))) if ident == "Params" => {
-                        params_type = Some(inner);
-                        Arg::Kit(ty.clone())
+                        format!(
+                            "{} takes `&ResponseHead` or `&mut LoaderContext<S>` by reference; \
+                             extractors by value",
+                            article(what)
+                        ),
+                    ))
+                }
+            },
+            _ => match last_segment(&ty) {
+                Some((ident, Some(inner))) if ident == "Params" => {
+                    params_type = Some(inner);
+                    Arg::Kit(ty.clone())
+                }
+                Some((ident, Some(_))) if ident == "FormData" || ident == "Json" => {
+                    Arg::Kit(ty.clone())
+                }
+                Some((ident, Some(inner))) if ident == "State" => {
+                    if state_from_args.is_none() {
+                        state_from_args = Some(inner);
                     }
-                    Some((ident, Some(_))) if ident == "Form" || ident == "Json" => {
-                        Arg::Kit(ty.clone())
-                    }
-                    Some((ident, Some(inner))) if ident == "State" => {
-                        if state_from_args.is_none() {
-                            state_from_args = Some(inner);
-                        }
-                        Arg::Extractor(ty.clone())
-                    }
-                    _ => Arg::Extractor(ty.clone()),
-                },
-            };
+                    Arg::Extractor(ty.clone())
+                }
+                _ => Arg::Extractor(ty.clone()),
+            },
+        };
         kinds.push(kind);
     }
+    let target = &args.target;
+    let kit = quote!(::server_props);
     let state = args
         .state
         .clone()
         .or(state_from_args)
-        .unwrap_or_else(|| syn::parse_quote!(()));
-    let target = &args.target;
+        .unwrap_or_else(|| match kind {
+            Kind::Loader => syn::parse_quote!(()),
+            // The page's loader says.
+            Kind::Action => syn::parse_quote!(<#target as #kit::Loader>::State),
+        });
     let name = &function.sig.ident;
-    let kit = quote!(::server_props);
 
     let mut checks = Vec::new();
     let mut made = Vec::new();
@@ -404,6 +468,24 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
     function
         .attrs
         .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
+    let Some(props) = props else {
+        return Ok(quote! {
+            #[cfg(feature = "ssr")]
+            #function
+
+            #(#checks)*
+
+            #[cfg(feature = "ssr")]
+            impl #kit::Action for #target {
+                async fn act(
+                    cx: &mut #kit::LoaderContext<#state>,
+                ) -> #kit::ActionResult<<#target as #kit::Loader>::Props> {
+                    #(#made)*
+                    #kit::__private::into_action_result(#name(#(#call),*).await)
+                }
+            }
+        });
+    };
     Ok(quote! {
         #[cfg(feature = "ssr")]
         #function
@@ -422,8 +504,46 @@ fn expand_loader(args: LoaderArgs, mut function: ItemFn) -> syn::Result<TokenStr
                 #(#made)*
                 #kit::__private::into_loader_result(#name(#(#call),*).await)
             }
+
+            fn action() -> ::core::option::Option<#kit::PageAction> {
+                // The page's `#[action]`, if it has one: the first trait
+                // applies only when the page implements `Action`.
+                #[allow(unused_imports)]
+                use #kit::__private::{NoAction as _, ViaAction as _};
+                (&#kit::__private::ActionProbe::<#target>::new()).page_action()
+            }
         }
     })
+}
+
+fn article(what: &str) -> String {
+    if what.starts_with('a') {
+        format!("an {what}")
+    } else {
+        format!("a {what}")
+    }
+}
+
+/// An action's return type: `ActionResult<P>` or `Result<ActionOutcome<P>, E>`.
+fn action_return(output: &ReturnType) -> syn::Result<()> {
+    let error = || {
+        syn::Error::new(
+            output.span(),
+            "an action returns what comes next as `ActionResult<Props>` \
+             (or `Result<ActionOutcome<Props>, E>`)",
+        )
+    };
+    let ReturnType::Type(_, ty) = output else {
+        return Err(error());
+    };
+    match last_segment(ty) {
+        Some((ident, Some(_))) if ident == "ActionResult" => Ok(()),
+        Some((ident, Some(inner))) if ident == "Result" => match last_segment(&inner) {
+            Some((ident, _)) if ident == "ActionOutcome" => Ok(()),
+            _ => Err(error()),
+        },
+        _ => Err(error()),
+    }
 }
 
 /// `T` of `LoaderResult<T>` or `Result<T, E>`.

@@ -133,10 +133,26 @@ fn js_text(value: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
+/// Submits a form-encoded body to a page's action: one `POST` to the
+/// page's props URL, never shared with another request and never repeated.
+pub(crate) async fn submit_props(page_url: &str, body: String) -> Result<PropsPayload, FetchError> {
+    let url = protocol::props_url(&build_id(), page_url);
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body.into());
+    let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
+    let _ = headers.set("content-type", "application/x-www-form-urlencoded");
+    init.set_headers(&headers);
+    request(url, init).await
+}
+
 async fn fetch_once(url: String) -> Result<PropsPayload, FetchError> {
+    request(url, web_sys::RequestInit::new()).await
+}
+
+async fn request(url: String, init: web_sys::RequestInit) -> Result<PropsPayload, FetchError> {
     let controller = web_sys::AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
-    let init = web_sys::RequestInit::new();
     if let Some(controller) = &controller {
         init.set_signal(Some(&controller.signal()));
     }

@@ -33,6 +33,7 @@ use std::{cell::RefCell, sync::Arc};
 pub mod fetch;
 mod navigate;
 mod scroll;
+pub(crate) mod submit;
 
 /// The `window` property set to `true` once hydration has finished: tests and
 /// tools wait for it instead of guessing when the page became interactive.

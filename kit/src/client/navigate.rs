@@ -61,6 +61,13 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
 /// the abandoned URL to history, and the page on screen stays until the
 /// browser leaves it.
 pub(super) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
+    // A form submission's answer for this page: rendered as it is, errors
+    // included (the submission is over; nothing is fetched again).
+    if let Some(payload) = super::submit::take_answer(&page_url) {
+        if let Next::View(view) = render_payload(view, payload, None) {
+            return view;
+        }
+    }
     let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(&page_url);
     let next = match fetch_props(&page_url).await {
@@ -181,7 +188,7 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
 }
 
 /// Whether a URL is an absolute `http:` or `https:` URL.
-fn is_web_url(url: &str) -> bool {
+pub(super) fn is_web_url(url: &str) -> bool {
     let lower = url
         .trim_start()
         .get(..8)

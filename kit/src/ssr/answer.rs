@@ -43,6 +43,9 @@ pub(crate) struct Answer {
     pub(crate) head: ResponseHead,
     /// The layout loader's data as JSON, when it ran and succeeded.
     pub(crate) layout: Option<String>,
+    /// The page URL a props answer is for, when the request did not name it:
+    /// where a submission led.
+    pub(crate) url: Option<String>,
 }
 
 pub(crate) enum Outcome {
@@ -61,6 +64,7 @@ impl Answer {
             outcome: Outcome::Exit(error),
             head: ResponseHead::default(),
             layout: None,
+            url: None,
         }
     }
 }
@@ -78,8 +82,10 @@ impl ServerProps {
             outcome,
             head,
             layout,
+            url: answer_url,
         } = answer;
         let layout = layout.as_deref();
+        let answer_url = answer_url.as_deref();
         let page = index.and_then(|i| match &self.inner.pages.entries[i].kind {
             PageKind::Props(page) => Some(page),
             PageKind::Static(_) => None,
@@ -93,9 +99,16 @@ impl ServerProps {
                         .render_document(index, url, state, &payload, StatusCode::OK, head)
                         .await;
                 }
-                // A page without a loader has no props; the client never asks.
+                // A page without a loader has no props (a submission's
+                // destination may be one, and the layout's data still counts).
                 Format::Json => {
-                    return self.raw_json(StatusCode::OK, "{\"props\":null}", head);
+                    let payload = PropsPayload {
+                        url: answer_url.map(str::to_owned),
+                        props: RawValue::from_string("null".to_owned()).ok(),
+                        layout: layout.and_then(|l| RawValue::from_string(l.to_owned()).ok()),
+                        ..Default::default()
+                    };
+                    return self.json(StatusCode::OK, &payload, head);
                 }
             },
             Outcome::Props(props) => {
@@ -119,7 +132,7 @@ impl ServerProps {
                             Err(e) => e,
                         }
                     }
-                    Format::Json => match props_answer(page, props.as_ref(), layout) {
+                    Format::Json => match props_answer(page, props.as_ref(), layout, answer_url) {
                         Ok(body) => return self.raw_json(status, body, head),
                         Err(e) => e,
                     },
@@ -127,10 +140,12 @@ impl ServerProps {
             }
             Outcome::Exit(e) => e,
         };
-        self.exit(index, url, error, head, layout, format).await
+        self.exit(index, url, error, head, layout, answer_url, format)
+            .await
     }
 
     /// Everything but the page: not found, redirects, own responses, failures.
+    #[allow(clippy::too_many_arguments)]
     async fn exit(
         &self,
         index: Option<usize>,
@@ -138,6 +153,7 @@ impl ServerProps {
         error: LoaderError,
         head: ResponseHead,
         layout: Option<&str>,
+        answer_url: Option<&str>,
         format: Format,
     ) -> Response {
         let error = match error.kind {
@@ -192,6 +208,7 @@ impl ServerProps {
                     // The layout's data too: the 404 page shows the header.
                     let payload = PropsPayload {
                         not_found: true,
+                        url: answer_url.map(str::to_owned),
                         layout: layout.and_then(|l| RawValue::from_string(l.to_owned()).ok()),
                         ..Default::default()
                     };
@@ -207,6 +224,7 @@ impl ServerProps {
             error: Some(reason(status).to_owned()),
             detail: page_error.detail.clone(),
             status: Some(status.as_u16()),
+            url: answer_url.map(str::to_owned),
             ..Default::default()
         };
         match format {
@@ -369,15 +387,24 @@ impl ServerProps {
     }
 }
 
-/// `{"props":<json>,"layout":<json>}`, serialised once into a buffer sized
-/// from the page's last answer.
+/// `{"props":<json>,"layout":<json>}` (with `"url"` first when the answer
+/// names its page), serialised once into a buffer sized from the page's
+/// last answer.
 fn props_answer(
     page: &PropsPage,
     props: &dyn ErasedProps,
     layout: Option<&str>,
+    url: Option<&str>,
 ) -> Result<Vec<u8>, LoaderError> {
-    let mut body = page.loader.json_buffer(16 + layout.map_or(0, str::len));
-    body.extend_from_slice(b"{\"props\":");
+    let extra = layout.map_or(0, str::len) + url.map_or(0, |u| u.len() + 10);
+    let mut body = page.loader.json_buffer(16 + extra);
+    body.push(b'{');
+    if let Some(url) = url {
+        body.extend_from_slice(b"\"url\":");
+        serde_json::to_writer(&mut body, url).map_err(LoaderError::from)?;
+        body.push(b',');
+    }
+    body.extend_from_slice(b"\"props\":");
     props.write_json(&mut body).map_err(LoaderError::from)?;
     if let Some(layout) = layout {
         body.extend_from_slice(b",\"layout\":");

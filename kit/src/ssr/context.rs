@@ -322,7 +322,8 @@ impl<S> LoaderContext<S> {
     }
 
     /// The body as a form (`application/x-www-form-urlencoded`), the way a
-    /// plain `<form method="post">` sends it.
+    /// plain `<form method="post">` sends it. An enum reads its variant
+    /// from the `intent` field ([`from_form`](crate::extract::from_form)).
     ///
     /// # Errors
     /// 415 for another content type, 413 over the limit, 400 when the
@@ -330,8 +331,7 @@ impl<S> LoaderContext<S> {
     pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
         super::body::expect_content_type(self.headers(), super::body::BodyKind::Form)?;
         let bytes = self.bytes().await?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| LoaderError::bad_request(format!("form: {e}")))
+        super::form::from_form(&bytes).map_err(|e| LoaderError::bad_request(format!("form: {e}")))
     }
 
     /// The body as JSON (`application/json` or a `+json` type).
@@ -400,6 +400,20 @@ pub enum CookieError {
     /// ([`ServerPropsBuilder::cookie_key`](crate::ServerPropsBuilder::cookie_key)).
     #[error("no cookie key is configured: set one with ServerPropsBuilder::cookie_key")]
     NoKey,
+}
+
+/// A cache tag that is empty or holds a character tags may not hold
+/// (whitespace, `,`, anything outside visible ASCII).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a cache tag: use visible ASCII without `,`")]
+pub struct InvalidTag(pub String);
+
+fn tag_value(tag: &str) -> Result<HeaderValue, InvalidTag> {
+    let valid = !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic() && b != b',');
+    valid
+        .then(|| HeaderValue::from_str(tag).ok())
+        .flatten()
+        .ok_or_else(|| InvalidTag(tag.to_owned()))
 }
 
 /// The status, headers and cookies a loader sets. They apply to the document
@@ -521,6 +535,34 @@ impl ResponseHead {
         self.set_cookie(&cookie)
     }
 
+    /// Tags the props with what they were made from (`guestbook`,
+    /// `post:42`): the shared cache drops every response carrying a tag
+    /// when an action names it in [`invalidate`](Self::invalidate). Sent
+    /// as the `x-server-props-tags` header.
+    ///
+    /// # Errors
+    /// When the tag is empty or holds anything but visible ASCII other
+    /// than `,` (tags travel as a comma-separated header).
+    pub fn tag(&self, tag: &str) -> Result<&Self, InvalidTag> {
+        let value = tag_value(tag)?;
+        Ok(self.append_header(HeaderName::from_static(crate::protocol::TAGS_HEADER), value))
+    }
+
+    /// Says that this request changed what `tag` names: the shared cache
+    /// drops every response tagged with it before the answer leaves the
+    /// server, and the answer tells the browser (the
+    /// `x-server-props-invalidate` header).
+    ///
+    /// # Errors
+    /// Like [`tag`](Self::tag).
+    pub fn invalidate(&self, tag: &str) -> Result<&Self, InvalidTag> {
+        let value = tag_value(tag)?;
+        Ok(self.append_header(
+            HeaderName::from_static(crate::protocol::INVALIDATE_HEADER),
+            value,
+        ))
+    }
+
     fn set_jar_delta(&self, jar: &CookieJar) -> Result<&Self, CookieError> {
         for cookie in jar.delta() {
             self.set_cookie(cookie)?;
@@ -555,6 +597,31 @@ impl ResponseHead {
                 parts.headers.append(name, value);
             }
         }
+    }
+
+    /// Adds what a submission's action wrote (its cookies, its tags, its
+    /// headers; never its `Cache-Control`) to the head of the answer that
+    /// shows the next page, and keeps that answer out of every cache: it
+    /// answers a write.
+    pub(crate) fn absorb_submission(&self, action: ResponseHead) {
+        let (_, headers) = action.into_parts();
+        let mut parts = self.parts();
+        let mut current: Option<HeaderName> = None;
+        for (name, value) in headers {
+            if let Some(name) = name {
+                current = Some(name);
+            }
+            match current.clone() {
+                Some(name) if name != CACHE_CONTROL => {
+                    parts.headers.append(name, value);
+                }
+                _ => {}
+            }
+        }
+        parts.headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(crate::protocol::DEFAULT_CACHE_CONTROL),
+        );
     }
 
     /// The status and headers, for the response.

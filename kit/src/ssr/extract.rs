@@ -4,9 +4,10 @@
 //! `#[loader]` takes any axum `FromRequestParts` extractor as an argument
 //! (`Query<T>`, `HeaderMap`, `State<T>`, the app's own), and these three:
 //! [`Params`] (the route params as a serde type, checked against the path
-//! at start-up), [`Form`] and [`Json`] (the body, read once, under the body
+//! at start-up), [`FormData`] and [`Json`] (the body, read once, under the body
 //! limit). Each fails with the status that fits, which the loader passes on.
 
+pub use super::form::{from_form, INTENT_FIELD};
 use super::{context::LoaderContext, loader::LoaderError};
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -15,9 +16,10 @@ use std::future::Future;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params<T>(pub T);
 
-/// The request body as a form (`application/x-www-form-urlencoded`).
+/// The request body as a form (`application/x-www-form-urlencoded`). When
+/// `T` is an enum, the `intent` field names the variant ([`from_form`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Form<T>(pub T);
+pub struct FormData<T>(pub T);
 
 /// The request body as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,13 +43,13 @@ where
     }
 }
 
-impl<S, T> FromLoader<S> for Form<T>
+impl<S, T> FromLoader<S> for FormData<T>
 where
     S: Send + Sync,
     T: DeserializeOwned + Send,
 {
     async fn from_loader(cx: &mut LoaderContext<S>) -> Result<Self, LoaderError> {
-        cx.form().await.map(Form)
+        cx.form().await.map(FormData)
     }
 }
 

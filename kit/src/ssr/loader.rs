@@ -8,7 +8,10 @@
 //! said otherwise), or "not found" ([`NotFound`]), or a [`Redirect`], or a
 //! complete response of the loader's own.
 
-use super::context::{LoaderContext, RequestParts, ResponseHead};
+use super::{
+    action::PageAction,
+    context::{LoaderContext, RequestParts, ResponseHead},
+};
 use crate::{page::Props, params::Shape, redirect::Redirect};
 use axum::response::Response;
 use futures::{future::BoxFuture, FutureExt};
@@ -87,6 +90,14 @@ pub trait Loader: Send + Sync + 'static {
     fn load(
         cx: &mut LoaderContext<Self::State>,
     ) -> impl Future<Output = LoaderResult<Self::Props>> + Send;
+
+    /// The page's [`Action`](crate::Action), when it has one: submissions
+    /// to the page then run it instead of the loader. `#[loader]` finds an
+    /// `#[action]` of the same page by itself; a loader written by hand
+    /// returns `Some(PageAction::of::<Self>())`.
+    fn action() -> Option<PageAction> {
+        None
+    }
 }
 
 /// A request method that sends a body, which a page may accept.
@@ -101,6 +112,19 @@ pub enum WriteMethod {
     Patch,
     /// `DELETE`.
     Delete,
+}
+
+impl WriteMethod {
+    /// The HTTP method.
+    #[must_use]
+    pub fn as_method(self) -> http::Method {
+        match self {
+            Self::Post => http::Method::POST,
+            Self::Put => http::Method::PUT,
+            Self::Patch => http::Method::PATCH,
+            Self::Delete => http::Method::DELETE,
+        }
+    }
 }
 
 /// What a loader returns: its props, or an early exit.
@@ -369,6 +393,8 @@ pub(crate) struct ErasedLoader {
     pub(crate) params_shape: fn() -> Shape,
     pub(crate) params_read: &'static [&'static str],
     pub(crate) methods: &'static [WriteMethod],
+    /// What a submission to the page runs instead of the loader.
+    pub(crate) action: Option<PageAction>,
     load: Arc<LoadFn>,
     /// The size of the page's last props JSON, so the next buffer is
     /// allocated once instead of grown by doubling.
@@ -384,6 +410,7 @@ impl ErasedLoader {
             params_shape: crate::params::shape_of::<P::Params>,
             params_read: P::PARAMS_READ,
             methods: P::METHODS,
+            action: P::action(),
             load: Arc::new(|state, request| {
                 let state = downcast_state::<P::State>(state);
                 Box::pin(run::<P>(state, request))
@@ -417,7 +444,7 @@ impl ErasedLoader {
     }
 }
 
-fn downcast_state<T: Clone + 'static>(state: &(dyn Any + Send + Sync)) -> T {
+pub(crate) fn downcast_state<T: Clone + 'static>(state: &(dyn Any + Send + Sync)) -> T {
     if let Some(state) = state.downcast_ref::<T>() {
         return state.clone();
     }

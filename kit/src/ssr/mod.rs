@@ -1,5 +1,6 @@
 //! The server half (feature `ssr`): loaders, request handling, rendering.
 
+pub(crate) mod action;
 pub(crate) mod answer;
 pub mod app;
 pub(crate) mod body;
@@ -10,6 +11,7 @@ pub mod csrf;
 #[cfg(feature = "sqlx")]
 pub mod db;
 pub mod extract;
+pub(crate) mod form;
 pub(crate) mod loader;
 pub(crate) mod render;
 pub(crate) mod router;
@@ -19,8 +21,9 @@ pub(crate) mod service;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use action::{Action, ActionOutcome, ActionResult, PageAction};
 pub use body::DEFAULT_MAX_BODY_BYTES;
 pub use builder::{ServerProps, ServerPropsBuilder, DEFAULT_LOADER_TIMEOUT};
-pub use context::{CookieError, LoaderContext, ResponseHead};
+pub use context::{CookieError, InvalidTag, LoaderContext, ResponseHead};
 pub use loader::{Loader, LoaderError, LoaderResult, NotFound, WriteMethod};
 pub use router::ServerPropsRouter;

@@ -17,7 +17,8 @@ use std::any::TypeId;
 pub trait ServerPropsRouter<S> {
     /// Routes every page of the table (`GET` and `HEAD`, and for a page
     /// with a loader the methods it accepts, `POST` by default) and the
-    /// props endpoint (`GET /_props/…`). Unknown URLs are left to the
+    /// props endpoint (`GET /_props/…`, and the same methods for `<Form>`
+    /// submissions). Unknown URLs are left to the
     /// router's fallback: use [`ServerProps::not_found`] there.
     ///
     /// # Panics
@@ -80,12 +81,19 @@ where
             self = self.route(&entry.pattern.axum_path(), route);
         }
         let props = props.clone();
+        let handler = move |State(state): State<S>, request: Request| {
+            let props = props.clone();
+            async move { props.props(&state, request).await }
+        };
+        // Writes are `<Form>` submissions; the handler answers 405 for a
+        // page that does not accept the method.
         self.route(
             &format!("{PROPS_PREFIX}{{*props_path}}"),
-            get(move |State(state): State<S>, request: Request| {
-                let props = props.clone();
-                async move { props.props(&state, request).await }
-            }),
+            get(handler.clone())
+                .post(handler.clone())
+                .put(handler.clone())
+                .patch(handler.clone())
+                .delete(handler),
         )
     }
 }

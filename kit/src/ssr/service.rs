@@ -5,8 +5,14 @@
 //! and the layout's side by side, then hand what they decided (an
 //! [`Answer`](super::answer::Answer)) to the one mapping in
 //! [`answer`](super::answer), which writes it as a document or as JSON.
+//!
+//! A submission to a page with an action runs the action instead. When it
+//! goes through, a document gets `303 See Other` to what comes next
+//! (post/redirect/get) and a props answer gets the next page's props at
+//! once: the same request runs that page's loaders ([`Follow`]).
 
 use super::{
+    action::{Acted, ActionOutcome, PageAction},
     answer::{Answer, Format, Outcome},
     builder::ServerProps,
     context::{with_page_uri, RequestParts, ResponseHead},
@@ -15,10 +21,30 @@ use super::{
 use crate::{
     pages::PageKind,
     protocol::{self, PropsPayload},
+    redirect::Redirect,
 };
 use axum::{body::Body, extract::Request, response::Response};
 use http::StatusCode;
 use std::any::Any;
+
+/// What a request's loaders (or its page's action) decided.
+pub(crate) enum Decided {
+    /// The answer for the page at this index of the table.
+    Answer(usize, Answer),
+    /// A submission went through: what to show next.
+    Follow(Follow),
+}
+
+/// A submission that went through, and where it leads.
+pub(crate) struct Follow {
+    /// The page to show next: the action's redirect, or the page itself
+    /// when the action is done.
+    to: Redirect,
+    /// What the action (and the layout's loader before it) wrote.
+    head: ResponseHead,
+    /// The submission's request head, for the destination's loaders.
+    request: RequestParts,
+}
 
 impl ServerProps {
     /// The 404 document, for URLs no page matches: use it as the router's
@@ -39,12 +65,24 @@ impl ServerProps {
     ) -> Response {
         let (parts, body) = request.into_parts();
         let url = normalized_url(&parts.uri);
-        let (index, answer) = self.answer(index, state, parts, body, &url).await;
-        self.respond(Some(index), &url, answer, Format::Document)
-            .await
+        match self.answer(index, state, parts, body, &url).await {
+            Decided::Answer(index, answer) => {
+                self.respond(Some(index), &url, answer, Format::Document)
+                    .await
+            }
+            // Post/redirect/get: the browser loads what comes next itself.
+            Decided::Follow(follow) => {
+                let answer = Answer {
+                    head: follow.head,
+                    ..Answer::exit(follow.to.into())
+                };
+                self.respond(None, &url, answer, Format::Document).await
+            }
+        }
     }
 
-    /// Answers a props request (`/_props/<build>/<page>.json?<query>`).
+    /// Answers a props request (`/_props/<build>/<page>.json?<query>`): a
+    /// `GET` for a client navigation, a write for a `<Form>` submission.
     pub(crate) async fn props(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let Some((build, page_path)) = protocol::parse_props_path(parts.uri.path()) else {
@@ -63,19 +101,108 @@ impl ServerProps {
             return self.respond(None, &page_path, answer, Format::Json).await;
         };
         let index = *matched.value;
+        if !self.accepts(index, &parts.method) {
+            let head = ResponseHead::default();
+            head.insert_header(http::header::ALLOW, self.allowed(index));
+            let answer = Answer {
+                head,
+                ..Answer::exit(LoaderError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("the page does not accept {}", parts.method),
+                ))
+            };
+            return self
+                .respond(Some(index), &page_path, answer, Format::Json)
+                .await;
+        }
         let url = match parts.uri.query().filter(|q| !q.is_empty()) {
             Some(q) => format!("{page_path}?{q}"),
             None => page_path,
         };
         let parts = with_page_uri(parts, &url);
-        let (index, answer) = self.answer(index, state, parts, body, &url).await;
+        match self.answer(index, state, parts, body, &url).await {
+            Decided::Answer(index, answer) => {
+                self.respond(Some(index), &url, answer, Format::Json).await
+            }
+            Decided::Follow(follow) => self.follow(state, follow).await,
+        }
+    }
+
+    /// The props answer after a submission went through: the destination's
+    /// props, from its loaders run now in this request (single flight), with
+    /// the cookies the action set already in the request they see. A
+    /// destination on another site, or one no page serves, is answered as
+    /// a redirect for the browser to follow.
+    async fn follow(&self, state: &(dyn Any + Send + Sync), follow: Follow) -> Response {
+        let Follow { to, head, request } = follow;
+        let target = to.destination.split('#').next().unwrap_or_default();
+        let path = target.split('?').next().unwrap_or_default();
+        let index = to
+            .is_same_origin()
+            .then(|| self.inner.matcher.at(path).ok().map(|m| *m.value))
+            .flatten();
+        let (Some(index), Ok(uri)) = (index, http::Uri::try_from(target)) else {
+            head.insert_header(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static(protocol::DEFAULT_CACHE_CONTROL),
+            );
+            let answer = Answer {
+                head,
+                ..Answer::exit(to.into())
+            };
+            return self.respond(None, "", answer, Format::Json).await;
+        };
+        let mut parts = request.parts;
+        parts.method = http::Method::GET;
+        parts.uri = uri;
+        for name in [
+            http::header::CONTENT_TYPE,
+            http::header::CONTENT_LENGTH,
+            http::header::TRANSFER_ENCODING,
+        ] {
+            parts.headers.remove(name);
+        }
+        with_cookies_set(&mut parts.headers, &head, path);
+        let url = normalized_url(&parts.uri);
+        let Decided::Answer(index, mut answer) =
+            self.answer(index, state, parts, Body::empty(), &url).await
+        else {
+            unreachable!("a GET runs loaders, never an action");
+        };
+        answer.head.absorb_submission(head);
+        answer.url = Some(to.destination);
         self.respond(Some(index), &url, answer, Format::Json).await
     }
 
-    /// Runs the loaders of the page that serves the request (the one at
-    /// `index` that axum matched, or the one `Pages::resolve` picks) and
-    /// of the layout, for a request whose head carries the page's URI:
-    /// side by side for reads, the layout first for writes.
+    /// Whether the page at `index` accepts `method` (reads always).
+    fn accepts(&self, index: usize, method: &http::Method) -> bool {
+        if matches!(*method, http::Method::GET | http::Method::HEAD) {
+            return true;
+        }
+        match &self.inner.pages.entries[index].kind {
+            PageKind::Props(page) => page.loader.methods.iter().any(|m| m.as_method() == *method),
+            PageKind::Static(_) => false,
+        }
+    }
+
+    /// `Allow` for the page at `index`.
+    fn allowed(&self, index: usize) -> http::HeaderValue {
+        let mut allow = String::from("GET, HEAD");
+        if let PageKind::Props(page) = &self.inner.pages.entries[index].kind {
+            for method in page.loader.methods {
+                allow.push_str(", ");
+                allow.push_str(method.as_method().as_str());
+            }
+        }
+        http::HeaderValue::from_str(&allow).expect("method names are header values")
+    }
+
+    /// Refuses cross-site writes, then decides the answer for the page that
+    /// serves the request (the one at `index` that axum matched, or the one
+    /// `Pages::resolve` picks) from a request whose head carries the page's
+    /// URI: a write to a page with an action runs the action; anything else
+    /// runs the page's loader and the layout's, side by side for reads, the
+    /// layout first for writes.
     async fn answer(
         &self,
         index: usize,
@@ -83,23 +210,26 @@ impl ServerProps {
         parts: http::request::Parts,
         body: Body,
         url: &str,
-    ) -> (usize, Answer) {
+    ) -> Decided {
         if super::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
             tracing::info!(path = url, "refused a write from another site");
             let refused = LoaderError::new(
                 StatusCode::FORBIDDEN,
                 "a write from another site (Origin / Sec-Fetch-Site)",
             );
-            return (index, Answer::exit(refused));
+            return Decided::Answer(index, Answer::exit(refused));
         }
         let pages = self.inner.pages;
         let Some(index) = pages.resolve(index, parts.uri.path()) else {
-            return (index, Answer::exit(crate::NotFound.into()));
+            return Decided::Answer(index, Answer::exit(crate::NotFound.into()));
         };
         let entry = &pages.entries[index];
         let params = match entry.pattern.decode_params(parts.uri.path()) {
             Ok(params) => params,
-            Err(e) => return (index, Answer::exit(LoaderError::bad_request(e.to_string()))),
+            Err(e) => {
+                let error = LoaderError::bad_request(e.to_string());
+                return Decided::Answer(index, Answer::exit(error));
+            }
         };
         let request = RequestParts {
             parts,
@@ -113,19 +243,22 @@ impl ServerProps {
             PageKind::Static(_) => None,
         };
         let reads = matches!(request.parts.method, http::Method::GET | http::Method::HEAD);
+        if let (false, Some(action)) = (reads, page.and_then(|p| p.action.as_ref())) {
+            return self.act(index, action, layout, state, request, url).await;
+        }
         if let (false, Some(loader)) = (reads, layout) {
             // A write (a form POST) runs only if the layout lets it: a layout
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
             let layout = self.run(loader, state, request.head_copy(), url).await;
             if layout.result.is_err() {
-                return (index, Answer::combine(None, Some(layout)));
+                return Decided::Answer(index, Answer::combine(None, Some(layout)));
             }
             let page = match page {
                 Some(loader) => Some(self.run(loader, state, request, url).await),
                 None => None,
             };
-            return (index, Answer::combine(page, Some(layout)));
+            return Decided::Answer(index, Answer::combine(page, Some(layout)));
         }
         // Reads run both loaders side by side.
         let layout_request = layout.map(|_| request.head_copy());
@@ -145,7 +278,61 @@ impl ServerProps {
                 }
             },
         );
-        (index, Answer::combine(page, layout))
+        Decided::Answer(index, Answer::combine(page, layout))
+    }
+
+    /// A submission to a page with an action: the layout's loader first (it
+    /// may refuse), then the action, whose outcome is the answer (invalid,
+    /// or an exit) or says what to show next.
+    async fn act(
+        &self,
+        index: usize,
+        action: &PageAction,
+        layout: Option<&ErasedLoader>,
+        state: &(dyn Any + Send + Sync),
+        request: RequestParts,
+        url: &str,
+    ) -> Decided {
+        let follow_request = request.head_copy();
+        let layout = match layout {
+            Some(loader) => {
+                let loaded = self.run(loader, state, request.head_copy(), url).await;
+                if loaded.result.is_err() {
+                    return Decided::Answer(index, Answer::combine(None, Some(loaded)));
+                }
+                Some(loaded)
+            }
+            None => None,
+        };
+        let Acted { result, head } = self
+            .within_timeout(url, "action", action.call(state, request), |error| Acted {
+                result: Err(error),
+                head: ResponseHead::default(),
+            })
+            .await;
+        let page = match result {
+            Ok(ActionOutcome::Invalid(props)) => {
+                if head.status().is_none() {
+                    head.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+                }
+                Loaded {
+                    result: Ok(props),
+                    head,
+                }
+            }
+            Err(error) => Loaded {
+                result: Err(error),
+                head,
+            },
+            Ok(ActionOutcome::Done) => {
+                let to = Redirect::see_other(url);
+                return Decided::Follow(Follow::new(to, head, layout, follow_request));
+            }
+            Ok(ActionOutcome::Redirect(to)) => {
+                return Decided::Follow(Follow::new(to, head, layout, follow_request));
+            }
+        };
+        Decided::Answer(index, Answer::combine(Some(page), layout))
     }
 
     /// Runs one loader within the loader timeout.
@@ -156,19 +343,98 @@ impl ServerProps {
         request: RequestParts,
         url: &str,
     ) -> Loaded {
+        self.within_timeout(url, "loader", loader.call(state, request), |error| Loaded {
+            result: Err(error),
+            head: ResponseHead::default(),
+        })
+        .await
+    }
+
+    /// Runs a loader's or an action's future within the loader timeout.
+    async fn within_timeout<T>(
+        &self,
+        url: &str,
+        what: &str,
+        future: futures::future::BoxFuture<'static, T>,
+        timed_out: impl FnOnce(LoaderError) -> T,
+    ) -> T {
         let timeout = self.inner.loader_timeout;
-        match tokio::time::timeout(timeout, loader.call(state, request)).await {
-            Ok(loaded) => loaded,
+        match tokio::time::timeout(timeout, future).await {
+            Ok(done) => done,
             Err(_) => {
-                tracing::warn!(path = url, "loader timed out after {timeout:?}");
-                Loaded {
-                    result: Err(LoaderError::new(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        format!("the loader did not finish within {timeout:?}"),
-                    )),
-                    head: ResponseHead::default(),
-                }
+                tracing::warn!(path = url, "{what} timed out after {timeout:?}");
+                timed_out(LoaderError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!("the {what} did not finish within {timeout:?}"),
+                ))
             }
+        }
+    }
+}
+
+impl Follow {
+    fn new(
+        to: Redirect,
+        head: ResponseHead,
+        layout: Option<Loaded>,
+        request: RequestParts,
+    ) -> Self {
+        if let Some(layout) = layout {
+            head.merge_layout(layout.head);
+        }
+        Self { to, head, request }
+    }
+}
+
+/// Puts the cookies a submission's answer sets (or removes) for `path` into
+/// the request headers its destination's loaders see, as the browser would
+/// send them on the next request.
+fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &str) {
+    let set = head.headers();
+    let mut changed = false;
+    let mut jar: Vec<(String, String)> = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect();
+    for value in set.get_all(http::header::SET_COOKIE) {
+        let Some(cookie) = value
+            .to_str()
+            .ok()
+            .and_then(|v| cookie::Cookie::parse(v.to_owned()).ok())
+        else {
+            continue;
+        };
+        if !path.starts_with(cookie.path().unwrap_or("/")) {
+            continue;
+        }
+        changed = true;
+        jar.retain(|(name, _)| name != cookie.name());
+        let removed = cookie.max_age().is_some_and(|age| age.is_zero())
+            || cookie
+                .expires_datetime()
+                .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
+        if !removed {
+            jar.push((cookie.name().to_owned(), cookie.value().to_owned()));
+        }
+    }
+    if !changed {
+        return;
+    }
+    headers.remove(http::header::COOKIE);
+    let line = jar
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if let Ok(value) = http::HeaderValue::from_str(&line) {
+        if !line.is_empty() {
+            headers.insert(http::header::COOKIE, value);
         }
     }
 }
@@ -215,6 +481,7 @@ impl Answer {
             outcome,
             head,
             layout: layout_json,
+            url: None,
         }
     }
 }

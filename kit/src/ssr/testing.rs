@@ -97,6 +97,17 @@ impl TestClient {
         .await
     }
 
+    /// Submits a form to a page as the browser's `<Form>` does: one `POST`
+    /// to the page's props URL, whose answer holds the props of the page
+    /// to show next and, in `"url"`, which page that is.
+    ///
+    /// # Panics
+    /// When `form` does not serialise as a form.
+    pub async fn submit_form(&self, page_url: &str, form: &impl Serialize) -> TestResponse {
+        let uri = props_url(&self.build_id, page_url);
+        self.post_form(&uri, form).await
+    }
+
     /// `POST` JSON.
     ///
     /// # Panics

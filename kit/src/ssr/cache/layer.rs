@@ -83,6 +83,7 @@ impl CacheLayer {
                 flights: Mutex::new(HashMap::new()),
                 build: build_id.into(),
                 max_entry_bytes: config.max_entry_bytes,
+                tags: Mutex::new(TagClock::default()),
             })),
         }
     }
@@ -91,6 +92,15 @@ impl CacheLayer {
     pub fn invalidate_all(&self) {
         if let Some(shared) = &self.shared {
             shared.entries.invalidate_all();
+        }
+    }
+
+    /// Drops every stored response tagged with one of `tags` (what
+    /// `ResponseHead::invalidate` does from an action, through the
+    /// `x-server-props-invalidate` header of its answer).
+    pub fn invalidate_tags<'a>(&self, tags: impl IntoIterator<Item = &'a str>) {
+        if let Some(shared) = &self.shared {
+            lock(&shared.tags).invalidate(tags.into_iter());
         }
     }
 }
@@ -138,7 +148,15 @@ impl<S: CachedService> Service<Request<Body>> for CacheService<S> {
                 let shared = shared.clone();
                 Box::pin(async move { Ok(shared.serve(inner, request).await) })
             }
-            _ => Box::pin(inner.oneshot(request)),
+            Some(shared) => {
+                let shared = shared.clone();
+                Box::pin(async move {
+                    let Ok(response) = inner.oneshot(request).await;
+                    shared.note_invalidations(&response);
+                    Ok(response)
+                })
+            }
+            None => Box::pin(inner.oneshot(request)),
         }
     }
 }
@@ -156,6 +174,56 @@ struct Shared {
     flights: Mutex<HashMap<String, watch::Receiver<()>>>,
     build: Box<str>,
     max_entry_bytes: u64,
+    tags: Mutex<TagClock>,
+}
+
+/// When each tag last changed, on a clock that ticks once per
+/// invalidation. A response fetched at tick `t` is current while none of
+/// its tags changed after `t`: a response whose loader ran before a
+/// mutation and arrives after it is never kept, and one kept before it is
+/// never served again.
+#[derive(Debug, Default)]
+struct TagClock {
+    now: u64,
+    changed: HashMap<Box<str>, u64>,
+    /// Responses fetched before this tick are not current (the map was
+    /// emptied to stay bounded).
+    floor: u64,
+}
+
+/// How many changed tags the clock remembers before it forgets them all
+/// (and with them every response kept so far).
+const MAX_TAGS: usize = 100_000;
+
+impl TagClock {
+    fn invalidate<'a>(&mut self, tags: impl Iterator<Item = &'a str>) {
+        self.now += 1;
+        for tag in tags {
+            self.changed.insert(tag.into(), self.now);
+        }
+        if self.changed.len() > MAX_TAGS {
+            self.changed.clear();
+            self.floor = self.now;
+        }
+    }
+
+    fn is_current(&self, tags: &[Box<str>], fetched_at: u64) -> bool {
+        fetched_at >= self.floor
+            && tags
+                .iter()
+                .all(|tag| self.changed.get(tag).is_none_or(|&at| at <= fetched_at))
+    }
+}
+
+/// The values of a comma-separated list header, trimmed, non-empty.
+fn list_values<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .get_all(name)
+        .into_iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// What a lookup found.
@@ -256,6 +324,9 @@ impl Shared {
                 }
             }
         };
+        if !lock(&self.tags).is_current(&stored.tags, stored.fetched_at) {
+            return Found::Miss(key);
+        }
         let age = stored.age(now);
         if age < stored.fresh_for {
             Found::Fresh(stored)
@@ -287,10 +358,12 @@ impl Shared {
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
     {
         let request_headers = parts.headers.clone();
+        let fetched_at = lock(&self.tags).now;
         let Ok(response) = inner
             .oneshot(Request::from_parts(parts, Body::empty()))
             .await;
-        self.keep(primary, &request_headers, response, passing)
+        self.note_invalidations(&response);
+        self.keep(primary, &request_headers, response, passing, fetched_at)
             .await
     }
 
@@ -320,22 +393,44 @@ impl Shared {
         let primary = primary.to_owned();
         tokio::spawn(async move {
             let headers = request.headers().clone();
+            let fetched_at = lock(&shared.tags).now;
             let Ok(response) = inner.oneshot(request).await;
-            let response = shared.keep(&primary, &headers, response, false).await;
+            shared.note_invalidations(&response);
+            let response = shared
+                .keep(&primary, &headers, response, false, fetched_at)
+                .await;
             drop(guard);
             drop(response);
         });
     }
 
-    /// Stores `response` if the rules allow, and returns it marked.
+    /// Applies the tags a response says its request changed.
+    fn note_invalidations(&self, response: &Response<Body>) {
+        let mut tags =
+            list_values(response.headers(), crate::protocol::INVALIDATE_HEADER).peekable();
+        if tags.peek().is_some() {
+            lock(&self.tags).invalidate(tags);
+        }
+    }
+
+    /// Stores `response` (whose request was sent at tick `fetched_at` of
+    /// the tag clock) if the rules allow, and returns it marked.
     async fn keep(
         &self,
         primary: &str,
         request: &HeaderMap,
         response: Response<Body>,
         passing: bool,
+        fetched_at: u64,
     ) -> Response<Body> {
         let (mut parts, body) = response.into_parts();
+        let tags: Arc<[Box<str>]> = list_values(&parts.headers, crate::protocol::TAGS_HEADER)
+            .map(Box::from)
+            .collect();
+        if !lock(&self.tags).is_current(&tags, fetched_at) {
+            // Made before a change to what it shows: pass it on, keep nothing.
+            return marked(Response::from_parts(parts, body), "MISS");
+        }
         let keep = match store::keep(request, parts.status, &parts.headers) {
             Ok(keep) => keep,
             Err(refusal) => {
@@ -372,6 +467,8 @@ impl Shared {
             fresh_for: keep.fresh_for,
             stale_for: keep.stale_for,
             vary: keep.vary,
+            tags,
+            fetched_at,
         });
         let slot = Slot::Response(stored.clone());
         if stored.vary.is_empty() {
@@ -447,5 +544,36 @@ impl moka::Expiry<String, Slot> for SlotExpiry {
         _remaining: Option<Duration>,
     ) -> Option<Duration> {
         Some(slot.lifetime())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_fetched_before_a_change_is_not_current() {
+        let mut clock = TagClock::default();
+        let tags: Vec<Box<str>> = vec!["notes".into()];
+        let before = clock.now;
+        clock.invalidate(["notes"].into_iter());
+        // The loader ran before the change and answered after it.
+        assert!(!clock.is_current(&tags, before));
+        // Fetched after the change.
+        assert!(clock.is_current(&tags, clock.now));
+        // Other tags, and untagged responses, are not touched.
+        assert!(clock.is_current(&["other".into()], before));
+        assert!(clock.is_current(&[], before));
+    }
+
+    #[test]
+    fn the_clock_stays_bounded() {
+        let mut clock = TagClock::default();
+        let names: Vec<String> = (0..=MAX_TAGS).map(|i| format!("post:{i}")).collect();
+        clock.invalidate(names.iter().map(String::as_str));
+        assert!(clock.changed.is_empty());
+        // Forgetting the tags forgets everything fetched before.
+        assert!(!clock.is_current(&[], clock.now - 1));
+        assert!(clock.is_current(&[], clock.now));
     }
 }

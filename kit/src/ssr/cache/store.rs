@@ -36,6 +36,10 @@ pub(super) struct Stored {
     pub(super) stale_for: Duration,
     /// The request headers it was chosen by, lower-case.
     pub(super) vary: Arc<[HeaderName]>,
+    /// The tags its loader gave it (`x-server-props-tags`).
+    pub(super) tags: Arc<[Box<str>]>,
+    /// The tick of the tag clock when its request was sent.
+    pub(super) fetched_at: u64,
 }
 
 impl Stored {
@@ -73,6 +77,7 @@ impl Slot {
                         .iter()
                         .map(|(n, v)| n.as_str().len() + v.len() + 32)
                         .sum::<usize>()
+                    + s.tags.iter().map(|t| t.len() + 16).sum::<usize>()
                     + 160
             }
             Slot::Vary(names, _) => names.len() * 32 + 32,

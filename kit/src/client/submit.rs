@@ -1,0 +1,307 @@
+//! Form submissions in the browser: one request, the answer rendered in
+//! place.
+//!
+//! A `<Form>` submit (or `use_submit`) sends the form's fields to the props
+//! URL of the page it posts to. The answer holds what to show next, so
+//! nothing else is fetched:
+//!
+//! * the props of the page to show (the same page after "done" or
+//!   "invalid", the destination after a redirect, named by `"url"`), which
+//!   are handed to that page's view through [`take_answer`]: the page on
+//!   screen re-renders in place when it is that page, otherwise the router
+//!   navigates there (a new history entry, as a redirect after a POST
+//!   makes; the entry is a `GET` URL, so Back and refresh never post again);
+//! * a redirect to another site, followed by the browser;
+//! * "not found", an error, a network failure: the app's 404 or error page,
+//!   rendered in place. A failed submission is never sent again as a
+//!   document `POST`.
+//!
+//! Only when the server runs another build (a deploy between page load and
+//! submit, so the action did not run) is the form submitted again as a
+//! document, which is what the user asked for.
+
+use super::{fetch, location_url, set_layout};
+use crate::{
+    navigation::{NavigationState, Signals, Submission},
+    protocol::PropsPayload,
+};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+
+thread_local! {
+    /// The last submission's answer, for the page view that shows it:
+    /// the page URL (path and query) and the answer.
+    static ANSWER: RefCell<Option<(String, PropsPayload)>> = const { RefCell::new(None) };
+}
+
+/// The answer of the last submission, when it is for `page_url`: the page
+/// view renders it instead of fetching. Any other navigation forgets it.
+pub(super) fn take_answer(page_url: &str) -> Option<PropsPayload> {
+    ANSWER.with(|answer| {
+        let (url, payload) = answer.borrow_mut().take()?;
+        (url == page_url).then_some(payload)
+    })
+}
+
+/// Handles a `<Form>`'s submit event: submits it in one request, unless it
+/// is something the browser must do itself.
+pub(crate) fn on_submit<N>(event: &web_sys::SubmitEvent, navigate: &N)
+where
+    N: Fn(&str, NavigateOptions) + Clone + 'static,
+{
+    if event.default_prevented() {
+        return;
+    }
+    let Some(form) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let submitter = event.submitter();
+    let attr = |name: &str| submitter.as_ref().and_then(|s| s.get_attribute(name));
+    let target = attr("formtarget").unwrap_or_else(|| form.target());
+    if !(target.is_empty() || target.eq_ignore_ascii_case("_self")) {
+        return;
+    }
+    let method = attr("formmethod")
+        .unwrap_or_else(|| form.method())
+        .to_ascii_lowercase();
+    if method != "post" && method != "get" {
+        // `dialog`: the browser's.
+        return;
+    }
+    let action = attr("formaction").unwrap_or_else(|| form.action());
+    let Some(page_url) = same_origin_page_url(&action) else {
+        return;
+    };
+    let Some(fields) = fields(&form, submitter.as_ref()) else {
+        // A file input: the browser sends it as multipart.
+        return;
+    };
+    event.prevent_default();
+    if method == "get" {
+        let path = page_url.split('?').next().unwrap_or_default();
+        let query = encode(&fields);
+        let url = if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        };
+        navigate(&url, NavigateOptions::default());
+        return;
+    }
+    if form.get_attribute("aria-busy").as_deref() == Some("true") {
+        // Submitted already, and not answered yet: a double click.
+        return;
+    }
+    leptos::task::spawn_local(submit(Some(form), page_url, fields, navigate.clone()));
+}
+
+/// Submits fields to a page's action from code (`use_submit`).
+pub(crate) fn submit_fields<N>(url: &str, fields: Vec<(String, String)>, navigate: N)
+where
+    N: Fn(&str, NavigateOptions) + Clone + 'static,
+{
+    let Some(page_url) = same_origin_page_url(url) else {
+        leptos::logging::error!("server_props: not submitting to another site: {url}");
+        return;
+    };
+    leptos::task::spawn_local(submit(None, page_url, fields, navigate));
+}
+
+async fn submit<N>(
+    form: Option<web_sys::HtmlFormElement>,
+    page_url: String,
+    fields: Vec<(String, String)>,
+    navigate: N,
+) where
+    N: Fn(&str, NavigateOptions) + Clone + 'static,
+{
+    let _busy = form.clone().map(Busy::mark);
+    let signals = Signals::get();
+    let submission = Submission {
+        url: page_url.clone(),
+        fields,
+    };
+    let body = encode(&submission.fields);
+    signals.submission.set(Some(submission.clone()));
+    signals
+        .state
+        .set(NavigationState::Submitting(submission.clone()));
+    let started_at = location_url();
+    let payload = match fetch::submit_props(&page_url, body).await {
+        Ok(payload) => Some(payload),
+        Err(fetch::FetchError::StaleBuild) => {
+            resubmit_as_document(form.as_ref(), &submission);
+            None
+        }
+        Err(error) => {
+            if cfg!(debug_assertions) {
+                leptos::logging::warn!("server_props: submission to {page_url}: {error}");
+            }
+            Some(failed(&error))
+        }
+    };
+    // Still ours: a navigation started meanwhile owns the state now.
+    let ours = signals
+        .state
+        .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if *s == submission));
+    if let Some(payload) = payload {
+        if location_url() == started_at {
+            show(page_url, payload, &navigate);
+        } else {
+            // The user went elsewhere: the answer is not shown, its session is.
+            set_layout(&payload);
+        }
+    }
+    signals.submission.set(None);
+    if ours {
+        signals.state.set(NavigationState::Idle);
+    }
+}
+
+/// Shows a submission's answer: in place when it is for the page on screen,
+/// otherwise by navigating to its page, which takes the answer instead of
+/// fetching.
+fn show<N>(page_url: String, payload: PropsPayload, navigate: &N)
+where
+    N: Fn(&str, NavigateOptions),
+{
+    set_layout(&payload);
+    if let Some(redirect) = &payload.redirect {
+        let destination = redirect.destination.clone();
+        if redirect.is_same_origin() {
+            navigate(&destination, NavigateOptions::default());
+        } else if super::navigate::is_web_url(&destination) {
+            if let Err(e) = window().location().assign(&destination) {
+                leptos::logging::error!("server_props: navigation to {destination} failed: {e:?}");
+            }
+        } else {
+            leptos::logging::error!("server_props: refusing to redirect to {destination:?}");
+        }
+        return;
+    }
+    let url = payload.url.clone().unwrap_or(page_url);
+    let Some((key, hash)) = page_url_parts(&url) else {
+        return;
+    };
+    let here = key == location_url();
+    ANSWER.with(|answer| *answer.borrow_mut() = Some((key.clone(), payload)));
+    if here {
+        // The page on screen re-renders with the answer's props.
+        Signals::get().refresh.update(|n| *n += 1);
+    } else {
+        navigate(&format!("{key}{hash}"), NavigateOptions::default());
+    }
+}
+
+/// The answer shown for a submission that got no props answer: the error
+/// page, with the status the server gave, or 503 when it could not be reached.
+fn failed(error: &fetch::FetchError) -> PropsPayload {
+    let status = match error {
+        fetch::FetchError::NotProps(status) if *status >= 400 => *status,
+        fetch::FetchError::NotProps(_) => 500,
+        _ => 503,
+    };
+    PropsPayload {
+        error: Some(error.to_string()),
+        status: Some(status),
+        ..Default::default()
+    }
+}
+
+/// The server runs another build, so the action did not run: submit the
+/// form as a document (a fresh page load), as the browser would have.
+fn resubmit_as_document(form: Option<&web_sys::HtmlFormElement>, submission: &Submission) {
+    let Some(form) = form else {
+        let _ = window().location().reload();
+        return;
+    };
+    // `form.submit()` leaves out the button that was clicked: its field
+    // goes in a hidden input.
+    let document = document();
+    for (name, value) in &submission.fields {
+        let present = form.elements().named_item(name).is_some();
+        if present {
+            continue;
+        }
+        if let Ok(input) = document.create_element("input") {
+            let _ = input.set_attribute("type", "hidden");
+            let _ = input.set_attribute("name", name);
+            let _ = input.set_attribute("value", value);
+            let _ = form.append_child(&input);
+        }
+    }
+    let _ = form.submit();
+}
+
+/// Marks a form as submitting (`aria-busy="true"`) until dropped.
+struct Busy(web_sys::HtmlFormElement);
+
+impl Busy {
+    fn mark(form: web_sys::HtmlFormElement) -> Self {
+        let _ = form.set_attribute("aria-busy", "true");
+        Self(form)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let _ = self.0.remove_attribute("aria-busy");
+    }
+}
+
+/// The path and query of a URL of this origin (resolved against the
+/// document's), or `None` for another origin.
+fn same_origin_page_url(url: &str) -> Option<String> {
+    page_url_parts(url).map(|(key, _)| key)
+}
+
+/// `(path and query, #hash)` of a same-origin URL.
+fn page_url_parts(url: &str) -> Option<(String, String)> {
+    let location = window().location();
+    let base = location.href().ok()?;
+    let parsed = web_sys::Url::new_with_base(url, &base).ok()?;
+    if parsed.origin() != location.origin().ok()? {
+        return None;
+    }
+    Some((parsed.pathname() + &parsed.search(), parsed.hash()))
+}
+
+/// The fields a form submits, the submitter's `name=value` included;
+/// `None` when one is a file.
+fn fields(
+    form: &web_sys::HtmlFormElement,
+    submitter: Option<&web_sys::HtmlElement>,
+) -> Option<Vec<(String, String)>> {
+    let data = web_sys::FormData::new_with_form(form).ok()?;
+    let mut fields = Vec::new();
+    let entries = js_sys::try_iter(&data).ok()??;
+    for entry in entries {
+        let entry: js_sys::Array = entry.ok()?.dyn_into().ok()?;
+        let name = entry.get(0).as_string()?;
+        let value = entry.get(1).as_string()?;
+        fields.push((name, value));
+    }
+    if let Some(submitter) = submitter {
+        if let Some(name) = submitter.get_attribute("name").filter(|n| !n.is_empty()) {
+            let value = js_sys::Reflect::get(submitter, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            fields.push((name, value));
+        }
+    }
+    Some(fields)
+}
+
+fn encode(fields: &[(String, String)]) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
+}

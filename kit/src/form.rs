@@ -1,0 +1,63 @@
+//! `<Form>`: a form that works before the wasm has loaded and, once it has,
+//! submits in one request and renders the answer in place.
+//!
+//! The server renders a plain `<form method="post">`, so without JavaScript
+//! (or before hydration) the browser submits it as a document: the page's
+//! action runs, and the answer is `303 See Other` to the next page (post,
+//! redirect, get) or the page again with its errors (`422`). Once hydrated,
+//! a submit is intercepted and sent to the page's props URL instead; the
+//! answer carries the props of the page to show next, which the browser
+//! renders without loading a document (see `client::submit`).
+
+use leptos::prelude::*;
+
+/// A form posting to a page's action (its own page unless `action` names
+/// another), with and without JavaScript.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::Form;
+///
+/// #[component]
+/// fn SignOut() -> impl IntoView {
+///     view! {
+///         <Form action="/logout">
+///             <button>"Sign out"</button>
+///         </Form>
+///     }
+/// }
+/// ```
+///
+/// The form's fields, and the `name=value` of the button that submitted
+/// it, are sent form-encoded, as a browser sends them. A second submit while
+/// one is in flight is ignored (the form carries `aria-busy="true"`
+/// meanwhile), so a double click adds one entry. A form with a file input,
+/// a `target` or another origin's `action` is left to the browser.
+// `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
+#[allow(unreachable_pub)]
+#[component]
+pub fn Form(
+    /// The page URL to submit to (path and query); the page the form is on
+    /// when left out.
+    #[prop(optional, into)]
+    action: Option<String>,
+    /// `post` (the default) or `get` (a search form: a client navigation).
+    #[prop(optional, into)]
+    method: Option<&'static str>,
+    /// The form's fields and buttons.
+    children: Children,
+) -> impl IntoView {
+    let method = method.unwrap_or("post");
+    #[cfg(feature = "hydrate")]
+    let on_submit = {
+        let navigate = leptos_router::hooks::use_navigate();
+        move |event: leptos::ev::SubmitEvent| crate::client::submit::on_submit(&event, &navigate)
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_submit = |_: leptos::ev::SubmitEvent| {};
+    view! {
+        <form method=method action=action on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}

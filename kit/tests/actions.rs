@@ -1,0 +1,450 @@
+//! Page actions through the whole server, without a socket: every outcome
+//! (done, invalid, redirect, not found, failure) as a document submission
+//! and as a `<Form>` submission to the props URL, single flight with the
+//! action's cookies, the layout as a guard, cross-site refusals, 405s, and
+//! tag invalidation in the shared cache.
+
+#![cfg(feature = "testing")]
+
+mod common;
+
+use http::{header, Method, Request};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_props::{
+    action, app::AppServer, extract::FormData, loader, page, testing::TestClient, ActionOutcome,
+    ActionResult, Layout, Loader, LoaderContext, LoaderResult, NotFound, Pages,
+};
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// The notes the test app keeps, and how many times its action ran.
+#[derive(Clone, Debug, Default)]
+pub struct Notes {
+    list: Arc<Mutex<Vec<String>>>,
+    actions: Arc<Mutex<u32>>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NotesProps {
+    notes: Vec<String>,
+    text: String,
+    error: Option<String>,
+}
+
+#[page("/notes")]
+pub fn NotesPage(props: NotesProps) -> impl IntoView {
+    view! {
+        <ul>{props.notes.into_iter().map(|n| view! { <li class="note">{n}</li> }).collect_view()}</ul>
+        <form method="post"><input name="text" value=props.text/></form>
+        {props.error.map(|e| view! { <p class="error">{e}</p> })}
+    }
+}
+
+#[loader(NotesPage)]
+async fn load_notes(cx: &LoaderContext<Notes>) -> LoaderResult<NotesProps> {
+    cx.response().tag("notes")?;
+    // Shared-cacheable unless the reader has a session.
+    if cx.cookie("user").is_none() {
+        cx.response().set_cache_control("public, s-maxage=60")?;
+    }
+    Ok(NotesProps {
+        notes: cx.state().list.lock().unwrap().clone(),
+        ..NotesProps::default()
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Add { text: String },
+    Delete { index: usize },
+    Login { user: String },
+    Away,
+    Nowhere,
+    About,
+    Fail,
+    Panic,
+}
+
+#[action(NotesPage)]
+async fn notes_action(
+    FormData(intent): FormData<Intent>,
+    cx: &LoaderContext<Notes>,
+) -> ActionResult<NotesProps> {
+    *cx.state().actions.lock().unwrap() += 1;
+    let list = &cx.state().list;
+    match intent {
+        Intent::Add { text } if text.trim().is_empty() => {
+            return Ok(ActionOutcome::Invalid(NotesProps {
+                notes: list.lock().unwrap().clone(),
+                text,
+                error: Some("Text is required.".into()),
+            }))
+        }
+        Intent::Add { text } => list.lock().unwrap().push(text),
+        Intent::Delete { index } => {
+            let mut list = list.lock().unwrap();
+            if index >= list.len() {
+                Err(NotFound)?;
+            }
+            list.remove(index);
+        }
+        Intent::Login { user } => {
+            let cookie = server_props::cookie::Cookie::new("user", user);
+            cx.response().set_cookie(&cookie)?;
+            return Ok(ActionOutcome::redirect("/whoami?from=login"));
+        }
+        Intent::Away => return Ok(ActionOutcome::redirect("https://example.com/")),
+        Intent::Nowhere => return Ok(ActionOutcome::redirect("/no-such-page")),
+        Intent::About => return Ok(ActionOutcome::redirect("/about")),
+        Intent::Fail => Err(server_props::LoaderError::internal("the store is down"))?,
+        Intent::Panic => panic!("the action panicked"),
+    }
+    cx.response().invalidate("notes")?;
+    Ok(ActionOutcome::Done)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Who {
+    user: Option<String>,
+    from: Option<String>,
+}
+
+#[page("/whoami")]
+pub fn WhoAmI(who: Who) -> impl IntoView {
+    view! { <p>{who.user}</p> }
+}
+
+#[loader(WhoAmI)]
+async fn load_who(cx: &LoaderContext<()>) -> LoaderResult<Who> {
+    Ok(Who {
+        user: cx.cookie("user"),
+        from: cx.query_value("from").map(str::to_owned),
+    })
+}
+
+/// A page with a loader and no action: a write reaches its loader.
+#[page("/echo")]
+pub fn Echo(method: String) -> impl IntoView {
+    view! { <p>{method}</p> }
+}
+
+#[loader(Echo)]
+async fn load_echo(cx: &LoaderContext<()>) -> LoaderResult<String> {
+    Ok(cx.method().to_string())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Viewer {
+    user: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Site;
+
+impl Layout for Site {
+    type Data = Viewer;
+}
+
+/// The layout reads the session, and refuses everything to `blocked=1`.
+#[loader(Site)]
+async fn load_site(cx: &LoaderContext<()>) -> LoaderResult<Viewer> {
+    if cx.cookie("blocked").is_some() {
+        Err(server_props::Redirect::see_other("/about"))?;
+    }
+    Ok(Viewer {
+        user: cx.cookie("user"),
+    })
+}
+
+static PAGES: LazyLock<Pages> = LazyLock::new(|| {
+    Pages::new()
+        .page::<NotesPage>()
+        .page::<WhoAmI>()
+        .page::<Echo>()
+        .route("/about", || view! { <h1>"About"</h1> })
+        .layout::<Site>()
+});
+
+fn app(notes: &Notes) -> TestClient {
+    let app = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(LeptosOptions::builder().output_name("app").build())
+        .state(notes.clone())
+        .build()
+        .unwrap();
+    let _ = BUILD.set(app.props.build_id().to_owned());
+    TestClient::new(&app)
+}
+
+static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The props URL of a page, for requests made by hand.
+fn props_uri(page: &str) -> String {
+    server_props::protocol::props_url(BUILD.get().expect("app() first"), page)
+}
+
+fn stored(notes: &Notes) -> Vec<String> {
+    notes.list.lock().unwrap().clone()
+}
+
+fn actions(notes: &Notes) -> u32 {
+    *notes.actions.lock().unwrap()
+}
+
+#[test]
+fn the_loader_knows_its_page_has_an_action() {
+    assert!(<NotesPage as Loader>::action().is_some());
+    assert!(<WhoAmI as Loader>::action().is_none());
+    assert!(<Site as Loader>::action().is_none());
+}
+
+#[tokio::test]
+async fn a_document_submission_is_post_redirect_get() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .post_form("/notes?sort=new", &[("intent", "add"), ("text", "first")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/notes?sort=new"));
+    assert_eq!(
+        r.header("cache-control"),
+        Some(server_props::protocol::DEFAULT_CACHE_CONTROL)
+    );
+    assert_eq!(r.header("x-server-props-invalidate"), Some("notes"));
+    assert_eq!(stored(&notes), ["first"]);
+    let page = client.get("/notes").await;
+    assert!(
+        page.html().contains(r#"<li class="note">first</li>"#),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_document_submission_is_the_page_with_its_errors() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .post_form("/notes", &[("intent", "add"), ("text", "  ")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("Text is required."), "{}", r.body);
+    assert!(r.html().contains(r#"value="  ""#), "{}", r.body);
+    assert_eq!(r.embedded()["props"]["error"], "Text is required.");
+    assert!(stored(&notes).is_empty());
+}
+
+#[tokio::test]
+async fn a_form_submission_answers_with_the_fresh_props_of_the_page() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .submit_form("/notes", &[("intent", "add"), ("text", "hello")])
+        .await;
+    assert_eq!(r.status, 200);
+    let json = r.json();
+    assert_eq!(json["url"], "/notes");
+    assert_eq!(json["props"]["notes"], serde_json::json!(["hello"]));
+    assert_eq!(json["layout"], serde_json::json!({ "user": null }));
+    assert_eq!(r.header("x-server-props-invalidate"), Some("notes"));
+    // The loader's own `s-maxage` never makes the answer to a write cacheable.
+    assert_eq!(
+        r.header("cache-control"),
+        Some(server_props::protocol::DEFAULT_CACHE_CONTROL)
+    );
+    assert_eq!(actions(&notes), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_form_submission_is_a_422_with_the_props() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .submit_form("/notes", &[("intent", "add"), ("text", "")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["props"]["error"], "Text is required.");
+    assert_eq!(r.json()["layout"], serde_json::json!({ "user": null }));
+    assert!(r.header("x-server-props-invalidate").is_none());
+}
+
+#[tokio::test]
+async fn not_found_and_failures_from_an_action() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .submit_form("/notes", &[("intent", "delete"), ("index", "3")])
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["notFound"], true);
+    assert_eq!(r.json()["layout"], serde_json::json!({ "user": null }));
+    let r = client
+        .post_form("/notes", &[("intent", "delete"), ("index", "3")])
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("404"));
+    for intent in ["fail", "panic"] {
+        let r = client.submit_form("/notes", &[("intent", intent)]).await;
+        assert_eq!(r.status, 500, "{intent}");
+        assert_eq!(r.json()["error"], "Internal Server Error");
+        let r = client.post_form("/notes", &[("intent", intent)]).await;
+        assert_eq!(r.status, 500, "{intent}");
+    }
+    // A form that fits no intent is the client's mistake.
+    for body in [
+        &[("intent", "drop")][..],
+        &[("text", "x")][..],
+        &[("intent", "delete"), ("index", "x")][..],
+    ] {
+        let r = client.submit_form("/notes", &body).await;
+        assert_eq!(r.status, 400, "{body:?}");
+        let r = client.post_form("/notes", &body).await;
+        assert_eq!(r.status, 400, "{body:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_answers_with_the_destination_props_seeing_the_new_cookie() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client
+        .submit_form("/notes", &[("intent", "login"), ("user", "ann")])
+        .await;
+    assert_eq!(r.status, 200);
+    let json = r.json();
+    assert_eq!(json["url"], "/whoami?from=login");
+    assert_eq!(
+        json["props"],
+        serde_json::json!({ "user": "ann", "from": "login" })
+    );
+    // The layout ran again after the action: the header shows the new session.
+    assert_eq!(json["layout"], serde_json::json!({ "user": "ann" }));
+    assert_eq!(client.cookie("user").unwrap().value(), "ann");
+    // As a document: 303, and the cookie.
+    client.clear_cookies();
+    let r = client
+        .post_form("/notes", &[("intent", "login"), ("user", "bob")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/whoami?from=login"));
+    assert_eq!(client.cookie("user").unwrap().value(), "bob");
+}
+
+#[tokio::test]
+async fn redirects_the_server_cannot_render_go_to_the_browser() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    for (intent, destination) in [
+        ("away", "https://example.com/"),
+        ("nowhere", "/no-such-page"),
+    ] {
+        let r = client.submit_form("/notes", &[("intent", intent)]).await;
+        assert_eq!(r.status, 200, "{intent}");
+        assert_eq!(
+            r.json()["redirect"],
+            serde_json::json!({ "destination": destination, "status": 303 }),
+            "{intent}"
+        );
+    }
+    // A page without a loader: no props, and the layout's data.
+    let r = client.submit_form("/notes", &[("intent", "about")]).await;
+    assert_eq!(
+        r.json(),
+        serde_json::json!({ "url": "/about", "props": null, "layout": { "user": null } })
+    );
+}
+
+#[tokio::test]
+async fn the_layout_refuses_before_the_action_runs() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    client.set_cookie(server_props::cookie::Cookie::new("blocked", "1"));
+    let r = client
+        .submit_form("/notes", &[("intent", "add"), ("text", "x")])
+        .await;
+    assert_eq!(r.json()["redirect"]["destination"], "/about");
+    let r = client
+        .post_form("/notes", &[("intent", "add"), ("text", "x")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(actions(&notes), 0);
+    assert!(stored(&notes).is_empty());
+}
+
+#[tokio::test]
+async fn cross_site_submissions_are_refused_and_run_nothing() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    for uri in ["/notes".to_owned(), props_uri("/notes")] {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(&uri)
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from("intent=add&text=x"))
+            .unwrap();
+        let r = client.send(request).await;
+        assert_eq!(r.status, 403, "{uri}");
+    }
+    assert_eq!(actions(&notes), 0);
+}
+
+#[tokio::test]
+async fn writes_to_pages_that_take_none_are_405() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client.submit_form("/about", &[("a", "1")]).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    let r = client.post_form("/about", &[("a", "1")]).await;
+    assert_eq!(r.status, 405);
+    // A page without an action: its loader sees the write, on both sides.
+    let r = client.submit_form("/echo", &[("a", "1")]).await;
+    assert_eq!(r.json()["props"], "POST");
+    let r = client.post_form("/echo", &[("a", "1")]).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn an_action_drops_what_it_changed_from_the_shared_cache() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let first = client.get("/notes").await;
+    assert_eq!(first.header("x-cache"), Some("MISS"));
+    assert_eq!(first.header("x-server-props-tags"), Some("notes"));
+    assert_eq!(client.get("/notes").await.header("x-cache"), Some("HIT"));
+    assert_eq!(client.props("/notes").await.header("x-cache"), Some("MISS"));
+    assert_eq!(client.props("/notes").await.header("x-cache"), Some("HIT"));
+    // A change the app makes behind the cache's back is not seen...
+    notes.list.lock().unwrap().push("quiet".into());
+    assert!(!client.get("/notes").await.text().contains("quiet"));
+    // ...one an action names is, at once, on both answers.
+    let r = client
+        .submit_form("/notes", &[("intent", "add"), ("text", "loud")])
+        .await;
+    assert_eq!(r.status, 200);
+    let page = client.get("/notes").await;
+    assert_eq!(page.header("x-cache"), Some("MISS"));
+    assert!(page.text().contains("loud"), "{}", page.body);
+    let props = client.props("/notes").await;
+    assert_eq!(props.header("x-cache"), Some("MISS"));
+    assert_eq!(
+        props.json()["props"]["notes"],
+        serde_json::json!(["quiet", "loud"])
+    );
+    assert_eq!(client.get("/notes").await.header("x-cache"), Some("HIT"));
+}
+
+#[tokio::test]
+async fn a_form_submission_with_json_reaches_the_same_action() {
+    // `FormData<T>` reads form bodies only: JSON is a 415, and nothing runs.
+    let notes = Notes::default();
+    let client = app(&notes);
+    let uri = props_uri("/notes");
+    let r = client
+        .post_json(&uri, &serde_json::json!({ "intent": "add", "text": "x" }))
+        .await;
+    assert_eq!(r.status, 415);
+    assert!(stored(&notes).is_empty());
+}
