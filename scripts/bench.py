@@ -10,8 +10,9 @@ then a measured run. The servers:
 * ours: the reference app's release build;
 * next: bench/nextjs (`next build`, `next start`), the same getServerSideProps.
 
-Also: the client bundle each page loads (raw, gzip, brotli) and link-navigation
-latency in headless Chromium (end2end/bench/navigation.mjs), and the shared
+Also: the client bundle each page loads (raw, gzip, brotli), link-navigation
+latency in headless Chromium (end2end/bench/navigation.mjs), form-submission
+latency (end2end/bench/submission.mjs), and the shared
 cache's hit throughput on /cached against the same bytes precomputed.
 
 Prints one table with ratios and writes it to bench/results/latest.md.
@@ -220,6 +221,19 @@ def navigation(base: str) -> dict:
     return result
 
 
+def submission(base: str) -> dict:
+    """Form-submission latency (one request, answer painted) over 50 submissions."""
+    out = subprocess.run(
+        ["taskset", "-c", LOAD_CPU, "node", str(ROOT / "end2end" / "bench" / "submission.mjs"), base, "50"],
+        cwd=ROOT / "end2end", capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"bench: submission timing failed against {base}:\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    log(f"submission {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
+    return result
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "-"
 
@@ -273,6 +287,9 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     n = lambda s, k: navs[s][k] if s in navs else None
     row("link navigation median ms", n("ours", "median_ms"), n("next", "median_ms"), None, ".1f", "< 50 ms")
     row("link navigation p95 ms", n("ours", "p95_ms"), n("next", "p95_ms"), None, ".1f", "")
+    m = lambda k: navs["submission"][k] if "submission" in navs else None
+    row("form submission median ms (1 request)", m("median_ms"), None, None, ".1f", "< 50 ms")
+    row("form submission p95 ms", m("p95_ms"), None, None, ".1f", "")
     return "\n".join(lines)
 
 
@@ -309,6 +326,7 @@ def main() -> None:
         results.append(ours.measure(TARGETS[3], f"{ours_base}/cached"))
         bundles["ours"] = bundle(ours_base, doc)
         navs["ours"] = navigation(ours_base)
+        navs["submission"] = submission(ours_base)
     finally:
         ours.stop()
 

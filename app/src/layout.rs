@@ -45,6 +45,10 @@ async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
 pub fn SignedIn() -> impl IntoView {
     let session = use_layout_data::<AppLayout>();
     let user = move || session.get().and_then(|s| s.user);
+    let signed_in = {
+        let user = user.clone();
+        move || user().is_some()
+    };
     view! {
         <span class="session">
             {move || match user() {
@@ -54,7 +58,7 @@ pub fn SignedIn() -> impl IntoView {
         </span>
         " "
         <Show
-            when=move || user().is_some()
+            when=signed_in
             fallback=|| view! { <Link href="/login" attr:class="sign-in">"Sign in"</Link> }
         >
             <Form action="/logout" attr:class="sign-out">

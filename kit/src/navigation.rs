@@ -102,7 +102,9 @@ pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
 }
 
 /// The form submission in flight (`None` when there is none, and always on
-/// the server): show what it adds before the answer arrives.
+/// the server): show what it adds before the answer arrives. A
+/// reference-counted signal: the page that reads it re-renders when the
+/// answer arrives, and its old view may still read it once.
 ///
 /// ```
 /// use leptos::prelude::*;
@@ -119,7 +121,7 @@ pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
 ///     }
 /// }
 /// ```
-pub fn use_submission() -> Signal<Option<Submission>> {
+pub fn use_submission() -> ArcSignal<Option<Submission>> {
     Signals::get().submission.into()
 }
 

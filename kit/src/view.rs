@@ -43,7 +43,7 @@ pub(crate) trait PropsSource: Send + Sync + 'static {
     /// The view after the page's own URL changed to `url` (path and query).
     fn navigated_view(&self, view: PageView, url: String) -> ViewFuture;
     /// The layout loader's data, as JSON.
-    fn layout_json(&self) -> Signal<Option<Arc<str>>>;
+    fn layout_json(&self) -> ArcSignal<Option<Arc<str>>>;
 }
 
 /// The props source of this render or this browser tab.
@@ -54,6 +54,9 @@ pub(crate) struct Source(pub(crate) Arc<dyn PropsSource>);
 /// after the document loaded, and after every client navigation to a page
 /// with a loader (it travels in the same props answer). `None` when the app
 /// has no layout loader, or its data does not fit `L::Data`.
+///
+/// A reference-counted signal, not one owned by the component that asks:
+/// a page re-rendering after a submission never reads a disposed one.
 ///
 /// ```
 /// use leptos::prelude::*;
@@ -73,10 +76,10 @@ pub(crate) struct Source(pub(crate) Arc<dyn PropsSource>);
 ///     }
 /// }
 /// ```
-pub fn use_layout_data<L: Layout>() -> Signal<Option<L::Data>> {
+pub fn use_layout_data<L: Layout>() -> ArcSignal<Option<L::Data>> {
     let json = use_context::<Source>().map(|source| source.0.layout_json());
-    Signal::derive(move || {
-        json.and_then(|json| {
+    ArcSignal::derive(move || {
+        json.as_ref().and_then(|json| {
             json.with(|json| {
                 json.as_deref()
                     .and_then(|json| serde_json::from_str::<L::Data>(json).ok())

@@ -135,7 +135,11 @@ fn js_text(value: &wasm_bindgen::JsValue) -> String {
 
 /// Submits a form-encoded body to a page's action: one `POST` to the
 /// page's props URL, never shared with another request and never repeated.
-pub(crate) async fn submit_props(page_url: &str, body: String) -> Result<PropsPayload, FetchError> {
+/// `Ok` holds the answer's status (a 422 is an invalid submission) and body.
+pub(crate) async fn submit_props(
+    page_url: &str,
+    body: String,
+) -> Result<(u16, PropsPayload), FetchError> {
     let url = protocol::props_url(&build_id(), page_url);
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -147,10 +151,15 @@ pub(crate) async fn submit_props(page_url: &str, body: String) -> Result<PropsPa
 }
 
 async fn fetch_once(url: String) -> Result<PropsPayload, FetchError> {
-    request(url, web_sys::RequestInit::new()).await
+    request(url, web_sys::RequestInit::new())
+        .await
+        .map(|(_, payload)| payload)
 }
 
-async fn request(url: String, init: web_sys::RequestInit) -> Result<PropsPayload, FetchError> {
+async fn request(
+    url: String,
+    init: web_sys::RequestInit,
+) -> Result<(u16, PropsPayload), FetchError> {
     let controller = web_sys::AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
     if let Some(controller) = &controller {
@@ -181,5 +190,5 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<PropsPayload
     if payload.stale_build {
         return Err(FetchError::StaleBuild);
     }
-    Ok(payload)
+    Ok((response.status(), payload))
 }

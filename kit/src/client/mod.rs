@@ -123,7 +123,7 @@ impl PropsSource for BrowserSource {
         )))
     }
 
-    fn layout_json(&self) -> Signal<Option<Arc<str>>> {
+    fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
         Signals::get().layout.into()
     }
 }

@@ -16,6 +16,9 @@
 //!   rendered in place. A failed submission is never sent again as a
 //!   document `POST`.
 //!
+//! A submission that went through resets its form (its fields take the
+//! values the new props give them); an invalid one keeps what was typed.
+//!
 //! Only when the server runs another build (a deploy between page load and
 //! submit, so the action did not run) is the form submitted again as a
 //! document, which is what the user asked for.
@@ -133,7 +136,15 @@ async fn submit<N>(
         .set(NavigationState::Submitting(submission.clone()));
     let started_at = location_url();
     let payload = match fetch::submit_props(&page_url, body).await {
-        Ok(payload) => Some(payload),
+        Ok((status, payload)) => {
+            // As SvelteKit's `enhance` does: a submission that went through
+            // empties its form (an invalid one keeps what was typed).
+            let went_through = status < 400 && payload.error.is_none() && !payload.not_found;
+            if let (true, Some(form)) = (went_through, &form) {
+                form.reset();
+            }
+            Some(payload)
+        }
         Err(fetch::FetchError::StaleBuild) => {
             resubmit_as_document(form.as_ref(), &submission);
             None

@@ -100,8 +100,8 @@ impl PropsSource for RenderState {
         Box::pin(std::future::ready(().into_any()))
     }
 
-    fn layout_json(&self) -> Signal<Option<Arc<str>>> {
-        Signal::stored(self.0.layout.clone())
+    fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
+        ArcSignal::stored(self.0.layout.clone())
     }
 }
 

@@ -1,0 +1,248 @@
+import { expect, Page, test } from "@playwright/test";
+import { expectNoErrors, hydrated, isSoft, markWindow, recordErrors, recordRequests } from "./helpers";
+
+/** A message no other test writes. */
+function unique(prefix: string): string {
+  return `${prefix} ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The POSTs a page made, by URL. */
+function posts(requests: ReturnType<typeof recordRequests>): string[] {
+  return requests.all.filter((r) => r.method() === "POST").map((r) => r.url());
+}
+
+async function sign(page: Page, name: string, message: string) {
+  await page.fill("form.sign input[name=name]", name);
+  await page.fill("form.sign textarea[name=message]", message);
+  await page.click("form.sign button[type=submit]");
+}
+
+test.describe("with JavaScript", () => {
+  test("a guestbook submission is one request, rendered in place", async ({ page }) => {
+    const errors = recordErrors(page);
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    const requests = recordRequests(page);
+    const message = unique("Hello from the browser");
+    const answer = page.waitForResponse((r) => r.request().method() === "POST");
+    await sign(page, "Ann", message);
+    expect((await answer).status()).toBe(200);
+    await expect(page.locator(".entry:not(.pending) .message").first()).toHaveText(message);
+    // The form is fresh again: the page re-rendered with its loader's props.
+    await expect(page.locator("form.sign textarea[name=message]")).toHaveValue("");
+    expect(posts(requests)).toHaveLength(1);
+    expect(posts(requests)[0]).toMatch(/\/_props\/[^/]+\/guestbook\.json$/);
+    expect(requests.all.filter((r) => !r.url().endsWith("/favicon.svg"))).toHaveLength(1);
+    expect(requests.documents()).toEqual([]);
+    expect(await isSoft(page)).toBe(true);
+    expect(page.url()).toMatch(/\/guestbook$/);
+    await expectNoErrors(errors);
+  });
+
+  test("an invalid submission renders the 422 in place, keeping the name", async ({ page }) => {
+    const errors = recordErrors(page);
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    const requests = recordRequests(page);
+    const answer = page.waitForResponse((r) => r.request().method() === "POST");
+    await sign(page, "Ann", "   ");
+    expect((await answer).status()).toBe(422);
+    await expect(page.locator("form.sign .error")).toHaveText("Message is required.");
+    await expect(page.locator("form.sign input[name=name]")).toHaveValue("Ann");
+    await sign(page, "Ann", "x".repeat(501));
+    await expect(page.locator("form.sign .error")).toHaveText("Message is too long.");
+    expect(posts(requests)).toHaveLength(2);
+    expect(requests.documents()).toEqual([]);
+    expect(await isSoft(page)).toBe(true);
+    // Expected 422s are not errors of the page.
+    await expectNoErrors(errors.filter((e) => !e.includes("422")));
+  });
+
+  test("delete removes the entry with one request", async ({ page }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    const message = unique("To be deleted");
+    await sign(page, "Del", message);
+    const entry = page.locator(".entry:not(.pending)", { hasText: message });
+    await expect(entry).toHaveCount(1);
+    const requests = recordRequests(page);
+    await entry.locator("button", { hasText: "Delete" }).click();
+    await expect(entry).toHaveCount(0);
+    expect(posts(requests)).toHaveLength(1);
+    expect(requests.all.find((r) => r.method() === "POST")!.postData()).toContain("intent=delete");
+    expect(requests.documents()).toEqual([]);
+  });
+
+  test("the new entry shows while the submission is in flight, and a second submit is ignored", async ({
+    page,
+  }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/_props\/.*guestbook\.json/, async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    const requests = recordRequests(page);
+    const message = unique("Optimistic");
+    await sign(page, "Opti", message);
+    await expect(page.locator(".entry.pending .message")).toHaveText(message);
+    await expect(page.locator("form.sign")).toHaveAttribute("aria-busy", "true");
+    // A double click while in flight adds nothing.
+    await page.click("form.sign button[type=submit]");
+    release();
+    await expect(page.locator(".entry.pending")).toHaveCount(0);
+    await expect(page.locator(".entry .message", { hasText: message })).toHaveCount(1);
+    await expect(page.locator("form.sign")).not.toHaveAttribute("aria-busy", "true");
+    expect(posts(requests)).toHaveLength(1);
+  });
+
+  test("a failed submission shows the error page and is never sent again", async ({ page }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    await page.route(/\/_props\/.*guestbook\.json/, (route) =>
+      route.request().method() === "POST" ? route.abort("connectionreset") : route.continue(),
+    );
+    const requests = recordRequests(page);
+    const message = unique("Lost");
+    await sign(page, "Net", message);
+    await expect(page.locator("main h1")).toHaveText("503");
+    await expect(page.locator(".entry.pending")).toHaveCount(0);
+    await page.unroute(/\/_props\/.*guestbook\.json/);
+    await page.route(/\/_props\/.*guestbook\.json/, (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 502, body: "bad gateway", contentType: "text/plain" })
+        : route.continue(),
+    );
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    requests.clear();
+    await sign(page, "Net", message);
+    await expect(page.locator("main h1")).toHaveText("502");
+    expect(posts(requests)).toHaveLength(1);
+    expect(requests.documents()).toEqual([]);
+    expect(await isSoft(page)).toBe(true);
+    // Nothing reached the server.
+    await page.unroute(/\/_props\/.*guestbook\.json/);
+    await page.goto("/guestbook");
+    await expect(page.locator(".entry .message", { hasText: message })).toHaveCount(0);
+  });
+
+  test("login goes to next with the new session, Back never re-submits, logout returns home", async ({
+    page,
+  }) => {
+    const errors = recordErrors(page);
+    await page.goto("/");
+    await hydrated(page);
+    await markWindow(page);
+    await page.click('a[href="/login?next=/guestbook"]');
+    await expect(page.locator("h1")).toHaveText("Sign in");
+    const requests = recordRequests(page);
+    await page.fill("form.login input[name=name]", "Ada");
+    await page.click("form.login button[type=submit]");
+    await expect(page.locator("h1")).toHaveText("Guestbook");
+    await expect(page.locator(".session")).toHaveText("Signed in as Ada");
+    expect(page.url()).toMatch(/\/guestbook$/);
+    // One request: the destination's props came with the answer.
+    const made = requests.all.map((r) => `${r.method()} ${new URL(r.url()).pathname}`);
+    expect(made.filter((r) => !r.endsWith("/favicon.svg"))).toEqual([
+      expect.stringMatching(/^POST \/_props\/[^/]+\/login\.json$/),
+    ]);
+    expect(await isSoft(page)).toBe(true);
+
+    // Back: the login page again, by GET; Forward: the guestbook, by GET.
+    requests.clear();
+    await page.goBack();
+    await expect(page.locator("h1")).toHaveText("Sign in");
+    await page.goForward();
+    await expect(page.locator("h1")).toHaveText("Guestbook");
+    expect(posts(requests)).toEqual([]);
+
+    // A reload of the result is a GET of the guestbook, not a re-post.
+    requests.clear();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.locator(".session")).toHaveText("Signed in as Ada");
+    expect(posts(requests)).toEqual([]);
+
+    await markWindow(page);
+    requests.clear();
+    await page.click("form.sign-out button");
+    await expect(page.locator("h1")).toHaveText("Home");
+    await expect(page.locator(".session")).toHaveText("Not signed in");
+    expect(page.url()).toMatch(/:\d+\/$/);
+    expect(posts(requests)).toHaveLength(1);
+    expect(requests.all.filter((r) => !r.url().endsWith("/favicon.svg"))).toHaveLength(1);
+    expect(await isSoft(page)).toBe(true);
+    await expectNoErrors(errors);
+  });
+
+  test("an empty name is refused in place", async ({ page }) => {
+    await page.goto("/login");
+    await hydrated(page);
+    await markWindow(page);
+    await page.click("form.login button[type=submit]");
+    await expect(page.locator("form.login .error")).toHaveText("Name is required.");
+    await expect(page.locator(".session")).toHaveText("Not signed in");
+    expect(await isSoft(page)).toBe(true);
+  });
+
+  for (const hostile of ["//evil.example/x", "/\\evil.example", "/%09/evil.example", "https://evil.example/"]) {
+    test(`a hostile next (${hostile}) stays on the site`, async ({ page, baseURL }) => {
+      await page.goto(`/login?next=${encodeURIComponent(hostile)}`);
+      await hydrated(page);
+      await page.fill("form.login input[name=name]", "Eve");
+      await page.click("form.login button[type=submit]");
+      await expect(page.locator("h1")).toHaveText("Home");
+      expect(page.url()).toBe(`${baseURL}/`);
+    });
+  }
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the guestbook works by POST, 303, GET, and shows a 422 with its errors", async ({ page }) => {
+    await page.goto("/guestbook");
+    const message = unique("No script");
+    const responses: number[] = [];
+    page.on("response", (r) => {
+      if (r.request().resourceType() === "document") responses.push(r.status());
+    });
+    await sign(page, "Plain", message);
+    await expect(page.locator(".entry .message").first()).toHaveText(message);
+    expect(responses).toEqual([303, 200]);
+    expect(page.url()).toMatch(/\/guestbook$/);
+
+    responses.length = 0;
+    await sign(page, "Plain", "");
+    await expect(page.locator("form.sign .error")).toHaveText("Message is required.");
+    await expect(page.locator("form.sign input[name=name]")).toHaveValue("Plain");
+    expect(responses).toEqual([422]);
+
+    const entry = page.locator(".entry", { hasText: message });
+    await entry.locator("button", { hasText: "Delete" }).click();
+    await expect(page.locator(".entry", { hasText: message })).toHaveCount(0);
+  });
+
+  test("login and logout work, and next stays on the site", async ({ page, baseURL }) => {
+    await page.goto("/login?next=/guestbook");
+    await page.fill("form.login input[name=name]", "Nojs");
+    await page.click("form.login button[type=submit]");
+    await expect(page.locator("h1")).toHaveText("Guestbook");
+    await expect(page.locator(".session")).toHaveText("Signed in as Nojs");
+    await page.click("form.sign-out button");
+    await expect(page.locator("h1")).toHaveText("Home");
+    await expect(page.locator(".session")).toHaveText("Not signed in");
+
+    await page.goto(`/login?next=${encodeURIComponent("//evil.example")}`);
+    await page.fill("form.login input[name=name]", "Nojs");
+    await page.click("form.login button[type=submit]");
+    expect(page.url()).toBe(`${baseURL}/`);
+  });
+});
