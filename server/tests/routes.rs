@@ -29,7 +29,11 @@ async fn home_has_no_loader_and_links_to_every_page() {
     );
     let props = app.props("/").await;
     assert_props_answer(&props);
-    assert_eq!(props.json(), json!({"props": null}));
+    // No props, and the layout's data: the header after a client navigation.
+    assert_eq!(
+        props.json(),
+        json!({"props": null, "layout": {"user": null}})
+    );
 }
 
 #[tokio::test]
