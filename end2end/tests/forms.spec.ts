@@ -40,6 +40,20 @@ test.describe("with JavaScript", () => {
     await expectNoErrors(errors);
   });
 
+  test("a submission from code (use_submit) is the same single request", async ({ page }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    const before = await page.locator(".entry:not(.pending)", { hasText: "Hello!" }).count();
+    const requests = recordRequests(page);
+    await page.click("button.wave");
+    await expect(page.locator(".entry:not(.pending)", { hasText: "Hello!" })).toHaveCount(before + 1);
+    expect(posts(requests)).toHaveLength(1);
+    expect(requests.all[0].postData()).toBe("intent=add&name=Guest&message=Hello%21");
+    expect(requests.documents()).toEqual([]);
+    expect(await isSoft(page)).toBe(true);
+  });
+
   test("an invalid submission renders the 422 in place, keeping the name", async ({ page }) => {
     const errors = recordErrors(page);
     await page.goto("/guestbook");

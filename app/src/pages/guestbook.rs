@@ -66,6 +66,18 @@ pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
         error,
     } = props;
     let submission = use_submission();
+    // A submission from code rather than a form: the same single request.
+    let submit = use_submit();
+    let wave = move |_| {
+        submit(
+            "/guestbook",
+            vec![
+                ("intent".to_owned(), "add".to_owned()),
+                ("name".to_owned(), "Guest".to_owned()),
+                ("message".to_owned(), "Hello!".to_owned()),
+            ],
+        );
+    };
     // The entry being added, shown until the answer replaces the list (and
     // gone if the submission fails).
     let pending = move || {
@@ -92,6 +104,7 @@ pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit">"Sign"</button>
         </Form>
+        <p><button type="button" class="wave" on:click=wave>"Just say hello"</button></p>
         <ul class="entries">
             {pending}
             {entries

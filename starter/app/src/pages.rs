@@ -1,5 +1,6 @@
 //! The pages: each is a props type, a component taking it, and a loader
-//! that runs on the server only (`#[loader]` compiles with `ssr` alone).
+//! that runs on the server only (`#[loader]` and `#[action]` compile with
+//! `ssr` alone).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,8 +24,8 @@ pub struct NotesProps {
     pub error: Option<String>,
 }
 
-/// The notes, and a form that adds one. The form works without JavaScript:
-/// POST, then 303 back to `/`.
+/// The notes, and a form that adds one. Without JavaScript the form posts
+/// the page (then 303 back to `/`); with it, one request brings the new list.
 #[page("/")]
 pub fn Notes(props: NotesProps) -> impl IntoView {
     view! {
@@ -32,12 +33,18 @@ pub fn Notes(props: NotesProps) -> impl IntoView {
         <ul class="notes">
             {props.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
         </ul>
-        <form method="post">
+        <Form>
             <input name="note" placeholder="A note"/>
             <button>"Add"</button>
-        </form>
+        </Form>
         {props.error.map(|e| view! { <p class="error">{e}</p> })}
     }
+}
+
+#[loader(Notes)]
+async fn load_notes(State(state): State<AppState>) -> LoaderResult<NotesProps> {
+    let notes = state.notes.lock().unwrap().clone();
+    Ok(NotesProps { notes, error: None })
 }
 
 /// What the form sends.
@@ -47,24 +54,21 @@ struct NoteForm {
     note: String,
 }
 
-#[loader(Notes)]
-async fn load_notes(
+/// Runs for the form's submission: a note with no text is refused (422,
+/// the page with its error); otherwise it is kept and the page shows the
+/// new list (`Done`).
+#[action(Notes)]
+async fn add_note(
+    FormData(form): FormData<NoteForm>,
     State(state): State<AppState>,
-    cx: &mut LoaderContext<AppState>,
-) -> LoaderResult<NotesProps> {
-    let mut error = None;
-    if cx.method() == "POST" {
-        let form: NoteForm = cx.form().await?;
-        if form.note.trim().is_empty() {
-            error = Some("A note needs some text.".to_owned());
-            cx.response().set_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
-        } else {
-            state.notes.lock().unwrap().push(form.note);
-            Err(Redirect::see_other("/"))?;
-        }
+) -> ActionResult<NotesProps> {
+    if form.note.trim().is_empty() {
+        let notes = state.notes.lock().unwrap().clone();
+        let error = Some("A note needs some text.".to_owned());
+        return Ok(ActionOutcome::Invalid(NotesProps { notes, error }));
     }
-    let notes = state.notes.lock().unwrap().clone();
-    Ok(NotesProps { notes, error })
+    state.notes.lock().unwrap().push(form.note);
+    Ok(ActionOutcome::Done)
 }
 
 /// What `/hello/:name` shows.

@@ -27,6 +27,9 @@ async fn a_note_posted_by_the_form_is_shown() {
     let refused = client.post_form("/", &[("note", "  ")]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.text().contains("A note needs some text."));
+    // As the browser's `<Form>` sends it: one request, the new props back.
+    let answer = client.submit_form("/", &[("note", "eggs")]).await;
+    assert_eq!(answer.json()["props"]["notes"][1], "eggs");
 }
 
 #[tokio::test]
