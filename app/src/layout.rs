@@ -32,11 +32,14 @@ async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
         axum::http::header::VARY,
         axum::http::HeaderValue::from_static("Cookie"),
     );
-    Ok(Session {
-        user: cx
-            .signed_cookie(SESSION_COOKIE)
-            .map(|c| c.value().to_owned()),
-    })
+    // The login action percent-encodes the name.
+    let user = cx.signed_cookie(SESSION_COOKIE).and_then(|c| {
+        percent_encoding::percent_decode_str(c.value())
+            .decode_utf8()
+            .ok()
+            .map(|name| name.into_owned())
+    });
+    Ok(Session { user })
 }
 
 /// `Signed in as <name>` and a sign-out button, or `Not signed in` and a

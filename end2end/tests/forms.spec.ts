@@ -147,6 +147,52 @@ test.describe("with JavaScript", () => {
     await expect(page.locator(".entry .message", { hasText: message })).toHaveCount(0);
   });
 
+  test("after a deploy, the submission is made again as a document, the clicked button included", async ({
+    page,
+  }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    const message = unique("Across a deploy");
+    await sign(page, "Dep", message);
+    const entry = page.locator(".entry:not(.pending)", { hasText: message });
+    await expect(entry).toHaveCount(1);
+    // The server now runs another build: its props answer says so.
+    await page.route(/\/_props\/.*guestbook\.json/, (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({
+            status: 410,
+            headers: { "x-server-props": "another-build", "content-type": "application/json" },
+            body: '{"staleBuild":true}',
+          })
+        : route.continue(),
+    );
+    await markWindow(page);
+    const documentPost = page.waitForRequest((r) => r.resourceType() === "document" && r.method() === "POST");
+    await entry.locator("button", { hasText: "Delete" }).click();
+    const post = await documentPost;
+    expect(post.postData()).toContain("intent=delete");
+    await expect(page.locator(".entry", { hasText: message })).toHaveCount(0);
+    expect(await isSoft(page)).toBe(false);
+  });
+
+  test("a link clicked while a submission is in flight wins", async ({ page }) => {
+    await page.goto("/guestbook");
+    await hydrated(page);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/_props\/.*guestbook\.json/, async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    await sign(page, "Away", unique("Left behind"));
+    await page.click('nav a[href="/counter"]');
+    await expect(page.locator("h1")).toHaveText("Counter");
+    release();
+    await page.waitForTimeout(300);
+    await expect(page.locator("h1")).toHaveText("Counter");
+    expect(page.url()).toMatch(/\/counter$/);
+  });
+
   test("login goes to next with the new session, Back never re-submits, logout returns home", async ({
     page,
   }) => {

@@ -38,8 +38,9 @@ pub const SCRIPT_ID: &str = "__SERVER_PROPS__";
 pub const PROPS_HEADER: &str = "x-server-props";
 /// The tags a loader gave its props (`ResponseHead::tag`), one per value.
 pub const TAGS_HEADER: &str = "x-server-props-tags";
-/// The tags a request changed (`ResponseHead::invalidate`), one per value:
-/// caches drop what carries them, and so does the browser.
+/// The tags a write changed (`ResponseHead::invalidate`), one per value:
+/// the kit's shared cache drops what carries them; the header reaches the
+/// browser too.
 pub const INVALIDATE_HEADER: &str = "x-server-props-invalidate";
 /// `Cache-Control` of every page response whose loader did not set one: the
 /// value Next.js uses for `getServerSideProps` pages.

@@ -127,6 +127,11 @@ impl Redirect {
 /// Whether `url` is a path on this origin, as a browser would read it (see
 /// [`Redirect::is_same_origin`]).
 pub fn is_same_origin_path(url: &str) -> bool {
+    // A control character anywhere (a tab, CR or LF the URL parser would
+    // drop) is refused outright: such a URL is never a valid `Location`.
+    if url.chars().any(char::is_control) {
+        return false;
+    }
     // What the URL parser removes or ignores before it looks at the URL.
     let cleaned: String = url
         .chars()
@@ -238,6 +243,9 @@ mod tests {
             "evil.example",
             "",
             "/a\u{7}b",
+            "/x\r",
+            "/x\n",
+            "/a\tb",
         ];
         for d in hostile {
             assert!(!is_same_origin_path(d), "{d:?}");

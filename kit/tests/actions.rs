@@ -60,6 +60,7 @@ pub enum Intent {
     Delete { index: usize },
     Login { user: String },
     Away,
+    Temporary,
     Nowhere,
     About,
     Fail,
@@ -95,6 +96,7 @@ async fn notes_action(
             return Ok(ActionOutcome::redirect("/whoami?from=login"));
         }
         Intent::Away => return Ok(ActionOutcome::redirect("https://example.com/")),
+        Intent::Temporary => Err(server_props::Redirect::temporary("/about"))?,
         Intent::Nowhere => return Ok(ActionOutcome::redirect("/no-such-page")),
         Intent::About => return Ok(ActionOutcome::redirect("/about")),
         Intent::Fail => Err(server_props::LoaderError::internal("the store is down"))?,
@@ -150,7 +152,8 @@ impl Layout for Site {
 #[loader(Site)]
 async fn load_site(cx: &LoaderContext<()>) -> LoaderResult<Viewer> {
     if cx.cookie("blocked").is_some() {
-        Err(server_props::Redirect::see_other("/about"))?;
+        // A 307 here would make the browser post the form to /about.
+        Err(server_props::Redirect::temporary("/about"))?;
     }
     Ok(Viewer {
         user: cx.cookie("user"),
@@ -356,6 +359,22 @@ async fn redirects_the_server_cannot_render_go_to_the_browser() {
 }
 
 #[tokio::test]
+async fn every_redirect_answering_a_write_is_a_303() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client.post_form("/notes", &[("intent", "temporary")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/about"));
+    let r = client
+        .submit_form("/notes", &[("intent", "temporary")])
+        .await;
+    assert_eq!(r.json()["redirect"]["status"], 303);
+    // A read keeps the status it was given.
+    client.set_cookie(server_props::cookie::Cookie::new("blocked", "1"));
+    assert_eq!(client.get("/notes").await.status, 307);
+}
+
+#[tokio::test]
 async fn the_layout_refuses_before_the_action_runs() {
     let notes = Notes::default();
     let client = app(&notes);
@@ -364,6 +383,7 @@ async fn the_layout_refuses_before_the_action_runs() {
         .submit_form("/notes", &[("intent", "add"), ("text", "x")])
         .await;
     assert_eq!(r.json()["redirect"]["destination"], "/about");
+    assert_eq!(r.json()["redirect"]["status"], 303);
     let r = client
         .post_form("/notes", &[("intent", "add"), ("text", "x")])
         .await;

@@ -217,6 +217,20 @@ async fn a_form_login_answers_with_the_next_page_and_the_new_session() {
 }
 
 #[tokio::test]
+async fn any_name_survives_the_cookie() {
+    let app = TestApp::new().await;
+    for name in ["José", "a; b=c", "ünïcödé 名前", "100% \"quoted\""] {
+        let answer = app
+            .client
+            .submit_form("/login?next=/blog/a", &[("name", name)])
+            .await;
+        assert_eq!(answer.json()["layout"], json!({"user": name}), "{name}");
+        let page = app.get("/blog/a").await;
+        assert_eq!(page.embedded()["layout"], json!({"user": name}), "{name}");
+    }
+}
+
+#[tokio::test]
 async fn an_empty_name_is_a_422() {
     let app = TestApp::new().await;
     for name in ["", "   "] {
@@ -243,6 +257,7 @@ async fn next_never_leaves_the_site() {
         "/\t/evil.example",
         "/%0d%0a/evil.example",
         "%2F%2Fevil.example",
+        "/x\r",
         "",
     ] {
         let query: String = form_urlencoded::Serializer::new(String::new())

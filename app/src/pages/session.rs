@@ -57,7 +57,9 @@ async fn login(
             error: Some("Name is required.".to_owned()),
         }));
     }
-    let cookie = server_props::cookie::Cookie::new(SESSION_COOKIE, name.to_owned());
+    // Percent-encoded: a name may hold `;`, spaces or non-ASCII letters.
+    let value = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let cookie = server_props::cookie::Cookie::new(SESSION_COOKIE, value.to_string());
     cx.response().set_signed_cookie(cookie)?;
     Ok(ActionOutcome::redirect(next(cx.query_value("next"))))
 }

@@ -13,15 +13,19 @@
 //!   makes; the entry is a `GET` URL, so Back and refresh never post again);
 //! * a redirect to another site, followed by the browser;
 //! * "not found", an error, a network failure: the app's 404 or error page,
-//!   rendered in place. A failed submission is never sent again as a
-//!   document `POST`.
+//!   at the URL the form posted to (in place when that is the page on
+//!   screen). A failed submission is never sent again.
+//!
+//! A link clicked while a submission is in flight wins (its answer is not
+//! shown); of several submissions in flight, only the newest one's answer
+//! is shown and only it ends the pending state.
 //!
 //! A submission that went through resets its form (its fields take the
 //! values the new props give them); an invalid one keeps what was typed.
 //!
 //! Only when the server runs another build (a deploy between page load and
-//! submit, so the action did not run) is the form submitted again as a
-//! document, which is what the user asked for.
+//! submit, so the action did not run) are the same fields submitted again,
+//! as a document, which is what the user asked for.
 
 use super::{fetch, location_url, set_layout};
 use crate::{
@@ -30,13 +34,16 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 
 thread_local! {
     /// The last submission's answer, for the page view that shows it:
     /// the page URL (path and query) and the answer.
     static ANSWER: RefCell<Option<(String, PropsPayload)>> = const { RefCell::new(None) };
+    /// Numbers submissions: only the newest one's answer is shown, and
+    /// only it clears the pending state.
+    static LATEST: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The answer of the last submission, when it is for `page_url`: the page
@@ -100,7 +107,9 @@ where
         // Submitted already, and not answered yet: a double click.
         return;
     }
-    leptos::task::spawn_local(submit(Some(form), page_url, fields, navigate.clone()));
+    // Busy from now on, before the task first runs.
+    let busy = Busy::mark(form);
+    leptos::task::spawn_local(submit(Some(busy), page_url, fields, navigate.clone()));
 }
 
 /// Submits fields to a page's action from code (`use_submit`).
@@ -115,15 +124,16 @@ where
     leptos::task::spawn_local(submit(None, page_url, fields, navigate));
 }
 
-async fn submit<N>(
-    form: Option<web_sys::HtmlFormElement>,
-    page_url: String,
-    fields: Vec<(String, String)>,
-    navigate: N,
-) where
+async fn submit<N>(busy: Option<Busy>, page_url: String, fields: Vec<(String, String)>, navigate: N)
+where
     N: Fn(&str, NavigateOptions) + Clone + 'static,
 {
-    let _busy = form.clone().map(Busy::mark);
+    let form = busy.as_ref().map(|b| b.0.clone());
+    let number = LATEST.with(|l| {
+        l.set(l.get() + 1);
+        l.get()
+    });
+    let newest = move || LATEST.with(Cell::get) == number;
     let signals = Signals::get();
     let submission = Submission {
         url: page_url.clone(),
@@ -146,7 +156,7 @@ async fn submit<N>(
             Some(payload)
         }
         Err(fetch::FetchError::StaleBuild) => {
-            resubmit_as_document(form.as_ref(), &submission);
+            resubmit_as_document(&submission);
             None
         }
         Err(error) => {
@@ -156,22 +166,28 @@ async fn submit<N>(
             Some(failed(&error))
         }
     };
-    // Still ours: a navigation started meanwhile owns the state now.
-    let ours = signals
-        .state
-        .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if *s == submission));
+    // Still ours: neither a navigation (a link clicked meanwhile, whose
+    // URL is not committed until its page is ready) nor a newer submission
+    // owns the state now.
+    let ours = newest()
+        && signals
+            .state
+            .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if *s == submission));
     if let Some(payload) = payload {
-        if location_url() == started_at {
+        if ours && location_url() == started_at {
             show(page_url, payload, &navigate);
         } else {
             // The user went elsewhere: the answer is not shown, its session is.
             set_layout(&payload);
         }
     }
-    signals.submission.set(None);
+    if newest() {
+        signals.submission.set(None);
+    }
     if ours {
         signals.state.set(NavigationState::Idle);
     }
+    drop(busy);
 }
 
 /// Shows a submission's answer: in place when it is for the page on screen,
@@ -225,20 +241,18 @@ fn failed(error: &fetch::FetchError) -> PropsPayload {
 }
 
 /// The server runs another build, so the action did not run: submit the
-/// form as a document (a fresh page load), as the browser would have.
-fn resubmit_as_document(form: Option<&web_sys::HtmlFormElement>, submission: &Submission) {
-    let Some(form) = form else {
-        let _ = window().location().reload();
+/// same fields as a document (a fresh page load), as the browser would
+/// have, through a hidden form of their own (so the clicked button, a
+/// `formaction`, a submission from code all count).
+fn resubmit_as_document(submission: &Submission) {
+    let document = document();
+    let Ok(form) = document.create_element("form") else {
         return;
     };
-    // `form.submit()` leaves out the button that was clicked: its field
-    // goes in a hidden input.
-    let document = document();
+    let _ = form.set_attribute("method", "post");
+    let _ = form.set_attribute("action", &submission.url);
+    let _ = form.set_attribute("hidden", "");
     for (name, value) in &submission.fields {
-        let present = form.elements().named_item(name).is_some();
-        if present {
-            continue;
-        }
         if let Ok(input) = document.create_element("input") {
             let _ = input.set_attribute("type", "hidden");
             let _ = input.set_attribute("name", name);
@@ -246,7 +260,13 @@ fn resubmit_as_document(form: Option<&web_sys::HtmlFormElement>, submission: &Su
             let _ = form.append_child(&input);
         }
     }
-    let _ = form.submit();
+    let Some(body) = document.body() else {
+        return;
+    };
+    let _ = body.append_child(&form);
+    if let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() {
+        let _ = form.submit();
+    }
 }
 
 /// Marks a form as submitting (`aria-busy="true"`) until dropped.

@@ -162,7 +162,9 @@ impl<S> LoaderContext<S> {
     pub fn cookies(&self) -> CookieJar {
         let mut jar = CookieJar::new();
         for header in self.headers().get_all(COOKIE) {
-            let Ok(header) = header.to_str() else {
+            // UTF-8 is fine (browsers send what was set); `to_str` would
+            // refuse the whole line for one byte above ASCII.
+            let Ok(header) = std::str::from_utf8(header.as_bytes()) else {
                 continue;
             };
             for cookie in Cookie::split_parse(header).flatten() {
@@ -603,21 +605,28 @@ impl ResponseHead {
     /// headers; never its `Cache-Control`) to the head of the answer that
     /// shows the next page, and keeps that answer out of every cache: it
     /// answers a write.
+    ///
+    /// The action's headers come first: a cookie the next page's loaders
+    /// set again (a layout refreshing the session) comes later, so it is
+    /// the one the browser keeps; a header both set with the same value
+    /// (the layout's `Vary`) is sent once.
     pub(crate) fn absorb_submission(&self, action: ResponseHead) {
-        let (_, headers) = action.into_parts();
+        let (_, action_headers) = action.into_parts();
         let mut parts = self.parts();
-        let mut current: Option<HeaderName> = None;
-        for (name, value) in headers {
-            if let Some(name) = name {
-                current = Some(name);
-            }
-            match current.clone() {
-                Some(name) if name != CACHE_CONTROL => {
-                    parts.headers.append(name, value);
-                }
-                _ => {}
+        let destination = std::mem::take(&mut parts.headers);
+        let mut merged = HeaderMap::new();
+        for (name, value) in named(action_headers) {
+            if name != CACHE_CONTROL {
+                merged.append(name, value);
             }
         }
+        for (name, value) in named(destination) {
+            let repeated = merged.get_all(&name).iter().any(|v| *v == value);
+            if name == SET_COOKIE || !repeated {
+                merged.append(name, value);
+            }
+        }
+        parts.headers = merged;
         parts.headers.insert(
             CACHE_CONTROL,
             HeaderValue::from_static(crate::protocol::DEFAULT_CACHE_CONTROL),
@@ -629,6 +638,18 @@ impl ResponseHead {
         let parts = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
         (parts.status, parts.headers)
     }
+}
+
+/// A header map's entries, each with its name (`HeaderMap`'s own iterator
+/// names only the first value of each header).
+fn named(headers: HeaderMap) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
+    let mut current: Option<HeaderName> = None;
+    headers.into_iter().filter_map(move |(name, value)| {
+        if let Some(name) = name {
+            current = Some(name);
+        }
+        current.clone().map(|name| (name, value))
+    })
 }
 
 /// How much a `Cache-Control` value keeps a response from being stored,
@@ -650,6 +671,27 @@ fn strictness(value: &HeaderValue) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_submission_answer_keeps_the_action_head_first_and_once() {
+        let action = ResponseHead::default();
+        action.append_header(SET_COOKIE, HeaderValue::from_static("a=1"));
+        action.append_header(http::header::VARY, HeaderValue::from_static("Cookie"));
+        action.set_cache_control("public, max-age=60").unwrap();
+        let next = ResponseHead::default();
+        next.append_header(SET_COOKIE, HeaderValue::from_static("a=2"));
+        next.append_header(http::header::VARY, HeaderValue::from_static("Cookie"));
+        next.set_cache_control("public, s-maxage=60").unwrap();
+        next.absorb_submission(action);
+        let (_, headers) = next.into_parts();
+        let cookies: Vec<_> = headers.get_all(SET_COOKIE).iter().collect();
+        assert_eq!(cookies, ["a=1", "a=2"]);
+        assert_eq!(headers.get_all(http::header::VARY).iter().count(), 1);
+        assert_eq!(
+            headers[CACHE_CONTROL],
+            crate::protocol::DEFAULT_CACHE_CONTROL
+        );
+    }
 
     fn cx(url: &str, params: Vec<(&'static str, ParamValue)>) -> LoaderContext<()> {
         let request = http::Request::builder()

@@ -236,6 +236,13 @@ impl LoaderError {
         self
     }
 
+    /// Makes a redirect a `303 See Other` (what answers a write).
+    pub(crate) fn see_other_if_redirect(&mut self) {
+        if let ErrorKind::Redirect(redirect) = &mut self.kind {
+            redirect.status = crate::redirect::RedirectStatus::SeeOther;
+        }
+    }
+
     /// The status this turns into: the failure's, 404, the redirect's, or
     /// the own response's.
     #[must_use]

@@ -211,6 +211,37 @@ impl ServerProps {
         body: Body,
         url: &str,
     ) -> Decided {
+        let write = !matches!(parts.method, http::Method::GET | http::Method::HEAD);
+        let decided = self.decide(index, state, parts, body, url).await;
+        if !write {
+            return decided;
+        }
+        // Whatever redirects a write (the action, the layout's guard, a
+        // loader's `?`) is a `303 See Other`: the browser follows it with a
+        // `GET`, never posting the form again somewhere else (a 307 would).
+        match decided {
+            Decided::Answer(index, mut answer) => {
+                if let Outcome::Exit(error) = &mut answer.outcome {
+                    error.see_other_if_redirect();
+                }
+                Decided::Answer(index, answer)
+            }
+            Decided::Follow(mut follow) => {
+                follow.to.status = crate::redirect::RedirectStatus::SeeOther;
+                Decided::Follow(follow)
+            }
+        }
+    }
+
+    /// What [`answer`](Self::answer) decides before it settles redirects.
+    async fn decide(
+        &self,
+        index: usize,
+        state: &(dyn Any + Send + Sync),
+        parts: http::request::Parts,
+        body: Body,
+        url: &str,
+    ) -> Decided {
         if super::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
             tracing::info!(path = url, "refused a write from another site");
             let refused = LoaderError::new(
@@ -392,10 +423,12 @@ impl Follow {
 fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &str) {
     let set = head.headers();
     let mut changed = false;
+    // Bytes as UTF-8, not `to_str` (visible ASCII only): a cookie holding
+    // a name such as "José" must survive.
     let mut jar: Vec<(String, String)> = headers
         .get_all(http::header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
@@ -403,8 +436,7 @@ fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &s
         })
         .collect();
     for value in set.get_all(http::header::SET_COOKIE) {
-        let Some(cookie) = value
-            .to_str()
+        let Some(cookie) = std::str::from_utf8(value.as_bytes())
             .ok()
             .and_then(|v| cookie::Cookie::parse(v.to_owned()).ok())
         else {

@@ -148,7 +148,8 @@ impl<S: CachedService> Service<Request<Body>> for CacheService<S> {
                 let shared = shared.clone();
                 Box::pin(async move { Ok(shared.serve(inner, request).await) })
             }
-            Some(shared) => {
+            // A write's answer may say what it changed.
+            Some(shared) if is_write(&request) => {
                 let shared = shared.clone();
                 Box::pin(async move {
                     let Ok(response) = inner.oneshot(request).await;
@@ -156,9 +157,18 @@ impl<S: CachedService> Service<Request<Body>> for CacheService<S> {
                     Ok(response)
                 })
             }
+            Some(_) => Box::pin(inner.oneshot(request)),
             None => Box::pin(inner.oneshot(request)),
         }
     }
+}
+
+/// Anything but `GET`, `HEAD` and `OPTIONS`: only these answers invalidate tags.
+fn is_write(request: &Request<Body>) -> bool {
+    !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    )
 }
 
 /// `GET`/`HEAD` without credentials; anything else bypasses the cache.
@@ -186,23 +196,29 @@ struct Shared {
 struct TagClock {
     now: u64,
     changed: HashMap<Box<str>, u64>,
+    /// The bytes `changed` holds, roughly.
+    bytes: usize,
     /// Responses fetched before this tick are not current (the map was
     /// emptied to stay bounded).
     floor: u64,
 }
 
-/// How many changed tags the clock remembers before it forgets them all
-/// (and with them every response kept so far).
+/// How many changed tags (and how many bytes of them) the clock remembers
+/// before it forgets them all, and with them every response kept so far.
 const MAX_TAGS: usize = 100_000;
+const MAX_TAG_BYTES: usize = 4 << 20;
 
 impl TagClock {
     fn invalidate<'a>(&mut self, tags: impl Iterator<Item = &'a str>) {
         self.now += 1;
         for tag in tags {
-            self.changed.insert(tag.into(), self.now);
+            if self.changed.insert(tag.into(), self.now).is_none() {
+                self.bytes += tag.len() + 48;
+            }
         }
-        if self.changed.len() > MAX_TAGS {
+        if self.changed.len() > MAX_TAGS || self.bytes > MAX_TAG_BYTES {
             self.changed.clear();
+            self.bytes = 0;
             self.floor = self.now;
         }
     }
@@ -362,7 +378,6 @@ impl Shared {
         let Ok(response) = inner
             .oneshot(Request::from_parts(parts, Body::empty()))
             .await;
-        self.note_invalidations(&response);
         self.keep(primary, &request_headers, response, passing, fetched_at)
             .await
     }
@@ -395,7 +410,6 @@ impl Shared {
             let headers = request.headers().clone();
             let fetched_at = lock(&shared.tags).now;
             let Ok(response) = inner.oneshot(request).await;
-            shared.note_invalidations(&response);
             let response = shared
                 .keep(&primary, &headers, response, false, fetched_at)
                 .await;
@@ -572,6 +586,10 @@ mod tests {
         let names: Vec<String> = (0..=MAX_TAGS).map(|i| format!("post:{i}")).collect();
         clock.invalidate(names.iter().map(String::as_str));
         assert!(clock.changed.is_empty());
+        let long = "x".repeat(MAX_TAG_BYTES);
+        clock.invalidate(std::iter::once(long.as_str()));
+        assert!(clock.changed.is_empty());
+        assert_eq!(clock.bytes, 0);
         // Forgetting the tags forgets everything fetched before.
         assert!(!clock.is_current(&[], clock.now - 1));
         assert!(clock.is_current(&[], clock.now));
