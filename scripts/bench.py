@@ -208,30 +208,27 @@ def bundle(base: str, doc: bytes) -> Bundle:
     return Bundle(files, raw, gz, br)
 
 
-def navigation(base: str) -> dict:
-    """Link-navigation latency over 50 clicks in headless Chromium."""
+def browser_timing(script: str, what: str, base: str) -> dict:
+    """Runs one of end2end/bench's Chromium timings (50 samples) on the load CPU."""
     out = subprocess.run(
-        ["taskset", "-c", LOAD_CPU, "node", str(ROOT / "end2end" / "bench" / "navigation.mjs"), base, "50"],
+        ["taskset", "-c", LOAD_CPU, "node", str(ROOT / "end2end" / "bench" / script), base, "50"],
         cwd=ROOT / "end2end", capture_output=True, text=True,
     )
     if out.returncode != 0:
-        raise SystemExit(f"bench: navigation timing failed against {base}:\n{out.stderr}")
+        raise SystemExit(f"bench: {what} timing failed against {base}:\n{out.stderr}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    log(f"navigation {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
+    log(f"{what} {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
     return result
+
+
+def navigation(base: str) -> dict:
+    """Link-navigation latency over 50 clicks in headless Chromium."""
+    return browser_timing("navigation.mjs", "navigation", base)
 
 
 def submission(base: str) -> dict:
     """Form-submission latency (one request, answer painted) over 50 submissions."""
-    out = subprocess.run(
-        ["taskset", "-c", LOAD_CPU, "node", str(ROOT / "end2end" / "bench" / "submission.mjs"), base, "50"],
-        cwd=ROOT / "end2end", capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"bench: submission timing failed against {base}:\n{out.stderr}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    log(f"submission {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
-    return result
+    return browser_timing("submission.mjs", "submission", base)
 
 
 def ratio(a: float, b: float) -> str:

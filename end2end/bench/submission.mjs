@@ -11,6 +11,7 @@
 
 import { chromium } from "@playwright/test";
 import { args, executablePath } from "../chromium.mjs";
+import { summary } from "./summary.mjs";
 
 const base = process.argv[2];
 const count = Number(process.argv[3] ?? 50);
@@ -66,18 +67,7 @@ try {
     if (requests !== 1) throw new Error(`a submission made ${requests} requests`);
     if (i >= warmup) samples.push(ms);
   }
-  samples.sort((a, b) => a - b);
-  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  console.log(
-    JSON.stringify({
-      samples: samples.length,
-      median_ms: at(0.5),
-      p95_ms: at(0.95),
-      min_ms: samples[0],
-      max_ms: samples[samples.length - 1],
-      requests_per_submission: 1,
-    }),
-  );
+  console.log(summary(samples, { requests_per_submission: 1 }));
 } finally {
   await browser.close();
 }

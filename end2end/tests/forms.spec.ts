@@ -11,6 +11,17 @@ function posts(requests: ReturnType<typeof recordRequests>): string[] {
   return requests.all.filter((r) => r.method() === "POST").map((r) => r.url());
 }
 
+/** Holds the page's guestbook submissions until `release()` is called. */
+async function holdSubmissions(page: Page): Promise<() => void> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(/\/_props\/.*guestbook\.json/, async (route) => {
+    if (route.request().method() === "POST") await held;
+    await route.continue();
+  });
+  return release;
+}
+
 async function sign(page: Page, name: string, message: string) {
   await page.fill("form.sign input[name=name]", name);
   await page.fill("form.sign textarea[name=message]", message);
@@ -94,12 +105,7 @@ test.describe("with JavaScript", () => {
   }) => {
     await page.goto("/guestbook");
     await hydrated(page);
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    await page.route(/\/_props\/.*guestbook\.json/, async (route) => {
-      if (route.request().method() === "POST") await held;
-      await route.continue();
-    });
+    const release = await holdSubmissions(page);
     const requests = recordRequests(page);
     const message = unique("Optimistic");
     await sign(page, "Opti", message);
@@ -178,12 +184,7 @@ test.describe("with JavaScript", () => {
   test("a link clicked while a submission is in flight wins", async ({ page }) => {
     await page.goto("/guestbook");
     await hydrated(page);
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    await page.route(/\/_props\/.*guestbook\.json/, async (route) => {
-      if (route.request().method() === "POST") await held;
-      await route.continue();
-    });
+    const release = await holdSubmissions(page);
     await sign(page, "Away", unique("Left behind"));
     await page.click('nav a[href="/counter"]');
     await expect(page.locator("h1")).toHaveText("Counter");
