@@ -66,23 +66,58 @@ pub fn App() -> impl IntoView {
 /// How long a navigation may take before the progress bar shows, so fast
 /// navigations do not flash it.
 const PROGRESS_DELAY: Duration = Duration::from_millis(100);
+/// How long the progress bar stays once shown, so an answer just past the
+/// delay does not make it flicker: the rule pending views follow too.
+const PROGRESS_MIN: Duration = Duration::from_millis(300);
 
 /// A bar at the top of the page while a navigation waits for props.
 #[component]
 fn ProgressBar() -> impl IntoView {
     let navigation = use_navigation();
     let visible = RwSignal::new(false);
+    // When the bar last appeared (ms since the page loaded).
+    let shown_at = StoredValue::new(0.0_f64);
     Effect::new(move |_| {
-        if navigation.with(|n| n.is_loading()) {
-            let timer = set_timeout_with_handle(move || visible.set(true), PROGRESS_DELAY).ok();
+        let busy = navigation.with(|n| n.is_loading() || n.is_submitting());
+        if busy {
+            let timer = set_timeout_with_handle(
+                move || {
+                    shown_at.set_value(now_ms());
+                    visible.set(true);
+                },
+                PROGRESS_DELAY,
+            )
+            .ok();
             on_cleanup(move || {
                 if let Some(timer) = timer {
                     timer.clear();
                 }
             });
-        } else {
-            visible.set(false);
+        } else if visible.get_untracked() {
+            let left = PROGRESS_MIN.as_secs_f64() * 1000.0 - (now_ms() - shown_at.get_value());
+            let hide = move || {
+                if !navigation.with_untracked(|n| n.is_loading() || n.is_submitting()) {
+                    visible.set(false);
+                }
+            };
+            if left > 0.0 {
+                set_timeout(hide, Duration::from_secs_f64(left / 1000.0));
+            } else {
+                hide();
+            }
         }
     });
     view! { <div class="progress-bar" class:visible=move || visible.get() role="progressbar"></div> }
+}
+
+/// Milliseconds since the epoch (the progress bar never runs on the server).
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
 }

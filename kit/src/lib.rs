@@ -70,6 +70,9 @@
 
 pub mod escape;
 mod form;
+#[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
+mod freshness;
+mod link;
 mod navigation;
 mod page;
 mod pages;
@@ -89,7 +92,7 @@ pub use form::{Form, FormProps};
 pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
 };
-pub use page::{Layout, Page, PageError, Props};
+pub use page::{Layout, Navigation, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use server_props_macros::{action, loader, page};
@@ -124,7 +127,8 @@ pub mod doc_examples {
 pub mod prelude {
     pub use crate::{
         action, loader, page, use_layout_data, use_navigation, use_refresh, use_submission,
-        use_submit, Form, Layout, Link, Page, PageError, Pages, Redirect, Submission,
+        use_submit, Form, Layout, Link, Navigation, Page, PageError, Pages, Prefetch, Redirect,
+        Submission,
     };
     #[cfg(feature = "ssr")]
     pub use crate::{
@@ -139,7 +143,7 @@ pub mod prelude {
 /// What the macros' expansions name; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use leptos::prelude::IntoView;
+    pub use leptos::prelude::{AnyView, IntoView};
     pub use serde::de::IgnoredAny;
 
     /// Whether `names` holds `name`, at compile time.
@@ -165,6 +169,22 @@ pub mod __private {
     #[cfg(feature = "ssr")]
     pub use crate::ssr::action::{ActionProbe, NoAction, ViaAction};
 
+    /// A page's pending view from a component taking the route params as a
+    /// serde type (`#[page(…, pending = ReportLoading)]`); `None` when the
+    /// params do not fit it.
+    pub fn pending_view<T, V>(
+        component: fn(T) -> V,
+        params: &crate::params::DecodedParams,
+    ) -> Option<leptos::prelude::AnyView>
+    where
+        T: serde::de::DeserializeOwned,
+        V: leptos::prelude::IntoView + 'static,
+    {
+        use leptos::prelude::IntoAny;
+        let params = crate::params::from_params::<T>(params).ok()?;
+        Some(component(params).into_view().into_any())
+    }
+
     /// An action function's result, its error turned into the kit's.
     #[cfg(feature = "ssr")]
     pub fn into_action_result<P, E: Into<crate::LoaderError>>(
@@ -182,11 +202,7 @@ pub mod __private {
     }
 }
 
-/// The kit's link: Leptos's `<A>`. A click on it (or on any plain
-/// same-origin `<a>` inside the router) navigates client-side, fetching the
-/// target page's props if it has a loader; modifier keys, `target`,
-/// `download`, `rel="external"` and other origins are left to the browser.
-pub use leptos_router::components::A as Link;
+pub use link::{prefetch, Link, LinkProps, Prefetch, INTENT_DELAY};
 
 #[cfg(feature = "hydrate")]
 pub use client::hydrate;

@@ -68,6 +68,10 @@ impl Submission {
 pub(crate) struct Signals {
     pub(crate) state: ArcRwSignal<NavigationState>,
     pub(crate) refresh: ArcRwSignal<u64>,
+    /// Bumped when a background revalidation kept new props for the page
+    /// on screen: it re-renders from the cache.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) revalidated: ArcRwSignal<u64>,
     /// The submission in flight, if any.
     pub(crate) submission: ArcRwSignal<Option<Submission>>,
     /// The layout loader's data as the browser last received it (JSON).
@@ -81,6 +85,7 @@ impl Signals {
             state: ArcRwSignal::new(NavigationState::Idle),
             refresh: ArcRwSignal::new(0),
             submission: ArcRwSignal::new(None),
+            revalidated: ArcRwSignal::new(0),
             layout: ArcRwSignal::new(None),
         });
         SIGNALS.clone()

@@ -48,6 +48,123 @@ pub trait Page: Send + Sync + 'static {
     /// request and in the browser on hydration and client navigation, so it
     /// must render the same thing from the same props in both places.
     fn view(props: Self::Props) -> impl IntoView + 'static;
+
+    /// How a client navigation to the page waits for its props (blocking
+    /// by default). `#[page(…, navigation = Navigation::skeleton())]`
+    /// sets it.
+    const NAVIGATION: Navigation = Navigation::blocking();
+
+    /// The page's pending view, from the route params of the URL being
+    /// loaded: shown on client navigation while the props are on their way,
+    /// as [`NAVIGATION`](Self::NAVIGATION) says; never in a document.
+    /// `#[page(…, pending = ReportLoading)]` sets it from a component that
+    /// takes the params as a serde type.
+    fn pending(params: &crate::params::DecodedParams) -> Option<AnyView> {
+        let _ = params;
+        None
+    }
+}
+
+/// How a client navigation to a page behaves while its props load, and on
+/// Back/Forward.
+///
+/// ```
+/// use server_props::Navigation;
+/// use std::time::Duration;
+/// const REPORT: Navigation = Navigation::skeleton().min_display(Duration::from_millis(200));
+/// assert_eq!(REPORT.pending_delay(), Some(Duration::ZERO));
+/// assert_eq!(Navigation::blocking().pending_delay(), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Navigation {
+    /// `None`: the old page stays until the props arrive (blocking).
+    delay: Option<std::time::Duration>,
+    min_display: std::time::Duration,
+    restore_on_back: bool,
+}
+
+impl Navigation {
+    /// The old page stays on screen until the new one's props arrive.
+    #[must_use]
+    pub const fn blocking() -> Self {
+        Self {
+            delay: None,
+            min_display: std::time::Duration::ZERO,
+            restore_on_back: false,
+        }
+    }
+
+    /// The page's pending view shows at once (after [`delay`](Self::delay),
+    /// zero by default) and stays at least
+    /// [`min_display`](Self::min_display) (300 ms by default), so an answer
+    /// just past the delay does not make it flicker.
+    #[must_use]
+    pub const fn skeleton() -> Self {
+        Self {
+            delay: Some(std::time::Duration::ZERO),
+            min_display: std::time::Duration::from_millis(300),
+            restore_on_back: false,
+        }
+    }
+
+    /// The pending view shows at once and gives way as soon as the props
+    /// arrive.
+    #[must_use]
+    pub const fn instant() -> Self {
+        Self {
+            delay: Some(std::time::Duration::ZERO),
+            min_display: std::time::Duration::ZERO,
+            restore_on_back: false,
+        }
+    }
+
+    /// How long the old page stays before the pending view replaces it: a
+    /// fast answer never flashes the pending view.
+    #[must_use]
+    pub const fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// How long the pending view stays once shown, at least.
+    #[must_use]
+    pub const fn min_display(mut self, min: std::time::Duration) -> Self {
+        self.min_display = min;
+        self
+    }
+
+    /// Back/Forward to the page renders its last props at once and
+    /// revalidates them in the background, even when its loader says
+    /// `no-store` (which otherwise means one request per navigation).
+    #[must_use]
+    pub const fn restore_on_back(mut self) -> Self {
+        self.restore_on_back = true;
+        self
+    }
+
+    /// When the pending view shows: `None` for a blocking navigation.
+    #[must_use]
+    pub const fn pending_delay(&self) -> Option<std::time::Duration> {
+        self.delay
+    }
+
+    /// How long the pending view stays at least.
+    #[must_use]
+    pub const fn pending_min_display(&self) -> std::time::Duration {
+        self.min_display
+    }
+
+    /// Whether Back/Forward restores the last props of a `no-store` page.
+    #[must_use]
+    pub const fn restores_on_back(&self) -> bool {
+        self.restore_on_back
+    }
+}
+
+impl Default for Navigation {
+    fn default() -> Self {
+        Self::blocking()
+    }
 }
 
 /// The app's layout data: what an app-level loader finds for every request

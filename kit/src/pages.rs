@@ -73,6 +73,12 @@ pub(crate) struct PropsPage {
     /// Renders from props JSON (browser).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) render_json: fn(&str) -> Result<AnyView, serde_json::Error>,
+    /// How a client navigation to the page waits (browser).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) navigation: crate::page::Navigation,
+    /// The page's pending view from the route params (browser).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) pending: fn(&crate::params::DecodedParams) -> Option<AnyView>,
     #[cfg(feature = "ssr")]
     pub(crate) loader: crate::ssr::loader::ErasedLoader,
 }
@@ -96,6 +102,8 @@ impl PropsPage {
         Self {
             render: render::<P>,
             render_json: render_json::<P>,
+            navigation: P::NAVIGATION,
+            pending: P::pending,
             #[cfg(feature = "ssr")]
             loader,
         }

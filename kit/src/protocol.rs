@@ -85,6 +85,10 @@ pub struct PropsPayload {
     /// The props URL names another build than the server's.
     #[serde(default, skip_serializing_if = "is_false")]
     pub stale_build: bool,
+    /// In embedded props: the `Cache-Control` the loader set, so the
+    /// browser keeps the first page's props as it would a props answer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {

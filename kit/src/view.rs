@@ -40,8 +40,9 @@ pub(crate) type ViewFuture = Pin<Box<dyn Future<Output = AnyView> + Send>>;
 pub(crate) trait PropsSource: Send + Sync + 'static {
     /// The view for the URL the page was chosen for.
     fn first_view(&self, view: PageView) -> ViewFuture;
-    /// The view after the page's own URL changed to `url` (path and query).
-    fn navigated_view(&self, view: PageView, url: String) -> ViewFuture;
+    /// The view after the page's own URL changed to `url` (path and query),
+    /// or after a refresh (`reload`: not from any cache).
+    fn navigated_view(&self, view: PageView, url: String, reload: bool) -> ViewFuture;
     /// The layout loader's data, as JSON.
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>>;
 }
@@ -166,7 +167,10 @@ impl PageView {
         // URL may move on (a query change) while the first props load.
         let url = use_url();
         let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
-        let refresh = crate::navigation::Signals::get().refresh;
+        let signals = crate::navigation::Signals::get();
+        let refresh = signals.refresh;
+        let revalidated = signals.revalidated;
+        let seen_refresh = Arc::new(std::sync::atomic::AtomicU64::new(refresh.get_untracked()));
         let first_key = key.get_untracked();
         let source = use_context::<Source>();
         let first = match &source {
@@ -177,8 +181,13 @@ impl PageView {
         let first = Arc::new(Mutex::new(Some(first)));
         (move || {
             let key = key.get();
-            // `use_refresh()` re-runs the loader of the page on screen.
-            refresh.track();
+            // `use_refresh()` re-runs the loader of the page on screen, past
+            // any cache; a background revalidation that found new props
+            // re-renders from the cache.
+            let generation = refresh.get();
+            revalidated.track();
+            let reload =
+                seen_refresh.swap(generation, std::sync::atomic::Ordering::Relaxed) != generation;
             let first = first
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -188,7 +197,7 @@ impl PageView {
             Suspend::new(async move {
                 match (first, source) {
                     (Some(view), _) => view,
-                    (None, Some(source)) => source.0.navigated_view(self, key.0).await,
+                    (None, Some(source)) => source.0.navigated_view(self, key.0, reload).await,
                     (None, None) => ().into_any(),
                 }
             })

@@ -34,6 +34,11 @@ const LINKS: &[(&str, &str)] = &[
     ("/counter", "A counter that hydrates"),
     ("/search?q=leptos&page=2", "Search with a typed query"),
     ("/guestbook", "Guestbook: a form with an action"),
+    (
+        "/catalog/1",
+        "Catalog: kept by the browser for 30 s, next page prefetched",
+    ),
+    ("/report/1?ms=1000", "Report: a slow page with a skeleton"),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),

@@ -3,6 +3,7 @@
 mod bench;
 mod blog;
 mod cache;
+mod catalog;
 mod errors;
 mod guestbook;
 mod home;
@@ -15,6 +16,10 @@ mod session;
 pub use bench::{BenchHello, BenchItems, HelloProps, Item, ItemsProps};
 pub use blog::{Blog, BlogProps, CatchAll, CatchAllProps, Something, SomethingProps};
 pub use cache::{Cached, CustomCache};
+pub use catalog::{
+    report_loading, Catalog, CatalogProps, Report, ReportParams, ReportProps, ReportQuery,
+    MAX_REPORT_MS,
+};
 pub use errors::{ErrorPage, NotFound};
 pub use guestbook::{
     Entry, Guestbook, GuestbookIntent, GuestbookProps, NewEntry, MAX_MESSAGE_CHARS,
@@ -51,6 +56,8 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Counter>()
         .page::<Search>()
         .page::<Guestbook>()
+        .page::<Catalog>()
+        .page::<Report>()
         .page::<Login>()
         .page::<Logout>()
         .page::<BenchItems>()

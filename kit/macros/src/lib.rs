@@ -27,13 +27,58 @@ use syn::{
 /// The function takes the page's props (its one argument) and keeps its
 /// name; a type of the same name implements `server_props::Page`, which
 /// `Pages::page::<RepoPage>()` adds to the page table at its paths.
+///
+/// After the paths, `pending = report_loading` names the page's pending
+/// view (a function taking the route params as a serde type) and
+/// `navigation = Navigation::skeleton()` how a client navigation waits for
+/// the props (a pending view alone means `Navigation::skeleton()`).
 #[proc_macro_attribute]
 pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let paths = parse_macro_input!(attr with Punctuated::<LitStr, Token![,]>::parse_terminated);
+    let args = parse_macro_input!(attr as PageArgs);
     let function = parse_macro_input!(item as ItemFn);
-    expand_page(paths.into_iter().collect(), function)
+    expand_page(args, function)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// `#[page("/a", "/b", pending = f, navigation = expr)]`.
+struct PageArgs {
+    paths: Vec<LitStr>,
+    pending: Option<syn::Path>,
+    navigation: Option<syn::Expr>,
+}
+
+impl Parse for PageArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = PageArgs {
+            paths: Vec::new(),
+            pending: None,
+            navigation: None,
+        };
+        while !input.is_empty() {
+            if input.peek(LitStr) {
+                args.paths.push(input.parse()?);
+            } else {
+                let key: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                if key == "pending" {
+                    args.pending = Some(input.parse()?);
+                } else if key == "navigation" {
+                    args.navigation = Some(input.parse()?);
+                } else {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "expected a path, `pending = view_fn` or `navigation = Navigation::…`",
+                    ));
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    }
 }
 
 /// Marks an async function as the server-side loader of a page (or of the
@@ -116,7 +161,29 @@ impl Kind {
     }
 }
 
-fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStream2> {
+fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2> {
+    let PageArgs {
+        paths,
+        pending,
+        navigation,
+    } = args;
+    let navigation = navigation.or_else(|| {
+        pending
+            .as_ref()
+            .map(|_| syn::parse_quote!(::server_props::Navigation::skeleton()))
+    });
+    let navigation = navigation.map(|n| {
+        quote! { const NAVIGATION: ::server_props::Navigation = #n; }
+    });
+    let pending = pending.map(|f| {
+        quote! {
+            fn pending(
+                params: &::server_props::params::DecodedParams,
+            ) -> ::core::option::Option<::server_props::__private::AnyView> {
+                ::server_props::__private::pending_view(#f, params)
+            }
+        }
+    });
     if paths.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -181,6 +248,8 @@ fn expand_page(paths: Vec<LitStr>, mut function: ItemFn) -> syn::Result<TokenStr
             fn view(props: #props) -> impl ::server_props::__private::IntoView + 'static {
                 #name(props)
             }
+            #navigation
+            #pending
         }
     })
 }

@@ -2,7 +2,8 @@
 //! navigation that wants it and aborted when none does any more.
 
 use super::build_id;
-use crate::protocol::{self, PropsPayload, PROPS_HEADER};
+use super::cache::Freshness;
+use crate::protocol::{self, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
 use futures::{
     future::{LocalBoxFuture, Shared},
     FutureExt,
@@ -53,7 +54,28 @@ impl FetchError {
     }
 }
 
-type FetchFuture = LocalBoxFuture<'static, Result<PropsPayload, FetchError>>;
+/// A props answer with what its headers say about keeping it.
+#[derive(Clone, Debug)]
+pub(crate) struct Fetched {
+    /// The answer (empty for a `304`).
+    pub(crate) payload: PropsPayload,
+    /// The status (`304`: the kept answer still holds).
+    pub(crate) status: u16,
+    /// How long the answer may be kept.
+    pub(crate) freshness: Freshness,
+    /// Its `ETag`.
+    pub(crate) etag: Option<String>,
+    /// The tags its loader gave it.
+    pub(crate) tags: Vec<String>,
+}
+
+impl Fetched {
+    pub(crate) fn not_modified(&self) -> bool {
+        self.status == 304
+    }
+}
+
+type FetchFuture = LocalBoxFuture<'static, Result<Fetched, FetchError>>;
 type PropsFetch = Shared<FetchFuture>;
 
 thread_local! {
@@ -62,15 +84,19 @@ thread_local! {
 }
 
 /// Fetches the props answer for a page URL, sharing a request already in
-/// flight for the same URL. `Err` means "not props": the caller falls back
-/// to a document navigation.
-pub(crate) async fn fetch_props(page_url: &str) -> Result<PropsPayload, FetchError> {
+/// flight for the same URL (a prefetch's, a navigation's). `Err` means "not
+/// props": the caller falls back to a document navigation. With an `ETag`,
+/// the request is conditional and may come back `304`.
+pub(crate) async fn fetch_props(
+    page_url: &str,
+    etag: Option<String>,
+) -> Result<Fetched, FetchError> {
     let url = protocol::props_url(&build_id(), page_url);
     let fetch = IN_FLIGHT.with(|in_flight| {
         let mut in_flight = in_flight.borrow_mut();
         let entry = in_flight
             .entry(url.clone())
-            .or_insert_with(|| (fetch_once(url.clone()).boxed_local().shared(), 0));
+            .or_insert_with(|| (fetch_once(url.clone(), etag).boxed_local().shared(), 0));
         entry.1 += 1;
         entry.0.clone()
     });
@@ -147,19 +173,25 @@ pub(crate) async fn submit_props(
     let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
     let _ = headers.set("content-type", "application/x-www-form-urlencoded");
     init.set_headers(&headers);
+    request(url, init)
+        .await
+        .map(|fetched| (fetched.status, fetched.payload))
+}
+
+async fn fetch_once(url: String, etag: Option<String>) -> Result<Fetched, FetchError> {
+    let init = web_sys::RequestInit::new();
+    if let Some(etag) = etag {
+        let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
+        let _ = headers.set("if-none-match", &etag);
+        init.set_headers(&headers);
+    }
     request(url, init).await
 }
 
-async fn fetch_once(url: String) -> Result<PropsPayload, FetchError> {
-    request(url, web_sys::RequestInit::new())
-        .await
-        .map(|(_, payload)| payload)
-}
-
-async fn request(
-    url: String,
-    init: web_sys::RequestInit,
-) -> Result<(u16, PropsPayload), FetchError> {
+/// One props request. The browser's HTTP cache stays out of it (`no-store`
+/// mode): the kit's own cache keeps answers, and a `304` reaches it.
+async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, FetchError> {
+    init.set_cache(web_sys::RequestCache::NoStore);
     let controller = web_sys::AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
     if let Some(controller) = &controller {
@@ -180,6 +212,33 @@ async fn request(
     if !has_marker {
         return Err(FetchError::NotProps(response.status()));
     }
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let list = |name: &str| -> Vec<String> {
+        header(name)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // What a write changed leaves the browser's cache at once.
+    super::cache::invalidate(list(INVALIDATE_HEADER).iter().map(String::as_str));
+    let freshness = Freshness::parse(header("cache-control").as_deref());
+    let etag = header("etag");
+    let tags = list(TAGS_HEADER);
+    if response.status() == 304 {
+        guard.0 = None;
+        return Ok(Fetched {
+            payload: PropsPayload::default(),
+            status: 304,
+            freshness,
+            etag,
+            tags,
+        });
+    }
     let text = response.text().map_err(|e| FetchError::Body(js_text(&e)))?;
     let text = JsFuture::from(text)
         .await
@@ -188,7 +247,14 @@ async fn request(
     let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default())
         .map_err(|e| FetchError::Json(e.to_string()))?;
     if payload.stale_build {
+        super::cache::clear();
         return Err(FetchError::StaleBuild);
     }
-    Ok((response.status(), payload))
+    Ok(Fetched {
+        payload,
+        status: response.status(),
+        freshness,
+        etag,
+        tags,
+    })
 }

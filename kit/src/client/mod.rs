@@ -30,8 +30,10 @@ use crate::{
 use leptos::prelude::*;
 use std::{cell::RefCell, sync::Arc};
 
+mod cache;
 pub mod fetch;
 mod navigate;
+pub(crate) mod prefetch;
 mod scroll;
 pub(crate) mod submit;
 
@@ -117,10 +119,11 @@ impl PropsSource for BrowserSource {
         Box::pin(send_wrapper::SendWrapper::new(navigate::first_view(view)))
     }
 
-    fn navigated_view(&self, view: PageView, url: String) -> ViewFuture {
-        Box::pin(send_wrapper::SendWrapper::new(navigate::fetched_view(
-            view, url,
-        )))
+    fn navigated_view(&self, view: PageView, url: String, reload: bool) -> ViewFuture {
+        Box::pin(send_wrapper::SendWrapper::new(async move {
+            let page_url = url.clone();
+            navigate::with_pending(view, &page_url, navigate::fetched_view(view, url, reload)).await
+        }))
     }
 
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {

@@ -1,12 +1,16 @@
 //! What a props answer leads to: the page rendered in place, a client-side
 //! redirect, or one document navigation (with a guard against reload loops).
 
-use super::{fetch::fetch_props, location_url, normalized, scroll, set_layout, INITIAL};
+use super::{
+    cache::{self, Found},
+    fetch::{fetch_props, Fetched},
+    location_url, normalized, scroll, set_layout, INITIAL,
+};
 use crate::{
     navigation::{NavigationState, Signals},
     page::PageError,
     pages::PageKind,
-    protocol::PropsPayload,
+    protocol::{self, PropsPayload},
     view::PageView,
 };
 use leptos::prelude::*;
@@ -34,6 +38,7 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
     let initial = INITIAL.with(|i| i.borrow_mut().take());
     if let Some(payload) = initial {
         if payload.url.as_deref().map(normalized) == Some(location_url().as_str()) {
+            seed(view, &payload);
             if let Next::View(view) = render_payload(view, payload, None) {
                 return view;
             }
@@ -46,7 +51,7 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
         format!("{}?{}", url.path(), url.search())
     };
     let hash = url.hash().trim_start_matches('#').to_owned();
-    let view = fetched_view(view, page_url).await;
+    let view = with_pending(view, &page_url.clone(), fetched_view(view, page_url, false)).await;
     if !hash.is_empty() {
         scroll::scroll_to_hash_after_render(hash);
     }
@@ -60,7 +65,7 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
 /// load), the returned future never completes: Leptos then never commits
 /// the abandoned URL to history, and the page on screen stays until the
 /// browser leaves it.
-pub(super) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
+pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool) -> AnyView {
     // A form submission's answer for this page: rendered as it is, errors
     // included (the submission is over; nothing is fetched again).
     if let Some(payload) = super::submit::take_answer(&page_url) {
@@ -68,10 +73,60 @@ pub(super) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
             return view;
         }
     }
+    super::prefetch::cancel_others(&page_url);
+    let props_url = protocol::props_url(&super::build_id(), &page_url);
+    let restores = restores_on_back(view) && scroll::is_popped();
+    let mut etag = None;
+    if reload {
+        cache::forget(&props_url);
+    } else {
+        let cached = match cache::lookup(&props_url) {
+            Found::Fresh(payload) => Some(payload),
+            Found::Stale(payload, etag) => {
+                revalidate_in_background(page_url.clone(), etag);
+                Some(payload)
+            }
+            Found::Expired(tag) => {
+                etag = Some(tag);
+                None
+            }
+            Found::Miss if restores => {
+                // A page that restores its last props on Back/Forward.
+                let last = cache::last(&props_url);
+                if last.is_some() {
+                    revalidate_in_background(page_url.clone(), None);
+                }
+                last
+            }
+            Found::Miss => None,
+        };
+        if let Some(payload) = cached {
+            if let Next::View(view) = render_payload(view, payload, Some(&page_url)) {
+                scroll::restore_scroll_if_popped();
+                return view;
+            }
+        }
+    }
     let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(&page_url);
-    let next = match fetch_props(&page_url).await {
-        Ok(payload) => render_payload(view, payload, Some(&page_url)),
+    let next = match fetch_props(&page_url, etag).await {
+        Ok(fetched) => {
+            let payload = keep(&props_url, fetched, restores_on_back(view));
+            match payload {
+                Some(payload) => render_payload(view, payload, Some(&page_url)),
+                // A 304 for an entry that is gone since: ask again, plainly.
+                None => match fetch_props(&page_url, None).await {
+                    Ok(fetched) => match keep(&props_url, fetched, restores_on_back(view)) {
+                        Some(payload) => render_payload(view, payload, Some(&page_url)),
+                        None => Next::Document(page_url.clone()),
+                    },
+                    Err(error) => {
+                        error.log(&page_url);
+                        Next::Document(page_url.clone())
+                    }
+                },
+            }
+        }
         Err(error) => {
             error.log(&page_url);
             Next::Document(page_url.clone())
@@ -102,6 +157,151 @@ pub(super) async fn fetched_view(view: PageView, page_url: String) -> AnyView {
         }
     }
     std::future::pending().await
+}
+
+/// The page's view from `future`, or, as the page's [`Navigation`]
+/// (crate::Navigation) says, its pending view while the props are on their
+/// way: after the navigation's delay, and then for at least its minimum
+/// display time, so a fast answer never flashes it and one just past the
+/// delay does not make it flicker. A ready answer (a kept one, a
+/// submission's) renders at once.
+pub(super) async fn with_pending(
+    view: PageView,
+    page_url: &str,
+    future: impl std::future::Future<Output = AnyView> + 'static,
+) -> AnyView {
+    let entry = &view.pages.entries[view.index];
+    let PageKind::Props(page) = &entry.kind else {
+        return future.await;
+    };
+    let Some(delay) = page.navigation.pending_delay() else {
+        return future.await;
+    };
+    let path = page_url.split(['?', '#']).next().unwrap_or_default();
+    let pending = entry
+        .pattern
+        .decode_params(path)
+        .ok()
+        .and_then(|params| (page.pending)(&params));
+    let Some(pending) = pending else {
+        return future.await;
+    };
+    let mut future = Box::pin(future);
+    match futures::future::select(future, Box::pin(sleep(delay.as_secs_f64() * 1000.0))).await {
+        futures::future::Either::Left((view, _)) => return view,
+        futures::future::Either::Right((_, rest)) => future = rest,
+    }
+    let shown_at = js_sys::Date::now();
+    let min_ms = page.navigation.pending_min_display().as_secs_f64() * 1000.0;
+    let page_view = std::sync::Arc::new(std::sync::Mutex::new(None::<AnyView>));
+    let pending = std::sync::Arc::new(std::sync::Mutex::new(Some(pending)));
+    let ready = ArcRwSignal::new(false);
+    {
+        let page_view = page_view.clone();
+        let ready = ready.clone();
+        leptos::task::spawn_local_scoped_with_cancellation(async move {
+            let view = future.await;
+            let left = shown_at + min_ms - js_sys::Date::now();
+            if left > 0.0 {
+                sleep(left).await;
+            }
+            *page_view.lock().unwrap_or_else(|e| e.into_inner()) = Some(view);
+            ready.set(true);
+        });
+    }
+    (move || {
+        let slot = if ready.get() { &page_view } else { &pending };
+        slot.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_else(|| ().into_any())
+    })
+    .into_any()
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: f64) {
+    let (done, wait) = futures::channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0),
+    );
+    let _ = wait.await;
+}
+
+/// Whether the page restores its last props on Back/Forward.
+fn restores_on_back(view: PageView) -> bool {
+    match &view.pages.entries[view.index].kind {
+        PageKind::Props(page) => page.navigation.restores_on_back(),
+        PageKind::Static(_) => false,
+    }
+}
+
+/// Keeps a fetched answer as its headers allow and returns what to render:
+/// the answer, or the kept one for a `304` (`None` if it is gone).
+pub(super) fn keep(props_url: &str, fetched: Fetched, keep_last: bool) -> Option<PropsPayload> {
+    if fetched.not_modified() {
+        return cache::revalidated(props_url, &fetched.freshness);
+    }
+    if fetched.status < 400 || fetched.payload.not_found {
+        cache::store(
+            props_url,
+            &fetched.payload,
+            &fetched.freshness,
+            fetched.etag,
+            fetched.tags,
+            false,
+            keep_last,
+        );
+    }
+    Some(fetched.payload)
+}
+
+/// Revalidates a kept answer without holding up the page; when the props
+/// changed and the page is still on screen, it re-renders with them.
+fn revalidate_in_background(page_url: String, etag: Option<String>) {
+    leptos::task::spawn_local(async move {
+        let props_url = protocol::props_url(&super::build_id(), &page_url);
+        let before = cache::last(&props_url);
+        let Ok(fetched) = fetch_props(&page_url, etag).await else {
+            return;
+        };
+        let changed = !fetched.not_modified()
+            && before.as_ref().map(|p| raw(&p.props)) != Some(raw(&fetched.payload.props));
+        set_layout(&fetched.payload);
+        let _ = keep(&props_url, fetched, true);
+        if changed && location_url() == page_url {
+            Signals::get().revalidated.update(|n| *n += 1);
+        }
+    });
+}
+
+fn raw(value: &Option<Box<RawValue>>) -> Option<String> {
+    value.as_ref().map(|v| v.get().to_owned())
+}
+
+/// Keeps the document's embedded props as the props answer for its URL
+/// would be kept: the first page counts for Back and repeat visits too.
+fn seed(view: PageView, payload: &PropsPayload) {
+    let Some(url) = payload.url.as_deref() else {
+        return;
+    };
+    if payload.props.is_none() {
+        return;
+    }
+    let freshness = cache::Freshness::parse(payload.cache_control.as_deref());
+    let props_url = protocol::props_url(&super::build_id(), normalized(url));
+    cache::store(
+        &props_url,
+        payload,
+        &freshness,
+        None,
+        Vec::new(),
+        false,
+        restores_on_back(view),
+    );
 }
 
 /// What a props answer leads to.

@@ -63,6 +63,11 @@ pub(super) fn track_scroll() {
     on_popstate.forget();
 }
 
+/// Whether the navigation under way is a Back/Forward one.
+pub(super) fn is_popped() -> bool {
+    POPPED.with(|p| p.borrow().is_some())
+}
+
 pub(super) fn restore_scroll_if_popped() {
     let Some(url) = POPPED.with(|p| p.borrow_mut().take()) else {
         return;

@@ -197,7 +197,13 @@ fn show<N>(page_url: String, payload: PropsPayload, navigate: &N)
 where
     N: Fn(&str, NavigateOptions),
 {
+    // A submission that changed the session (a login, a logout) empties the
+    // props cache: what it kept was another session's.
+    let before = Signals::get().layout.get_untracked();
     set_layout(&payload);
+    if Signals::get().layout.get_untracked() != before {
+        super::cache::clear();
+    }
     if let Some(redirect) = &payload.redirect {
         let destination = redirect.destination.clone();
         if redirect.is_same_origin() {
@@ -287,7 +293,7 @@ impl Drop for Busy {
 
 /// The path and query of a URL of this origin (resolved against the
 /// document's), or `None` for another origin.
-fn same_origin_page_url(url: &str) -> Option<String> {
+pub(crate) fn same_origin_page_url(url: &str) -> Option<String> {
     page_url_parts(url).map(|(key, _)| key)
 }
 

@@ -118,7 +118,17 @@ impl ServerProps {
                 };
                 match format {
                     Format::Document => {
-                        match self.payload_with_props(page, url, props.as_ref(), layout) {
+                        let cache_control = head
+                            .headers()
+                            .get(CACHE_CONTROL)
+                            .and_then(|v| v.to_str().ok().map(str::to_owned));
+                        match self.payload_with_props(
+                            page,
+                            url,
+                            props.as_ref(),
+                            layout,
+                            cache_control.as_deref(),
+                        ) {
                             Ok(payload) => {
                                 let state = RenderState::new(
                                     index,
@@ -333,13 +343,16 @@ impl ServerProps {
     }
 
     /// `{"build":…,"url":…,"props":<json>}` escaped for the script element,
-    /// the props serialised straight into it.
+    /// the props serialised straight into it; `"cacheControl"` when the
+    /// loader set one, so the browser can keep the props as it would a
+    /// props answer.
     fn payload_with_props(
         &self,
         page: &PropsPage,
         url: &str,
         props: &dyn ErasedProps,
         layout: Option<&str>,
+        cache_control: Option<&str>,
     ) -> Result<String, LoaderError> {
         let build = &self.inner.build_id;
         let mut out = page.loader.json_buffer(url.len() + build.len() + 48);
@@ -356,6 +369,10 @@ impl ServerProps {
             out.extend_from_slice(b",\"layout\":");
             out.extend_from_slice(layout.as_bytes());
         }
+        if let Some(cache_control) = cache_control {
+            out.extend_from_slice(b",\"cacheControl\":");
+            serde_json::to_writer(&mut out, cache_control).map_err(LoaderError::from)?;
+        }
         out.push(b'}');
         escape_json_tail(&mut out, start);
         Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
@@ -371,12 +388,22 @@ impl ServerProps {
         self.raw_json(status, body, head)
     }
 
-    fn raw_json(&self, status: StatusCode, body: impl Into<Body>, head: ResponseHead) -> Response {
-        let mut response = Response::new(body.into());
+    fn raw_json(
+        &self,
+        status: StatusCode,
+        body: impl Into<Vec<u8>>,
+        head: ResponseHead,
+    ) -> Response {
+        let body: Vec<u8> = body.into();
+        let etag = (status == StatusCode::OK).then(|| etag_of(&body));
+        let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        if let Some(etag) = etag {
+            headers.insert(http::header::ETAG, etag);
+        }
         headers
             .entry(CACHE_CONTROL)
             .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
@@ -413,6 +440,52 @@ fn props_answer(
     body.push(b'}');
     page.loader.note_json_size(body.len());
     Ok(body)
+}
+
+/// A strong `ETag` of a props answer's body: FNV-1a, 64 bits, the same on
+/// every instance of the app (a content hash, not a random one), so a
+/// browser's `If-None-Match` holds across a load balancer.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in body {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let value = format!("\"{hash:016x}-{:x}\"", body.len());
+    HeaderValue::from_str(&value).expect("hex digits are a header value")
+}
+
+/// Whether `If-None-Match` (any of its values, or `*`) names `etag`.
+pub(crate) fn etag_matches(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(list) = if_none_match.to_str() else {
+        return false;
+    };
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    list.split(',')
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == bare(etag))
+}
+
+/// `304 Not Modified` for a request whose `If-None-Match` names the
+/// answer's `ETag`: the same headers, no body.
+pub(crate) fn not_modified_if_matching(
+    if_none_match: Option<&HeaderValue>,
+    response: Response,
+) -> Response {
+    let matches = response.status() == StatusCode::OK
+        && if_none_match
+            .zip(response.headers().get(http::header::ETAG))
+            .is_some_and(|(inm, etag)| etag_matches(inm, etag));
+    if !matches {
+        return response;
+    }
+    let (mut parts, _body) = response.into_parts();
+    parts.status = StatusCode::NOT_MODIFIED;
+    parts.headers.remove(CONTENT_TYPE);
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::empty())
 }
 
 /// A server error must not be cached as the loader asked for its page: back
@@ -523,6 +596,18 @@ mod tests {
         head.set_cache_control("public, max-age=3600").unwrap();
         let r = redirect(&Redirect::temporary("/"), head);
         assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=3600");
+    }
+
+    #[test]
+    fn etags_are_content_hashes_and_match_lists() {
+        let a = etag_of(b"{\"props\":1}");
+        assert_eq!(a, etag_of(b"{\"props\":1}"));
+        assert_ne!(a, etag_of(b"{\"props\":2}"));
+        assert!(a.to_str().unwrap().starts_with('"'));
+        let list = HeaderValue::from_str(&format!("\"x\", W/{}", a.to_str().unwrap())).unwrap();
+        assert!(etag_matches(&list, &a));
+        assert!(etag_matches(&HeaderValue::from_static("*"), &a));
+        assert!(!etag_matches(&HeaderValue::from_static("\"x\""), &a));
     }
 
     #[test]

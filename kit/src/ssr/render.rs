@@ -95,7 +95,12 @@ impl PropsSource for RenderState {
         Box::pin(std::future::ready(self.take_view(view)))
     }
 
-    fn navigated_view(&self, _view: PageView, _url: String) -> crate::view::ViewFuture {
+    fn navigated_view(
+        &self,
+        _view: PageView,
+        _url: String,
+        _reload: bool,
+    ) -> crate::view::ViewFuture {
         // A server render never sees its URL change.
         Box::pin(std::future::ready(().into_any()))
     }

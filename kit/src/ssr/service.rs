@@ -84,6 +84,16 @@ impl ServerProps {
     /// Answers a props request (`/_props/<build>/<page>.json?<query>`): a
     /// `GET` for a client navigation, a write for a `<Form>` submission.
     pub(crate) async fn props(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
+        let if_none_match = request
+            .headers()
+            .get(http::header::IF_NONE_MATCH)
+            .filter(|_| matches!(*request.method(), http::Method::GET | http::Method::HEAD))
+            .cloned();
+        let response = self.props_answer(state, request).await;
+        super::answer::not_modified_if_matching(if_none_match.as_ref(), response)
+    }
+
+    async fn props_answer(&self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
         let (parts, body) = request.into_parts();
         let Some((build, page_path)) = protocol::parse_props_path(parts.uri.path()) else {
             let answer = Answer::exit(crate::NotFound.into());

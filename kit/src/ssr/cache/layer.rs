@@ -287,6 +287,9 @@ impl Shared {
         let (mut parts, _body) = request.into_parts();
         // A HEAD miss is fetched as GET so the kept response has its body.
         parts.method = Method::GET;
+        // The app is asked for the whole answer, to keep; the client's
+        // condition is applied to what goes back to it.
+        let if_none_match = parts.headers.remove(http::header::IF_NONE_MATCH);
         let host = parts
             .headers
             .get(HOST)
@@ -320,6 +323,8 @@ impl Shared {
                 },
             }
         };
+        let response =
+            crate::ssr::answer::not_modified_if_matching(if_none_match.as_ref(), response);
         if head {
             without_body(response)
         } else {

@@ -1,0 +1,158 @@
+import { expect, Page, Request, test } from "@playwright/test";
+import { hydrated, isSoft, markWindow, recordRequests } from "./helpers";
+
+/** Props requests for a page path. */
+function propsFor(requests: Request[], path: string): Request[] {
+  return requests.filter((r) => {
+    const url = new URL(r.url());
+    return url.pathname.startsWith("/_props/") && url.pathname.endsWith(`${path}.json`);
+  });
+}
+
+async function loadedAt(page: Page): Promise<string> {
+  return (await page.locator("time.loaded-at").textContent()) ?? "";
+}
+
+test("Back to a page still fresh makes no request and shows the same loader time", async ({ page }) => {
+  await page.goto("/catalog/1");
+  await hydrated(page);
+  await markWindow(page);
+  const first = await loadedAt(page);
+  await page.click("a.next");
+  await expect(page.locator("h1")).toHaveText("Catalog 2");
+  const requests = recordRequests(page);
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Catalog 1");
+  expect(await loadedAt(page)).toBe(first);
+  await page.goForward();
+  await expect(page.locator("h1")).toHaveText("Catalog 2");
+  expect(requests.props()).toEqual([]);
+  expect(await isSoft(page)).toBe(true);
+});
+
+test("hovering a prefetch link makes one request, and the click then none", async ({ page }) => {
+  await page.goto("/catalog/10");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.hover("a.next");
+  await expect.poll(() => propsFor(requests.all, "/catalog/11").length).toBe(1);
+  // Leaving before ~50 ms prefetches nothing.
+  await page.hover("h1");
+  await page.click("a.next");
+  await expect(page.locator("h1")).toHaveText("Catalog 11");
+  expect(propsFor(requests.all, "/catalog/11")).toHaveLength(1);
+  expect(requests.props()).toHaveLength(1);
+});
+
+test("a pointer that leaves at once prefetches nothing", async ({ page }) => {
+  await page.goto("/catalog/20");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  const box = (await page.locator("a.next").boundingBox())!;
+  await page.mouse.move(box.x + 2, box.y + 2);
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(300);
+  expect(requests.props()).toEqual([]);
+});
+
+test("an answer past its max-age is revalidated with If-None-Match, and a 304 reuses it", async ({
+  page,
+}) => {
+  // Make /search's props revalidate at once (max-age=0), keeping the ETag.
+  await page.route(/\/_props\/.*\/search\.json/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), "cache-control": "private, max-age=0" } });
+  });
+  await page.goto("/");
+  await hydrated(page);
+  await page.click('a[href="/search?q=leptos&page=2"]');
+  await expect(page.locator("h1.results")).toHaveText("Results for leptos, page 2");
+  const requests = recordRequests(page);
+  const responses: number[] = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/search.json")) responses.push(r.status());
+  });
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Home");
+  await page.goForward();
+  await expect(page.locator("h1.results")).toHaveText("Results for leptos, page 2");
+  const search = propsFor(requests.all, "/search");
+  expect(search).toHaveLength(1);
+  expect(await search[0].headerValue("if-none-match")).toMatch(/^"/);
+  await expect.poll(() => responses).toEqual([304]);
+});
+
+test("a stale answer within stale-while-revalidate renders at once, then the page updates", async ({
+  page,
+}) => {
+  await page.route(/\/_props\/.*\/catalog\/31\.json/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({
+      response,
+      headers: { ...response.headers(), "cache-control": "private, max-age=1, stale-while-revalidate=60" },
+    });
+  });
+  await page.goto("/catalog/30");
+  await hydrated(page);
+  await page.click("a.next");
+  await expect(page.locator("h1")).toHaveText("Catalog 31");
+  const before = await loadedAt(page);
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Catalog 30");
+  await page.waitForTimeout(1200);
+  const requests = recordRequests(page);
+  await page.goForward();
+  // At once: the kept answer, the old time.
+  await expect(page.locator("h1")).toHaveText("Catalog 31");
+  expect(await loadedAt(page)).toBe(before);
+  // Then the background revalidation's new time.
+  await expect.poll(() => loadedAt(page)).not.toBe(before);
+  expect(propsFor(requests.all, "/catalog/31")).toHaveLength(1);
+});
+
+test("the report shows its skeleton at once on client navigation, never in its document", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  await markWindow(page);
+  await page.click('a[href="/report/1?ms=1000"]');
+  await expect(page.locator("h1.report")).toHaveText("Loading report 1…", { timeout: 500 });
+  await expect(page.locator("h1.report")).toHaveText("Report 1");
+  expect(await isSoft(page)).toBe(true);
+  const doc = await page.request.get("/report/2?ms=10");
+  const html = await doc.text();
+  expect(html).toContain("Report 2");
+  expect(html).not.toContain("Loading report");
+});
+
+test("pages whose props are no-store make exactly one request per navigation, Back included", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.click('a[href="/blog/hello?from=home"]');
+  await expect(page.locator("h1")).toHaveText("Post: hello");
+  expect(requests.props()).toHaveLength(1);
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Home");
+  await page.goForward();
+  await expect(page.locator("h1")).toHaveText("Post: hello");
+  expect(requests.props()).toHaveLength(2);
+});
+
+test("a prefetch superseded by a click to another page is aborted", async ({ page }) => {
+  await page.route(/\/_props\/.*\/catalog\/41\.json/, async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => {});
+  });
+  await page.goto("/catalog/40");
+  await hydrated(page);
+  const failed: string[] = [];
+  page.on("requestfailed", (r) => failed.push(r.url()));
+  const requests = recordRequests(page);
+  await page.hover("a.next");
+  await expect.poll(() => propsFor(requests.all, "/catalog/41").length).toBe(1);
+  await page.click("a.previous");
+  await expect(page.locator("h1")).toHaveText("Catalog 39");
+  await expect.poll(() => failed.filter((u) => u.includes("/catalog/41.json")).length).toBe(1);
+});

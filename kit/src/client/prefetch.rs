@@ -1,0 +1,118 @@
+//! Prefetching: a page's props fetched before the click that wants them.
+//!
+//! A prefetch is an ordinary props request (shared with a navigation to the
+//! same page, which joins it) whose answer goes to the props cache: for as
+//! long as its `Cache-Control` allows, or for one navigation within
+//! [`PREFETCH_WINDOW_MS`](super::cache::PREFETCH_WINDOW_MS) when it allows
+//! none. A navigation to another page aborts the prefetches under way.
+
+use super::{cache, fetch::fetch_props, location_url};
+use crate::protocol;
+use futures::future::{AbortHandle, Abortable};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+thread_local! {
+    /// Prefetches under way, by page URL.
+    static UNDER_WAY: RefCell<Vec<(String, AbortHandle)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Prefetches the props of the page at `href` (same origin only).
+pub(crate) fn prefetch(href: &str) {
+    if save_data() {
+        return;
+    }
+    let Some(page_url) = super::submit::same_origin_page_url(href) else {
+        return;
+    };
+    let props_url = protocol::props_url(&super::build_id(), &page_url);
+    if cache::is_fresh(&props_url) || page_url == location_url() {
+        return;
+    }
+    let started = UNDER_WAY.with(|u| {
+        let mut under_way = u.borrow_mut();
+        if under_way.iter().any(|(url, _)| *url == page_url) {
+            return None;
+        }
+        let (handle, registration) = AbortHandle::new_pair();
+        under_way.push((page_url.clone(), handle));
+        Some(registration)
+    });
+    let Some(registration) = started else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let fetch = async {
+            let Ok(fetched) = fetch_props(&page_url, None).await else {
+                return;
+            };
+            // A navigation that joined this request has kept the answer
+            // already, as its own headers say.
+            if fetched.status < 400 && !fetched.not_modified() && location_url() != page_url {
+                cache::store(
+                    &props_url,
+                    &fetched.payload,
+                    &fetched.freshness,
+                    fetched.etag,
+                    fetched.tags,
+                    true,
+                    false,
+                );
+            }
+        };
+        let _ = Abortable::new(fetch, registration).await;
+        UNDER_WAY.with(|u| u.borrow_mut().retain(|(url, _)| *url != page_url));
+    });
+}
+
+/// Aborts every prefetch under way but the one for `page_url` (which the
+/// navigation to it joins).
+pub(crate) fn cancel_others(page_url: &str) {
+    UNDER_WAY.with(|u| {
+        u.borrow_mut().retain(|(url, handle)| {
+            let keep = url == page_url;
+            if !keep {
+                handle.abort();
+            }
+            keep
+        });
+    });
+}
+
+/// Prefetches `href` once the link marked `marker` comes into view.
+pub(crate) fn when_visible(marker: &str, href: &str) {
+    let selector = format!("a[data-prefetch=\"{marker}\"]");
+    let Some(element) = document().query_selector(&selector).ok().flatten() else {
+        return;
+    };
+    let href = href.to_owned();
+    let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+        move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+            let visible = entries.iter().any(|entry| {
+                entry
+                    .dyn_into::<web_sys::IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting())
+            });
+            if visible {
+                observer.disconnect();
+                prefetch(&href);
+            }
+        },
+    );
+    if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
+        observer.observe(&element);
+    }
+    callback.forget();
+}
+
+/// Whether the user asked for less data (`navigator.connection.saveData`).
+fn save_data() -> bool {
+    let navigator = window().navigator();
+    js_sys::Reflect::get(&navigator, &"connection".into())
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null())
+        .and_then(|c| js_sys::Reflect::get(&c, &"saveData".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}

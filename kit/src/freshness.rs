@@ -1,0 +1,79 @@
+//! How long the browser may keep a props answer, from its `Cache-Control`
+//! read as a private cache reads it (RFC 9111: `s-maxage` is for shared
+//! caches; `no-cache` and `must-revalidate` mean "ask first"). Shared by
+//! both builds so it is tested natively; the browser's props cache uses it.
+
+/// What an answer's headers say about keeping it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Freshness {
+    /// How long it is fresh, in ms (`max-age`).
+    pub(crate) fresh_ms: f64,
+    /// How long after that it may still be shown while revalidating.
+    pub(crate) stale_ms: f64,
+    /// `no-store`: never kept.
+    pub(crate) no_store: bool,
+}
+
+impl Freshness {
+    /// From a `Cache-Control` value, as a private cache reads it
+    /// (`s-maxage` is for shared caches).
+    pub(crate) fn parse(cache_control: Option<&str>) -> Self {
+        let mut freshness = Self::default();
+        let Some(value) = cache_control else {
+            freshness.no_store = true;
+            return freshness;
+        };
+        let mut must_revalidate = false;
+        for directive in value.split(',') {
+            let (name, arg) = match directive.split_once('=') {
+                Some((n, a)) => (n.trim(), Some(a.trim().trim_matches('"'))),
+                None => (directive.trim(), None),
+            };
+            let seconds = || arg.and_then(|a| a.parse::<u64>().ok()).unwrap_or(0) as f64 * 1000.0;
+            match name.to_ascii_lowercase().as_str() {
+                "no-store" => freshness.no_store = true,
+                "no-cache" => must_revalidate = true,
+                "must-revalidate" => must_revalidate = true,
+                "max-age" => freshness.fresh_ms = seconds(),
+                "stale-while-revalidate" => freshness.stale_ms = seconds(),
+                _ => {}
+            }
+        }
+        if must_revalidate {
+            freshness.stale_ms = 0.0;
+            if value.to_ascii_lowercase().contains("no-cache") {
+                freshness.fresh_ms = 0.0;
+            }
+        }
+        freshness
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_cache_reads_max_age_and_stale_while_revalidate() {
+        let f = Freshness::parse(Some("private, max-age=30"));
+        assert_eq!((f.fresh_ms, f.stale_ms, f.no_store), (30_000.0, 0.0, false));
+        let f = Freshness::parse(Some("public, s-maxage=10, stale-while-revalidate=59"));
+        assert_eq!((f.fresh_ms, f.stale_ms), (0.0, 59_000.0));
+        let f = Freshness::parse(Some("Max-Age=\"5\", stale-while-revalidate=1"));
+        assert_eq!((f.fresh_ms, f.stale_ms), (5_000.0, 1_000.0));
+    }
+
+    #[test]
+    fn no_store_and_revalidation_directives() {
+        assert!(Freshness::parse(None).no_store);
+        assert!(Freshness::parse(Some(crate::protocol::DEFAULT_CACHE_CONTROL)).no_store);
+        let f = Freshness::parse(Some("no-cache, max-age=60"));
+        assert_eq!((f.fresh_ms, f.stale_ms, f.no_store), (0.0, 0.0, false));
+        let f = Freshness::parse(Some(
+            "max-age=60, must-revalidate, stale-while-revalidate=9",
+        ));
+        assert_eq!((f.fresh_ms, f.stale_ms), (60_000.0, 0.0));
+        let f = Freshness::parse(Some("max-age=abc"));
+        assert_eq!(f.fresh_ms, 0.0);
+    }
+}

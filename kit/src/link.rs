@@ -1,0 +1,167 @@
+//! `<Link>`: the router's link, with props prefetching.
+//!
+//! A click on a link navigates client-side (Leptos's `<A>`). With
+//! `prefetch`, the target page's props are fetched before the click:
+//! on **intent** (the pointer resting on the link, or focus, for about
+//! 50 ms; a touch at once; nothing if the pointer leaves first) or when the
+//! link comes into the **viewport**. The click then shares that request, or
+//! renders its answer with none, for as long as the answer's
+//! `Cache-Control` allows, or 10 seconds when it allows no caching. Only
+//! `GET` props answers are prefetched, never on `Save-Data`, and a
+//! navigation to another page aborts the prefetches still under way.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// When a [`Link`] fetches its target's props ahead of the click.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Prefetch {
+    /// Only when clicked (the default).
+    #[default]
+    None,
+    /// When the pointer rests on the link or it gets focus (~50 ms), or on
+    /// touch.
+    Intent,
+    /// When the link comes into view.
+    Viewport,
+}
+
+/// How long the pointer or focus stays on a link before its props are
+/// prefetched.
+pub const INTENT_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The kit's link: Leptos's `<A>` (a click navigates client-side, fetching
+/// the target page's props if it has a loader; modifier keys, `target`,
+/// `download`, `rel="external"` and other origins are left to the browser),
+/// with [`Prefetch`].
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::{Link, Prefetch};
+///
+/// #[component]
+/// fn Next() -> impl IntoView {
+///     view! { <Link href="/catalog/2" prefetch=Prefetch::Intent>"Next catalog"</Link> }
+/// }
+/// ```
+// `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
+#[allow(unreachable_pub)]
+#[component]
+pub fn Link(
+    /// Where the link goes (path and query).
+    #[prop(into)]
+    href: String,
+    /// When to fetch the target's props ahead of the click.
+    #[prop(optional)]
+    prefetch: Prefetch,
+    /// What the link shows.
+    children: Children,
+) -> impl IntoView {
+    let intent = Intent::new(&href, prefetch);
+    let (enter, leave, touch) = (intent.clone(), intent.clone(), intent.clone());
+    let (focus, blur) = (intent.clone(), intent.clone());
+    let marker = intent.marker();
+    #[cfg(feature = "hydrate")]
+    if prefetch == Prefetch::Viewport {
+        let url = href.clone();
+        let marker = marker.clone();
+        Effect::new(move |_| {
+            if let Some(marker) = &marker {
+                crate::client::prefetch::when_visible(marker, &url);
+            }
+        });
+    }
+    view! {
+        <A
+            href=href
+            attr:data-prefetch=marker
+            on:mouseenter=move |_| enter.start()
+            on:mouseleave=move |_| leave.cancel()
+            on:focusin=move |_| focus.start()
+            on:focusout=move |_| blur.cancel()
+            on:touchstart=move |_| touch.now()
+        >
+            {children()}
+        </A>
+    }
+}
+
+/// A link's prefetch on intent: a timer that a pointer leaving cancels.
+#[derive(Clone)]
+struct Intent {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    href: std::sync::Arc<str>,
+    prefetch: Prefetch,
+    #[cfg(feature = "hydrate")]
+    timer: std::sync::Arc<std::sync::Mutex<Option<send_wrapper::SendWrapper<TimeoutHandle>>>>,
+}
+
+impl Intent {
+    fn new(href: &str, prefetch: Prefetch) -> Self {
+        Self {
+            href: href.into(),
+            prefetch,
+            #[cfg(feature = "hydrate")]
+            timer: Default::default(),
+        }
+    }
+
+    /// A value to find the link's element by, for a viewport prefetch.
+    fn marker(&self) -> Option<String> {
+        (self.prefetch != Prefetch::None).then(|| {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            match self.prefetch {
+                Prefetch::Viewport => format!("viewport-{}", NEXT.fetch_add(1, Ordering::Relaxed)),
+                _ => "intent".to_owned(),
+            }
+        })
+    }
+
+    fn start(&self) {
+        #[cfg(feature = "hydrate")]
+        if self.prefetch == Prefetch::Intent {
+            let href = self.href.clone();
+            let handle = set_timeout_with_handle(
+                move || crate::client::prefetch::prefetch(&href),
+                INTENT_DELAY,
+            );
+            if let Ok(handle) = handle {
+                let old = self
+                    .timer
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .replace(send_wrapper::SendWrapper::new(handle));
+                if let Some(old) = old {
+                    old.clear();
+                }
+            }
+        }
+    }
+
+    fn cancel(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(timer) = self.timer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            timer.clear();
+        }
+    }
+
+    fn now(&self) {
+        #[cfg(feature = "hydrate")]
+        if self.prefetch == Prefetch::Intent {
+            self.cancel();
+            crate::client::prefetch::prefetch(&self.href);
+        }
+    }
+}
+
+/// Prefetches a page's props from code (a menu about to open, the likely
+/// next step), with the same rules as `<Link prefetch>`. Does nothing on
+/// the server.
+pub fn prefetch(href: &str) {
+    #[cfg(feature = "hydrate")]
+    crate::client::prefetch::prefetch(href);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = href;
+}
