@@ -12,7 +12,8 @@ then a measured run. The servers:
 
 Also: the client bundle each page loads (raw, gzip, brotli), link-navigation
 latency in headless Chromium (end2end/bench/navigation.mjs), form-submission
-latency (end2end/bench/submission.mjs), and the shared
+latency (end2end/bench/submission.mjs), Back/Forward and prefetched-click
+latency (end2end/bench/instant.mjs), and the shared
 cache's hit throughput on /cached against the same bytes precomputed.
 
 Prints one table with ratios and writes it to bench/results/latest.md.
@@ -216,19 +217,30 @@ def browser_timing(script: str, what: str, base: str) -> dict:
     )
     if out.returncode != 0:
         raise SystemExit(f"bench: {what} timing failed against {base}:\n{out.stderr}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def logged(what: str, base: str, result: dict) -> dict:
     log(f"{what} {base}: median {result['median_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")
     return result
 
 
 def navigation(base: str) -> dict:
     """Link-navigation latency over 50 clicks in headless Chromium."""
-    return browser_timing("navigation.mjs", "navigation", base)
+    return logged("navigation", base, browser_timing("navigation.mjs", "navigation", base))
 
 
 def submission(base: str) -> dict:
     """Form-submission latency (one request, answer painted) over 50 submissions."""
-    return browser_timing("submission.mjs", "submission", base)
+    return logged("submission", base, browser_timing("submission.mjs", "submission", base))
+
+
+def instant(base: str) -> dict:
+    """Back/Forward to a fresh page and a prefetched click: no request, one frame."""
+    result = browser_timing("instant.mjs", "instant navigation", base)
+    for kind in ("history", "prefetched"):
+        logged(kind, base, result[kind])
+    return result
 
 
 def ratio(a: float, b: float) -> str:
@@ -287,6 +299,9 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     m = lambda k: navs["submission"][k] if "submission" in navs else None
     row("form submission median ms (1 request)", m("median_ms"), None, None, ".1f", "< 50 ms")
     row("form submission p95 ms", m("p95_ms"), None, None, ".1f", "")
+    i = lambda kind, k: navs["instant"][kind][k] if "instant" in navs else None
+    row("Back to a fresh page median ms (0 requests)", i("history", "median_ms"), None, None, ".1f", "< 16 ms")
+    row("prefetched click median ms (0 requests)", i("prefetched", "median_ms"), None, None, ".1f", "< 16 ms")
     return "\n".join(lines)
 
 
@@ -324,6 +339,7 @@ def main() -> None:
         bundles["ours"] = bundle(ours_base, doc)
         navs["ours"] = navigation(ours_base)
         navs["submission"] = submission(ours_base)
+        navs["instant"] = instant(ours_base)
     finally:
         ours.stop()
 

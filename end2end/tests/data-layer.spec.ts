@@ -156,3 +156,50 @@ test("a prefetch superseded by a click to another page is aborted", async ({ pag
   await expect(page.locator("h1")).toHaveText("Catalog 39");
   await expect.poll(() => failed.filter((u) => u.includes("/catalog/41.json")).length).toBe(1);
 });
+
+test("a no-store page that restores on Back shows its last props at once and refetches them", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await hydrated(page);
+  await page.click('a[href="/slow?ms=800"]');
+  await expect(page.locator("h1")).toHaveText("Slow 800");
+  await page.click('header a[href="/"]');
+  await expect(page.locator("h1")).toHaveText("Home");
+  const requests = recordRequests(page);
+  const started = Date.now();
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Slow 800");
+  // Before the 800 ms loader could have answered.
+  expect(Date.now() - started).toBeLessThan(700);
+  await expect.poll(() => propsFor(requests.all, "/slow").length).toBe(1);
+});
+
+test("a viewport link prefetches when it comes into view, and its click needs no request", async ({ page }) => {
+  await page.goto("/catalog/5");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.waitForTimeout(200);
+  expect(propsFor(requests.all, "/catalog/1")).toEqual([]);
+  await page.locator("a.first").scrollIntoViewIfNeeded();
+  await expect.poll(() => propsFor(requests.all, "/catalog/1").length).toBe(1);
+  await page.waitForTimeout(100);
+  await page.click("a.first");
+  await expect(page.locator("h1")).toHaveText("Catalog 1");
+  expect(propsFor(requests.all, "/catalog/1")).toHaveLength(1);
+});
+
+test("Save-Data turns prefetching off", async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, "connection", { value: { saveData: true }, configurable: true });
+  });
+  await page.goto("/catalog/50");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.hover("a.next");
+  await page.waitForTimeout(300);
+  expect(requests.props()).toEqual([]);
+  await page.click("a.next");
+  await expect(page.locator("h1")).toHaveText("Catalog 51");
+  expect(requests.props()).toHaveLength(1);
+});

@@ -33,6 +33,12 @@ pub fn Catalog(props: CatalogProps) -> impl IntoView {
             " "
             <Link href=next prefetch=Prefetch::Intent attr:class="next">"Next catalog"</Link>
         </p>
+        // Far below the fold: prefetched only once scrolled into view.
+        <footer class="catalog-footer">
+            <Link href="/catalog/1" prefetch=Prefetch::Viewport attr:class="first">
+                "First catalog"
+            </Link>
+        </footer>
     }
 }
 

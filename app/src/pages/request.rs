@@ -58,8 +58,9 @@ pub struct SlowProps {
     pub ms: u64,
 }
 
-/// A loader that waits `?ms=N` milliseconds.
-#[page("/slow")]
+/// A loader that waits `?ms=N` milliseconds. Its props are `no-store`, but
+/// Back/Forward shows the last ones at once while they are fetched again.
+#[page("/slow", navigation = Navigation::blocking().restore_on_back())]
 pub fn Slow(props: SlowProps) -> impl IntoView {
     view! {
         <Title text="Slow"/>

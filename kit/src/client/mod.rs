@@ -63,6 +63,10 @@ where
         set_layout(&payload);
         INITIAL.with(|i| *i.borrow_mut() = Some(payload));
     }
+    // Before the router's own `popstate` listener (listeners run in the
+    // order they were added): a Back/Forward navigation is known as one by
+    // the time the router chooses the page's view.
+    scroll::track_scroll();
     leptos::mount::hydrate_body(move || {
         provide_context(Source(Arc::new(BrowserSource)));
         app()
@@ -71,7 +75,6 @@ where
     // props has done so. A later page must never take them (the location
     // still shows the old URL while a navigation chooses its view).
     INITIAL.with(|i| i.borrow_mut().take());
-    scroll::track_scroll();
     let _ = js_sys::Reflect::set(&window(), &HYDRATED_FLAG.into(), &true.into());
 }
 

@@ -86,6 +86,11 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
                 revalidate_in_background(page_url.clone(), etag);
                 Some(payload)
             }
+            Found::Expired(tag) if restores => {
+                // A page that restores its last props on Back/Forward.
+                revalidate_in_background(page_url.clone(), Some(tag));
+                cache::last(&props_url)
+            }
             Found::Expired(tag) => {
                 etag = Some(tag);
                 None
