@@ -94,7 +94,8 @@ fn ProgressBar() -> impl IntoView {
                 }
             });
         } else if visible.get_untracked() {
-            let left = PROGRESS_MIN.as_secs_f64() * 1000.0 - (now_ms() - shown_at.get_value());
+            let elapsed = now_ms() - shown_at.get_value();
+            let left = PROGRESS_MIN.as_secs_f64().mul_add(1000.0, -elapsed);
             let hide = move || {
                 if !navigation.with_untracked(|n| n.is_loading() || n.is_submitting()) {
                     visible.set(false);
