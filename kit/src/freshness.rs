@@ -12,6 +12,8 @@ pub(crate) struct Freshness {
     pub(crate) stale_ms: f64,
     /// `no-store`: never kept.
     pub(crate) no_store: bool,
+    /// How old the answer already was when it arrived (`Age`, in ms).
+    pub(crate) age_ms: f64,
 }
 
 impl Freshness {

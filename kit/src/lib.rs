@@ -169,8 +169,8 @@ pub mod __private {
     #[cfg(feature = "ssr")]
     pub use crate::ssr::action::{ActionProbe, NoAction, ViaAction};
 
-    /// A page's pending view from a component taking the route params as a
-    /// serde type (`#[page(…, pending = ReportLoading)]`); `None` when the
+    /// A page's pending view from a function taking the route params as a
+    /// serde type (`#[page(…, pending = report_loading)]`); `None` when the
     /// params do not fit it.
     pub fn pending_view<T, V>(
         component: fn(T) -> V,

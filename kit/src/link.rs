@@ -65,11 +65,9 @@ pub fn Link(
     #[cfg(feature = "hydrate")]
     if prefetch == Prefetch::Viewport {
         let url = href.clone();
-        let marker = marker.clone();
         Effect::new(move |_| {
-            if let Some(marker) = &marker {
-                crate::client::prefetch::when_visible(marker, &url);
-            }
+            let observer = crate::client::prefetch::when_visible(&url);
+            on_cleanup(move || drop(observer));
         });
     }
     view! {
@@ -107,16 +105,15 @@ impl Intent {
         }
     }
 
-    /// A value to find the link's element by, for a viewport prefetch.
+    /// The `data-prefetch` attribute: the same on the server and in the
+    /// browser (hydration keeps the server's attributes), so a viewport
+    /// link is found by it and its `href`.
     fn marker(&self) -> Option<String> {
-        (self.prefetch != Prefetch::None).then(|| {
-            use std::sync::atomic::{AtomicU64, Ordering};
-            static NEXT: AtomicU64 = AtomicU64::new(0);
-            match self.prefetch {
-                Prefetch::Viewport => format!("viewport-{}", NEXT.fetch_add(1, Ordering::Relaxed)),
-                _ => "intent".to_owned(),
-            }
-        })
+        match self.prefetch {
+            Prefetch::None => None,
+            Prefetch::Intent => Some("intent".to_owned()),
+            Prefetch::Viewport => Some("viewport".to_owned()),
+        }
     }
 
     fn start(&self) {

@@ -57,8 +57,8 @@ pub trait Page: Send + Sync + 'static {
     /// The page's pending view, from the route params of the URL being
     /// loaded: shown on client navigation while the props are on their way,
     /// as [`NAVIGATION`](Self::NAVIGATION) says; never in a document.
-    /// `#[page(…, pending = ReportLoading)]` sets it from a component that
-    /// takes the params as a serde type.
+    /// `#[page(…, pending = report_loading)]` sets it from a function
+    /// (not a `#[component]`) that takes the params as a serde type.
     fn pending(params: &crate::params::DecodedParams) -> Option<AnyView> {
         let _ = params;
         None

@@ -89,6 +89,10 @@ pub struct PropsPayload {
     /// browser keeps the first page's props as it would a props answer's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<String>,
+    /// In embedded props: the tags the loader gave them, so a write that
+    /// names one drops them from the browser's cache too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -21,6 +21,7 @@ async fn the_catalog_is_private_for_30_seconds_in_both_answers() {
     assert_eq!(doc.header("cache-control"), Some("private, max-age=30"));
     // The embedded props say how long the browser may keep them.
     assert_eq!(doc.embedded()["cacheControl"], "private, max-age=30");
+    assert_eq!(doc.embedded()["tags"], json!(["catalog:3"]));
     assert_eq!(doc.embedded()["props"]["title"], "Catalog 3");
     let props = app.props("/catalog/3").await;
     common::assert_props_answer(&props);

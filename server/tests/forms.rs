@@ -207,6 +207,12 @@ async fn a_form_login_answers_with_the_next_page_and_the_new_session() {
     assert_eq!(json["props"], json!({"q": "x", "page": 1}));
     // The layout's loader ran after the action, with the new cookie.
     assert_eq!(json["layout"], json!({"user": "Ada"}));
+    // The session changed: the browser drops every props answer it kept.
+    assert!(answer
+        .headers
+        .get_all("x-server-props-invalidate")
+        .iter()
+        .any(|v| v == "*"));
     // Logging out: the home page has no loader; its answer has the layout.
     let answer = app.client.submit_form("/logout", &[("x", "")]).await;
     assert_eq!(

@@ -59,11 +59,22 @@ impl Parse for PageArgs {
             if input.peek(LitStr) {
                 args.paths.push(input.parse()?);
             } else {
-                let key: Ident = input.parse()?;
+                let expected =
+                    "expected a path (\"/…\"), `pending = view_fn` or `navigation = Navigation::…`";
+                let key: Ident = input
+                    .parse()
+                    .map_err(|e| syn::Error::new(e.span(), expected))?;
                 input.parse::<Token![=]>()?;
+                let twice = || syn::Error::new(key.span(), format!("`{key}` is given twice"));
                 if key == "pending" {
+                    if args.pending.is_some() {
+                        return Err(twice());
+                    }
                     args.pending = Some(input.parse()?);
                 } else if key == "navigation" {
+                    if args.navigation.is_some() {
+                        return Err(twice());
+                    }
                     args.navigation = Some(input.parse()?);
                 } else {
                     return Err(syn::Error::new(

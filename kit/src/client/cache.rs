@@ -42,6 +42,8 @@ struct Entry {
     bytes: usize,
     /// Kept only because it was prefetched: serves one navigation.
     once: bool,
+    /// Kept only for Back/Forward to a page that restores its last props.
+    last_only: bool,
 }
 
 /// What a lookup found.
@@ -66,6 +68,20 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    /// Bumped by every invalidation: an answer whose request was sent
+    /// before it is never kept.
+    static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The cache's epoch now (see [`Fetched::epoch`](super::fetch::Fetched)).
+pub(crate) fn epoch() -> u64 {
+    EPOCH.with(std::cell::Cell::get)
+}
+
+/// A write or a session change: answers on their way are old news.
+fn new_epoch() {
+    EPOCH.with(|e| e.set(e.get() + 1));
+    super::fetch::forget_in_flight();
 }
 
 pub(crate) use crate::freshness::Freshness;
@@ -98,7 +114,9 @@ pub(crate) fn lookup(url: &str) -> Found {
         } else if let Some(etag) = entry.etag {
             Found::Expired(etag)
         } else {
-            cache.remove(url);
+            if !entry.last_only {
+                cache.remove(url);
+            }
             Found::Miss
         }
     })
@@ -123,7 +141,10 @@ pub(crate) fn last(url: &str) -> Option<PropsPayload> {
 
 /// Keeps an answer if its headers allow (or, `prefetched`, for a short
 /// window when they do not); `keep_last` keeps a `no-store` answer for
-/// Back/Forward only (a page that restores its last props).
+/// Back/Forward only (a page that restores its last props). An answer
+/// whose request was sent before an invalidation (`epoch`) is not kept.
+/// Returns whether it was kept.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn store(
     url: &str,
     payload: &PropsPayload,
@@ -132,26 +153,32 @@ pub(crate) fn store(
     tags: Vec<String>,
     prefetched: bool,
     keep_last: bool,
-) {
+    sent_at: u64,
+) -> bool {
+    if sent_at != epoch() {
+        return false;
+    }
     if payload.props.is_none() && !payload.not_found {
         // Errors and redirects are never kept.
-        return;
+        return false;
     }
     let cacheable = !freshness.no_store && (freshness.fresh_ms > 0.0 || etag.is_some());
-    let (fresh_ms, stale_ms, once) = if cacheable {
-        (freshness.fresh_ms, freshness.stale_ms, false)
+    let (fresh_ms, stale_ms, once, last_only) = if cacheable {
+        (freshness.fresh_ms, freshness.stale_ms, false, false)
     } else if prefetched {
-        (PREFETCH_WINDOW_MS, 0.0, true)
+        (PREFETCH_WINDOW_MS, 0.0, true, false)
     } else if keep_last {
         // Never fresh: only `last` reads it.
-        (0.0, 0.0, false)
+        (0.0, 0.0, false, true)
     } else {
         CACHE.with(|cache| cache.borrow_mut().remove(url));
-        return;
+        return false;
     };
     let bytes = payload.props.as_ref().map_or(0, |p| p.get().len()) + url.len() + 64;
     if bytes > MAX_BYTES / 4 {
-        return;
+        // Too big to keep; nor may an older answer stand for it.
+        CACHE.with(|cache| cache.borrow_mut().remove(url));
+        return false;
     }
     // The layout's data is the session's, not the page's: never kept, so a
     // kept page never brings back an old session's header.
@@ -160,14 +187,17 @@ pub(crate) fn store(
     let entry = Entry {
         payload,
         etag,
-        stored_at: now(),
+        // An answer a shared cache kept for a while is that much older.
+        stored_at: now() - freshness.age_ms,
         fresh_ms,
         stale_ms,
         tags,
         bytes,
         once,
+        last_only,
     };
     CACHE.with(|cache| cache.borrow_mut().insert(url.to_owned(), entry));
+    true
 }
 
 /// A `304` for a kept answer: fresh again, for as long as the new headers say.
@@ -175,7 +205,7 @@ pub(crate) fn revalidated(url: &str, freshness: &Freshness) -> Option<PropsPaylo
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let entry = cache.entries.get_mut(url)?;
-        entry.stored_at = now();
+        entry.stored_at = now() - freshness.age_ms;
         entry.fresh_ms = freshness.fresh_ms;
         entry.stale_ms = freshness.stale_ms;
         Some(entry.payload.clone())
@@ -188,6 +218,7 @@ pub(crate) fn invalidate<'a>(tags: impl IntoIterator<Item = &'a str>) {
     if tags.is_empty() {
         return;
     }
+    new_epoch();
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         let doomed: Vec<String> = cache
@@ -209,6 +240,7 @@ pub(crate) fn forget(url: &str) {
 
 /// Empties the cache (another build is serving).
 pub(crate) fn clear() {
+    new_epoch();
     CACHE.with(|cache| *cache.borrow_mut() = Cache::default());
 }
 

@@ -67,6 +67,9 @@ pub(crate) struct Fetched {
     pub(crate) etag: Option<String>,
     /// The tags its loader gave it.
     pub(crate) tags: Vec<String>,
+    /// The props cache's epoch when the request was sent: an answer from
+    /// before a write or a session change is rendered, never kept.
+    pub(crate) epoch: u64,
 }
 
 impl Fetched {
@@ -80,28 +83,60 @@ type PropsFetch = Shared<FetchFuture>;
 
 thread_local! {
     /// Props requests in flight, by props URL, with how many navigations wait for each.
-    static IN_FLIGHT: RefCell<HashMap<String, (PropsFetch, usize)>> = RefCell::new(HashMap::new());
+    static IN_FLIGHT: RefCell<HashMap<String, Flight>> = RefCell::new(HashMap::new());
+    /// Numbers flights, so a waiter only ever counts down its own.
+    static FLIGHTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A request in flight: the shared answer, how many wait for it, its number.
+struct Flight {
+    fetch: PropsFetch,
+    waiting: usize,
+    id: u64,
+}
+
+/// Forgets the requests in flight, so later navigations ask again (after a
+/// write or a session change, an answer already on its way is old news).
+/// Those waiting for them still get their answers.
+pub(crate) fn forget_in_flight() {
+    IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
 }
 
 /// Fetches the props answer for a page URL, sharing a request already in
 /// flight for the same URL (a prefetch's, a navigation's). `Err` means "not
 /// props": the caller falls back to a document navigation. With an `ETag`,
 /// the request is conditional and may come back `304`.
+///
+/// `share: false` starts a request of its own (a refresh, a retry), which
+/// nothing else joins.
 pub(crate) async fn fetch_props(
     page_url: &str,
     etag: Option<String>,
+    share: bool,
 ) -> Result<Fetched, FetchError> {
     let url = protocol::props_url(&build_id(), page_url);
+    let id = FLIGHTS.with(|f| {
+        f.set(f.get() + 1);
+        f.get()
+    });
+    // A request of its own waits under a key nothing else asks for.
+    let key = if share {
+        url.clone()
+    } else {
+        format!("{url}\n{id}")
+    };
     let fetch = IN_FLIGHT.with(|in_flight| {
         let mut in_flight = in_flight.borrow_mut();
-        let entry = in_flight
-            .entry(url.clone())
-            .or_insert_with(|| (fetch_once(url.clone(), etag).boxed_local().shared(), 0));
-        entry.1 += 1;
-        entry.0.clone()
+        let entry = in_flight.entry(key.clone()).or_insert_with(|| Flight {
+            fetch: fetch_once(url, etag).boxed_local().shared(),
+            waiting: 0,
+            id,
+        });
+        entry.waiting += 1;
+        (entry.fetch.clone(), entry.id)
     });
-    let _waiting = Waiting(url);
-    fetch.await
+    let _waiting = Waiting(key, fetch.1);
+    fetch.0.await
 }
 
 /// One navigation waiting for an in-flight request. When the last one stops
@@ -109,24 +144,30 @@ pub(crate) async fn fetch_props(
 /// if it is still running. That happens a moment later, so that a repeat of
 /// the same navigation (a second click on one link) joins it instead of
 /// starting a new request and a second loader run.
-struct Waiting(String);
+struct Waiting(String, u64);
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        let url = std::mem::take(&mut self.0);
+        let (url, id) = (std::mem::take(&mut self.0), self.1);
         let last = IN_FLIGHT.with(|in_flight| {
             let mut in_flight = in_flight.borrow_mut();
-            in_flight.get_mut(&url).is_some_and(|entry| {
-                entry.1 -= 1;
-                entry.1 == 0
-            })
+            in_flight
+                .get_mut(&url)
+                .filter(|entry| entry.id == id)
+                .is_some_and(|entry| {
+                    entry.waiting -= 1;
+                    entry.waiting == 0
+                })
         });
         if last {
             set_timeout(
                 move || {
                     IN_FLIGHT.with(|in_flight| {
                         let mut in_flight = in_flight.borrow_mut();
-                        if in_flight.get(&url).is_some_and(|entry| entry.1 == 0) {
+                        let idle = in_flight
+                            .get(&url)
+                            .is_some_and(|entry| entry.id == id && entry.waiting == 0);
+                        if idle {
                             in_flight.remove(&url);
                         }
                     })
@@ -179,13 +220,16 @@ pub(crate) async fn submit_props(
 }
 
 async fn fetch_once(url: String, etag: Option<String>) -> Result<Fetched, FetchError> {
+    let epoch = super::cache::epoch();
     let init = web_sys::RequestInit::new();
     if let Some(etag) = etag {
         let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
         let _ = headers.set("if-none-match", &etag);
         init.set_headers(&headers);
     }
-    request(url, init).await
+    let mut fetched = request(url, init).await?;
+    fetched.epoch = epoch;
+    Ok(fetched)
 }
 
 /// One props request. The browser's HTTP cache stays out of it (`no-store`
@@ -224,9 +268,19 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
             })
             .unwrap_or_default()
     };
-    // What a write changed leaves the browser's cache at once.
-    super::cache::invalidate(list(INVALIDATE_HEADER).iter().map(String::as_str));
-    let freshness = Freshness::parse(header("cache-control").as_deref());
+    // What a write changed leaves the browser's cache at once (`*`: the
+    // session changed, everything goes).
+    let invalidated = list(INVALIDATE_HEADER);
+    if invalidated.iter().any(|t| t == "*") {
+        super::cache::clear();
+    } else {
+        super::cache::invalidate(invalidated.iter().map(String::as_str));
+    }
+    let mut freshness = Freshness::parse(header("cache-control").as_deref());
+    // An answer a shared cache kept for a while is that much older.
+    freshness.age_ms = header("age")
+        .and_then(|a| a.trim().parse::<u64>().ok())
+        .map_or(0.0, |a| a as f64 * 1000.0);
     let etag = header("etag");
     let tags = list(TAGS_HEADER);
     if response.status() == 304 {
@@ -237,6 +291,7 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
             freshness,
             etag,
             tags,
+            epoch: 0,
         });
     }
     let text = response.text().map_err(|e| FetchError::Body(js_text(&e)))?;
@@ -256,5 +311,6 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
         freshness,
         etag,
         tags,
+        epoch: 0,
     })
 }

@@ -69,13 +69,21 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
     // A form submission's answer for this page: rendered as it is, errors
     // included (the submission is over; nothing is fetched again).
     if let Some(payload) = super::submit::take_answer(&page_url) {
+        note_new_view();
         if let Next::View(view) = render_payload(view, payload, None) {
+            return view;
+        }
+    }
+    // A background revalidation's new props for the page on screen.
+    if let Some(payload) = take_revalidated(&page_url) {
+        if let Next::View(view) = render_payload(view, payload, Some(&page_url)) {
             return view;
         }
     }
     super::prefetch::cancel_others(&page_url);
     let props_url = protocol::props_url(&super::build_id(), &page_url);
-    let restores = restores_on_back(view) && scroll::is_popped();
+    let keeps_last = restores_on_back(view);
+    let restores = keeps_last && scroll::is_popped();
     let mut etag = None;
     if reload {
         cache::forget(&props_url);
@@ -83,12 +91,12 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
         let cached = match cache::lookup(&props_url) {
             Found::Fresh(payload) => Some(payload),
             Found::Stale(payload, etag) => {
-                revalidate_in_background(page_url.clone(), etag);
+                revalidate_in_background(page_url.clone(), etag, keeps_last);
                 Some(payload)
             }
             Found::Expired(tag) if restores => {
                 // A page that restores its last props on Back/Forward.
-                revalidate_in_background(page_url.clone(), Some(tag));
+                revalidate_in_background(page_url.clone(), Some(tag), keeps_last);
                 cache::last(&props_url)
             }
             Found::Expired(tag) => {
@@ -99,7 +107,7 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
                 // A page that restores its last props on Back/Forward.
                 let last = cache::last(&props_url);
                 if last.is_some() {
-                    revalidate_in_background(page_url.clone(), None);
+                    revalidate_in_background(page_url.clone(), None, keeps_last);
                 }
                 last
             }
@@ -114,14 +122,16 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
     }
     let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(&page_url);
-    let next = match fetch_props(&page_url, etag).await {
+    // A refresh asks anew; it never joins a request already on its way.
+    let next = match fetch_props(&page_url, etag, !reload).await {
         Ok(fetched) => {
-            let payload = keep(&props_url, fetched, restores_on_back(view));
+            let payload = keep(&props_url, fetched, keeps_last).0;
             match payload {
                 Some(payload) => render_payload(view, payload, Some(&page_url)),
-                // A 304 for an entry that is gone since: ask again, plainly.
-                None => match fetch_props(&page_url, None).await {
-                    Ok(fetched) => match keep(&props_url, fetched, restores_on_back(view)) {
+                // A 304 for an entry that is gone since: ask again, plainly,
+                // with a request of its own.
+                None => match fetch_props(&page_url, None, false).await {
+                    Ok(fetched) => match keep(&props_url, fetched, keeps_last).0 {
                         Some(payload) => render_payload(view, payload, Some(&page_url)),
                         None => Next::Document(page_url.clone()),
                     },
@@ -244,14 +254,21 @@ fn restores_on_back(view: PageView) -> bool {
     }
 }
 
-/// Keeps a fetched answer as its headers allow and returns what to render:
-/// the answer, or the kept one for a `304` (`None` if it is gone).
-pub(super) fn keep(props_url: &str, fetched: Fetched, keep_last: bool) -> Option<PropsPayload> {
+/// Keeps a fetched answer as its headers allow and returns what to render
+/// (the answer, or the kept one for a `304`; `None` if that is gone) and
+/// whether the cache kept it.
+pub(super) fn keep(
+    props_url: &str,
+    fetched: Fetched,
+    keep_last: bool,
+) -> (Option<PropsPayload>, bool) {
     if fetched.not_modified() {
-        return cache::revalidated(props_url, &fetched.freshness);
+        let kept = cache::revalidated(props_url, &fetched.freshness);
+        let found = kept.is_some();
+        return (kept, found);
     }
-    if fetched.status < 400 || fetched.payload.not_found {
-        cache::store(
+    let kept = (fetched.status < 400 || fetched.payload.not_found)
+        && cache::store(
             props_url,
             &fetched.payload,
             &fetched.freshness,
@@ -259,25 +276,60 @@ pub(super) fn keep(props_url: &str, fetched: Fetched, keep_last: bool) -> Option
             fetched.tags,
             false,
             keep_last,
+            fetched.epoch,
         );
-    }
-    Some(fetched.payload)
+    (Some(fetched.payload), kept)
+}
+
+thread_local! {
+    /// New props a background revalidation found for the page on screen:
+    /// its re-render takes them, without looking at the cache again (which
+    /// would start another revalidation of an entry still stale).
+    static REVALIDATED: RefCell<Option<(String, PropsPayload)>> = const { RefCell::new(None) };
+}
+
+/// Something new is on screen (a kept answer, a submission's): a
+/// background revalidation started before it must not replace it.
+pub(super) fn note_new_view() {
+    GENERATION.with(|g| g.set(g.get() + 1));
+}
+
+fn take_revalidated(page_url: &str) -> Option<PropsPayload> {
+    REVALIDATED.with(|r| {
+        let (url, payload) = r.borrow_mut().take()?;
+        (url == page_url).then_some(payload)
+    })
 }
 
 /// Revalidates a kept answer without holding up the page; when the props
-/// changed and the page is still on screen, it re-renders with them.
-fn revalidate_in_background(page_url: String, etag: Option<String>) {
+/// changed and nothing happened meanwhile (no navigation, no submission, no
+/// write or session change), the page re-renders with them.
+fn revalidate_in_background(page_url: String, etag: Option<String>, keep_last: bool) {
+    let generation = GENERATION.with(Cell::get);
     leptos::task::spawn_local(async move {
         let props_url = protocol::props_url(&super::build_id(), &page_url);
         let before = cache::last(&props_url);
-        let Ok(fetched) = fetch_props(&page_url, etag).await else {
+        let Ok(fetched) = fetch_props(&page_url, etag, true).await else {
             return;
         };
+        if fetched.epoch != cache::epoch() && !fetched.not_modified() {
+            // Sent before a write or a session change: old news.
+            return;
+        }
         let changed = !fetched.not_modified()
+            && fetched.status < 400
+            && fetched.payload.props.is_some()
             && before.as_ref().map(|p| raw(&p.props)) != Some(raw(&fetched.payload.props));
-        set_layout(&fetched.payload);
-        let _ = keep(&props_url, fetched, true);
-        if changed && location_url() == page_url {
+        let payload = fetched.payload.clone();
+        let _ = keep(&props_url, fetched, keep_last);
+        let undisturbed = GENERATION.with(Cell::get) == generation
+            && Signals::get()
+                .state
+                .with_untracked(|s| *s == NavigationState::Idle)
+            && location_url() == page_url;
+        if changed && undisturbed {
+            set_layout(&payload);
+            REVALIDATED.with(|r| *r.borrow_mut() = Some((page_url, payload)));
             Signals::get().revalidated.update(|n| *n += 1);
         }
     });
@@ -290,6 +342,7 @@ fn raw(value: &Option<Box<RawValue>>) -> Option<String> {
 /// Keeps the document's embedded props as the props answer for its URL
 /// would be kept: the first page counts for Back and repeat visits too.
 fn seed(view: PageView, payload: &PropsPayload) {
+    let tags = payload.tags.clone();
     let Some(url) = payload.url.as_deref() else {
         return;
     };
@@ -303,9 +356,10 @@ fn seed(view: PageView, payload: &PropsPayload) {
         payload,
         &freshness,
         None,
-        Vec::new(),
+        tags,
         false,
         restores_on_back(view),
+        cache::epoch(),
     );
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn prefetch(href: &str) {
     };
     leptos::task::spawn_local(async move {
         let fetch = async {
-            let Ok(fetched) = fetch_props(&page_url, None).await else {
+            let Ok(fetched) = fetch_props(&page_url, None, true).await else {
                 return;
             };
             // A navigation that joined this request has kept the answer
@@ -58,6 +58,7 @@ pub(crate) fn prefetch(href: &str) {
                     fetched.tags,
                     true,
                     false,
+                    fetched.epoch,
                 );
             }
         };
@@ -80,13 +81,14 @@ pub(crate) fn cancel_others(page_url: &str) {
     });
 }
 
-/// Prefetches `href` once the link marked `marker` comes into view.
-pub(crate) fn when_visible(marker: &str, href: &str) {
-    let selector = format!("a[data-prefetch=\"{marker}\"]");
-    let Some(element) = document().query_selector(&selector).ok().flatten() else {
-        return;
-    };
-    let href = href.to_owned();
+/// Watches the viewport links to `href` (`a[data-prefetch="viewport"]`)
+/// and prefetches once one comes into view. Dropping the handle stops
+/// watching.
+pub(crate) fn when_visible(href: &str) -> Option<send_wrapper::SendWrapper<Watch>> {
+    let links = document()
+        .query_selector_all("a[data-prefetch=\"viewport\"]")
+        .ok()?;
+    let target = href.to_owned();
     let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
         move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
             let visible = entries.iter().any(|entry| {
@@ -96,14 +98,38 @@ pub(crate) fn when_visible(marker: &str, href: &str) {
             });
             if visible {
                 observer.disconnect();
-                prefetch(&href);
+                prefetch(&target);
             }
         },
     );
-    if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
-        observer.observe(&element);
+    let observer = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+    for i in 0..links.length() {
+        let Some(link) = links
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        if link.get_attribute("href").as_deref() == Some(href) {
+            observer.observe(&link);
+        }
     }
-    callback.forget();
+    Some(send_wrapper::SendWrapper::new(Watch {
+        observer,
+        _callback: callback,
+    }))
+}
+
+/// A viewport watch: disconnected when dropped (the link left the page).
+pub(crate) struct Watch {
+    observer: web_sys::IntersectionObserver,
+    _callback: Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
 }
 
 /// Whether the user asked for less data (`navigator.connection.saveData`).

@@ -177,8 +177,13 @@ where
         if ours && location_url() == started_at {
             show(page_url, payload, &navigate);
         } else {
-            // The user went elsewhere: the answer is not shown, its session is.
+            // The user went elsewhere: the answer is not shown, its session
+            // is (and a changed session empties the props cache).
+            let before = Signals::get().layout.get_untracked();
             set_layout(&payload);
+            if Signals::get().layout.get_untracked() != before {
+                super::cache::clear();
+            }
         }
     }
     if newest() {

@@ -118,16 +118,22 @@ impl ServerProps {
                 };
                 match format {
                     Format::Document => {
-                        let cache_control = head
-                            .headers()
+                        let headers = head.headers();
+                        let cache_control = headers
                             .get(CACHE_CONTROL)
                             .and_then(|v| v.to_str().ok().map(str::to_owned));
+                        let tags: Vec<&str> = headers
+                            .get_all(crate::protocol::TAGS_HEADER)
+                            .iter()
+                            .filter_map(|v| v.to_str().ok())
+                            .collect();
                         match self.payload_with_props(
                             page,
                             url,
                             props.as_ref(),
                             layout,
                             cache_control.as_deref(),
+                            &tags,
                         ) {
                             Ok(payload) => {
                                 let state = RenderState::new(
@@ -343,9 +349,9 @@ impl ServerProps {
     }
 
     /// `{"build":…,"url":…,"props":<json>}` escaped for the script element,
-    /// the props serialised straight into it; `"cacheControl"` when the
-    /// loader set one, so the browser can keep the props as it would a
-    /// props answer.
+    /// the props serialised straight into it; `"cacheControl"` and
+    /// `"tags"` when the loader set them, so the browser can keep the props
+    /// as it would a props answer.
     fn payload_with_props(
         &self,
         page: &PropsPage,
@@ -353,6 +359,7 @@ impl ServerProps {
         props: &dyn ErasedProps,
         layout: Option<&str>,
         cache_control: Option<&str>,
+        tags: &[&str],
     ) -> Result<String, LoaderError> {
         let build = &self.inner.build_id;
         let mut out = page.loader.json_buffer(url.len() + build.len() + 48);
@@ -372,6 +379,10 @@ impl ServerProps {
         if let Some(cache_control) = cache_control {
             out.extend_from_slice(b",\"cacheControl\":");
             serde_json::to_writer(&mut out, cache_control).map_err(LoaderError::from)?;
+        }
+        if !tags.is_empty() {
+            out.extend_from_slice(b",\"tags\":");
+            serde_json::to_writer(&mut out, tags).map_err(LoaderError::from)?;
         }
         out.push(b'}');
         escape_json_tail(&mut out, start);

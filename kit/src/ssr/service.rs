@@ -89,7 +89,16 @@ impl ServerProps {
             .get(http::header::IF_NONE_MATCH)
             .filter(|_| matches!(*request.method(), http::Method::GET | http::Method::HEAD))
             .cloned();
-        let response = self.props_answer(state, request).await;
+        let write = !matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+        let mut response = self.props_answer(state, request).await;
+        if write && response.headers().contains_key(http::header::SET_COOKIE) {
+            // A write that sets a cookie changed the session (a login, a
+            // logout): the browser drops every props answer it kept.
+            response.headers_mut().append(
+                http::HeaderName::from_static(protocol::INVALIDATE_HEADER),
+                http::HeaderValue::from_static("*"),
+            );
+        }
         super::answer::not_modified_if_matching(if_none_match.as_ref(), response)
     }
 
