@@ -12,7 +12,9 @@ pub(crate) struct Freshness {
     pub(crate) stale_ms: f64,
     /// `no-store`: never kept.
     pub(crate) no_store: bool,
-    /// How old the answer already was when it arrived (`Age`, in ms).
+    /// How old the answer already was when it arrived (`Age`, in ms): set
+    /// by the browser's fetch, not by `parse`.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) age_ms: f64,
 }
 
