@@ -116,6 +116,8 @@ pub mod doc_examples {
     pub struct Performance;
     #[doc = include_str!("../../docs/reference-app.md")]
     pub struct ReferenceApp;
+    #[doc = include_str!("../../docs/observability.md")]
+    pub struct Observability;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.

@@ -164,9 +164,12 @@ impl PageAction {
 pub(crate) struct Acted {
     pub(crate) result: Result<ActionOutcome<Box<dyn ErasedProps>>, LoaderError>,
     pub(crate) head: ResponseHead,
+    /// How long the action ran.
+    pub(crate) elapsed: std::time::Duration,
 }
 
 async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
+    let started = std::time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::act(&mut cx)).catch_unwind().await;
     let result = match result {
@@ -184,6 +187,7 @@ async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
     Acted {
         result,
         head: cx.into_response_head(),
+        elapsed: started.elapsed(),
     }
 }
 

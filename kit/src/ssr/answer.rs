@@ -46,7 +46,47 @@ pub(crate) struct Answer {
     /// The page URL a props answer is for, when the request did not name it:
     /// where a submission led.
     pub(crate) url: Option<String>,
+    /// How long the loaders and the action ran, for `Server-Timing`.
+    pub(crate) timing: Timing,
 }
+
+/// What `Server-Timing` reports of a request: the loaders' and the action's
+/// durations (the render's is added where it happens).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Timing {
+    pub(crate) loader: Option<std::time::Duration>,
+    pub(crate) layout: Option<std::time::Duration>,
+    pub(crate) action: Option<std::time::Duration>,
+}
+
+impl Timing {
+    /// `loader;dur=1.23, layout;dur=0.05`, or `None` when nothing ran.
+    fn header(&self) -> Option<HeaderValue> {
+        let mut out = String::new();
+        for (name, elapsed) in [
+            ("action", self.action),
+            ("loader", self.loader),
+            ("layout", self.layout),
+        ] {
+            if let Some(elapsed) = elapsed {
+                push_metric(&mut out, name, elapsed);
+            }
+        }
+        (!out.is_empty()).then(|| HeaderValue::from_str(&out).expect("ASCII metrics"))
+    }
+}
+
+/// Appends `name;dur=<ms>` to a `Server-Timing` value.
+pub(crate) fn push_metric(out: &mut String, name: &str, elapsed: std::time::Duration) {
+    use std::fmt::Write;
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+    let _ = write!(out, "{name};dur={:.2}", elapsed.as_secs_f64() * 1000.0);
+}
+
+/// The `Server-Timing` header.
+pub(crate) const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 pub(crate) enum Outcome {
     /// A page without a loader.
@@ -65,6 +105,7 @@ impl Answer {
             head: ResponseHead::default(),
             layout: None,
             url: None,
+            timing: Timing::default(),
         }
     }
 }
@@ -78,11 +119,37 @@ impl ServerProps {
         answer: Answer,
         format: Format,
     ) -> Response {
+        let timing = answer.timing;
+        let mut response = self.respond_untimed(index, url, answer, format).await;
+        if self.inner.server_timing {
+            if let Some(value) = timing.header() {
+                // Before the render's, which was written first.
+                let headers = response.headers_mut();
+                let later: Vec<HeaderValue> =
+                    headers.get_all(SERVER_TIMING).iter().cloned().collect();
+                headers.remove(SERVER_TIMING);
+                headers.append(SERVER_TIMING, value);
+                for value in later {
+                    headers.append(SERVER_TIMING, value);
+                }
+            }
+        }
+        response
+    }
+
+    async fn respond_untimed(
+        &self,
+        index: Option<usize>,
+        url: &str,
+        answer: Answer,
+        format: Format,
+    ) -> Response {
         let Answer {
             outcome,
             head,
             layout,
             url: answer_url,
+            timing: _,
         } = answer;
         let layout = layout.as_deref();
         let answer_url = answer_url.as_deref();
@@ -270,6 +337,7 @@ impl ServerProps {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
         let nonce = nonce.as_ref();
+        let started = std::time::Instant::now();
         let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await
         {
             Ok((html, options)) => (status, html, Some(options)),
@@ -309,6 +377,13 @@ impl ServerProps {
             headers
                 .entry(csp.name.clone())
                 .or_insert_with(|| csp.header_value(nonce));
+        }
+        if self.inner.server_timing {
+            let mut render = String::new();
+            push_metric(&mut render, "render", started.elapsed());
+            if let Ok(value) = HeaderValue::from_str(&render) {
+                headers.append(SERVER_TIMING, value);
+            }
         }
         if let Some(options) = leptos_options {
             // A component may have set a status or headers the Leptos way.

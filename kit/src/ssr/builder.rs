@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) request: Arc<RequestConfig>,
     /// Origins besides the site's own whose writes are accepted.
     pub(crate) trusted_origins: Vec<String>,
+    /// Whether answers carry `Server-Timing`.
+    pub(crate) server_timing: bool,
 }
 
 impl fmt::Debug for ServerProps {
@@ -58,6 +60,7 @@ pub struct ServerPropsBuilder {
     csp: Option<ContentSecurityPolicy>,
     request: RequestConfig,
     trusted_origins: Vec<String>,
+    server_timing: bool,
 }
 
 impl fmt::Debug for ServerPropsBuilder {
@@ -102,6 +105,7 @@ impl ServerProps {
                 ..RequestConfig::default()
             },
             trusted_origins: Vec::new(),
+            server_timing: true,
         }
     }
 
@@ -115,6 +119,7 @@ impl ServerProps {
     /// never serves the previous one's pages.
     pub fn cache_layer(&self, config: &super::cache::CacheConfig) -> super::cache::CacheLayer {
         super::cache::CacheLayer::new(&self.inner.build_id, config)
+            .server_timing(self.inner.server_timing)
     }
 
     /// The page table.
@@ -197,6 +202,17 @@ impl ServerPropsBuilder {
         self
     }
 
+    /// Whether documents and props answers carry `Server-Timing` (default
+    /// on): `loader;dur=`, `layout;dur=`, `action;dur=` and, on documents,
+    /// `render;dur=` (milliseconds), and the shared cache's
+    /// `cache;desc=hit|stale|miss`. Browsers show it in their developer
+    /// tools; turn it off when how long a loader takes is not for everyone
+    /// to see.
+    pub fn server_timing(mut self, on: bool) -> Self {
+        self.server_timing = on;
+        self
+    }
+
     /// Whether error details reach the browser (default: Leptos's `env` is `DEV`).
     pub fn dev_errors(mut self, dev: bool) -> Self {
         self.dev = Some(dev);
@@ -243,6 +259,7 @@ impl ServerPropsBuilder {
                 },
                 build_id,
                 dev,
+                server_timing: self.server_timing,
                 matcher,
                 loader_timeout: self.loader_timeout,
                 request: Arc::new(self.request),

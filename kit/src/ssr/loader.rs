@@ -385,6 +385,8 @@ impl<P: Props> ErasedProps for P {
 pub(crate) struct Loaded {
     pub(crate) result: Result<Box<dyn ErasedProps>, LoaderError>,
     pub(crate) head: ResponseHead,
+    /// How long the loader ran.
+    pub(crate) elapsed: std::time::Duration,
 }
 
 type LoadFn =
@@ -463,6 +465,7 @@ pub(crate) fn downcast_state<T: Clone + 'static>(state: &(dyn Any + Send + Sync)
 }
 
 async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
+    let started = std::time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::load(&mut cx)).catch_unwind().await;
     let result = match result {
@@ -476,6 +479,7 @@ async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
     Loaded {
         result,
         head: cx.into_response_head(),
+        elapsed: started.elapsed(),
     }
 }
 

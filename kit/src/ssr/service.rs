@@ -44,6 +44,8 @@ pub(crate) struct Follow {
     head: ResponseHead,
     /// The submission's request head, for the destination's loaders.
     request: RequestParts,
+    /// How long the action ran.
+    action: std::time::Duration,
 }
 
 impl ServerProps {
@@ -72,10 +74,11 @@ impl ServerProps {
             }
             // Post/redirect/get: the browser loads what comes next itself.
             Decided::Follow(follow) => {
-                let answer = Answer {
+                let mut answer = Answer {
                     head: follow.head,
                     ..Answer::exit(follow.to.into())
                 };
+                answer.timing.action = Some(follow.action);
                 self.respond(None, &url, answer, Format::Document).await
             }
         }
@@ -153,7 +156,12 @@ impl ServerProps {
     /// destination on another site, or one no page serves, is answered as
     /// a redirect for the browser to follow.
     async fn follow(&self, state: &(dyn Any + Send + Sync), follow: Follow) -> Response {
-        let Follow { to, head, request } = follow;
+        let Follow {
+            to,
+            head,
+            request,
+            action,
+        } = follow;
         let target = to.destination.split('#').next().unwrap_or_default();
         let path = target.split('?').next().unwrap_or_default();
         let index = to
@@ -165,10 +173,11 @@ impl ServerProps {
                 http::header::CACHE_CONTROL,
                 http::HeaderValue::from_static(protocol::DEFAULT_CACHE_CONTROL),
             );
-            let answer = Answer {
+            let mut answer = Answer {
                 head,
                 ..Answer::exit(to.into())
             };
+            answer.timing.action = Some(action);
             return self.respond(None, "", answer, Format::Json).await;
         };
         let mut parts = request.parts;
@@ -190,6 +199,7 @@ impl ServerProps {
         };
         answer.head.absorb_submission(head);
         answer.url = Some(to.destination);
+        answer.timing.action = Some(action);
         self.respond(Some(index), &url, answer, Format::Json).await
     }
 
@@ -354,10 +364,15 @@ impl ServerProps {
             }
             None => None,
         };
-        let Acted { result, head } = self
+        let Acted {
+            result,
+            head,
+            elapsed: acted_for,
+        } = self
             .within_timeout(url, "action", action.call(state, request), |error| Acted {
                 result: Err(error),
                 head: ResponseHead::default(),
+                elapsed: self.inner.loader_timeout,
             })
             .await;
         let page = match result {
@@ -368,21 +383,28 @@ impl ServerProps {
                 Loaded {
                     result: Ok(props),
                     head,
+                    elapsed: acted_for,
                 }
             }
             Err(error) => Loaded {
                 result: Err(error),
                 head,
+                elapsed: acted_for,
             },
             Ok(ActionOutcome::Done) => {
                 let to = Redirect::see_other(url);
-                return Decided::Follow(Follow::new(to, head, layout, follow_request));
+                let follow = Follow::new(to, head, layout, follow_request, acted_for);
+                return Decided::Follow(follow);
             }
             Ok(ActionOutcome::Redirect(to)) => {
-                return Decided::Follow(Follow::new(to, head, layout, follow_request));
+                let follow = Follow::new(to, head, layout, follow_request, acted_for);
+                return Decided::Follow(follow);
             }
         };
-        Decided::Answer(index, Answer::combine(Some(page), layout))
+        let mut answer = Answer::combine(Some(page), layout);
+        // The page's "loader" here was the action.
+        answer.timing.action = answer.timing.loader.take();
+        Decided::Answer(index, answer)
     }
 
     /// Runs one loader within the loader timeout.
@@ -396,6 +418,7 @@ impl ServerProps {
         self.within_timeout(url, "loader", loader.call(state, request), |error| Loaded {
             result: Err(error),
             head: ResponseHead::default(),
+            elapsed: self.inner.loader_timeout,
         })
         .await
     }
@@ -428,11 +451,17 @@ impl Follow {
         head: ResponseHead,
         layout: Option<Loaded>,
         request: RequestParts,
+        action: std::time::Duration,
     ) -> Self {
         if let Some(layout) = layout {
             head.merge_layout(layout.head);
         }
-        Self { to, head, request }
+        Self {
+            to,
+            head,
+            request,
+            action,
+        }
     }
 }
 
@@ -495,9 +524,14 @@ impl Answer {
     /// layout's early exit wins, with only the layout's headers and cookies;
     /// then the page's.
     fn combine(page: Option<Loaded>, layout: Option<Loaded>) -> Self {
+        let timing = super::answer::Timing {
+            loader: page.as_ref().map(|p| p.elapsed),
+            layout: layout.as_ref().map(|l| l.elapsed),
+            action: None,
+        };
         let (layout_json, layout_exit, layout_head) = match layout {
             None => (None, None, None),
-            Some(Loaded { result, head }) => match result {
+            Some(Loaded { result, head, .. }) => match result {
                 Ok(data) => {
                     let mut json = Vec::with_capacity(64);
                     match data.write_json(&mut json) {
@@ -514,7 +548,7 @@ impl Answer {
         };
         let (outcome, head) = match page {
             None => (Outcome::Static, ResponseHead::default()),
-            Some(Loaded { result, head }) => match result {
+            Some(Loaded { result, head, .. }) => match result {
                 Ok(props) => (Outcome::Props(props), head),
                 Err(e) => (Outcome::Exit(e), head),
             },
@@ -533,6 +567,7 @@ impl Answer {
             head,
             layout: layout_json,
             url: None,
+            timing,
         }
     }
 }

@@ -84,8 +84,20 @@ impl CacheLayer {
                 build: build_id.into(),
                 max_entry_bytes: config.max_entry_bytes,
                 tags: Mutex::new(TagClock::default()),
+                server_timing: true,
             })),
         }
+    }
+
+    /// Whether answers carry `Server-Timing: cache;desc=hit|stale|miss`
+    /// (default on; `ServerPropsBuilder::server_timing` decides for the
+    /// kit's own layer).
+    #[must_use]
+    pub fn server_timing(mut self, on: bool) -> Self {
+        if let Some(shared) = self.shared.as_mut().and_then(Arc::get_mut) {
+            shared.server_timing = on;
+        }
+        self
     }
 
     /// Drops every stored response (a deploy hook or an admin action).
@@ -185,6 +197,8 @@ struct Shared {
     build: Box<str>,
     max_entry_bytes: u64,
     tags: Mutex<TagClock>,
+    /// Whether answers say `cache;desc=hit|stale|miss` in `Server-Timing`.
+    server_timing: bool,
 }
 
 /// When each tag last changed, on a clock that ticks once per
@@ -302,10 +316,10 @@ impl Shared {
         let response = loop {
             let now = Instant::now();
             match self.lookup(&primary, &parts.headers, now) {
-                Found::Fresh(stored) => break respond(&stored, now, "HIT"),
+                Found::Fresh(stored) => break respond(&stored, now, "HIT", self.server_timing),
                 Found::Stale(stored, key) => {
                     self.revalidate(key, &primary, &parts, &stored.vary, inner);
-                    break respond(&stored, now, "STALE");
+                    break respond(&stored, now, "STALE", self.server_timing);
                 }
                 Found::Pass => break self.fetch(&primary, parts, inner, true).await,
                 Found::Miss(key) => match self.turn(key) {
@@ -448,7 +462,11 @@ impl Shared {
             .collect();
         if !lock(&self.tags).is_current(&tags, fetched_at) {
             // Made before a change to what it shows: pass it on, keep nothing.
-            return marked(Response::from_parts(parts, body), "MISS");
+            return marked(
+                Response::from_parts(parts, body),
+                "MISS",
+                self.server_timing,
+            );
         }
         let keep = match store::keep(request, parts.status, &parts.headers) {
             Ok(keep) => keep,
@@ -456,13 +474,21 @@ impl Shared {
                 if matches!(refusal, Refusal::Response(_)) && !passing {
                     self.entries.insert(primary.to_owned(), Slot::Pass);
                 }
-                return marked(Response::from_parts(parts, body), "MISS");
+                return marked(
+                    Response::from_parts(parts, body),
+                    "MISS",
+                    self.server_timing,
+                );
             }
         };
         let size = axum::body::HttpBody::size_hint(&body).exact();
         if size.is_none_or(|n| n > self.max_entry_bytes) {
             self.entries.insert(primary.to_owned(), Slot::Pass);
-            return marked(Response::from_parts(parts, body), "MISS");
+            return marked(
+                Response::from_parts(parts, body),
+                "MISS",
+                self.server_timing,
+            );
         }
         let bytes = match axum::body::to_bytes(body, usize::MAX).await {
             Ok(bytes) => bytes,
@@ -501,22 +527,36 @@ impl Shared {
                 Slot::Vary(stored.vary.clone(), lifetime),
             );
         }
-        respond(&stored, stored.stored_at, "MISS")
+        respond(&stored, stored.stored_at, "MISS", self.server_timing)
     }
 }
 
-fn respond(stored: &Stored, now: Instant, label: &'static str) -> Response<Body> {
+fn respond(stored: &Stored, now: Instant, label: &'static str, timing: bool) -> Response<Body> {
     let mut response = Response::new(Body::from(stored.body.clone()));
     *response.status_mut() = stored.status;
     *response.headers_mut() = stored.headers.clone();
     response
         .headers_mut()
         .insert(AGE, store::age_value(stored.age(now)));
-    marked(response, label)
+    if label != "MISS" {
+        // The stored timings are the request that filled the cache's.
+        response.headers_mut().remove(SERVER_TIMING);
+    }
+    marked(response, label, timing)
 }
 
-fn marked(mut response: Response<Body>, label: &'static str) -> Response<Body> {
+const SERVER_TIMING: &str = "server-timing";
+
+fn marked(mut response: Response<Body>, label: &'static str, timing: bool) -> Response<Body> {
     let headers = response.headers_mut();
+    if timing {
+        let desc = match label {
+            "HIT" => "cache;desc=hit",
+            "STALE" => "cache;desc=stale",
+            _ => "cache;desc=miss",
+        };
+        headers.append(SERVER_TIMING, HeaderValue::from_static(desc));
+    }
     headers.insert(
         HeaderName::from_static(X_CACHE),
         HeaderValue::from_static(label),
