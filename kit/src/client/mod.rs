@@ -101,6 +101,23 @@ fn location_url() -> String {
     path + &search
 }
 
+/// The path and query of a URL of this origin (resolved against the
+/// document's), or `None` for another origin.
+pub(crate) fn same_origin_page_url(url: &str) -> Option<String> {
+    page_url_parts(url).map(|(key, _)| key)
+}
+
+/// `(path and query, #hash)` of a same-origin URL.
+pub(crate) fn page_url_parts(url: &str) -> Option<(String, String)> {
+    let location = window().location();
+    let base = location.href().ok()?;
+    let parsed = web_sys::Url::new_with_base(url, &base).ok()?;
+    if parsed.origin() != location.origin().ok()? {
+        return None;
+    }
+    Some((parsed.pathname() + &parsed.search(), parsed.hash()))
+}
+
 /// A page URL without an empty query (`/a?` is `/a`: `location.search` is empty for both).
 fn normalized(url: &str) -> &str {
     url.strip_suffix('?').unwrap_or(url)

@@ -23,7 +23,7 @@ pub(crate) fn prefetch(href: &str) {
     if save_data() {
         return;
     }
-    let Some(page_url) = super::submit::same_origin_page_url(href) else {
+    let Some(page_url) = super::same_origin_page_url(href) else {
         return;
     };
     let props_url = protocol::props_url(&super::build_id(), &page_url);

@@ -27,7 +27,7 @@
 //! submit, so the action did not run) are the same fields submitted again,
 //! as a document, which is what the user asked for.
 
-use super::{fetch, location_url, set_layout};
+use super::{fetch, location_url, page_url_parts, same_origin_page_url, set_layout};
 use crate::{
     navigation::{NavigationState, Signals, Submission},
     protocol::PropsPayload,
@@ -294,23 +294,6 @@ impl Drop for Busy {
     fn drop(&mut self) {
         let _ = self.0.remove_attribute("aria-busy");
     }
-}
-
-/// The path and query of a URL of this origin (resolved against the
-/// document's), or `None` for another origin.
-pub(crate) fn same_origin_page_url(url: &str) -> Option<String> {
-    page_url_parts(url).map(|(key, _)| key)
-}
-
-/// `(path and query, #hash)` of a same-origin URL.
-fn page_url_parts(url: &str) -> Option<(String, String)> {
-    let location = window().location();
-    let base = location.href().ok()?;
-    let parsed = web_sys::Url::new_with_base(url, &base).ok()?;
-    if parsed.origin() != location.origin().ok()? {
-        return None;
-    }
-    Some((parsed.pathname() + &parsed.search(), parsed.hash()))
 }
 
 /// The fields a form submits, the submitter's `name=value` included;

@@ -468,6 +468,11 @@ impl ResponseHead {
         self.parts().headers.clone()
     }
 
+    /// Reads the headers set so far without copying them.
+    pub(crate) fn with_headers<R>(&self, read: impl FnOnce(&HeaderMap) -> R) -> R {
+        read(&self.parts().headers)
+    }
+
     /// Sets `Cache-Control`, replacing the kit's `private, no-store` default.
     ///
     /// # Errors

@@ -90,9 +90,9 @@ impl ServerProps {
         let if_none_match = request
             .headers()
             .get(http::header::IF_NONE_MATCH)
-            .filter(|_| matches!(*request.method(), http::Method::GET | http::Method::HEAD))
+            .filter(|_| is_read(request.method()))
             .cloned();
-        let write = !matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+        let write = !is_read(request.method());
         let mut response = self.props_answer(state, request).await;
         if write && response.headers().contains_key(http::header::SET_COOKIE) {
             // A write that sets a cookie changed the session (a login, a
@@ -205,7 +205,7 @@ impl ServerProps {
 
     /// Whether the page at `index` accepts `method` (reads always).
     fn accepts(&self, index: usize, method: &http::Method) -> bool {
-        if matches!(*method, http::Method::GET | http::Method::HEAD) {
+        if is_read(method) {
             return true;
         }
         match &self.inner.pages.entries[index].kind {
@@ -240,7 +240,7 @@ impl ServerProps {
         body: Body,
         url: &str,
     ) -> Decided {
-        let write = !matches!(parts.method, http::Method::GET | http::Method::HEAD);
+        let write = !is_read(&parts.method);
         let decided = self.decide(index, state, parts, body, url).await;
         if !write {
             return decided;
@@ -302,7 +302,7 @@ impl ServerProps {
             PageKind::Props(page) => Some(&page.loader),
             PageKind::Static(_) => None,
         };
-        let reads = matches!(request.parts.method, http::Method::GET | http::Method::HEAD);
+        let reads = is_read(&request.parts.method);
         if let (false, Some(action)) = (reads, page.and_then(|p| p.action.as_ref())) {
             return self.act(index, action, layout, state, request, url).await;
         }
@@ -465,35 +465,36 @@ impl Follow {
     }
 }
 
+/// `GET` and `HEAD`: the methods that read a page; the others are writes.
+fn is_read(method: &http::Method) -> bool {
+    matches!(*method, http::Method::GET | http::Method::HEAD)
+}
+
 /// Puts the cookies a submission's answer sets (or removes) for `path` into
 /// the request headers its destination's loaders see, as the browser would
 /// send them on the next request.
 fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &str) {
-    let set = head.headers();
-    let mut changed = false;
-    // Bytes as UTF-8, not `to_str` (visible ASCII only): a cookie holding
-    // a name such as "José" must survive.
+    // The request's cookies, parsed as `LoaderContext::cookies` does (bytes
+    // as UTF-8: a cookie holding a name such as "José" must survive).
     let mut jar: Vec<(String, String)> = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            Some((name.to_owned(), value.to_owned()))
-        })
+        .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()).flatten())
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
         .collect();
-    for value in set.get_all(http::header::SET_COOKIE) {
-        let Some(cookie) = std::str::from_utf8(value.as_bytes())
-            .ok()
-            .and_then(|v| cookie::Cookie::parse(v.to_owned()).ok())
-        else {
-            continue;
-        };
-        if !path.starts_with(cookie.path().unwrap_or("/")) {
-            continue;
-        }
-        changed = true;
+    let set: Vec<cookie::Cookie<'static>> = head.with_headers(|set| {
+        set.get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
+            .filter(|c| path.starts_with(c.path().unwrap_or("/")))
+            .collect()
+    });
+    if set.is_empty() {
+        return;
+    }
+    for cookie in set {
         jar.retain(|(name, _)| name != cookie.name());
         let removed = cookie.max_age().is_some_and(|age| age.is_zero())
             || cookie
@@ -503,19 +504,14 @@ fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &s
             jar.push((cookie.name().to_owned(), cookie.value().to_owned()));
         }
     }
-    if !changed {
-        return;
-    }
     headers.remove(http::header::COOKIE);
     let line = jar
         .iter()
         .map(|(n, v)| format!("{n}={v}"))
         .collect::<Vec<_>>()
         .join("; ");
-    if let Ok(value) = http::HeaderValue::from_str(&line) {
-        if !line.is_empty() {
-            headers.insert(http::header::COOKIE, value);
-        }
+    if let (false, Ok(value)) = (line.is_empty(), http::HeaderValue::from_str(&line)) {
+        headers.insert(http::header::COOKIE, value);
     }
 }
 

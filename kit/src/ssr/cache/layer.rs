@@ -84,6 +84,7 @@ impl CacheLayer {
                 build: build_id.into(),
                 max_entry_bytes: config.max_entry_bytes,
                 tags: Mutex::new(TagClock::default()),
+                tick: std::sync::atomic::AtomicU64::new(0),
                 server_timing: true,
             })),
         }
@@ -112,7 +113,7 @@ impl CacheLayer {
     /// `x-server-props-invalidate` header of its answer).
     pub fn invalidate_tags<'a>(&self, tags: impl IntoIterator<Item = &'a str>) {
         if let Some(shared) = &self.shared {
-            lock(&shared.tags).invalidate(tags.into_iter());
+            shared.invalidate(tags.into_iter());
         }
     }
 }
@@ -197,6 +198,9 @@ struct Shared {
     build: Box<str>,
     max_entry_bytes: u64,
     tags: Mutex<TagClock>,
+    /// The tag clock's tick, readable without its lock: a response fetched
+    /// at the current tick is current, and a hit asks no more than that.
+    tick: std::sync::atomic::AtomicU64,
     /// Whether answers say `cache;desc=hit|stale|miss` in `Server-Timing`.
     server_timing: bool,
 }
@@ -359,7 +363,7 @@ impl Shared {
                 }
             }
         };
-        if !lock(&self.tags).is_current(&stored.tags, stored.fetched_at) {
+        if !self.is_current(&stored.tags, stored.fetched_at) {
             return Found::Miss(key);
         }
         let age = stored.age(now);
@@ -393,7 +397,7 @@ impl Shared {
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
     {
         let request_headers = parts.headers.clone();
-        let fetched_at = lock(&self.tags).now;
+        let fetched_at = self.tick();
         let Ok(response) = inner
             .oneshot(Request::from_parts(parts, Body::empty()))
             .await;
@@ -427,7 +431,7 @@ impl Shared {
         let primary = primary.to_owned();
         tokio::spawn(async move {
             let headers = request.headers().clone();
-            let fetched_at = lock(&shared.tags).now;
+            let fetched_at = shared.tick();
             let Ok(response) = inner.oneshot(request).await;
             let response = shared
                 .keep(&primary, &headers, response, false, fetched_at)
@@ -442,8 +446,27 @@ impl Shared {
         let mut tags =
             list_values(response.headers(), crate::protocol::INVALIDATE_HEADER).peekable();
         if tags.peek().is_some() {
-            lock(&self.tags).invalidate(tags);
+            self.invalidate(tags);
         }
+    }
+
+    /// Ticks the tag clock for `tags`.
+    fn invalidate<'a>(&self, tags: impl Iterator<Item = &'a str>) {
+        let mut clock = lock(&self.tags);
+        clock.invalidate(tags);
+        self.tick
+            .store(clock.now, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The tag clock's tick now.
+    fn tick(&self) -> u64 {
+        self.tick.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Whether a response with `tags`, fetched at tick `fetched_at`, may be
+    /// served or kept: nothing changed since, or none of its tags did.
+    fn is_current(&self, tags: &[Box<str>], fetched_at: u64) -> bool {
+        fetched_at == self.tick() || lock(&self.tags).is_current(tags, fetched_at)
     }
 
     /// Stores `response` (whose request was sent at tick `fetched_at` of
@@ -460,7 +483,7 @@ impl Shared {
         let tags: Arc<[Box<str>]> = list_values(&parts.headers, crate::protocol::TAGS_HEADER)
             .map(Box::from)
             .collect();
-        if !lock(&self.tags).is_current(&tags, fetched_at) {
+        if !self.is_current(&tags, fetched_at) {
             // Made before a change to what it shows: pass it on, keep nothing.
             return marked(
                 Response::from_parts(parts, body),
