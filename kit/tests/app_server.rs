@@ -46,14 +46,20 @@ async fn load_visits(cx: &LoaderContext<&'static str>) -> LoaderResult<Visits> {
 
 static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<VisitsPage>());
 
-/// A site root with one file, and a secret beside it.
+/// A site root with one file, and a secret beside it: written once per
+/// process, since the tests run concurrently and a rewrite (which truncates
+/// first) would let another test read an empty file.
 fn site_root() -> String {
-    let dir = std::env::temp_dir().join(format!("server-props-app-test-{}", std::process::id()));
-    let root = dir.join("site");
-    std::fs::create_dir_all(root.join("pkg")).unwrap();
-    std::fs::write(root.join("pkg/app.js"), "console.log(1)").unwrap();
-    std::fs::write(dir.join("secret.txt"), "TOP SECRET").unwrap();
-    root.to_string_lossy().into_owned()
+    static ROOT: LazyLock<String> = LazyLock::new(|| {
+        let dir =
+            std::env::temp_dir().join(format!("server-props-app-test-{}", std::process::id()));
+        let root = dir.join("site");
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        std::fs::write(root.join("pkg/app.js"), "console.log(1)").unwrap();
+        std::fs::write(dir.join("secret.txt"), "TOP SECRET").unwrap();
+        root.to_string_lossy().into_owned()
+    });
+    ROOT.clone()
 }
 
 fn client() -> TestClient {
