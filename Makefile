@@ -68,8 +68,10 @@ lint:
 test-rust:
 	cargo test --locked --workspace --exclude client
 
+# Assets are named by their content (`hash-files`) and compressed once here
+# (`.br`, `.gz` beside each file), so the server sends them as they are.
 build-release:
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 # No loader code in the wasm bundle; a client build calling a loader fails to compile.
 server-only:

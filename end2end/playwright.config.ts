@@ -34,6 +34,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: "target/site",
       LEPTOS_OUTPUT_NAME: "reference-app",
       LEPTOS_SITE_PKG_DIR: "pkg",
+      // The release build names its assets by their content (`hash-files`).
+      LEPTOS_HASH_FILES: "true",
       LEPTOS_ENV: "PROD",
       DATABASE_URL: "sqlite::memory:",
       SERVER_PROPS_COOKIE_SECRET: COOKIE_SECRET,

@@ -65,6 +65,14 @@ def fetch(url: str) -> bytes:
         return r.read()
 
 
+def fetch_wire(url: str) -> int:
+    """The bytes a browser receives for `url`: asked with
+    `Accept-Encoding: br, gzip`, counted as sent (urllib decodes nothing)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return len(r.read())
+
+
 def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -172,7 +180,7 @@ def build() -> None:
     apt_install("wrk", "wrk")
     apt_install("brotli", "brotli")
     log("release build: the reference app and the ceiling")
-    subprocess.run(["cargo", "leptos", "build", "--release"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "leptos", "build", "--release", "--precompress"], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--locked", "--release", "-p", "ceiling"], cwd=ROOT, check=True)
     if not (ROOT / "end2end" / "node_modules" / "@playwright" / "test").exists():
         log("npm ci (end2end)")
@@ -192,13 +200,14 @@ class Bundle:
     raw: int
     gzip: int
     brotli: int
+    wire: int
 
 
 def bundle(base: str, doc: bytes) -> Bundle:
     """What the page loads besides the document: every script, stylesheet,
     module preload and wasm the HTML names under /pkg/ or /_next/."""
     paths = sorted(set(re.findall(rb'(?:src|href)="(/(?:pkg|_next)/[^"]+)"', doc)))
-    raw = gz = br = 0
+    raw = gz = br = wire = 0
     files = []
     for path in paths:
         body = fetch(base + path.decode())
@@ -206,7 +215,8 @@ def bundle(base: str, doc: bytes) -> Bundle:
         raw += len(body)
         gz += len(gzip.compress(body, compresslevel=9))
         br += len(subprocess.run(["brotli", "-q", "11", "-c"], input=body, capture_output=True, check=True).stdout)
-    return Bundle(files, raw, gz, br)
+        wire += fetch_wire(base + path.decode())
+    return Bundle(files, raw, gz, br, wire)
 
 
 def browser_timing(script: str, what: str, base: str) -> dict:
@@ -290,6 +300,7 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     rss = lambda s: max((r.peak_rss_mb for r in results if r.server == s), default=None)
     row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB")
     b = lambda s, k: getattr(bundles[s], k) / 1000 if s in bundles else None
+    row("first load on the wire kB (as served, br/gzip)", b("ours", "wire"), b("next", "wire"), None, ".1f", "< Next's")
     row("client bundle kB, brotli", b("ours", "brotli"), b("next", "brotli"), None, ".1f", "< Next's first-load JS")
     row("client bundle kB, gzip", b("ours", "gzip"), b("next", "gzip"), None, ".1f", "")
     row("client bundle kB, raw", b("ours", "raw"), b("next", "raw"), None, ".1f", "")
@@ -318,6 +329,7 @@ def main() -> None:
         "LEPTOS_OUTPUT_NAME": "reference-app",
         "LEPTOS_SITE_ROOT": "target/site",
         "LEPTOS_SITE_PKG_DIR": "pkg",
+        "LEPTOS_HASH_FILES": "true",
         "LEPTOS_ENV": "PROD",
         "DATABASE_URL": "sqlite::memory:",
         "RUST_LOG": "warn",

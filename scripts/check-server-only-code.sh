@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-wasm=target/site/pkg/reference-app.wasm
-[[ -f $wasm ]] || { echo "check-server-only-code: $wasm missing: run the release build first" >&2; exit 1; }
+# The release build names its assets by their content (`hash-files`).
+wasm=$(ls target/site/pkg/reference-app*.wasm 2>/dev/null | head -n 1 || true)
+[[ -n $wasm && -f $wasm ]] || { echo "check-server-only-code: target/site/pkg/reference-app*.wasm missing: run the release build first" >&2; exit 1; }
 
 # Present in the client: the 404 page's text.
 grep -qaF "This page could not be found." "$wasm" || {

@@ -13,7 +13,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 run() {
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=reference-app \
-  LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=0 \
+  LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=0 \
   SERVER_PROPS_COOKIE_SECRET=instructions-benchmark-secret-of-32-bytes SERVER_PROPS_BUILD_ID=cg \
     valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" target/release/server >/dev/null 2>&1 &
   local pid=$!

@@ -75,13 +75,14 @@ def props_url(build: str, page: str) -> str:
 def main() -> int:
     bench.apt_install("wrk", "wrk")
     bench.log("release build")
-    subprocess.run(["cargo", "leptos", "build", "--release"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "leptos", "build", "--release", "--precompress"], cwd=ROOT, check=True)
     base = f"http://127.0.0.1:{PORT}"
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "LEPTOS_OUTPUT_NAME": "reference-app",
             "LEPTOS_SITE_ROOT": "target/site",
             "LEPTOS_SITE_PKG_DIR": "pkg",
+            "LEPTOS_HASH_FILES": "true",
             "LEPTOS_ENV": "PROD",
             "LEPTOS_SITE_ADDR": f"127.0.0.1:{PORT}",
             "DATABASE_URL": f"sqlite://{tmp}/soak.db",

@@ -11,9 +11,10 @@ pub mod state;
 pub use pages::PAGES;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Router, A};
-use server_props::{use_navigation, PageRoutes};
+use server_props::assets::{HydrationScripts, Stylesheet};
+use server_props::{use_navigation, NavigationState, PageRoutes};
 use std::time::Duration;
 
 /// The document around the app, rendered on the server only.
@@ -26,6 +27,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
+                // The build's assets by their hashed names, read once.
+                <Stylesheet options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -41,7 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/reference-app.css"/>
         <Title text="server_props reference app"/>
         <Router>
             <ProgressBar/>
@@ -108,7 +110,20 @@ fn ProgressBar() -> impl IntoView {
             }
         }
     });
-    view! { <div class="progress-bar" class:visible=move || visible.get() role="progressbar"></div> }
+    // What the navigation is doing, for tests and styles.
+    let state = move || match navigation.get() {
+        NavigationState::Loading { url } => format!("loading {url}"),
+        NavigationState::Submitting(submission) => format!("submitting {}", submission.url),
+        _ => "idle".to_owned(),
+    };
+    view! {
+        <div
+            class="progress-bar"
+            class:visible=move || visible.get()
+            role="progressbar"
+            data-navigation=state
+        ></div>
+    }
 }
 
 /// Milliseconds since the epoch (the progress bar never runs on the server).

@@ -18,16 +18,159 @@ test("Back to a page still fresh makes no request and shows the same loader time
   await hydrated(page);
   await markWindow(page);
   const first = await loadedAt(page);
-  await page.click("a.next");
+  // Scrolled down; a click from script keeps the position (Playwright's own
+  // click would scroll the link into view first).
+  await page.evaluate(() => window.scrollTo(0, 400));
+  await page.evaluate(() => (document.querySelector("a.next") as HTMLElement).click());
   await expect(page.locator("h1")).toHaveText("Catalog 2");
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
   const requests = recordRequests(page);
   await page.goBack();
   await expect(page.locator("h1")).toHaveText("Catalog 1");
   expect(await loadedAt(page)).toBe(first);
+  // The kept page comes back where it was left.
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(400);
   await page.goForward();
   await expect(page.locator("h1")).toHaveText("Catalog 2");
   expect(requests.props()).toEqual([]);
   expect(await isSoft(page)).toBe(true);
+});
+
+test("use_refresh re-runs the loader of a page the browser keeps", async ({ page }) => {
+  await page.goto("/catalog/70");
+  await hydrated(page);
+  const first = await loadedAt(page);
+  const requests = recordRequests(page);
+  await page.click("button.refresh");
+  await expect.poll(() => loadedAt(page)).not.toBe(first);
+  expect(propsFor(requests.all, "/catalog/70")).toHaveLength(1);
+  await expect(page.locator("h1")).toHaveText("Catalog 70");
+});
+
+test("an action's tags drop what the browser kept", async ({ page }) => {
+  await page.goto("/catalog/80");
+  await hydrated(page);
+  await markWindow(page);
+  const first = await loadedAt(page);
+  await page.click("a.next");
+  await expect(page.locator("h1")).toHaveText("Catalog 81");
+  // Kept: Back needs no request.
+  const requests = recordRequests(page);
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Catalog 80");
+  expect(requests.props()).toEqual([]);
+  await page.goForward();
+  await expect(page.locator("h1")).toHaveText("Catalog 81");
+  // The restock answer says `catalog` changed: every kept catalog goes.
+  await page.click("form.restock button");
+  await expect.poll(() => requests.all.filter((r) => r.method() === "POST").length).toBe(1);
+  await expect(page.locator("h1")).toHaveText("Catalog 81");
+  const before = propsFor(requests.all, "/catalog/80").length;
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Catalog 80");
+  await expect.poll(() => loadedAt(page)).not.toBe(first);
+  expect(propsFor(requests.all, "/catalog/80")).toHaveLength(before + 1);
+  expect(requests.documents()).toEqual([]);
+  expect(await isSoft(page)).toBe(true);
+});
+
+test("a prefetched no-store answer serves one click within the prefetch window", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.hover("a.prefetch-blog");
+  await expect.poll(() => propsFor(requests.all, "/blog/prefetched").length).toBe(1);
+  await page.click("a.prefetch-blog");
+  await expect(page.locator("h1")).toHaveText("Post: prefetched");
+  expect(propsFor(requests.all, "/blog/prefetched")).toHaveLength(1);
+  // It served that click: Back and Forward ask again (the page is no-store).
+  await page.goBack();
+  await expect(page.locator("h1")).toHaveText("Home");
+  await page.goForward();
+  await expect(page.locator("h1")).toHaveText("Post: prefetched");
+  expect(propsFor(requests.all, "/blog/prefetched")).toHaveLength(2);
+});
+
+test("a prefetched no-store answer older than the window is not used", async ({ page }) => {
+  await page.goto("/");
+  await hydrated(page);
+  const requests = recordRequests(page);
+  await page.hover("a.prefetch-blog");
+  await expect.poll(() => propsFor(requests.all, "/blog/prefetched").length).toBe(1);
+  await page.mouse.move(0, 0);
+  // The reference client's window is 3 s.
+  await page.waitForTimeout(3300);
+  await page.evaluate(() => (document.querySelector("a.prefetch-blog") as HTMLElement).click());
+  await expect(page.locator("h1")).toHaveText("Post: prefetched");
+  expect(propsFor(requests.all, "/blog/prefetched")).toHaveLength(2);
+});
+
+/** Records, in the page, when an element matching `selector` appears and goes. */
+async function watchPending(page: Page, selector: string): Promise<void> {
+  await page.evaluate((selector) => {
+    const w = window as any;
+    w.__pending = { shown: 0, hidden: 0 };
+    new MutationObserver(() => {
+      const now = performance.now();
+      const present = document.querySelector(selector) !== null;
+      if (present && !w.__pending.shown) w.__pending.shown = now;
+      if (!present && w.__pending.shown && !w.__pending.hidden) w.__pending.hidden = now;
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }, selector);
+}
+
+async function pendingTimes(page: Page): Promise<{ shown: number; hidden: number }> {
+  return page.evaluate(() => (window as any).__pending);
+}
+
+test("a skeleton stays for its minimum time, so an answer just past the delay does not flicker", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await hydrated(page);
+  await watchPending(page, "h1.report.skeleton");
+  // A fast answer: the skeleton (delay 0) still stays its 300 ms.
+  await page.evaluate(() => {
+    const a = document.createElement("a");
+    a.href = "/report/7?ms=20";
+    a.className = "fast-report";
+    a.textContent = "fast";
+    document.body.append(a);
+  });
+  await page.click("a.fast-report");
+  await expect(page.locator("h1.report")).toHaveText("Report 7");
+  const { shown, hidden } = await pendingTimes(page);
+  expect(shown).toBeGreaterThan(0);
+  expect(hidden - shown).toBeGreaterThanOrEqual(290);
+});
+
+test("an instant pending view never flashes for a fast answer and goes as soon as a slow one arrives", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await hydrated(page);
+  await markWindow(page);
+  await watchPending(page, "h1.digest.pending");
+  await page.click('a[href="/digest/2"]');
+  await expect(page.locator("h1.digest")).toHaveText("Digest 2");
+  await page.waitForTimeout(200);
+  expect((await pendingTimes(page)).shown).toBe(0);
+  await page.goto("/");
+  await hydrated(page);
+  await watchPending(page, "h1.digest.pending");
+  const started = await page.evaluate(() => performance.now());
+  await page.click('a[href="/digest/1?ms=400"]');
+  await expect(page.locator("h1.digest.pending")).toHaveText("Opening digest 1…");
+  await expect(page.locator("h1.digest")).toHaveText("Digest 1");
+  const { shown, hidden } = await pendingTimes(page);
+  // Not before its 150 ms delay; gone with the answer (no minimum time).
+  expect(shown - started).toBeGreaterThanOrEqual(140);
+  expect(hidden - started).toBeGreaterThanOrEqual(390);
+  expect(await isSoft(page)).toBe(true);
+  // A document never has it.
+  const html = await (await page.request.get("/digest/3?ms=10")).text();
+  expect(html).toContain("Digest 3");
+  expect(html).not.toContain("Opening digest");
 });
 
 test("hovering a prefetch link makes one request, and the click then none", async ({ page }) => {

@@ -111,12 +111,17 @@ test.describe("with JavaScript", () => {
     await sign(page, "Opti", message);
     await expect(page.locator(".entry.pending .message")).toHaveText(message);
     await expect(page.locator("form.sign")).toHaveAttribute("aria-busy", "true");
+    // The navigation state is "submitting" with the form's URL, and the
+    // progress bar shows it.
+    await expect(page.locator(".progress-bar")).toHaveAttribute("data-navigation", "submitting /guestbook");
+    await expect(page.locator(".progress-bar.visible")).toHaveCount(1);
     // A double click while in flight adds nothing.
     await page.click("form.sign button[type=submit]");
     release();
     await expect(page.locator(".entry.pending")).toHaveCount(0);
     await expect(page.locator(".entry .message", { hasText: message })).toHaveCount(1);
     await expect(page.locator("form.sign")).not.toHaveAttribute("aria-busy", "true");
+    await expect(page.locator(".progress-bar")).toHaveAttribute("data-navigation", "idle");
     expect(posts(requests)).toHaveLength(1);
   });
 
@@ -286,6 +291,11 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("form.sign input[name=name]")).toHaveValue("Plain");
     expect(responses).toEqual([422]);
 
+    responses.length = 0;
+    await sign(page, "Plain", "x".repeat(501));
+    await expect(page.locator("form.sign .error")).toHaveText("Message is too long.");
+    expect(responses).toEqual([422]);
+
     const entry = page.locator(".entry", { hasText: message });
     await entry.locator("button", { hasText: "Delete" }).click();
     await expect(page.locator(".entry", { hasText: message })).toHaveCount(0);
@@ -293,6 +303,9 @@ test.describe("without JavaScript", () => {
 
   test("login and logout work, and next stays on the site", async ({ page, baseURL }) => {
     await page.goto("/login?next=/guestbook");
+    await page.click("form.login button[type=submit]");
+    await expect(page.locator("form.login .error")).toHaveText("Name is required.");
+    await expect(page.locator(".session")).toHaveText("Not signed in");
     await page.fill("form.login input[name=name]", "Nojs");
     await page.click("form.login button[type=submit]");
     await expect(page.locator("h1")).toHaveText("Guestbook");

@@ -79,3 +79,33 @@ test("/request sees the cookie and sets one", async ({ page, context }) => {
   expect(visited?.httpOnly).toBe(true);
   expect(visited?.sameSite).toBe("Lax");
 });
+
+test("the first load comes compressed, its assets hashed and immutable", async ({ page }) => {
+  const assets: { url: string; encoding?: string; cacheControl?: string; vary?: string }[] = [];
+  let document: Record<string, string> = {};
+  page.on("response", async (r) => {
+    const headers = await r.allHeaders();
+    if (r.request().resourceType() === "document") document = headers;
+    if (new URL(r.url()).pathname.startsWith("/pkg/")) {
+      assets.push({
+        url: r.url(),
+        encoding: headers["content-encoding"],
+        cacheControl: headers["cache-control"],
+        vary: headers["vary"],
+      });
+    }
+  });
+  await page.goto("/bench/items/1");
+  await hydrated(page);
+  expect(document["content-encoding"]).toBe("br");
+  expect(document["vary"]).toContain("accept-encoding");
+  // The wasm, its JavaScript and the stylesheet, each named by its content.
+  const kinds = assets.map((a) => new URL(a.url).pathname.split(".").pop()).sort();
+  expect(kinds).toEqual(expect.arrayContaining(["css", "js", "wasm"]));
+  for (const asset of assets) {
+    expect(new URL(asset.url).pathname, asset.url).toMatch(/^\/pkg\/reference-app\.[A-Za-z0-9_-]{16,}\.(js|wasm|css)$/);
+    expect(asset.encoding, asset.url).toBe("br");
+    expect(asset.cacheControl, asset.url).toBe("public, max-age=31536000, immutable");
+    expect(asset.vary, asset.url).toContain("accept-encoding");
+  }
+});

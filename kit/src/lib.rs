@@ -68,6 +68,7 @@
 #![warn(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod assets;
 pub mod escape;
 mod form;
 #[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
@@ -207,7 +208,7 @@ pub mod __private {
 pub use link::{prefetch, Link, LinkProps, Prefetch, INTENT_DELAY};
 
 #[cfg(feature = "hydrate")]
-pub use client::hydrate;
+pub use client::{hydrate, hydrate_with, ClientOptions};
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use cookie;
@@ -217,6 +218,9 @@ pub use ssr::app;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::cache;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::compression;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::csrf;

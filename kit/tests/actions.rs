@@ -12,8 +12,12 @@ use http::{header, Method, Request};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    action, app::AppServer, extract::FormData, loader, page, testing::TestClient, ActionOutcome,
-    ActionResult, Layout, Loader, LoaderContext, LoaderResult, NotFound, Pages,
+    action,
+    app::AppServer,
+    extract::{FormData, Json},
+    loader, page,
+    testing::TestClient,
+    ActionOutcome, ActionResult, Layout, Loader, LoaderContext, LoaderResult, NotFound, Pages,
 };
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -136,6 +140,51 @@ async fn load_echo(cx: &LoaderContext<()>) -> LoaderResult<String> {
     Ok(cx.method().to_string())
 }
 
+/// A page whose action reads JSON: what an API client or a `fetch` from
+/// the page's own script sends.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct TasksProps {
+    tasks: Vec<String>,
+    error: Option<String>,
+}
+
+#[page("/tasks")]
+pub fn TasksPage(props: TasksProps) -> impl IntoView {
+    view! {
+        <ul>{props.tasks.into_iter().map(|t| view! { <li class="task">{t}</li> }).collect_view()}</ul>
+        {props.error.map(|e| view! { <p class="error">{e}</p> })}
+    }
+}
+
+#[loader(TasksPage)]
+async fn load_tasks(cx: &LoaderContext<Notes>) -> LoaderResult<TasksProps> {
+    Ok(TasksProps {
+        tasks: cx.state().list.lock().unwrap().clone(),
+        error: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewTask {
+    title: String,
+}
+
+#[action(TasksPage)]
+async fn add_task(
+    Json(task): Json<NewTask>,
+    cx: &LoaderContext<Notes>,
+) -> ActionResult<TasksProps> {
+    *cx.state().actions.lock().unwrap() += 1;
+    if task.title.is_empty() {
+        return Ok(ActionOutcome::Invalid(TasksProps {
+            tasks: cx.state().list.lock().unwrap().clone(),
+            error: Some("A title is required.".into()),
+        }));
+    }
+    cx.state().list.lock().unwrap().push(task.title);
+    Ok(ActionOutcome::Done)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Viewer {
     user: Option<String>,
@@ -165,6 +214,7 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<NotesPage>()
         .page::<WhoAmI>()
         .page::<Echo>()
+        .page::<TasksPage>()
         .route("/about", || view! { <h1>"About"</h1> })
         .layout::<Site>()
 });
@@ -457,8 +507,8 @@ async fn an_action_drops_what_it_changed_from_the_shared_cache() {
 }
 
 #[tokio::test]
-async fn a_form_submission_with_json_reaches_the_same_action() {
-    // `FormData<T>` reads form bodies only: JSON is a 415, and nothing runs.
+async fn a_json_body_for_a_form_action_is_a_415_and_runs_nothing() {
+    // `FormData<T>` reads form bodies only.
     let notes = Notes::default();
     let client = app(&notes);
     let uri = props_uri("/notes");
@@ -467,4 +517,94 @@ async fn a_form_submission_with_json_reaches_the_same_action() {
         .await;
     assert_eq!(r.status, 415);
     assert!(stored(&notes).is_empty());
+}
+
+#[tokio::test]
+async fn an_action_reading_json_has_the_same_outcomes_on_both_sides() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    // Done: a document POST is POST, 303, GET...
+    let r = client
+        .post_json("/tasks", &serde_json::json!({ "title": "one" }))
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/tasks"));
+    // ...and the props URL answers with the page's fresh props.
+    let r = client
+        .post_json(&props_uri("/tasks"), &serde_json::json!({ "title": "two" }))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json()["props"]["tasks"],
+        serde_json::json!(["one", "two"])
+    );
+    // Invalid: 422 with the page's props, on both sides.
+    let r = client
+        .post_json(&props_uri("/tasks"), &serde_json::json!({ "title": "" }))
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["props"]["error"], "A title is required.");
+    let r = client
+        .post_json("/tasks", &serde_json::json!({ "title": "" }))
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("A title is required."), "{}", r.body);
+    // A body that is no such JSON is a 400, a form a 415; neither runs it.
+    let r = client
+        .post_json("/tasks", &serde_json::json!({ "name": "x" }))
+        .await;
+    assert_eq!(r.status, 400);
+    let r = client.post_form("/tasks", &[("title", "x")]).await;
+    assert_eq!(r.status, 415);
+    assert_eq!(actions(&notes), 4);
+    assert_eq!(stored(&notes), ["one", "two"]);
+}
+
+#[tokio::test]
+async fn trusted_origins_may_write_and_other_sites_may_not() {
+    let notes = Notes::default();
+    let app = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(LeptosOptions::builder().output_name("app").build())
+        .state(notes.clone())
+        .props(|p| p.trusted_origins(["https://admin.example"]))
+        .build()
+        .unwrap();
+    let build = app.props.build_id().to_owned();
+    let client = TestClient::new(&app);
+    let props = server_props::protocol::props_url(&build, "/notes");
+    let post = |uri: &str, origin: Option<&str>, site: Option<&str>| {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request
+            .body(axum::body::Body::from("intent=add&text=x"))
+            .unwrap()
+    };
+    for uri in ["/notes", props.as_str()] {
+        let trusted = client
+            .send(post(uri, Some("https://admin.example"), Some("cross-site")))
+            .await;
+        assert!(
+            matches!(trusted.status.as_u16(), 200 | 303),
+            "{uri}: {}",
+            trusted.status
+        );
+        for (origin, site) in [
+            (Some("https://evil.example"), None),
+            (Some("https://admin.example:8443"), None),
+            (Some("null"), None),
+            (None, Some("cross-site")),
+        ] {
+            let refused = client.send(post(uri, origin, site)).await;
+            assert_eq!(refused.status, 403, "{uri} {origin:?} {site:?}");
+        }
+    }
+    assert_eq!(actions(&notes), 2);
 }

@@ -44,7 +44,22 @@ async fn load_visits(cx: &LoaderContext<&'static str>) -> LoaderResult<Visits> {
     Ok(Visits { count })
 }
 
-static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<VisitsPage>());
+/// A long, shared-cacheable list: worth compressing and keeping.
+#[page("/list")]
+pub fn ListPage(items: Vec<String>) -> impl IntoView {
+    view! { <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }
+}
+
+#[loader(ListPage)]
+async fn load_list(cx: &LoaderContext<&'static str>) -> LoaderResult<Vec<String>> {
+    cx.response().set_cache_control("public, s-maxage=60")?;
+    Ok((0..200)
+        .map(|i| format!("item {i}, with some text to make it realistic"))
+        .collect())
+}
+
+static PAGES: LazyLock<Pages> =
+    LazyLock::new(|| Pages::new().page::<VisitsPage>().page::<ListPage>());
 
 /// A site root with one file, and a secret beside it: written once per
 /// process, since the tests run concurrently and a rewrite (which truncates
@@ -56,6 +71,15 @@ fn site_root() -> String {
         let root = dir.join("site");
         std::fs::create_dir_all(root.join("pkg")).unwrap();
         std::fs::write(root.join("pkg/app.js"), "console.log(1)").unwrap();
+        // A stylesheet worth compressing, and its build-time brotli twin
+        // (its bytes stand in for real brotli: the server sends them as
+        // they are).
+        std::fs::write(
+            root.join("pkg/app.css"),
+            "body { color: red; }\n".repeat(100),
+        )
+        .unwrap();
+        std::fs::write(root.join("pkg/app.css.br"), "PRECOMPRESSED").unwrap();
         std::fs::write(dir.join("secret.txt"), "TOP SECRET").unwrap();
         root.to_string_lossy().into_owned()
     });
@@ -63,11 +87,16 @@ fn site_root() -> String {
 }
 
 fn client() -> TestClient {
+    TestClient::new(&built(false))
+}
+
+fn built(hash_files: bool) -> server_props::app::BuiltApp {
     let options = LeptosOptions::builder()
         .output_name("app")
         .site_root(site_root())
+        .hash_files(hash_files)
         .build();
-    let app = AppServer::new(&PAGES, common::shell(&PAGES))
+    AppServer::new(&PAGES, common::shell(&PAGES))
         .options(options)
         .state("the state")
         .max_body_bytes(16)
@@ -88,8 +117,165 @@ fn client() -> TestClient {
         })
         .props(|p| p.build_id("b"))
         .build()
+        .unwrap()
+}
+
+/// One request straight to the router: the body as bytes (compressed
+/// bodies are no text).
+async fn raw(
+    app: &server_props::app::BuiltApp,
+    uri: &str,
+    accept_encoding: Option<&str>,
+) -> (http::response::Parts, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = http::Request::builder()
+        .uri(uri)
+        .header("host", "test.local");
+    if let Some(accept) = accept_encoding {
+        request = request.header("accept-encoding", accept);
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
         .unwrap();
-    TestClient::new(&app)
+    let (parts, body) = response.into_parts();
+    (parts, body.collect().await.unwrap().to_bytes().to_vec())
+}
+
+/// A body as text, without the CSP nonces (fresh on every render).
+fn without_nonces(body: &[u8]) -> String {
+    let text = String::from_utf8(body.to_vec()).expect("text");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("nonce=\"") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 7..];
+        rest = &rest[rest.find('"').map_or(rest.len(), |end| end + 1)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decoded(parts: &http::response::Parts, bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match parts
+        .headers
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap())
+    {
+        Some("br") => {
+            brotli::Decompressor::new(bytes, 4096)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        None => out = bytes.to_vec(),
+        Some(other) => panic!("{other}"),
+    }
+    out
+}
+
+#[tokio::test]
+async fn answers_are_compressed_as_asked_and_the_cache_keeps_each_encoding() {
+    let app = built(false);
+    let props = server_props::protocol::props_url("b", "/list");
+    for uri in ["/list", props.as_str()] {
+        let (identity, plain) = raw(&app, uri, None).await;
+        assert_eq!(identity.status, 200, "{uri}");
+        assert!(identity.headers.get("content-encoding").is_none(), "{uri}");
+        assert!(plain.len() > 5000, "{uri}");
+        for (accept, encoding, verdict) in [
+            ("gzip, deflate, br, zstd", "br", "MISS"),
+            ("br", "br", "HIT"),
+            ("gzip", "gzip", "MISS"),
+            ("x-gzip;q=1, br;q=0.5", "gzip", "HIT"),
+        ] {
+            let (parts, bytes) = raw(&app, uri, Some(accept)).await;
+            assert_eq!(
+                parts.headers["content-encoding"], encoding,
+                "{uri} {accept}"
+            );
+            assert_eq!(
+                parts.headers["content-length"],
+                bytes.len().to_string().as_str(),
+                "{uri} {accept}"
+            );
+            assert!(
+                bytes.len() * 4 < plain.len(),
+                "{uri} {accept}: {}",
+                bytes.len()
+            );
+            let vary: Vec<_> = parts.headers.get_all("vary").iter().collect();
+            assert!(
+                vary.iter()
+                    .any(|v| v.to_str().unwrap().contains("accept-encoding")),
+                "{uri}: {vary:?}"
+            );
+            // The same bytes once decoded, and every spelling that selects
+            // the same encoding is a hit on one entry.
+            assert_eq!(
+                without_nonces(&decoded(&parts, &bytes)),
+                without_nonces(&plain),
+                "{uri} {accept}"
+            );
+            assert_eq!(parts.headers["x-cache"], verdict, "{uri} {accept}");
+        }
+        // Each encoding is its own entry, filled once.
+        let (again, _) = raw(&app, uri, None).await;
+        assert_eq!(again.headers["x-cache"], "HIT", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn assets_come_precompressed_and_immutable_when_hashed() {
+    for hash_files in [false, true] {
+        let app = built(hash_files);
+        let (parts, bytes) = raw(&app, "/pkg/app.css", Some("gzip, br")).await;
+        assert_eq!(parts.status, 200);
+        assert_eq!(parts.headers["content-encoding"], "br");
+        // Chosen by `Accept-Encoding`: a cache in front must know.
+        assert_eq!(parts.headers["vary"], "accept-encoding");
+        assert_eq!(bytes, b"PRECOMPRESSED");
+        assert_eq!(
+            parts.headers["cache-control"],
+            if hash_files {
+                server_props::app::IMMUTABLE
+            } else {
+                "no-cache"
+            }
+        );
+        // No twin for gzip: compressed on the fly, the same text.
+        let (parts, bytes) = raw(&app, "/pkg/app.css", Some("gzip")).await;
+        assert_eq!(parts.headers["content-encoding"], "gzip");
+        assert_eq!(
+            decoded(&parts, &bytes),
+            "body { color: red; }\n".repeat(100).as_bytes()
+        );
+        let (parts, bytes) = raw(&app, "/pkg/app.css", None).await;
+        assert!(parts.headers.get("content-encoding").is_none());
+        assert_eq!(bytes.len(), 2100);
+        // Small files go as they are; what is not an asset keeps its own
+        // caching.
+        let (parts, _) = raw(&app, "/pkg/app.js", Some("br")).await;
+        assert!(parts.headers.get("content-encoding").is_none());
+        let (parts, _) = raw(&app, "/nothing/here", Some("br")).await;
+        assert_eq!(parts.status, 404);
+        assert_ne!(
+            parts
+                .headers
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some(server_props::app::IMMUTABLE)
+        );
+    }
 }
 
 #[tokio::test]

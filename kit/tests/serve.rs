@@ -1,5 +1,6 @@
-//! `serve` on a real socket: slow and idle clients are cut off, oversized
-//! heads get 431, and shutdown lets the request under way finish.
+//! `serve` on a real socket: slow and idle clients are cut off (slow to
+//! send and slow to read), oversized heads get 431, connections beyond the
+//! cap wait, and shutdown lets the request under way finish.
 
 #![cfg(feature = "ssr")]
 
@@ -16,13 +17,17 @@ use tokio::{
 async fn start(config: ServeConfig) -> (std::net::SocketAddr, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = Router::new().route("/", get(|| async { "hi" })).route(
-        "/slow",
-        get(|| async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            "slow done"
-        }),
-    );
+    let app = Router::new()
+        .route("/", get(|| async { "hi" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "slow done"
+            }),
+        )
+        // More than the socket buffers of both ends hold.
+        .route("/big", get(|| async { vec![b'x'; BIG] }));
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         serve(listener, app, &config, async {
@@ -32,6 +37,9 @@ async fn start(config: ServeConfig) -> (std::net::SocketAddr, oneshot::Sender<()
     });
     (addr, stop)
 }
+
+/// The size of `/big`'s answer.
+const BIG: usize = 64 << 20;
 
 fn short() -> ServeConfig {
     ServeConfig::default().header_read_timeout(Duration::from_millis(300))
@@ -140,4 +148,76 @@ async fn shutdown_closes_what_outlives_the_grace_period() {
     stop.send(()).unwrap();
     // The 300 ms request is cut off after 50 ms: closed with no answer.
     assert_eq!(read_to_close(&mut stream).await, "");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
+    let (addr, _stop) =
+        start(ServeConfig::default().write_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Reads nothing while the server's writes stall...
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // ...then finds the answer cut short: the server gave up on it.
+    let mut received = 0usize;
+    let mut buf = vec![0; 1 << 16];
+    let read_all = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    assert!(read_all.is_ok(), "the server never closed the connection");
+    assert!(received > 0, "the answer had started");
+    assert!(received < BIG, "the whole answer arrived: {received}");
+}
+
+#[tokio::test]
+async fn a_reader_that_keeps_up_gets_the_whole_answer() {
+    let (addr, _stop) =
+        start(ServeConfig::default().write_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::with_capacity(BIG + 1024);
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut out))
+        .await
+        .expect("in time")
+        .unwrap();
+    assert!(out.len() > BIG, "{}", out.len());
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_for_a_free_slot() {
+    let (addr, _stop) = start(
+        ServeConfig::default()
+            .max_connections(2)
+            .header_read_timeout(Duration::from_secs(30)),
+    )
+    .await;
+    // Two idle connections take both slots.
+    let first = TcpStream::connect(addr).await.unwrap();
+    let _second = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A third is queued by the kernel, and not served...
+    let mut third = TcpStream::connect(addr).await.unwrap();
+    third
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_millis(400), third.read(&mut buf)).await;
+    assert!(early.is_err(), "served past the cap");
+    // ...until a slot frees.
+    drop(first);
+    let answer = read_to_close(&mut third).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

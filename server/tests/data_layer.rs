@@ -21,7 +21,7 @@ async fn the_catalog_is_private_for_30_seconds_in_both_answers() {
     assert_eq!(doc.header("cache-control"), Some("private, max-age=30"));
     // The embedded props say how long the browser may keep them.
     assert_eq!(doc.embedded()["cacheControl"], "private, max-age=30");
-    assert_eq!(doc.embedded()["tags"], json!(["catalog:3"]));
+    assert_eq!(doc.embedded()["tags"], json!(["catalog", "catalog:3"]));
     assert_eq!(doc.embedded()["props"]["title"], "Catalog 3");
     let props = app.props("/catalog/3").await;
     common::assert_props_answer(&props);
@@ -32,6 +32,44 @@ async fn the_catalog_is_private_for_30_seconds_in_both_answers() {
         assert_eq!(app.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
         assert_eq!(app.props(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn restocking_names_every_catalog_as_changed() {
+    let app = TestApp::new().await;
+    // With JavaScript: the catalog's fresh props, and the tag to drop.
+    let answer = app.client.submit_form("/catalog/3", &[("x", "")]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["props"]["title"], "Catalog 3");
+    assert_eq!(answer.header("x-server-props-invalidate"), Some("catalog"));
+    // Without: POST, 303, GET.
+    let doc = app.client.post_form("/catalog/3", &[("x", "")]).await;
+    assert_eq!(doc.status, StatusCode::SEE_OTHER);
+    assert_eq!(doc.location(), Some("/catalog/3"));
+    let page = app.get("/catalog/3").await;
+    assert!(
+        page.html()
+            .contains(r#"<form method="post" class="restock">"#),
+        "{}",
+        page.body
+    );
+    assert!(page.text().contains("Refresh"));
+}
+
+#[tokio::test]
+async fn the_digest_is_complete_in_its_document_and_its_props() {
+    let app = TestApp::new().await;
+    let doc = app.get("/digest/4?ms=5").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.text().contains("Digest 4"), "{}", doc.body);
+    assert!(!doc.text().contains("Opening digest"));
+    let props = app.props("/digest/4?ms=5").await;
+    common::assert_props_answer(&props);
+    assert_eq!(props.json()["props"], json!({"id": 4, "waited_ms": 5}));
+    // No wait unless asked.
+    let quick = app.props("/digest/4").await;
+    assert_eq!(quick.json()["props"]["waited_ms"], 0);
+    assert_eq!(app.get("/digest/x").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -40,16 +40,10 @@ async fn the_guestbook_is_a_list_and_a_form() {
 #[tokio::test]
 async fn signing_without_javascript_is_post_redirect_get() {
     let app = TestApp::new().await;
+    // The form's visible fields are enough: no `intent` means "add".
     let r = app
         .client
-        .post_form(
-            "/guestbook",
-            &[
-                ("intent", "add"),
-                ("name", "Ann"),
-                ("message", "Hello there"),
-            ],
-        )
+        .post_form("/guestbook", &[("name", "Ann"), ("message", "Hello there")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/guestbook"));
@@ -79,7 +73,7 @@ async fn an_empty_or_long_message_is_a_422_keeping_the_name() {
         ("   \n ", "Message is required."),
         (long.as_str(), "Message is too long."),
     ] {
-        let fields = [("intent", "add"), ("name", "Ann"), ("message", message)];
+        let fields = [("name", "Ann"), ("message", message)];
         let doc = app.client.post_form("/guestbook", &fields).await;
         assert_eq!(doc.status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
         assert!(doc.text().contains(error), "{}", doc.body);
@@ -105,10 +99,7 @@ async fn a_form_submission_answers_with_the_new_list() {
     let app = TestApp::new().await;
     let answer = app
         .client
-        .submit_form(
-            "/guestbook",
-            &[("intent", "add"), ("name", "Bo"), ("message", "Hi")],
-        )
+        .submit_form("/guestbook", &[("name", "Bo"), ("message", "Hi")])
         .await;
     common::assert_props_answer(&answer);
     assert_eq!(answer.status, StatusCode::OK);
@@ -174,6 +165,15 @@ async fn login_sets_a_signed_http_only_cookie_and_goes_to_next() {
         .await;
     assert_eq!(doc.status, StatusCode::SEE_OTHER);
     assert_eq!(doc.location(), Some("/guestbook"));
+    // A `next` field in the form wins over the query's.
+    let by_field = app
+        .client
+        .post_form(
+            "/login?next=/guestbook",
+            &[("name", "Ada"), ("next", "/search?q=a")],
+        )
+        .await;
+    assert_eq!(by_field.location(), Some("/search?q=a"));
     let cookie = doc
         .set_cookies()
         .into_iter()
@@ -279,6 +279,12 @@ async fn next_never_leaves_the_site() {
             .submit_form(&format!("/login?{query}"), &[("name", "Ada")])
             .await;
         assert_eq!(answer.json()["url"], "/", "{hostile:?}");
+        // The same value as a form field.
+        let doc = app
+            .client
+            .post_form("/login", &[("name", "Ada"), ("next", hostile)])
+            .await;
+        assert_eq!(doc.location(), Some("/"), "{hostile:?}");
         assert_eq!(
             app::pages::login_destination(Some(hostile)),
             "/",

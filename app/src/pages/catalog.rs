@@ -1,7 +1,10 @@
-//! `/catalog/:id` and `/report/:id`: the client data layer's pages. The
-//! catalog is kept by the browser for 30 s (`private, max-age=30`) and its
-//! next page is prefetched on intent; the report is slow and shows a
-//! skeleton while it loads on client navigation.
+//! `/catalog/:id`, `/report/:id` and `/digest/:id`: the client data
+//! layer's pages. The catalog is kept by the browser for 30 s (`private,
+//! max-age=30`), its next page is prefetched on intent, a button re-runs
+//! its loader (`use_refresh`) and a form drops every kept catalog
+//! (`invalidate("catalog")`); the report is slow and shows a skeleton while
+//! it loads on client navigation; the digest shows its pending view only
+//! when its answer is slower than 150 ms, and no longer than it must.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,10 +27,18 @@ pub struct CatalogProps {
 pub fn Catalog(props: CatalogProps) -> impl IntoView {
     let next = format!("/catalog/{}", props.id + 1);
     let previous = format!("/catalog/{}", props.id.saturating_sub(1).max(1));
+    let refresh = use_refresh();
     view! {
         <Title text=props.title.clone()/>
         <h1>{props.title}</h1>
         <p>"Loaded at " <time class="loaded-at">{props.loaded_at}</time></p>
+        <p>
+            <button type="button" class="refresh" on:click=move |_| refresh()>"Refresh"</button>
+            " "
+            <Form attr:class="restock">
+                <button type="submit">"Restock every catalog"</button>
+            </Form>
+        </p>
         <p>
             <Link href=previous attr:class="previous">"Previous catalog"</Link>
             " "
@@ -48,12 +59,20 @@ async fn load_catalog(
     head: &ResponseHead,
 ) -> LoaderResult<CatalogProps> {
     head.set_cache_control("private, max-age=30")?;
-    head.tag(&format!("catalog:{id}"))?;
+    head.tag("catalog")?.tag(&format!("catalog:{id}"))?;
     Ok(CatalogProps {
         id: id.get(),
         title: format!("Catalog {id}"),
         loaded_at: super::now(),
     })
+}
+
+/// Restocks every catalog: whatever the browser kept of any catalog page
+/// goes, and this page shows again with fresh props.
+#[action(Catalog)]
+async fn restock(head: &ResponseHead) -> ActionResult<CatalogProps> {
+    head.invalidate("catalog")?;
+    Ok(ActionOutcome::Done)
 }
 
 /// The longest `/report` waits.
@@ -108,4 +127,55 @@ async fn load_report(
     let waited_ms = query.ms.unwrap_or(1000).min(MAX_REPORT_MS);
     tokio::time::sleep(std::time::Duration::from_millis(waited_ms)).await;
     Ok(ReportProps { id, waited_ms })
+}
+
+/// What `/digest/:id` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestProps {
+    /// The digest's number.
+    pub id: u32,
+    /// How long the loader took, in ms.
+    pub waited_ms: u64,
+}
+
+/// The route params of `/digest/:id`, for its pending view.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DigestParams {
+    /// The digest's number.
+    pub id: u32,
+}
+
+/// How long the digest's pending view waits before it shows: an answer
+/// faster than this never flashes it.
+pub const DIGEST_PENDING_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// A page whose pending view shows after 150 ms and gives way as soon as
+/// the props arrive (`?ms=N`: the loader waits N ms, default 0, at most
+/// 10 000).
+#[page(
+    "/digest/:id",
+    pending = digest_pending,
+    navigation = Navigation::instant().delay(DIGEST_PENDING_DELAY)
+)]
+pub fn Digest(props: DigestProps) -> impl IntoView {
+    view! {
+        <Title text=format!("Digest {}", props.id)/>
+        <h1 class="digest">"Digest " {props.id}</h1>
+        <p>"Ready after " {props.waited_ms} " ms."</p>
+    }
+}
+
+/// The digest's pending view, from its typed route params.
+pub fn digest_pending(params: DigestParams) -> impl IntoView {
+    view! { <h1 class="digest pending" aria-busy="true">{format!("Opening digest {}…", params.id)}</h1> }
+}
+
+#[loader(Digest)]
+async fn load_digest(
+    #[param] id: u32,
+    Query(query): Query<ReportQuery>,
+) -> LoaderResult<DigestProps> {
+    let waited_ms = query.ms.unwrap_or(0).min(MAX_REPORT_MS);
+    tokio::time::sleep(std::time::Duration::from_millis(waited_ms)).await;
+    Ok(DigestProps { id, waited_ms })
 }

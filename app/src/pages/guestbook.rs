@@ -48,7 +48,8 @@ pub struct NewEntry {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GuestbookIntent {
-    /// Sign the guestbook.
+    /// Sign the guestbook (also a form with no `intent` field).
+    #[serde(alias = "")]
     Add(NewEntry),
     /// Delete an entry.
     Delete {
@@ -83,7 +84,9 @@ pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
     let pending = move || {
         submission
             .get()
-            .filter(|s| s.url.starts_with("/guestbook") && s.field("intent") == Some("add"))
+            .filter(|s| {
+                s.url.starts_with("/guestbook") && matches!(s.field("intent"), None | Some("add"))
+            })
             .map(|s| {
                 let name = s.field("name").unwrap_or_default().to_owned();
                 let message = s.field("message").unwrap_or_default().to_owned();
@@ -98,7 +101,6 @@ pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
         <Title text="Guestbook"/>
         <h1>"Guestbook"</h1>
         <Form attr:class="sign">
-            <input type="hidden" name="intent" value="add"/>
             <label>"Name " <input name="name" value=form.name maxlength="100"/></label>
             <label>"Message " <textarea name="message">{form.message}</textarea></label>
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}

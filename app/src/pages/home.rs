@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
-use server_props::Link;
+use server_props::{Link, Prefetch};
 
 const LINKS: &[(&str, &str)] = &[
     ("/repos/vercel/next.js", "A repository from the database"),
@@ -39,6 +39,11 @@ const LINKS: &[(&str, &str)] = &[
         "Catalog: kept by the browser for 30 s, next page prefetched",
     ),
     ("/report/1?ms=1000", "Report: a slow page with a skeleton"),
+    (
+        "/digest/1?ms=400",
+        "Digest: a pending view after 150 ms, gone when the props arrive",
+    ),
+    ("/digest/2", "Digest: a fast answer (no pending view)"),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),
@@ -53,6 +58,13 @@ pub fn Home() -> impl IntoView {
         <h1>"Home"</h1>
         <p>"Every page below has a server-side props loader, except this one."</p>
         <ProgrammaticLinks/>
+        <p>
+            // `no-store` props: a prefetched answer serves one click within
+            // the client's prefetch window.
+            <Link href="/blog/prefetched" prefetch=Prefetch::Intent attr:class="prefetch-blog">
+                "A blog post, prefetched on intent"
+            </Link>
+        </p>
         <ul class="links">
             {LINKS
                 .iter()

@@ -17,8 +17,8 @@ pub use bench::{BenchHello, BenchItems, HelloProps, Item, ItemsProps};
 pub use blog::{Blog, BlogProps, CatchAll, CatchAllProps, Something, SomethingProps};
 pub use cache::{Cached, CustomCache};
 pub use catalog::{
-    report_loading, Catalog, CatalogProps, Report, ReportParams, ReportProps, ReportQuery,
-    MAX_REPORT_MS,
+    digest_pending, report_loading, Catalog, CatalogProps, Digest, DigestParams, DigestProps,
+    Report, ReportParams, ReportProps, ReportQuery, DIGEST_PENDING_DELAY, MAX_REPORT_MS,
 };
 pub use errors::{ErrorPage, NotFound};
 pub use guestbook::{
@@ -58,6 +58,7 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Guestbook>()
         .page::<Catalog>()
         .page::<Report>()
+        .page::<Digest>()
         .page::<Login>()
         .page::<Logout>()
         .page::<BenchItems>()

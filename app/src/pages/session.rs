@@ -22,9 +22,14 @@ pub struct LoginForm {
     /// Who signs in.
     #[serde(default)]
     pub name: String,
+    /// Where to go afterwards, when the form says (else the `next` query
+    /// value of the page's URL).
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
-/// Sign in with a name; `?next=/path` says where to go afterwards.
+/// Sign in with a name; `?next=/path` (or a `next` field) says where to go
+/// afterwards.
 #[page("/login")]
 pub fn Login(props: LoginProps) -> impl IntoView {
     view! {
@@ -61,7 +66,8 @@ async fn login(
     let value = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     let cookie = server_props::cookie::Cookie::new(SESSION_COOKIE, value.to_string());
     cx.response().set_signed_cookie(cookie)?;
-    Ok(ActionOutcome::redirect(next(cx.query_value("next"))))
+    let to = form.next.as_deref().or_else(|| cx.query_value("next"));
+    Ok(ActionOutcome::redirect(next(to)))
 }
 
 /// Where to go after signing in: `next` when a browser would read it as a

@@ -27,8 +27,9 @@ const MAX_ENTRIES: usize = 64;
 /// How many bytes of answers (their JSON) the cache keeps at most.
 const MAX_BYTES: usize = 4 << 20;
 /// How long a prefetched answer serves a click when its own
-/// `Cache-Control` allows no caching at all.
-pub(crate) const PREFETCH_WINDOW_MS: f64 = 10_000.0;
+/// `Cache-Control` allows no caching at all, unless the app says otherwise
+/// ([`ClientOptions::prefetch_window`](super::ClientOptions::prefetch_window)).
+pub(crate) const DEFAULT_PREFETCH_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A kept answer.
 #[derive(Clone)]
@@ -68,12 +69,19 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    static PREFETCH_WINDOW_MS: std::cell::Cell<f64> =
+        const { std::cell::Cell::new(DEFAULT_PREFETCH_WINDOW.as_secs_f64() * 1000.0) };
     /// Bumped by every invalidation: an answer whose request was sent
     /// before it is never kept.
     static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The cache's epoch now (see [`Fetched::epoch`](super::fetch::Fetched)).
+/// Sets how long a prefetched `no-store` answer serves a click.
+pub(crate) fn set_prefetch_window(window: std::time::Duration) {
+    PREFETCH_WINDOW_MS.with(|w| w.set(window.as_secs_f64() * 1000.0));
+}
+
 pub(crate) fn epoch() -> u64 {
     EPOCH.with(std::cell::Cell::get)
 }
@@ -166,7 +174,12 @@ pub(crate) fn store(
     let (fresh_ms, stale_ms, once, last_only) = if cacheable {
         (freshness.fresh_ms, freshness.stale_ms, false, false)
     } else if prefetched {
-        (PREFETCH_WINDOW_MS, 0.0, true, false)
+        (
+            PREFETCH_WINDOW_MS.with(std::cell::Cell::get),
+            0.0,
+            true,
+            false,
+        )
     } else if keep_last {
         // Never fresh: only `last` reads it.
         (0.0, 0.0, false, true)

@@ -48,6 +48,40 @@ thread_local! {
     static BUILD: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// Settings of the browser half, for [`hydrate_with`].
+///
+/// ```no_run
+/// use server_props::client::{hydrate_with, ClientOptions};
+/// use std::time::Duration;
+/// # fn App() -> impl leptos::IntoView {}
+/// hydrate_with(App, ClientOptions::default().prefetch_window(Duration::from_secs(5)));
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+#[must_use]
+pub struct ClientOptions {
+    prefetch_window: std::time::Duration,
+}
+
+impl Default for ClientOptions {
+    /// A prefetched answer that allows no caching serves a click for 10 s.
+    fn default() -> Self {
+        Self {
+            prefetch_window: cache::DEFAULT_PREFETCH_WINDOW,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// How long a prefetched props answer whose `Cache-Control` allows no
+    /// caching (`no-store`, `max-age=0`) still serves one click on its
+    /// link. An answer that allows caching is kept as long as it says.
+    pub fn prefetch_window(mut self, window: std::time::Duration) -> Self {
+        self.prefetch_window = window;
+        self
+    }
+}
+
 /// Hydrates the app rendered by the server, giving its first page the props
 /// embedded in the document. Call it from the client crate's `hydrate` export.
 pub fn hydrate<F, V>(app: F)
@@ -55,6 +89,16 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
+    hydrate_with(app, ClientOptions::default());
+}
+
+/// [`hydrate`] with settings of the app's own.
+pub fn hydrate_with<F, V>(app: F, options: ClientOptions)
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView,
+{
+    cache::set_prefetch_window(options.prefetch_window);
     navigate::note_arrival();
     if let Some(payload) = read_embedded() {
         if let Some(build) = &payload.build {

@@ -3,8 +3,10 @@
 //! A prefetch is an ordinary props request (shared with a navigation to the
 //! same page, which joins it) whose answer goes to the props cache: for as
 //! long as its `Cache-Control` allows, or for one navigation within
-//! [`PREFETCH_WINDOW_MS`](super::cache::PREFETCH_WINDOW_MS) when it allows
-//! none. A navigation to another page aborts the prefetches under way.
+//! a window when it allows none (10 s unless
+//! [`ClientOptions::prefetch_window`](super::ClientOptions::prefetch_window)
+//! says otherwise). A navigation to another page aborts the prefetches
+//! under way.
 
 use super::{cache, fetch::fetch_props, location_url};
 use crate::protocol;

@@ -28,12 +28,14 @@ use super::{
     body::DEFAULT_MAX_BODY_BYTES,
     builder::{ServerProps, ServerPropsBuilder},
     cache::CacheConfig,
+    compression::Compression,
     router::ServerPropsRouter,
     security::SecurityHeaders,
     serve::{serve, ServeConfig},
 };
 use crate::pages::Pages;
 use axum::{body::Body, extract::Request, handler::HandlerWithoutStateExt, Router};
+use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
 use leptos::{config::LeptosOptions, prelude::*};
 use std::{fmt, sync::Arc};
 use tower::ServiceExt;
@@ -53,6 +55,7 @@ pub struct AppServer<S = ()> {
     options: Option<LeptosOptions>,
     configure: Vec<Configure>,
     cache: CacheConfig,
+    compression: Compression,
     max_body_bytes: usize,
     security_headers: SecurityHeaders,
     serve: ServeConfig,
@@ -66,6 +69,7 @@ impl<S> fmt::Debug for AppServer<S> {
             .field("pages", self.pages)
             .field("options", &self.options)
             .field("cache", &self.cache)
+            .field("compression", &self.compression)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("security_headers", &self.security_headers)
             .field("serve", &self.serve)
@@ -119,6 +123,7 @@ impl AppServer<()> {
             options: None,
             configure: Vec::new(),
             cache: CacheConfig::default(),
+            compression: Compression::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             security_headers: SecurityHeaders::default(),
             serve: ServeConfig::default(),
@@ -154,6 +159,7 @@ where
             options: self.options,
             configure: self.configure,
             cache: self.cache,
+            compression: self.compression,
             max_body_bytes: self.max_body_bytes,
             security_headers: self.security_headers,
             serve: self.serve,
@@ -181,6 +187,13 @@ where
     /// The shared cache (default on, 64 MiB; `CacheConfig::disabled()`).
     pub fn cache(mut self, cache: CacheConfig) -> Self {
         self.cache = cache;
+        self
+    }
+
+    /// How answers are compressed (default brotli or gzip, as the request
+    /// accepts; [`Compression::disabled`] when a proxy in front does it).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
         self
     }
 
@@ -249,32 +262,55 @@ where
             let props = props.clone();
             move |request| props.clone().not_found(request)
         };
+        // `.br` and `.gz` siblings (`cargo leptos build --precompress`)
+        // are served as they are to clients that accept them.
         let files = ServeDir::new(&*options.site_root)
+            .precompressed_br()
+            .precompressed_gzip()
             .call_fallback_on_method_not_allowed(true)
             .fallback(not_found.clone().into_service());
         let site_root = options.site_root.to_string();
+        let assets = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
+        let asset_cache_control = HeaderValue::from_static(if options.hash_files {
+            IMMUTABLE
+        } else {
+            "no-cache"
+        });
         let static_files = move |request: Request| {
             let site_root = site_root.clone();
             let files = files.clone();
             let not_found = not_found.clone();
+            let assets = assets.clone();
+            let asset_cache_control = asset_cache_control.clone();
             async move {
                 // The file system refuses such names (ENAMETOOLONG), which
                 // ServeDir answers with a 500: no file has them, so a 404.
                 if no_file_has(&site_root, request.uri().path()) {
                     return not_found(request).await;
                 }
-                match files.oneshot(request).await {
-                    Ok(response) => response.map(Body::new),
-                    Err(never) => match never {},
+                let is_asset = request.uri().path().starts_with(&*assets);
+                let Ok(mut response) = files.oneshot(request).await;
+                // The build's assets: named by their content (cargo-leptos
+                // `hash-files`), so kept for a year and never revalidated;
+                // unhashed (a dev build), revalidated every time.
+                if is_asset
+                    && matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
+                {
+                    response
+                        .headers_mut()
+                        .insert(CACHE_CONTROL, asset_cache_control);
                 }
+                response.map(Body::new)
             }
         };
         let mut router = Router::new().server_props(&props);
         for routes in self.routes {
             router = routes(router);
         }
+        // Compression inside the cache: the cache keeps compressed bytes.
         let mut router = router
             .fallback(static_files)
+            .layer(self.compression)
             .layer(props.cache_layer(&self.cache))
             .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
             .layer(self.security_headers)
@@ -311,6 +347,10 @@ where
         Ok(())
     }
 }
+
+/// The `Cache-Control` of the build's hashed assets (`/pkg/…`): a year,
+/// and never revalidated, since a new build names its files anew.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// Longest file name (`NAME_MAX`) and path (`PATH_MAX`) on the file
 /// systems a site root lives on.

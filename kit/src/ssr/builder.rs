@@ -287,12 +287,13 @@ fn sanitize_build_id(id: &str) -> String {
 /// executable's size and modification time.
 fn default_build_id(options: &LeptosOptions) -> String {
     use std::hash::{DefaultHasher, Hash, Hasher};
-    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let mut hasher = DefaultHasher::new();
-    let name = &*options.output_name;
-    let wasm = [format!("{name}.wasm"), format!("{name}_bg.wasm")]
-        .into_iter()
-        .find_map(|file| std::fs::read(pkg.join(file)).ok());
+    // The module the documents name (hashed or not).
+    let wasm_url = &crate::assets::Assets::of(options).wasm;
+    let wasm = std::fs::read(
+        std::path::Path::new(&*options.site_root).join(wasm_url.trim_start_matches('/')),
+    )
+    .ok();
     if let Some(bytes) = wasm {
         bytes.hash(&mut hasher);
     } else if let Some(meta) = std::env::current_exe()

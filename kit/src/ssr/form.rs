@@ -4,7 +4,11 @@
 //! `serde_urlencoded` reads it, with one addition: when the type is an enum,
 //! the form's `intent` field names the variant and the other fields fill
 //! it, the convention React Router and Remix apps use for one page that
-//! handles several buttons (`<button name="intent" value="delete">`).
+//! handles several buttons (`<button name="intent" value="delete">`). A
+//! form with no `intent` field is read as the variant that answers to the
+//! empty name (`#[serde(alias = "")]`), if there is one: the page's main
+//! form then needs no hidden field, and plain HTML clients that post only
+//! the visible fields reach it.
 //!
 //! ```
 //! use server_props::extract::from_form;
@@ -25,6 +29,20 @@
 //! assert_eq!(from_form::<Intent>(b"intent=clear").unwrap(), Intent::Clear);
 //! assert!(from_form::<Intent>(b"intent=drop").is_err());
 //! assert!(from_form::<Intent>(b"id=7").is_err());
+//!
+//! // The main form needs no `intent` field.
+//! #[derive(serde::Deserialize, Debug, PartialEq)]
+//! #[serde(rename_all = "snake_case")]
+//! enum Guestbook {
+//!     #[serde(alias = "")]
+//!     Add { message: String },
+//!     Delete { id: i64 },
+//! }
+//! assert_eq!(
+//!     from_form::<Guestbook>(b"message=hi").unwrap(),
+//!     Guestbook::Add { message: "hi".into() },
+//! );
+//! assert_eq!(from_form::<Guestbook>(b"intent=delete&id=7").unwrap(), Guestbook::Delete { id: 7 });
 //! ```
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
@@ -79,16 +97,28 @@ impl<'de> de::Deserializer<'de> for FormDeserializer<'de> {
         let intent = form_urlencoded::parse(self.0)
             .find(|(name, _)| name == INTENT_FIELD)
             .map(|(_, value)| value.into_owned());
-        let Some(intent) = intent else {
-            return Err(de::Error::custom(format_args!(
-                "the form has no `{INTENT_FIELD}` field (one of {})",
-                variants.join(", ")
-            )));
-        };
-        visitor.visit_enum(Intent {
-            intent,
-            body: self.0,
-        })
+        match intent {
+            Some(intent) => visitor.visit_enum(Intent {
+                intent,
+                body: self.0,
+            }),
+            // No intent: the variant aliased `""`, if any.
+            None => visitor
+                .visit_enum(Intent {
+                    intent: String::new(),
+                    body: self.0,
+                })
+                .map_err(|e| {
+                    if e.to_string().starts_with("unknown variant ``") {
+                        de::Error::custom(format_args!(
+                            "the form has no `{INTENT_FIELD}` field (one of {})",
+                            variants.join(", ")
+                        ))
+                    } else {
+                        e
+                    }
+                }),
+        }
     }
 
     serde::forward_to_deserialize_any! {
@@ -191,6 +221,37 @@ mod tests {
         let e = from_form::<Intent>(b"intent=delete&id=x").unwrap_err();
         assert!(e.to_string().contains("invalid digit"), "{e}");
         let e = from_form::<Intent>(b"").unwrap_err();
+        assert!(e.to_string().contains("has no `intent` field"), "{e}");
         assert!(e.to_string().contains("add, delete"), "{e}");
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum WithDefault {
+        #[serde(alias = "")]
+        Add(Entry),
+        Delete {
+            id: i64,
+        },
+    }
+
+    #[test]
+    fn a_form_without_intent_is_the_variant_aliased_empty() {
+        assert_eq!(
+            from_form::<WithDefault>(b"name=A&message=m").unwrap(),
+            WithDefault::Add(Entry {
+                name: "A".into(),
+                message: "m".into()
+            })
+        );
+        // Its own fields are still required, and named intents still win.
+        let e = from_form::<WithDefault>(b"name=A").unwrap_err();
+        assert!(e.to_string().contains("message"), "{e}");
+        assert_eq!(
+            from_form::<WithDefault>(b"intent=delete&id=3").unwrap(),
+            WithDefault::Delete { id: 3 }
+        );
+        // An empty intent field is the same as none.
+        assert!(from_form::<WithDefault>(b"intent=&name=A&message=m").is_ok());
     }
 }

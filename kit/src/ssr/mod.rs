@@ -6,6 +6,7 @@ pub mod app;
 pub(crate) mod body;
 pub(crate) mod builder;
 pub mod cache;
+pub mod compression;
 pub(crate) mod context;
 pub mod csrf;
 #[cfg(feature = "sqlx")]

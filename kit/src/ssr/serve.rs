@@ -11,6 +11,13 @@
 //!   previous response (an idle keep-alive connection is closed after it);
 //! - a header size limit and a header count limit: over either, hyper answers
 //!   `431 Request Header Fields Too Large` and closes the connection;
+//! - a write timeout: a response that makes no progress for
+//!   [`ServeConfig::write_timeout`] (a client that stopped reading, or reads
+//!   a byte a minute) closes its connection;
+//! - a cap on open connections ([`ServeConfig::max_connections`]): past it,
+//!   the server stops accepting until one closes (the kernel's backlog holds
+//!   the newcomers), so idle or slow sockets cannot take every file
+//!   descriptor and all the memory;
 //! - graceful shutdown: when `shutdown` resolves it stops accepting, lets the
 //!   requests under way finish (for at most [`ServeConfig::shutdown_grace`],
 //!   then closes the connections still open), and returns.
@@ -38,8 +45,21 @@ use hyper_util::{
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
-use std::{future::Future, io, pin::pin, time::Duration};
-use tokio::{net::TcpListener, task::JoinSet};
+use std::{
+    future::Future,
+    io,
+    pin::{pin, Pin},
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::Semaphore,
+    task::JoinSet,
+    time::Sleep,
+};
 
 /// The limits [`serve`] applies to each connection.
 #[derive(Clone, Debug)]
@@ -49,17 +69,22 @@ pub struct ServeConfig {
     max_header_bytes: usize,
     max_headers: usize,
     shutdown_grace: Duration,
+    write_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Default for ServeConfig {
     /// 10 s to send the headers, 64 KiB and 100 headers at most (browsers
-    /// send under 2 KiB and 20), 30 s for requests under way at shutdown.
+    /// send under 2 KiB and 20), 30 s for requests under way at shutdown,
+    /// 30 s for a response write to make progress, 10 000 open connections.
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 64 * 1024,
             max_headers: 100,
             shutdown_grace: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
         }
     }
 }
@@ -81,6 +106,20 @@ impl ServeConfig {
     /// The most header fields a request may have.
     pub fn max_headers(mut self, count: usize) -> Self {
         self.max_headers = count;
+        self
+    }
+
+    /// How long a write to a client may make no progress before its
+    /// connection is closed (a client that stopped reading).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
+    /// How many connections may be open at once (at least 1); past it, no
+    /// new one is accepted until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
         self
     }
 
@@ -118,10 +157,16 @@ pub async fn serve(
     let builder = config.http1();
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(config.max_connections));
     let mut shutdown = pin!(shutdown);
     loop {
         // Forget the connections that have ended.
         while connections.try_join_next().is_some() {}
+        // A free slot first: at the cap, newcomers wait in the backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, _peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -137,6 +182,7 @@ pub async fn serve(
         let service = TowerToHyperService::new(app.clone());
         // No upgrades: the kit serves no WebSockets (cargo-leptos's live
         // reload has its own server).
+        let stream = WriteTimeout::new(stream, config.write_timeout);
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         connections.spawn(async move {
@@ -144,6 +190,7 @@ pub async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!("connection closed: {e}");
             }
+            drop(slot);
         });
     }
     drop(listener);
@@ -175,4 +222,94 @@ async fn accept_error(error: &io::Error) {
     }
     tracing::error!("accept failed: {error}; retrying in 1 s");
     tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// A connection whose writes must make progress: a write still pending
+/// after the timeout fails with `TimedOut`, which ends the connection.
+struct WriteTimeout {
+    stream: TcpStream,
+    timeout: Duration,
+    /// Armed when a write goes pending (boxed: hyper needs an `Unpin`
+    /// connection, and a write seldom waits); disarmed by any progress.
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl WriteTimeout {
+    fn new(stream: TcpStream, timeout: Duration) -> Self {
+        Self {
+            stream,
+            timeout,
+            deadline: None,
+        }
+    }
+
+    /// The result of a write-side poll, with the deadline kept in step.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(Pin<&mut TcpStream>, &mut Context<'_>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match poll(Pin::new(&mut self.stream), cx) {
+            Poll::Ready(result) => {
+                self.deadline = None;
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let timeout = self.timeout;
+                let deadline = self
+                    .deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client read nothing for the write timeout",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl AsyncRead for WriteTimeout {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteTimeout {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .watch(cx, |stream, cx| stream.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .watch(cx, |stream, cx| stream.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().watch(cx, |stream, cx| stream.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut()
+            .watch(cx, |stream, cx| stream.poll_shutdown(cx))
+    }
 }

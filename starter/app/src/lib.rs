@@ -8,7 +8,8 @@ pub use pages::{Notes, PAGES};
 pub use pages::AppState;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use server_props::assets::{HydrationScripts, Stylesheet};
 use leptos_router::components::Router;
 use server_props::{Link, PageRoutes};
 
@@ -21,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // The build's assets by their hashed names, read once.
+                <Stylesheet options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -36,7 +39,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/{{name}}.css"/>
         <Title text="{{name}}"/>
         <Router>
             <nav>

@@ -322,7 +322,7 @@ impl Shared {
             match self.lookup(&primary, &parts.headers, now) {
                 Found::Fresh(stored) => break respond(&stored, now, "HIT", self.server_timing),
                 Found::Stale(stored, key) => {
-                    self.revalidate(key, &primary, &parts, &stored.vary, inner);
+                    self.revalidate(key, &primary, &parts, &stored, inner);
                     break respond(&stored, now, "STALE", self.server_timing);
                 }
                 Found::Pass => break self.fetch(&primary, parts, inner, true).await,
@@ -412,12 +412,23 @@ impl Shared {
         key: String,
         primary: &str,
         parts: &Parts,
-        vary: &[HeaderName],
+        stale: &Arc<Stored>,
         inner: S,
     ) {
         let Turn::Lead(guard) = self.turn(key) else {
             return;
         };
+        // A refresh that finished between this request's lookup and its
+        // turn has already replaced the entry (it stores before it lets go
+        // of its turn): one stale window, one refresh.
+        let still_stale = matches!(
+            self.entries.get(&guard.key),
+            Some(Slot::Response(current)) if Arc::ptr_eq(&current, stale)
+        );
+        if !still_stale {
+            return;
+        }
+        let vary = &stale.vary;
         let mut request = Request::new(Body::empty());
         *request.uri_mut() = parts.uri.clone();
         *request.version_mut() = parts.version;

@@ -12,7 +12,7 @@
 use super::directives::CacheControl;
 use bytes::Bytes;
 use http::{
-    header::{AGE, COOKIE, SET_COOKIE, VARY},
+    header::{ACCEPT_ENCODING, AGE, COOKIE, SET_COOKIE, VARY},
     HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
 use std::{sync::Arc, time::Duration};
@@ -99,12 +99,19 @@ pub(super) fn primary_key(build: &str, host: &[u8], path_and_query: &str) -> Str
 }
 
 /// The secondary key: the primary key plus the request's value of every
-/// header in `vary` (absent and empty are different).
+/// header in `vary` (absent and empty are different). `Accept-Encoding`
+/// counts by the encoding the server selects for it, not by its spelling:
+/// browsers that all take brotli share one entry.
 pub(super) fn secondary_key(primary: &str, vary: &[HeaderName], request: &HeaderMap) -> String {
     let mut key = primary.to_owned();
     for name in vary {
         key.push('\n');
         key.push_str(name.as_str());
+        if name == ACCEPT_ENCODING {
+            key.push(':');
+            key.push_str(crate::ssr::compression::negotiate(request).as_str());
+            continue;
+        }
         let mut values = request.get_all(name).iter().peekable();
         if values.peek().is_none() {
             key.push('\u{0}');

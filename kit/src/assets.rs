@@ -1,0 +1,174 @@
+//! The build's assets by their served names, and the scripts that load them.
+//!
+//! With cargo-leptos's `hash-files = true`, the JavaScript, WebAssembly and
+//! CSS files under `/pkg/` carry a hash of their content in their names
+//! (`app.3f2a….wasm`), so they can be kept by browsers and CDNs for a year
+//! (`Cache-Control: … immutable`, which
+//! [`AppServer`](crate::app::AppServer) sends for them) and a deploy can
+//! never pair a new document with an old cached bundle. cargo-leptos writes
+//! the hashes to a file beside the server binary; Leptos's own
+//! `HydrationScripts` reads that file on every document it renders.
+//! [`Assets::of`] reads it once per process, and [`HydrationScripts`] and
+//! [`Stylesheet`] render the same tags from it.
+//!
+//! ```
+//! use leptos::{config::LeptosOptions, prelude::*};
+//! use server_props::assets::{HydrationScripts, Stylesheet};
+//!
+//! fn shell(options: LeptosOptions) -> impl IntoView {
+//!     view! {
+//!         <!DOCTYPE html>
+//!         <html>
+//!             <head>
+//!                 <Stylesheet options=options.clone()/>
+//!                 <HydrationScripts options/>
+//!             </head>
+//!             <body>"…"</body>
+//!         </html>
+//!     }
+//! }
+//! # let _ = shell;
+//! ```
+
+use leptos::{config::LeptosOptions, prelude::*};
+use std::sync::{Arc, Mutex};
+
+/// What names a build's assets: output name, pkg dir, hash file (when on).
+type Key = (Arc<str>, Arc<str>, Option<Arc<str>>);
+
+/// The URLs the build's assets are served at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Assets {
+    /// The JavaScript glue (`/pkg/<name>[.<hash>].js`).
+    pub js: String,
+    /// The WebAssembly module (`/pkg/<name>[.<hash>].wasm`).
+    pub wasm: String,
+    /// The stylesheet (`/pkg/<name>[.<hash>].css`).
+    pub css: String,
+}
+
+impl Assets {
+    /// The assets of the build `options` describes. With `hash_files`, the
+    /// hashes come from cargo-leptos's hash file beside the running binary,
+    /// read once per process; a missing file (a build without hashes) is
+    /// logged once and the plain names are used.
+    pub fn of(options: &LeptosOptions) -> &'static Assets {
+        // One entry per configuration seen (an app has one; a test process
+        // may build several), each made once and kept for the process.
+        static KNOWN: Mutex<Vec<(Key, &'static Assets)>> = Mutex::new(Vec::new());
+        let key: Key = (
+            options.output_name.clone(),
+            options.site_pkg_dir.clone(),
+            options.hash_files.then(|| options.hash_file.clone()),
+        );
+        let mut known = KNOWN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
+            return assets;
+        }
+        let hashes = if options.hash_files {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| {
+                    let file = exe.parent()?.join(&*options.hash_file);
+                    std::fs::read_to_string(file).ok()
+                })
+                .unwrap_or_else(|| {
+                    leptos::logging::error!(
+                        "server_props: hash-files is on but no hash file `{}` is beside the server binary",
+                        options.hash_file
+                    );
+                    String::new()
+                })
+        } else {
+            String::new()
+        };
+        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, &hashes)));
+        known.push((key, assets));
+        assets
+    }
+
+    /// The names for the hash file's text (`js: …`, `wasm: …`, `css: …`
+    /// lines; an absent line is an unhashed name).
+    ///
+    /// ```
+    /// use leptos::config::LeptosOptions;
+    /// use server_props::assets::Assets;
+    ///
+    /// let options = LeptosOptions::builder().output_name("app").build();
+    /// let assets = Assets::from_hashes(&options, "js: Abc\nwasm: Def\ncss: Ghi\n");
+    /// assert_eq!(assets.js, "/pkg/app.Abc.js");
+    /// assert_eq!(assets.wasm, "/pkg/app.Def.wasm");
+    /// assert_eq!(assets.css, "/pkg/app.Ghi.css");
+    /// assert_eq!(Assets::from_hashes(&options, "").js, "/pkg/app.js");
+    /// ```
+    #[must_use]
+    pub fn from_hashes(options: &LeptosOptions, hashes: &str) -> Assets {
+        let hash_of = |kind: &str| {
+            hashes.lines().find_map(|line| {
+                let (k, hash) = line.split_once(':')?;
+                (k.trim() == kind).then(|| hash.trim().to_owned())
+            })
+        };
+        let pkg = options.site_pkg_dir.trim_matches('/');
+        let name = &*options.output_name;
+        let url = |stem: &str, ext: &str| match hash_of(ext) {
+            Some(hash) if !hash.is_empty() => format!("/{pkg}/{name}.{hash}.{ext}"),
+            _ => format!("/{pkg}/{stem}.{ext}"),
+        };
+        // wasm-bindgen names the module `<name>_bg.wasm`; cargo-leptos
+        // (which sets `LEPTOS_OUTPUT_NAME` for the build) renames it.
+        let wasm_stem = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+            name.to_owned()
+        } else {
+            format!("{name}_bg")
+        };
+        Assets {
+            js: url(name, "js"),
+            wasm: url(&wasm_stem, "wasm"),
+            css: url(name, "css"),
+        }
+    }
+}
+
+/// Loads the app's JavaScript and WebAssembly and hydrates the page, as
+/// Leptos's `HydrationScripts` does, from names read once per process
+/// (see the [module](self)). The script carries the request's CSP nonce.
+#[component]
+pub fn HydrationScripts(
+    /// The app's Leptos options.
+    options: LeptosOptions,
+) -> impl IntoView {
+    let assets = Assets::of(&options);
+    let nonce = leptos::nonce::use_nonce();
+    let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
+    // The module imports the glue, initialises the wasm and calls the
+    // client crate's exported `hydrate`.
+    let script = format!(
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()));",
+        js = assets.js,
+        wasm = assets.wasm,
+    );
+    view! {
+        <link rel="modulepreload" href=assets.js.clone() crossorigin=crossorigin.clone()/>
+        <link
+            rel="preload"
+            href=assets.wasm.clone()
+            r#as="fetch"
+            r#type="application/wasm"
+            crossorigin=crossorigin
+        />
+        <script type="module" nonce=nonce>{script}</script>
+    }
+}
+
+/// The app's stylesheet (`<link rel="stylesheet">`), by its served name.
+#[component]
+pub fn Stylesheet(
+    /// The app's Leptos options.
+    options: LeptosOptions,
+) -> impl IntoView {
+    view! { <link rel="stylesheet" id="leptos" href=Assets::of(&options).css.clone()/> }
+}

@@ -1,0 +1,585 @@
+//! Compression of answers: brotli or gzip, as the request accepts.
+//!
+//! Documents and props answers are built whole in memory, so they are
+//! compressed whole, in one call, with a `Content-Length`: no streaming
+//! encoder, no chunked body. Static files are compressed at build time
+//! (`cargo leptos build --release --precompress` writes `.br` and `.gz`
+//! beside each file, which [`AppServer`](super::app::AppServer) serves as
+//! they are); a static file without such a sibling is compressed here like
+//! any other answer.
+//!
+//! [`Compression`] sits *inside* the shared cache, so the cache keeps the
+//! compressed bytes and a compressed hit costs what an uncompressed one
+//! does. Every answer it could compress says `Vary: Accept-Encoding` (also
+//! when this request took it uncompressed: a cache must not hand those
+//! bytes to a client that asked for brotli), and the shared cache keys
+//! `Accept-Encoding` by the encoding it selects ([`negotiate`]), not by the
+//! header's spelling, so every browser shares one entry per encoding.
+//!
+//! What is compressed: a `200`-class answer (not `206`) of a textual type
+//! (HTML, JSON, CSS, JavaScript, SVG, XML, plain text) or WebAssembly, at
+//! least [`Compression::min_bytes`] long and of a known length up to
+//! [`Compression::max_bytes`], without a `Content-Encoding` of its own or
+//! `Cache-Control: no-transform`. A compressed answer's `ETag` becomes weak
+//! (`W/"…"`), as nginx does: the bytes differ from the identity answer's,
+//! and `If-None-Match` compares weakly, so a revalidation still matches.
+//!
+//! ```
+//! use server_props::compression::Compression;
+//!
+//! // brotli quality 4 and gzip level 4 (the defaults); answers under 1 KiB stay as they are.
+//! let layer = Compression::default().brotli_quality(4).gzip_level(4).min_bytes(1024);
+//! # let _ = layer;
+//! ```
+
+use axum::body::{Body, HttpBody};
+use futures::future::{BoxFuture, Either};
+use http::{
+    header::{
+        ACCEPT_ENCODING, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
+        CONTENT_TYPE, ETAG, VARY,
+    },
+    HeaderMap, HeaderValue, Request, Response, StatusCode,
+};
+use std::{
+    convert::Infallible,
+    io::Write,
+    task::{Context, Poll},
+};
+
+/// An encoding the server can answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// Brotli (`br`).
+    Brotli,
+    /// Gzip (`gzip`).
+    Gzip,
+    /// As is.
+    Identity,
+}
+
+impl Encoding {
+    /// The token in `Content-Encoding` (and in the shared cache's key).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+            Encoding::Identity => "identity",
+        }
+    }
+}
+
+/// The encoding to answer a request with: brotli when `Accept-Encoding`
+/// allows it at least as much as gzip, else gzip, else identity.
+/// Quality values count (`br;q=0` refuses brotli); `*` stands for what is
+/// not named; `x-gzip` is gzip.
+///
+/// ```
+/// use http::{header::ACCEPT_ENCODING, HeaderMap, HeaderValue};
+/// use server_props::compression::{negotiate, Encoding};
+///
+/// let with = |v: &'static str| {
+///     let mut h = HeaderMap::new();
+///     h.insert(ACCEPT_ENCODING, HeaderValue::from_static(v));
+///     negotiate(&h)
+/// };
+/// assert_eq!(with("gzip, deflate, br, zstd"), Encoding::Brotli);
+/// assert_eq!(with("gzip, br;q=0.5"), Encoding::Gzip);
+/// assert_eq!(with("br;q=0, *"), Encoding::Gzip);
+/// assert_eq!(with("deflate"), Encoding::Identity);
+/// assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
+/// ```
+#[must_use]
+pub fn negotiate(headers: &HeaderMap) -> Encoding {
+    let (mut br, mut gzip, mut star) = (None, None, None);
+    for value in headers.get_all(ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if coding.eq_ignore_ascii_case("br") {
+                br = Some(q);
+            } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                gzip = Some(gzip.map_or(q, |g: f32| g.max(q)));
+            } else if coding == "*" {
+                star = Some(q);
+            }
+        }
+    }
+    let br = br.or(star).unwrap_or(0.0);
+    let gzip = gzip.or(star).unwrap_or(0.0);
+    if br > 0.0 && br >= gzip {
+        Encoding::Brotli
+    } else if gzip > 0.0 {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// A layer compressing answers as the request accepts (see the
+/// [module](self)).
+#[derive(Clone, Copy, Debug)]
+#[must_use]
+pub struct Compression {
+    enabled: bool,
+    brotli_quality: u32,
+    gzip_level: u32,
+    min_bytes: usize,
+    max_bytes: usize,
+}
+
+impl Default for Compression {
+    /// On; brotli quality 4, gzip level 4 (a document of 17 kB in about
+    /// a tenth of a millisecond, to about an eighth of its size); answers
+    /// from 1 KiB to 16 MiB.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            brotli_quality: 4,
+            gzip_level: 4,
+            min_bytes: 1024,
+            max_bytes: 16 << 20,
+        }
+    }
+}
+
+impl Compression {
+    /// No compression at all (a proxy in front compresses).
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+
+    /// Whether it compresses anything.
+    #[must_use]
+    pub const fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Brotli's quality, 0 to 11 (higher: smaller and slower).
+    pub fn brotli_quality(mut self, quality: u32) -> Self {
+        self.brotli_quality = quality.min(11);
+        self
+    }
+
+    /// Gzip's level, 0 to 9.
+    pub fn gzip_level(mut self, level: u32) -> Self {
+        self.gzip_level = level.min(9);
+        self
+    }
+
+    /// The smallest answer compressed: below it the headers cost more
+    /// than the bytes saved.
+    pub fn min_bytes(mut self, bytes: usize) -> Self {
+        self.min_bytes = bytes;
+        self
+    }
+
+    /// The largest answer compressed on the fly (larger ones, such as a
+    /// debug build's wasm, go as they are; release assets come compressed
+    /// from the build).
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// `body` in `encoding`.
+    fn encode(&self, encoding: Encoding, body: &[u8]) -> Vec<u8> {
+        // Writing into a Vec cannot fail.
+        match encoding {
+            Encoding::Brotli => {
+                // A window no larger than the body: brotli allocates and
+                // clears tables of the window's size on every call.
+                let window = (usize::BITS - body.len().leading_zeros()).clamp(10, 22);
+                let mut out = Vec::with_capacity(body.len() / 4 + 64);
+                {
+                    let mut writer = brotli::CompressorWriter::new(
+                        &mut out,
+                        body.len().clamp(4096, 64 * 1024),
+                        self.brotli_quality,
+                        window,
+                    );
+                    writer.write_all(body).expect("writing to a Vec");
+                }
+                out
+            }
+            Encoding::Gzip => {
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(body.len() / 4 + 64),
+                    flate2::Compression::new(self.gzip_level),
+                );
+                encoder.write_all(body).expect("writing to a Vec");
+                encoder.finish().expect("writing to a Vec")
+            }
+            Encoding::Identity => body.to_vec(),
+        }
+    }
+
+    /// What to do with `response`, whatever the request accepts.
+    fn plan(&self, response: &Response<Body>) -> Plan {
+        let status = response.status();
+        if !status.is_success()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::PARTIAL_CONTENT
+        {
+            return Plan::Leave;
+        }
+        let headers = response.headers();
+        if !headers.get(CONTENT_TYPE).is_some_and(is_compressible_type)
+            || headers
+                .get_all(CACHE_CONTROL)
+                .iter()
+                .any(|v| contains_token(v.as_bytes(), b"no-transform"))
+        {
+            return Plan::Leave;
+        }
+        if headers.contains_key(CONTENT_ENCODING) {
+            // Encoded already (a precompressed file chosen by this very
+            // header): the choice still depends on `Accept-Encoding`.
+            return Plan::Vary;
+        }
+        // A file's body streams, but says its length in `Content-Length`.
+        let length = response.body().size_hint().exact().or_else(|| {
+            headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+        });
+        match length {
+            Some(length) if length >= self.min_bytes as u64 && length <= self.max_bytes as u64 => {
+                Plan::Compress
+            }
+            _ => Plan::Leave,
+        }
+    }
+}
+
+/// What [`CompressionService`] does with an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// Nothing.
+    Leave,
+    /// Only say that it depends on `Accept-Encoding`.
+    Vary,
+    /// Say so, and compress it when the request accepts an encoding.
+    Compress,
+}
+
+/// Whether a `Content-Type` names something worth compressing.
+fn is_compressible_type(value: &HeaderValue) -> bool {
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.starts_with("text/")
+        || matches!(
+            essence.as_str(),
+            "application/json"
+                | "application/javascript"
+                | "application/wasm"
+                | "application/xml"
+                | "application/manifest+json"
+                | "image/svg+xml"
+        )
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+}
+
+/// Whether a comma-separated header value holds `token` (any case).
+fn contains_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .split(|b| *b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+/// Adds `accept-encoding` to `Vary` unless it is there (or `*` is).
+fn vary_on_accept_encoding(headers: &mut HeaderMap) {
+    let present = headers.get_all(VARY).iter().any(|v| {
+        contains_token(v.as_bytes(), b"accept-encoding") || contains_token(v.as_bytes(), b"*")
+    });
+    if !present {
+        headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+}
+
+impl<S> tower::Layer<S> for Compression {
+    type Service = CompressionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CompressionService {
+            inner,
+            config: *self,
+        }
+    }
+}
+
+/// The service [`Compression`] makes.
+#[derive(Clone, Debug)]
+pub struct CompressionService<S> {
+    inner: S,
+    config: Compression,
+}
+
+impl<S> tower::Service<Request<Body>> for CompressionService<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response<Body>, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        if !self.config.enabled {
+            return Either::Left(self.inner.call(request));
+        }
+        let encoding = negotiate(request.headers());
+        let config = self.config;
+        let future = self.inner.call(request);
+        Either::Right(Box::pin(async move {
+            let Ok(mut response) = future.await;
+            let plan = config.plan(&response);
+            if plan == Plan::Leave {
+                return Ok(response);
+            }
+            vary_on_accept_encoding(response.headers_mut());
+            if plan == Plan::Vary || encoding == Encoding::Identity {
+                return Ok(response);
+            }
+            let (mut parts, body) = response.into_parts();
+            let bytes = match axum::body::to_bytes(body, config.max_bytes).await {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    // The body failed while being read: the connection
+                    // would have failed the same way.
+                    tracing::warn!("server_props: an answer's body failed: {e}");
+                    return Ok(Response::from_parts(parts, Body::empty()));
+                }
+            };
+            let compressed = config.encode(encoding, &bytes);
+            parts.headers.insert(
+                CONTENT_ENCODING,
+                HeaderValue::from_static(encoding.as_str()),
+            );
+            parts
+                .headers
+                .insert(CONTENT_LENGTH, HeaderValue::from(compressed.len()));
+            parts.headers.remove(ACCEPT_RANGES);
+            if let Some(etag) = parts.headers.get(ETAG) {
+                if !etag.as_bytes().starts_with(b"W/") {
+                    let mut weak = Vec::with_capacity(etag.len() + 2);
+                    weak.extend_from_slice(b"W/");
+                    weak.extend_from_slice(etag.as_bytes());
+                    if let Ok(weak) = HeaderValue::from_bytes(&weak) {
+                        parts.headers.insert(ETAG, weak);
+                    }
+                }
+            }
+            Ok(Response::from_parts(parts, Body::from(compressed)))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use tower::{Layer, ServiceExt};
+
+    fn html(len: usize) -> String {
+        let mut s = String::from("<!DOCTYPE html><html><body><ul>");
+        let mut i = 0;
+        while s.len() < len {
+            s.push_str(&format!(
+                "<li>item {i} with some text to make it realistic</li>"
+            ));
+            i += 1;
+        }
+        s
+    }
+
+    async fn answer(
+        layer: Compression,
+        accept: Option<&'static str>,
+        response: Response<Body>,
+    ) -> Response<Body> {
+        let response = std::sync::Mutex::new(Some(response));
+        let service = tower::service_fn(move |_req: Request<Body>| {
+            let r = response.lock().unwrap().take().unwrap();
+            async move { Ok::<_, Infallible>(r) }
+        });
+        let mut request = Request::new(Body::empty());
+        if let Some(accept) = accept {
+            request
+                .headers_mut()
+                .insert(ACCEPT_ENCODING, HeaderValue::from_static(accept));
+        }
+        layer.layer(service).oneshot(request).await.unwrap()
+    }
+
+    fn typed(body: String, content_type: &'static str) -> Response<Body> {
+        let mut response = Response::new(Body::from(body));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
+
+    async fn body(response: Response<Body>) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn compressed_and_identity_bodies_are_equal_once_decoded() {
+        let page = html(17_000);
+        for accept in ["br", "gzip", "gzip, deflate, br, zstd", "deflate"] {
+            let mut response = typed(page.clone(), "text/html; charset=utf-8");
+            response
+                .headers_mut()
+                .insert(ETAG, HeaderValue::from_static("\"abc-1\""));
+            let r = answer(Compression::default(), Some(accept), response).await;
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()[VARY], "accept-encoding", "{accept}");
+            let encoding = r
+                .headers()
+                .get(CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let length: Option<usize> = r
+                .headers()
+                .get(CONTENT_LENGTH)
+                .map(|v| v.to_str().unwrap().parse().unwrap());
+            assert_eq!(length.is_some(), encoding.is_some(), "{accept}");
+            let etag = r.headers()[ETAG].clone();
+            let bytes = body(r).await;
+            assert_eq!(length.unwrap_or(bytes.len()), bytes.len());
+            let mut decoded = Vec::new();
+            match encoding.as_deref() {
+                Some("br") => {
+                    brotli::Decompressor::new(&bytes[..], 4096)
+                        .read_to_end(&mut decoded)
+                        .unwrap();
+                }
+                Some("gzip") => {
+                    flate2::read::GzDecoder::new(&bytes[..])
+                        .read_to_end(&mut decoded)
+                        .unwrap();
+                }
+                None => decoded = bytes.clone(),
+                Some(other) => panic!("{other}"),
+            }
+            assert_eq!(decoded, page.as_bytes(), "{accept}");
+            match accept {
+                "deflate" => {
+                    assert_eq!(encoding, None);
+                    assert_eq!(etag, "\"abc-1\"");
+                }
+                "gzip" => assert_eq!(encoding.as_deref(), Some("gzip")),
+                _ => assert_eq!(encoding.as_deref(), Some("br")),
+            }
+            if encoding.is_some() {
+                assert_eq!(etag, "W/\"abc-1\"");
+                assert!(bytes.len() * 4 < page.len(), "{accept}: {}", bytes.len());
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn what_is_not_worth_compressing_goes_as_it_is() {
+        // Small, not textual, already encoded, no-transform, partial.
+        let cases: Vec<Response<Body>> = vec![
+            typed(html(500), "text/html"),
+            typed(html(5000), "image/png"),
+            {
+                let mut r = typed(html(5000), "text/css");
+                r.headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static("br"));
+                r
+            },
+            {
+                let mut r = typed(html(5000), "application/json");
+                r.headers_mut().insert(
+                    CACHE_CONTROL,
+                    HeaderValue::from_static("public, no-transform"),
+                );
+                r
+            },
+            {
+                let mut r = typed(html(5000), "text/html");
+                *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+                r
+            },
+            {
+                let mut r = typed(html(5000), "text/html");
+                *r.status_mut() = StatusCode::NOT_FOUND;
+                r
+            },
+        ];
+        for (i, response) in cases.into_iter().enumerate() {
+            let r = answer(Compression::default(), Some("br, gzip"), response).await;
+            let encoded = r.headers().get(CONTENT_ENCODING).cloned();
+            assert!(
+                encoded.is_none() || encoded.as_ref().unwrap() == "br" && i == 2,
+                "case {i}"
+            );
+            // Only the answer encoded already depends on the request.
+            assert_eq!(r.headers().get(VARY).is_some(), i == 2, "case {i}");
+        }
+        let r = answer(
+            Compression::disabled(),
+            Some("br"),
+            typed(html(5000), "text/html"),
+        )
+        .await;
+        assert!(r.headers().get(CONTENT_ENCODING).is_none());
+    }
+
+    #[tokio::test]
+    async fn vary_is_added_once() {
+        let mut response = typed(html(5000), "application/json");
+        response
+            .headers_mut()
+            .insert(VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
+        let r = answer(Compression::default(), None, response).await;
+        assert_eq!(r.headers().get_all(VARY).iter().count(), 1);
+    }
+
+    #[test]
+    fn quality_values_and_wildcards_decide() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(ACCEPT_ENCODING, HeaderValue::from_static(v));
+            negotiate(&h)
+        };
+        assert_eq!(with("br"), Encoding::Brotli);
+        assert_eq!(with("BR;Q=1"), Encoding::Brotli);
+        assert_eq!(with("gzip;q=1, br;q=0.9"), Encoding::Gzip);
+        assert_eq!(with("x-gzip"), Encoding::Gzip);
+        assert_eq!(with("*"), Encoding::Brotli);
+        assert_eq!(with("*;q=0"), Encoding::Identity);
+        assert_eq!(with("gzip;q=0, br;q=0"), Encoding::Identity);
+        assert_eq!(with("identity"), Encoding::Identity);
+        assert_eq!(with("gzip;q=nonsense"), Encoding::Gzip);
+        assert_eq!(with(""), Encoding::Identity);
+    }
+}
