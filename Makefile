@@ -68,10 +68,12 @@ lint:
 test-rust:
 	cargo test --locked --workspace --exclude client
 
-# Assets are named by their content (`hash-files`) and compressed once here
-# (`.br`, `.gz` beside each file), so the server sends them as they are.
+# Assets are named by their content (`hash-files`, so the server can send
+# them as immutable; the server must then run with LEPTOS_HASH_FILES=true
+# too) and compressed once here (`.br`, `.gz` beside each file). Release
+# builds only: `cargo leptos watch` renames nothing on a rebuild.
 build-release:
-	cargo leptos build --release --precompress
+	LEPTOS_HASH_FILES=true cargo leptos build --release --precompress
 
 # No loader code in the wasm bundle; a client build calling a loader fails to compile.
 server-only:

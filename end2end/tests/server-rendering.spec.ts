@@ -81,22 +81,24 @@ test("/request sees the cookie and sets one", async ({ page, context }) => {
 });
 
 test("the first load comes compressed, its assets hashed and immutable", async ({ page }) => {
-  const assets: { url: string; encoding?: string; cacheControl?: string; vary?: string }[] = [];
-  let document: Record<string, string> = {};
-  page.on("response", async (r) => {
-    const headers = await r.allHeaders();
-    if (r.request().resourceType() === "document") document = headers;
-    if (new URL(r.url()).pathname.startsWith("/pkg/")) {
-      assets.push({
-        url: r.url(),
-        encoding: headers["content-encoding"],
-        cacheControl: headers["cache-control"],
-        vary: headers["vary"],
-      });
-    }
-  });
+  const seen: Promise<{ url: string; document: boolean; headers: Record<string, string> }>[] = [];
+  page.on("response", (r) =>
+    seen.push(
+      r.allHeaders().then((headers) => ({ url: r.url(), document: r.request().resourceType() === "document", headers })),
+    ),
+  );
   await page.goto("/bench/items/1");
   await hydrated(page);
+  const responses = await Promise.all(seen);
+  const document = responses.find((r) => r.document)!.headers;
+  const assets = responses
+    .filter((r) => new URL(r.url).pathname.startsWith("/pkg/"))
+    .map((r) => ({
+      url: r.url,
+      encoding: r.headers["content-encoding"],
+      cacheControl: r.headers["cache-control"],
+      vary: r.headers["vary"],
+    }));
   expect(document["content-encoding"]).toBe("br");
   expect(document["vary"]).toContain("accept-encoding");
   // The wasm, its JavaScript and the stylesheet, each named by its content.

@@ -1,7 +1,10 @@
 //! The build's assets by their served names, and the scripts that load them.
 //!
-//! With cargo-leptos's `hash-files = true`, the JavaScript, WebAssembly and
-//! CSS files under `/pkg/` carry a hash of their content in their names
+//! With cargo-leptos's `hash-files` (`LEPTOS_HASH_FILES=true` for the
+//! release build and for the server that serves it; `cargo leptos watch`
+//! renames nothing on a rebuild, so not in development), the JavaScript,
+//! WebAssembly and CSS files under `/pkg/` carry a hash of their content in
+//! their names
 //! (`app.3f2a….wasm`), so they can be kept by browsers and CDNs for a year
 //! (`Cache-Control: … immutable`, which
 //! [`AppServer`](crate::app::AppServer) sends for them) and a deploy can
@@ -46,6 +49,9 @@ pub struct Assets {
     pub wasm: String,
     /// The stylesheet (`/pkg/<name>[.<hash>].css`).
     pub css: String,
+    /// Whether the names carry their content's hash (so a new build never
+    /// reuses one, and they can be cached for good).
+    pub hashed: bool,
 }
 
 impl Assets {
@@ -102,7 +108,10 @@ impl Assets {
     /// assert_eq!(assets.js, "/pkg/app.Abc.js");
     /// assert_eq!(assets.wasm, "/pkg/app.Def.wasm");
     /// assert_eq!(assets.css, "/pkg/app.Ghi.css");
-    /// assert_eq!(Assets::from_hashes(&options, "").js, "/pkg/app.js");
+    /// assert!(assets.hashed);
+    /// let plain = Assets::from_hashes(&options, "");
+    /// assert_eq!(plain.js, "/pkg/app.js");
+    /// assert!(!plain.hashed);
     /// ```
     #[must_use]
     pub fn from_hashes(options: &LeptosOptions, hashes: &str) -> Assets {
@@ -129,6 +138,9 @@ impl Assets {
             js: url(name, "js"),
             wasm: url(&wasm_stem, "wasm"),
             css: url(name, "css"),
+            hashed: ["js", "wasm", "css"]
+                .into_iter()
+                .all(|ext| hash_of(ext).is_some_and(|h| !h.is_empty())),
         }
     }
 }

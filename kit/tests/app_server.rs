@@ -236,37 +236,59 @@ async fn answers_are_compressed_as_asked_and_the_cache_keeps_each_encoding() {
 
 #[tokio::test]
 async fn assets_come_precompressed_and_immutable_when_hashed() {
-    for hash_files in [false, true] {
-        let app = built(hash_files);
-        let (parts, bytes) = raw(&app, "/pkg/app.css", Some("gzip, br")).await;
-        assert_eq!(parts.status, 200);
-        assert_eq!(parts.headers["content-encoding"], "br");
+    // A build with hashed names: cargo-leptos's hash file beside the
+    // binary (here the test's), and the stylesheet under its hashed name.
+    let hash_file = format!("server-props-test-hashes-{}.txt", std::process::id());
+    let exe_dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    std::fs::write(exe_dir.join(&hash_file), "js: J1\nwasm: W1\ncss: C1\n").unwrap();
+    let pkg = std::path::Path::new(&site_root()).join("pkg");
+    std::fs::copy(pkg.join("app.css"), pkg.join("app.C1.css")).unwrap();
+    std::fs::copy(pkg.join("app.css.br"), pkg.join("app.C1.css.br")).unwrap();
+    let hashed = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(
+            LeptosOptions::builder()
+                .output_name("app")
+                .site_root(site_root())
+                .hash_files(true)
+                .hash_file(std::sync::Arc::<str>::from(hash_file.as_str()))
+                .build(),
+        )
+        .state("the state")
+        .build()
+        .unwrap();
+    std::fs::remove_file(exe_dir.join(&hash_file)).unwrap();
+    for (app, path, cache_control) in [
+        (&built(false), "/pkg/app.css", "no-cache"),
+        (&hashed, "/pkg/app.C1.css", server_props::app::IMMUTABLE),
+        // Not a name the build hashed: it may hold another build's file.
+        (&hashed, "/pkg/app.css", "no-cache"),
+    ] {
+        let (parts, bytes) = raw(app, path, Some("gzip, br")).await;
+        assert_eq!(parts.status, 200, "{path}");
+        assert_eq!(parts.headers["content-encoding"], "br", "{path}");
         // Chosen by `Accept-Encoding`: a cache in front must know.
-        assert_eq!(parts.headers["vary"], "accept-encoding");
-        assert_eq!(bytes, b"PRECOMPRESSED");
-        assert_eq!(
-            parts.headers["cache-control"],
-            if hash_files {
-                server_props::app::IMMUTABLE
-            } else {
-                "no-cache"
-            }
-        );
+        assert_eq!(parts.headers["vary"], "accept-encoding", "{path}");
+        assert_eq!(bytes, b"PRECOMPRESSED", "{path}");
+        assert_eq!(parts.headers["cache-control"], cache_control, "{path}");
         // No twin for gzip: compressed on the fly, the same text.
-        let (parts, bytes) = raw(&app, "/pkg/app.css", Some("gzip")).await;
-        assert_eq!(parts.headers["content-encoding"], "gzip");
+        let (parts, bytes) = raw(app, path, Some("gzip")).await;
+        assert_eq!(parts.headers["content-encoding"], "gzip", "{path}");
         assert_eq!(
             decoded(&parts, &bytes),
             "body { color: red; }\n".repeat(100).as_bytes()
         );
-        let (parts, bytes) = raw(&app, "/pkg/app.css", None).await;
+        let (parts, bytes) = raw(app, path, None).await;
+        assert!(parts.headers.get("content-encoding").is_none(), "{path}");
+        assert_eq!(bytes.len(), 2100, "{path}");
+        assert_eq!(parts.headers["cache-control"], cache_control, "{path}");
+        // Small files go as they are; a missing one is never immutable.
+        let (parts, _) = raw(app, "/pkg/app.js", Some("br")).await;
         assert!(parts.headers.get("content-encoding").is_none());
-        assert_eq!(bytes.len(), 2100);
-        // Small files go as they are; what is not an asset keeps its own
-        // caching.
-        let (parts, _) = raw(&app, "/pkg/app.js", Some("br")).await;
-        assert!(parts.headers.get("content-encoding").is_none());
-        let (parts, _) = raw(&app, "/nothing/here", Some("br")).await;
+        let (parts, _) = raw(app, "/pkg/app.J1.js", Some("br")).await;
         assert_eq!(parts.status, 404);
         assert_ne!(
             parts

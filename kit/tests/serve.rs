@@ -179,6 +179,32 @@ async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
 }
 
 #[tokio::test]
+async fn a_slow_but_steady_reader_is_never_cut_off() {
+    // Each read is progress: the timeout counts from the last one.
+    let (addr, _stop) =
+        start(ServeConfig::default().write_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0; 256 << 10];
+    let mut received = 0usize;
+    // 2 s at 256 KiB per 100 ms: far longer than the timeout, far less
+    // than the answer.
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("data keeps coming")
+            .expect("the connection stays open");
+        assert!(n > 0, "closed after {received} bytes");
+        received += n;
+    }
+    assert!(received < BIG);
+}
+
+#[tokio::test]
 async fn a_reader_that_keeps_up_gets_the_whole_answer() {
     let (addr, _stop) =
         start(ServeConfig::default().write_timeout(Duration::from_millis(300))).await;

@@ -4,7 +4,7 @@
 //! its loader (`use_refresh`) and a form drops every kept catalog
 //! (`invalidate("catalog")`); the report is slow and shows a skeleton while
 //! it loads on client navigation; the digest shows its pending view only
-//! when its answer is slower than 150 ms, and no longer than it must.
+//! when its answer is slower than 300 ms, and no longer than it must.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,13 +32,14 @@ pub fn Catalog(props: CatalogProps) -> impl IntoView {
         <Title text=props.title.clone()/>
         <h1>{props.title}</h1>
         <p>"Loaded at " <time class="loaded-at">{props.loaded_at}</time></p>
-        <p>
+        // A <div>, not a <p>: a <form> inside a <p> closes it in the
+        // browser's parser, and hydration would then find another tree.
+        <div class="catalog-actions">
             <button type="button" class="refresh" on:click=move |_| refresh()>"Refresh"</button>
-            " "
             <Form attr:class="restock">
                 <button type="submit">"Restock every catalog"</button>
             </Form>
-        </p>
+        </div>
         <p>
             <Link href=previous attr:class="previous">"Previous catalog"</Link>
             " "
@@ -147,9 +148,9 @@ pub struct DigestParams {
 
 /// How long the digest's pending view waits before it shows: an answer
 /// faster than this never flashes it.
-pub const DIGEST_PENDING_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
+pub const DIGEST_PENDING_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// A page whose pending view shows after 150 ms and gives way as soon as
+/// A page whose pending view shows after 300 ms and gives way as soon as
 /// the props arrive (`?ms=N`: the loader waits N ms, default 0, at most
 /// 10 000).
 #[page(

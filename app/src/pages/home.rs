@@ -40,8 +40,8 @@ const LINKS: &[(&str, &str)] = &[
     ),
     ("/report/1?ms=1000", "Report: a slow page with a skeleton"),
     (
-        "/digest/1?ms=400",
-        "Digest: a pending view after 150 ms, gone when the props arrive",
+        "/digest/1?ms=1500",
+        "Digest: a pending view after 300 ms, gone when the props arrive",
     ),
     ("/digest/2", "Digest: a fast answer (no pending view)"),
     ("/login?next=/guestbook", "Sign in"),

@@ -76,12 +76,12 @@ thread_local! {
     static EPOCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The cache's epoch now (see [`Fetched::epoch`](super::fetch::Fetched)).
 /// Sets how long a prefetched `no-store` answer serves a click.
 pub(crate) fn set_prefetch_window(window: std::time::Duration) {
     PREFETCH_WINDOW_MS.with(|w| w.set(window.as_secs_f64() * 1000.0));
 }
 
+/// The cache's epoch now (see [`Fetched::epoch`](super::fetch::Fetched)).
 pub(crate) fn epoch() -> u64 {
     EPOCH.with(std::cell::Cell::get)
 }

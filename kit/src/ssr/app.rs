@@ -270,35 +270,47 @@ where
             .call_fallback_on_method_not_allowed(true)
             .fallback(not_found.clone().into_service());
         let site_root = options.site_root.to_string();
-        let assets = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
-        let asset_cache_control = HeaderValue::from_static(if options.hash_files {
-            IMMUTABLE
-        } else {
-            "no-cache"
-        });
+        let pkg = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
+        // The files named by their content (cargo-leptos's `hash-files`):
+        // the glue, the wasm and the stylesheet. Other `/pkg/` files
+        // (wasm-bindgen's snippets) keep their names from build to build.
+        let assets = options
+            .hash_files
+            .then(|| crate::assets::Assets::of(&options))
+            .filter(|assets| assets.hashed);
+        let hashed: Arc<[String]> = match assets {
+            Some(a) => Arc::from([a.js.clone(), a.wasm.clone(), a.css.clone()]),
+            None => Arc::from([]),
+        };
         let static_files = move |request: Request| {
             let site_root = site_root.clone();
             let files = files.clone();
             let not_found = not_found.clone();
-            let assets = assets.clone();
-            let asset_cache_control = asset_cache_control.clone();
+            let pkg = pkg.clone();
+            let hashed = hashed.clone();
             async move {
                 // The file system refuses such names (ENAMETOOLONG), which
                 // ServeDir answers with a 500: no file has them, so a 404.
                 if no_file_has(&site_root, request.uri().path()) {
                     return not_found(request).await;
                 }
-                let is_asset = request.uri().path().starts_with(&*assets);
+                let path = request.uri().path();
+                let cache_control = if hashed.iter().any(|h| h == path) {
+                    // A new build names its files anew: kept for a year.
+                    Some(IMMUTABLE)
+                } else if path.starts_with(&*pkg) {
+                    // The same name may hold another build's file.
+                    Some("no-cache")
+                } else {
+                    None
+                };
                 let Ok(mut response) = files.oneshot(request).await;
-                // The build's assets: named by their content (cargo-leptos
-                // `hash-files`), so kept for a year and never revalidated;
-                // unhashed (a dev build), revalidated every time.
-                if is_asset
-                    && matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
-                {
+                if let Some(cache_control) = cache_control.filter(|_| {
+                    matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
+                }) {
                     response
                         .headers_mut()
-                        .insert(CACHE_CONTROL, asset_cache_control);
+                        .insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
                 }
                 response.map(Body::new)
             }

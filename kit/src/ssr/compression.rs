@@ -105,7 +105,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
                 .find_map(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
             if coding.eq_ignore_ascii_case("br") {
-                br = Some(q);
+                br = Some(br.map_or(q, |b: f32| b.max(q)));
             } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
                 gzip = Some(gzip.map_or(q, |g: f32| g.max(q)));
             } else if coding == "*" {
@@ -137,16 +137,15 @@ pub struct Compression {
 }
 
 impl Default for Compression {
-    /// On; brotli quality 4, gzip level 4 (a document of 17 kB in about
-    /// a tenth of a millisecond, to about an eighth of its size); answers
-    /// from 1 KiB to 16 MiB.
+    /// On; brotli quality 4, gzip level 4; answers from 1 KiB to 4 MiB
+    /// (see `docs/performance.md` for what they cost).
     fn default() -> Self {
         Self {
             enabled: true,
             brotli_quality: 4,
             gzip_level: 4,
             min_bytes: 1024,
-            max_bytes: 16 << 20,
+            max_bytes: 4 << 20,
         }
     }
 }
@@ -227,14 +226,23 @@ impl Compression {
 
     /// What to do with `response`, whatever the request accepts.
     fn plan(&self, response: &Response<Body>) -> Plan {
+        let headers = response.headers();
+        if headers.contains_key(CONTENT_ENCODING) {
+            // Encoded already (a precompressed file chosen by this very
+            // header, whatever its type or status): the choice depends on
+            // `Accept-Encoding`.
+            return Plan::Vary;
+        }
         let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Plan::NotModified;
+        }
         if !status.is_success()
             || status == StatusCode::NO_CONTENT
             || status == StatusCode::PARTIAL_CONTENT
         {
             return Plan::Leave;
         }
-        let headers = response.headers();
         if !headers.get(CONTENT_TYPE).is_some_and(is_compressible_type)
             || headers
                 .get_all(CACHE_CONTROL)
@@ -242,11 +250,6 @@ impl Compression {
                 .any(|v| contains_token(v.as_bytes(), b"no-transform"))
         {
             return Plan::Leave;
-        }
-        if headers.contains_key(CONTENT_ENCODING) {
-            // Encoded already (a precompressed file chosen by this very
-            // header): the choice still depends on `Accept-Encoding`.
-            return Plan::Vary;
         }
         // A file's body streams, but says its length in `Content-Length`.
         let length = response.body().size_hint().exact().or_else(|| {
@@ -272,6 +275,10 @@ enum Plan {
     Vary,
     /// Say so, and compress it when the request accepts an encoding.
     Compress,
+    /// A `304`: it stands for the answer this request would have had, so
+    /// it says what that answer would (`Vary`, the weak `ETag` of a
+    /// compressed one).
+    NotModified,
 }
 
 /// Whether a `Content-Type` names something worth compressing.
@@ -279,24 +286,22 @@ fn is_compressible_type(value: &HeaderValue) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence.starts_with("text/")
-        || matches!(
-            essence.as_str(),
-            "application/json"
-                | "application/javascript"
-                | "application/wasm"
-                | "application/xml"
-                | "application/manifest+json"
-                | "image/svg+xml"
-        )
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let is = |t: &str| essence.eq_ignore_ascii_case(t);
+    let ends = |t: &str| {
+        essence.len() >= t.len()
+            && essence.as_bytes()[essence.len() - t.len()..].eq_ignore_ascii_case(t.as_bytes())
+    };
+    essence
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("text/"))
+        || is("application/json")
+        || is("application/javascript")
+        || is("application/wasm")
+        || is("application/xml")
+        || is("image/svg+xml")
+        || ends("+json")
+        || ends("+xml")
 }
 
 /// Whether a comma-separated header value holds `token` (any case).
@@ -304,6 +309,24 @@ fn contains_token(value: &[u8], token: &[u8]) -> bool {
     value
         .split(|b| *b == b',')
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+/// Bodies larger than this are compressed on a blocking thread.
+const BLOCKING_ABOVE: usize = 128 * 1024;
+
+/// `"x"` becomes `W/"x"`: the compressed bytes are not the identity
+/// answer's, though they stand for the same props.
+fn weaken_etag(headers: &mut HeaderMap) {
+    if let Some(etag) = headers.get(ETAG) {
+        if !etag.as_bytes().starts_with(b"W/") {
+            let mut weak = Vec::with_capacity(etag.len() + 2);
+            weak.extend_from_slice(b"W/");
+            weak.extend_from_slice(etag.as_bytes());
+            if let Ok(weak) = HeaderValue::from_bytes(&weak) {
+                headers.insert(ETAG, weak);
+            }
+        }
+    }
 }
 
 /// Adds `accept-encoding` to `Vary` unless it is there (or `*` is).
@@ -357,10 +380,22 @@ where
         Either::Right(Box::pin(async move {
             let Ok(mut response) = future.await;
             let plan = config.plan(&response);
-            if plan == Plan::Leave {
-                return Ok(response);
+            match plan {
+                Plan::Leave => return Ok(response),
+                Plan::NotModified => {
+                    if encoding != Encoding::Identity
+                        && response
+                            .headers()
+                            .get(CONTENT_TYPE)
+                            .is_none_or(is_compressible_type)
+                    {
+                        vary_on_accept_encoding(response.headers_mut());
+                        weaken_etag(response.headers_mut());
+                    }
+                    return Ok(response);
+                }
+                Plan::Vary | Plan::Compress => vary_on_accept_encoding(response.headers_mut()),
             }
-            vary_on_accept_encoding(response.headers_mut());
             if plan == Plan::Vary || encoding == Encoding::Identity {
                 return Ok(response);
             }
@@ -368,13 +403,26 @@ where
             let bytes = match axum::body::to_bytes(body, config.max_bytes).await {
                 Ok(bytes) => bytes,
                 Err(e) => {
-                    // The body failed while being read: the connection
-                    // would have failed the same way.
+                    // The app's body failed while being read: a gateway's
+                    // error, never kept by a cache.
                     tracing::warn!("server_props: an answer's body failed: {e}");
-                    return Ok(Response::from_parts(parts, Body::empty()));
+                    let mut failed = Response::new(Body::empty());
+                    *failed.status_mut() = StatusCode::BAD_GATEWAY;
+                    failed.headers_mut().insert(
+                        CACHE_CONTROL,
+                        HeaderValue::from_static(crate::protocol::DEFAULT_CACHE_CONTROL),
+                    );
+                    return Ok(failed);
                 }
             };
-            let compressed = config.encode(encoding, &bytes);
+            // Large bodies (a static file) off the async workers.
+            let compressed = if bytes.len() > BLOCKING_ABOVE {
+                tokio::task::spawn_blocking(move || config.encode(encoding, &bytes))
+                    .await
+                    .expect("compression does not panic")
+            } else {
+                config.encode(encoding, &bytes)
+            };
             parts.headers.insert(
                 CONTENT_ENCODING,
                 HeaderValue::from_static(encoding.as_str()),
@@ -383,16 +431,7 @@ where
                 .headers
                 .insert(CONTENT_LENGTH, HeaderValue::from(compressed.len()));
             parts.headers.remove(ACCEPT_RANGES);
-            if let Some(etag) = parts.headers.get(ETAG) {
-                if !etag.as_bytes().starts_with(b"W/") {
-                    let mut weak = Vec::with_capacity(etag.len() + 2);
-                    weak.extend_from_slice(b"W/");
-                    weak.extend_from_slice(etag.as_bytes());
-                    if let Ok(weak) = HeaderValue::from_bytes(&weak) {
-                        parts.headers.insert(ETAG, weak);
-                    }
-                }
-            }
+            weaken_etag(&mut parts.headers);
             Ok(Response::from_parts(parts, Body::from(compressed)))
         }))
     }
