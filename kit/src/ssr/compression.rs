@@ -13,8 +13,8 @@
 //! does. Every answer it could compress says `Vary: Accept-Encoding` (also
 //! when this request took it uncompressed: a cache must not hand those
 //! bytes to a client that asked for brotli), and the shared cache keys
-//! `Accept-Encoding` by the encoding it selects ([`negotiate`]), not by the
-//! header's spelling, so every browser shares one entry per encoding.
+//! `Accept-Encoding` by what it accepts ([`Accepted::key`]), not by the
+//! header's spelling, so every browser shares one entry.
 //!
 //! What is compressed: a `200`-class answer (not `206`) of a textual type
 //! (HTML, JSON, CSS, JavaScript, SVG, XML, plain text) or WebAssembly, at
@@ -27,8 +27,9 @@
 //! ```
 //! use server_props::compression::Compression;
 //!
-//! // brotli quality 4 and gzip level 4 (the defaults); answers under 1 KiB stay as they are.
-//! let layer = Compression::default().brotli_quality(4).gzip_level(4).min_bytes(1024);
+//! // Gzip level 1 when the client takes gzip, brotli quality 4 when it takes
+//! // only brotli (the defaults); answers under 1 KiB stay as they are.
+//! let layer = Compression::default().brotli_quality(4).gzip_level(1).min_bytes(1024);
 //! # let _ = layer;
 //! ```
 
@@ -70,57 +71,93 @@ impl Encoding {
     }
 }
 
-/// The encoding to answer a request with: brotli when `Accept-Encoding`
-/// allows it at least as much as gzip, else gzip, else identity.
-/// Quality values count (`br;q=0` refuses brotli); `*` stands for what is
-/// not named; `x-gzip` is gzip.
+/// The encodings a request accepts, of those the server offers: what an
+/// answer may be sent in, and what the shared cache keys `Accept-Encoding`
+/// by (so every browser, however it spells the header, shares one entry,
+/// and no entry is ever handed to a client that cannot read it).
+///
+/// Only named codings count, with a quality above zero (`br;q=0` refuses
+/// brotli); `x-gzip` is gzip; `*` is ignored, as tower-http's file service
+/// ignores it.
 ///
 /// ```
 /// use http::{header::ACCEPT_ENCODING, HeaderMap, HeaderValue};
-/// use server_props::compression::{negotiate, Encoding};
+/// use server_props::compression::{Accepted, Encoding};
 ///
 /// let with = |v: &'static str| {
 ///     let mut h = HeaderMap::new();
 ///     h.insert(ACCEPT_ENCODING, HeaderValue::from_static(v));
-///     negotiate(&h)
+///     Accepted::from_headers(&h)
 /// };
-/// assert_eq!(with("gzip, deflate, br, zstd"), Encoding::Brotli);
-/// assert_eq!(with("gzip, br;q=0.5"), Encoding::Gzip);
-/// assert_eq!(with("br;q=0, *"), Encoding::Gzip);
-/// assert_eq!(with("deflate"), Encoding::Identity);
-/// assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
+/// let browser = with("gzip, deflate, br, zstd");
+/// assert_eq!((browser.brotli, browser.gzip), (true, true));
+/// assert_eq!(browser.key(), "br,gzip");
+/// assert_eq!(with("gzip, br;q=0").key(), "gzip");
+/// assert_eq!(with("deflate, *").key(), "identity");
+/// assert_eq!(Accepted::from_headers(&HeaderMap::new()).choose(Encoding::Gzip), Encoding::Identity);
+/// assert_eq!(browser.choose(Encoding::Gzip), Encoding::Gzip);
+/// assert_eq!(with("br").choose(Encoding::Gzip), Encoding::Brotli);
 /// ```
-#[must_use]
-pub fn negotiate(headers: &HeaderMap) -> Encoding {
-    let (mut br, mut gzip, mut star) = (None, None, None);
-    for value in headers.get_all(ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else {
-            continue;
-        };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or_default().trim();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if coding.eq_ignore_ascii_case("br") {
-                br = Some(br.map_or(q, |b: f32| b.max(q)));
-            } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                gzip = Some(gzip.map_or(q, |g: f32| g.max(q)));
-            } else if coding == "*" {
-                star = Some(q);
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// `br` is accepted.
+    pub brotli: bool,
+    /// `gzip` (or `x-gzip`) is accepted.
+    pub gzip: bool,
+}
+
+impl Accepted {
+    /// What `Accept-Encoding` in `headers` accepts.
+    #[must_use]
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let (mut br, mut gzip) = (0.0_f32, 0.0_f32);
+        for value in headers.get_all(ACCEPT_ENCODING) {
+            let Ok(value) = value.to_str() else {
+                continue;
+            };
+            for item in value.split(',') {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or_default().trim();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                if coding.eq_ignore_ascii_case("br") {
+                    br = br.max(q);
+                } else if coding.eq_ignore_ascii_case("gzip")
+                    || coding.eq_ignore_ascii_case("x-gzip")
+                {
+                    gzip = gzip.max(q);
+                }
             }
         }
+        Self {
+            brotli: br > 0.0,
+            gzip: gzip > 0.0,
+        }
     }
-    let br = br.or(star).unwrap_or(0.0);
-    let gzip = gzip.or(star).unwrap_or(0.0);
-    if br > 0.0 && br >= gzip {
-        Encoding::Brotli
-    } else if gzip > 0.0 {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
+
+    /// The shared cache's key for it.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match (self.brotli, self.gzip) {
+            (true, true) => "br,gzip",
+            (true, false) => "br",
+            (false, true) => "gzip",
+            (false, false) => "identity",
+        }
+    }
+
+    /// The encoding to compress in: `preferred` when it is accepted, else
+    /// the other one accepted, else identity.
+    #[must_use]
+    pub const fn choose(self, preferred: Encoding) -> Encoding {
+        match (preferred, self.brotli, self.gzip) {
+            (Encoding::Brotli, true, _) | (_, true, false) => Encoding::Brotli,
+            (_, _, true) => Encoding::Gzip,
+            _ => Encoding::Identity,
+        }
     }
 }
 
@@ -130,6 +167,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
 #[must_use]
 pub struct Compression {
     enabled: bool,
+    prefer: Encoding,
     brotli_quality: u32,
     gzip_level: u32,
     min_bytes: usize,
@@ -137,13 +175,17 @@ pub struct Compression {
 }
 
 impl Default for Compression {
-    /// On; brotli quality 4, gzip level 4; answers from 1 KiB to 4 MiB
-    /// (see `docs/performance.md` for what they cost).
+    /// On; gzip level 1 when the client takes gzip (brotli quality 4 when
+    /// it takes only brotli); answers from 1 KiB to 4 MiB. On a 16 kB
+    /// document gzip level 1 costs about a fifth of brotli quality 4's time
+    /// for 1.5 times its bytes (`docs/performance.md`); build-time
+    /// `.br` files are still preferred for static files.
     fn default() -> Self {
         Self {
             enabled: true,
+            prefer: Encoding::Gzip,
             brotli_quality: 4,
-            gzip_level: 4,
+            gzip_level: 1,
             min_bytes: 1024,
             max_bytes: 4 << 20,
         }
@@ -163,6 +205,13 @@ impl Compression {
     #[must_use]
     pub const fn is_enabled(&self) -> bool {
         self.enabled
+    }
+
+    /// The encoding to compress in when the client takes both (default
+    /// gzip: much cheaper on the fly; brotli for smaller bodies at more CPU).
+    pub fn prefer(mut self, encoding: Encoding) -> Self {
+        self.prefer = encoding;
+        self
     }
 
     /// Brotli's quality, 0 to 11 (higher: smaller and slower).
@@ -374,8 +423,8 @@ where
         if !self.config.enabled {
             return Either::Left(self.inner.call(request));
         }
-        let encoding = negotiate(request.headers());
         let config = self.config;
+        let encoding = Accepted::from_headers(request.headers()).choose(config.prefer);
         let future = self.inner.call(request);
         Either::Right(Box::pin(async move {
             let Ok(mut response) = future.await;
@@ -533,8 +582,9 @@ mod tests {
                     assert_eq!(encoding, None);
                     assert_eq!(etag, "\"abc-1\"");
                 }
-                "gzip" => assert_eq!(encoding.as_deref(), Some("gzip")),
-                _ => assert_eq!(encoding.as_deref(), Some("br")),
+                "br" => assert_eq!(encoding.as_deref(), Some("br")),
+                // Both taken: gzip, the cheaper one on the fly.
+                _ => assert_eq!(encoding.as_deref(), Some("gzip")),
             }
             if encoding.is_some() {
                 assert_eq!(etag, "W/\"abc-1\"");
@@ -604,21 +654,21 @@ mod tests {
     }
 
     #[test]
-    fn quality_values_and_wildcards_decide() {
+    fn quality_values_decide_what_is_accepted() {
         let with = |v: &'static str| {
             let mut h = HeaderMap::new();
             h.insert(ACCEPT_ENCODING, HeaderValue::from_static(v));
-            negotiate(&h)
+            Accepted::from_headers(&h).key()
         };
-        assert_eq!(with("br"), Encoding::Brotli);
-        assert_eq!(with("BR;Q=1"), Encoding::Brotli);
-        assert_eq!(with("gzip;q=1, br;q=0.9"), Encoding::Gzip);
-        assert_eq!(with("x-gzip"), Encoding::Gzip);
-        assert_eq!(with("*"), Encoding::Brotli);
-        assert_eq!(with("*;q=0"), Encoding::Identity);
-        assert_eq!(with("gzip;q=0, br;q=0"), Encoding::Identity);
-        assert_eq!(with("identity"), Encoding::Identity);
-        assert_eq!(with("gzip;q=nonsense"), Encoding::Gzip);
-        assert_eq!(with(""), Encoding::Identity);
+        assert_eq!(with("br"), "br");
+        assert_eq!(with("BR;Q=1"), "br");
+        assert_eq!(with("gzip;q=1, br;q=0.9"), "br,gzip");
+        assert_eq!(with("x-gzip"), "gzip");
+        assert_eq!(with("br, br;q=0"), "br");
+        assert_eq!(with("*"), "identity");
+        assert_eq!(with("gzip;q=0, br;q=0"), "identity");
+        assert_eq!(with("identity"), "identity");
+        assert_eq!(with("gzip;q=nonsense"), "gzip");
+        assert_eq!(with(""), "identity");
     }
 }

@@ -100,8 +100,9 @@ pub(super) fn primary_key(build: &str, host: &[u8], path_and_query: &str) -> Str
 
 /// The secondary key: the primary key plus the request's value of every
 /// header in `vary` (absent and empty are different). `Accept-Encoding`
-/// counts by the encoding the server selects for it, not by its spelling:
-/// browsers that all take brotli share one entry.
+/// counts by the encodings it accepts, not by its spelling: browsers share
+/// one entry, and an entry in one encoding never reaches a client that
+/// does not take it.
 pub(super) fn secondary_key(primary: &str, vary: &[HeaderName], request: &HeaderMap) -> String {
     let mut key = primary.to_owned();
     for name in vary {
@@ -109,7 +110,7 @@ pub(super) fn secondary_key(primary: &str, vary: &[HeaderName], request: &Header
         key.push_str(name.as_str());
         if name == ACCEPT_ENCODING {
             key.push(':');
-            key.push_str(crate::ssr::compression::negotiate(request).as_str());
+            key.push_str(crate::ssr::compression::Accepted::from_headers(request).key());
             continue;
         }
         let mut values = request.get_all(name).iter().peekable();
