@@ -79,5 +79,7 @@ build-release:
 server-only:
 	scripts/check-server-only-code.sh
 
+# The release server; the development overlay's tests also start the debug
+# server that `test-rust` built (`cargo test` builds the server binary).
 e2e:
-	cd end2end && E2E_SERVER=target/release/server npx playwright test
+	cd end2end && E2E_SERVER=target/release/server E2E_DEV_SERVER=target/debug/server npx playwright test

@@ -75,6 +75,7 @@ mod form;
 mod freshness;
 mod link;
 mod navigation;
+mod overlay;
 mod page;
 mod pages;
 pub mod params;
@@ -93,7 +94,7 @@ pub use form::{Form, FormProps};
 pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
 };
-pub use page::{Layout, Navigation, Page, PageError, Props};
+pub use page::{DevError, Layout, Navigation, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use server_props_macros::{action, loader, page};

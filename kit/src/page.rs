@@ -195,6 +195,9 @@ pub struct PageError {
     pub status: u16,
     /// Detail for developers: only set in development mode.
     pub detail: Option<String>,
+    /// What the development error overlay shows: only set in development
+    /// mode. The kit draws the overlay over the app's error page itself.
+    pub dev: Option<DevError>,
 }
 
 impl PageError {
@@ -204,6 +207,7 @@ impl PageError {
         Self {
             status,
             detail: None,
+            dev: None,
         }
     }
 
@@ -213,4 +217,33 @@ impl PageError {
         self.detail = detail;
         self
     }
+
+    /// The same error with what the development overlay shows.
+    #[must_use]
+    pub fn with_dev(mut self, dev: Option<DevError>) -> Self {
+        self.dev = dev;
+        self
+    }
+}
+
+/// What failed on the server, as the development error overlay shows it.
+///
+/// Only a server in development mode sends it (a debug build whose Leptos
+/// `env` is `DEV`, as under `cargo leptos watch`; see
+/// `ServerPropsBuilder::dev_errors`):
+/// a release build never does, whatever its environment says.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DevError {
+    /// The error's message, or the panic's.
+    pub message: String,
+    /// Where in the source: the `?` (or the `LoaderError` constructor) that
+    /// made the error, or the panic, as `file:line:column`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The page's path pattern (`/blog/:slug`), when a page matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The request: method and URL (`POST /guestbook`).
+    pub request: String,
 }

@@ -351,7 +351,15 @@ impl Pages {
 
     #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
     pub(crate) fn render_error(&self, error: PageError) -> AnyView {
-        (self.error)(error)
+        match error.dev.clone() {
+            // Development mode: the overlay over the app's error page.
+            Some(dev) => {
+                let status = error.status;
+                let page = (self.error)(error);
+                view! { {page} <crate::overlay::DevOverlay error=dev status=status/> }.into_any()
+            }
+            None => (self.error)(error),
+        }
     }
 }
 

@@ -79,6 +79,9 @@ pub struct PropsPayload {
     /// What failed, for developers: only in development mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What the development error overlay shows: only in development mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<crate::page::DevError>,
     /// The status of an error answer (500, or a 4xx the loader chose).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,

@@ -109,13 +109,29 @@ fn app() -> Router {
     Router::new().server_props(&props)
 }
 
+/// The app with development mode left to its default, in Leptos's `env`.
+fn app_in(env: leptos::config::Env) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name("kit-test")
+        .env(env)
+        .build();
+    let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
+        .build_id("b")
+        .build();
+    Router::new().server_props(&props)
+}
+
 async fn send(method: &str, uri: &str) -> (StatusCode, http::HeaderMap, String) {
+    send_to(app(), method, uri).await
+}
+
+async fn send_to(app: Router, method: &str, uri: &str) -> (StatusCode, http::HeaderMap, String) {
     let request = Request::builder()
         .method(method)
         .uri(uri)
         .body(Body::empty())
         .unwrap();
-    let response = app().oneshot(request).await.unwrap();
+    let response = app.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
     (
@@ -196,4 +212,87 @@ async fn a_view_that_panics_gives_500_and_the_server_keeps_serving() {
         let (status, _, _) = send("GET", "/").await;
         assert_eq!(status, StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only() {
+    // This test is a debug build, as `cargo leptos watch`'s server is.
+    assert!(cfg!(debug_assertions));
+    let line = include_str!("server.rs")
+        .lines()
+        .position(|l| l.contains(r#"panic!("the view exploded")"#))
+        .unwrap()
+        + 1;
+    let (status, _, body) = send_to(app_in(leptos::config::Env::DEV), "GET", "/exploding").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains(r#"id="server-props-dev-overlay""#), "{body}");
+    assert!(body.contains("rendering panicked: the view exploded"), "{body}");
+    // Where the view panicked, and which request.
+    assert!(body.contains(&format!("kit/tests/server.rs:{line}:")), "{body}");
+    assert!(body.contains("GET /exploding"), "{body}");
+    // A loader's error: located at the `LoaderError` constructor's call.
+    let (_, _, body) = send_to(
+        app_in(leptos::config::Env::DEV),
+        "GET",
+        &props_url("b", "/failing"),
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let location = json["dev"]["location"].as_str().unwrap();
+    assert!(location.starts_with("kit/tests/server.rs:"), "{json}");
+    assert_eq!(json["dev"]["page"], "/failing");
+    // In the production env: nothing.
+    for uri in ["/exploding".to_owned(), props_url("b", "/failing")] {
+        let (_, _, body) = send_to(app_in(leptos::config::Env::PROD), "GET", &uri).await;
+        assert!(!body.contains("server-props-dev-overlay"), "{body}");
+        assert!(!body.contains("exploded") && !body.contains("secret"), "{body}");
+        assert!(!body.contains("\"dev\""), "{body}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_request_has_a_span_with_its_page_outcome_status_and_size() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_, headers, _) = send("GET", "/failing?x=1").await;
+    let length = headers["content-length"].to_str().unwrap().to_owned();
+    send("GET", &props_url("b", "/created")).await;
+    send("GET", &props_url("b", "/nowhere")).await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let closed = |needle: &str| {
+        log.lines()
+            .find(|l| l.contains("server_props.request{") && l.contains(needle) && l.contains("close"))
+            .unwrap_or_else(|| panic!("no closed request span with {needle}:\n{log}"))
+            .to_owned()
+    };
+    let failing = closed("path=/failing");
+    for field in [
+        "otel.name=\"GET /failing\"",
+        "method=GET",
+        "format=\"document\"",
+        "page=\"/failing\"",
+        "outcome=\"error\"",
+        "status=500",
+        &format!("bytes={length}"),
+    ] {
+        assert!(failing.contains(field), "{field} in {failing}");
+    }
+    // The loader and the render ran in child spans of the request.
+    assert!(
+        log.lines().any(|l| l.contains("server_props.run{otel.name=\"loader\"")
+            && l.contains("path=/failing")),
+        "{log}"
+    );
+    assert!(log.lines().any(|l| l.contains("server_props.render") && l.contains("path=/failing")));
+    let created = closed("format=\"props\"");
+    assert!(created.contains("page=\"/created\"") && created.contains("outcome=\"props\""));
+    assert!(created.contains("status=201"), "{created}");
+    let nowhere = closed("path=/_props/b/nowhere.json");
+    assert!(nowhere.contains("outcome=\"not_found\"") && nowhere.contains("status=404"));
 }

@@ -268,7 +268,7 @@ async fn a_failing_loader_gives_the_500_page_without_details() {
 #[tokio::test]
 async fn development_mode_shows_the_error_detail() {
     let app = TestApp::with(|b| b.dev_errors(true)).await;
-    let doc = app.get("/error").await;
+    let doc = app.get("/error?from=test").await;
     assert!(doc.html().contains("the /error page always fails"));
     let props = app.props("/error").await.json();
     assert_eq!(props["error"], "Internal Server Error");
@@ -280,6 +280,52 @@ async fn development_mode_shows_the_error_detail() {
         .as_str()
         .unwrap()
         .contains("the /error page always fails"));
+    // The overlay: drawn in the document, and its facts in both answers.
+    let html = doc.html();
+    assert!(html.contains(r#"id="server-props-dev-overlay""#), "{html}");
+    for dev in [&doc.embedded()["dev"], &props["dev"]] {
+        assert_eq!(dev["page"], "/error", "{dev}");
+        let location = dev["location"].as_str().expect("a location");
+        // The `LoaderError::internal` call in the app's loader.
+        assert!(location.starts_with("app/src/pages/outcomes.rs:"), "{location}");
+        assert!(dev["message"]
+            .as_str()
+            .unwrap()
+            .contains("the /error page always fails"));
+    }
+    assert_eq!(doc.embedded()["dev"]["request"], "GET /error?from=test");
+    assert_eq!(props["dev"]["request"], "GET /error (props answer)");
+    assert!(html.contains("Server error 500") && html.contains("GET /error?from=test"));
+}
+
+#[tokio::test]
+async fn development_mode_locates_a_panic_where_it_happened() {
+    let app = TestApp::with(|b| b.dev_errors(true)).await;
+    let doc = app.get("/panic").await;
+    assert_eq!(doc.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let dev = &doc.embedded()["dev"];
+    assert_eq!(
+        dev["message"],
+        "loader panicked: the /panic page always panics (500 Internal Server Error)"
+    );
+    let source = std::fs::read_to_string("../app/src/pages/outcomes.rs").unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.contains(r#"panic!("the /panic page always panics")"#))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        dev["location"],
+        format!("app/src/pages/outcomes.rs:{line}:5"),
+        "{dev}"
+    );
+    assert!(doc.html().contains(r#"id="server-props-dev-overlay""#));
+    // Without development mode: no overlay, no facts.
+    let app = TestApp::new().await;
+    let doc = app.get("/panic").await;
+    assert!(!doc.html().contains("server-props-dev-overlay"));
+    assert!(doc.embedded().get("dev").is_none());
+    assert!(app.props("/panic").await.json().get("dev").is_none());
 }
 
 #[tokio::test]

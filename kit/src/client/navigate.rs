@@ -422,13 +422,19 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
         };
     }
     if payload.error.is_some() {
-        if let Some(url) = page_url {
+        if let (Some(url), None) = (page_url, &payload.dev) {
             // A failed navigation: let the server render its error page.
             return Next::Document(url.to_owned());
         }
-        return Next::View(pages.render_error(
-            PageError::new(payload.status.unwrap_or(500)).with_detail(payload.detail),
-        ));
+        // Hydration, or development mode: the error page (and the overlay)
+        // in place, from this answer; the failing loader does not run twice.
+        return Next::View(
+            pages.render_error(
+                PageError::new(payload.status.unwrap_or(500))
+                    .with_detail(payload.detail)
+                    .with_dev(payload.dev),
+            ),
+        );
     }
     // `"props":null` (props of type `()`) reads as no `props` field.
     let json = payload.props.as_deref().map_or("null", RawValue::get);

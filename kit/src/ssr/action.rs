@@ -23,7 +23,7 @@
 
 use super::{
     context::{LoaderContext, RequestParts, ResponseHead},
-    loader::{panic_message, ErasedProps, Loader, LoaderError},
+    loader::{ErasedProps, Loader, LoaderError},
 };
 use crate::redirect::Redirect;
 use futures::{future::BoxFuture, FutureExt};
@@ -179,10 +179,7 @@ async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
         )),
         Ok(Ok(ActionOutcome::Redirect(r))) => Ok(ActionOutcome::Redirect(r)),
         Ok(Err(e)) => Err(e),
-        Err(panic) => Err(LoaderError::internal(format!(
-            "action panicked: {}",
-            panic_message(panic.as_ref())
-        ))),
+        Err(panic) => Err(LoaderError::panicked("action", panic.as_ref())),
     };
     Acted {
         result,

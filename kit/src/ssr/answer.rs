@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     escape::{escape_json_into, escape_json_tail},
-    page::PageError,
+    page::{DevError, PageError},
     pages::{PageKind, PropsPage},
     protocol::{PropsPayload, DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER},
     redirect::{Redirect, RedirectStatus},
@@ -26,6 +26,7 @@ use http::{
     HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
 use serde_json::value::RawValue;
+use tracing::Instrument;
 
 /// How an answer is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,8 @@ pub(crate) struct Answer {
     pub(crate) url: Option<String>,
     /// How long the loaders and the action ran, for `Server-Timing`.
     pub(crate) timing: Timing,
+    /// The request's method, for development mode's error detail.
+    pub(crate) method: http::Method,
 }
 
 /// What `Server-Timing` reports of a request: the loaders' and the action's
@@ -106,6 +109,7 @@ impl Answer {
             layout: None,
             url: None,
             timing: Timing::default(),
+            method: http::Method::GET,
         }
     }
 }
@@ -150,12 +154,32 @@ impl ServerProps {
             layout,
             url: answer_url,
             timing: _,
+            method,
         } = answer;
+        // What development mode's overlay names as the request.
+        let request = self.inner.dev.then(|| match format {
+            Format::Document => format!("{method} {url}"),
+            Format::Json => format!("{method} {url} (props answer)"),
+        });
+        let request = request.as_deref();
         let layout = layout.as_deref();
         let answer_url = answer_url.as_deref();
         let page = index.and_then(|i| match &self.inner.pages.entries[i].kind {
             PageKind::Props(page) => Some(page),
             PageKind::Static(_) => None,
+        });
+        super::service::record_outcome(match &outcome {
+            Outcome::Static => "static",
+            Outcome::Props(_) => "props",
+            Outcome::Exit(e) => match &e.kind {
+                ErrorKind::NotFound => "not_found",
+                ErrorKind::Redirect(_) => "redirect",
+                ErrorKind::Response(_) => "response",
+                ErrorKind::Failed { status, .. } if *status == StatusCode::NOT_FOUND => {
+                    "not_found"
+                }
+                ErrorKind::Failed { .. } => "error",
+            },
         });
         let error = match outcome {
             Outcome::Static => match format {
@@ -163,7 +187,7 @@ impl ServerProps {
                     let payload = self.payload_head(url, layout, |_| ());
                     let state = RenderState::new(index, PageState::Static, layout);
                     return self
-                        .render_document(index, url, state, &payload, StatusCode::OK, head)
+                        .render_document(index, url, request, state, &payload, StatusCode::OK, head)
                         .await;
                 }
                 // A page without a loader has no props (a submission's
@@ -211,7 +235,7 @@ impl ServerProps {
                                     layout,
                                 );
                                 return self
-                                    .render_document(index, url, state, &payload, status, head)
+                                    .render_document(index, url, request, state, &payload, status, head)
                                     .await;
                             }
                             Err(e) => e,
@@ -225,7 +249,7 @@ impl ServerProps {
             }
             Outcome::Exit(e) => e,
         };
-        self.exit(index, url, error, head, layout, answer_url, format)
+        self.exit(index, url, request, error, head, layout, answer_url, format)
             .await
     }
 
@@ -235,6 +259,7 @@ impl ServerProps {
         &self,
         index: Option<usize>,
         url: &str,
+        request: Option<&str>,
         error: LoaderError,
         head: ResponseHead,
         layout: Option<&str>,
@@ -261,7 +286,10 @@ impl ServerProps {
                 )),
             },
             ErrorKind::Response(response) => return own_response(*response, head),
-            kind => LoaderError { kind },
+            kind => LoaderError {
+                kind,
+                location: error.location,
+            },
         };
         if !error.is_not_found() {
             log_error(url, &error);
@@ -286,7 +314,7 @@ impl ServerProps {
                 Format::Document => {
                     let payload = self.payload_head(url, layout, |p| p.not_found = true);
                     let state = RenderState::new(index, PageState::NotFound, layout);
-                    self.render_document(index, url, state, &payload, status, head)
+                    self.render_document(index, url, request, state, &payload, status, head)
                         .await
                 }
                 Format::Json => {
@@ -301,13 +329,21 @@ impl ServerProps {
                 }
             };
         }
+        let dev = request.map(|request| DevError {
+            message: error.to_string(),
+            location: error.location.as_ref().map(ToString::to_string),
+            page: self.pattern_of(index),
+            request: request.to_owned(),
+        });
         let page_error = PageError {
             status: status.as_u16(),
-            detail: self.inner.dev.then(|| error.to_string()),
+            detail: dev.as_ref().map(|dev| dev.message.clone()),
+            dev,
         };
         let mut payload = PropsPayload {
             error: Some(reason(status).to_owned()),
             detail: page_error.detail.clone(),
+            dev: page_error.dev.clone(),
             status: Some(status.as_u16()),
             url: answer_url.map(str::to_owned),
             ..Default::default()
@@ -317,20 +353,23 @@ impl ServerProps {
                 let embedded = self.payload_head(url, layout, |p| {
                     p.error = payload.error.take();
                     p.detail = payload.detail.take();
+                    p.dev = payload.dev.take();
                     p.status = payload.status;
                 });
                 let state = RenderState::new(index, PageState::Error(page_error), layout);
-                self.render_document(index, url, state, &embedded, status, head)
+                self.render_document(index, url, request, state, &embedded, status, head)
                     .await
             }
             Format::Json => self.json(status, &payload, head),
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn render_document(
         &self,
         page: Option<usize>,
         url: &str,
+        request: Option<&str>,
         state: RenderState,
         payload: &str,
         status: StatusCode,
@@ -340,19 +379,31 @@ impl ServerProps {
         let nonce = renderer.nonce();
         let nonce = nonce.as_ref();
         let started = std::time::Instant::now();
-        let (status, html, leptos_options) = match renderer.render(url, state, payload, nonce).await
+        let (status, html, leptos_options) = match renderer
+            .render(url, state, payload, nonce)
+            .instrument(tracing::info_span!("server_props.render"))
+            .await
         {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
-                tracing::error!(path = url, "server_props: rendering panicked: {panic}");
+                let message = format!("rendering panicked: {}", panic.message);
+                tracing::error!(path = url, "server_props: {message}");
                 uncacheable_if_server_error(StatusCode::INTERNAL_SERVER_ERROR, &head);
+                let dev = request.map(|request| DevError {
+                    message,
+                    location: panic.location,
+                    page: self.pattern_of(page),
+                    request: request.to_owned(),
+                });
                 let error = PageError {
                     status: 500,
-                    detail: self.inner.dev.then(|| panic.clone()),
+                    detail: dev.as_ref().map(|dev| dev.message.clone()),
+                    dev,
                 };
                 let payload = self.payload_head(url, None, |p| {
                     p.error = Some(reason(StatusCode::INTERNAL_SERVER_ERROR).to_owned());
                     p.detail.clone_from(&error.detail);
+                    p.dev.clone_from(&error.dev);
                     p.status = Some(500);
                 });
                 // Once more with the error page in the page's place; a panic in
@@ -406,6 +457,11 @@ impl ServerProps {
     }
 
     /// `{"build":…,"url":…,<extra>}` escaped for the script element.
+    /// The path pattern of the page at `index`, for development mode.
+    fn pattern_of(&self, index: Option<usize>) -> Option<String> {
+        index.map(|i| self.inner.pages.entries[i].pattern.as_str().to_owned())
+    }
+
     fn payload_head(
         &self,
         url: &str,

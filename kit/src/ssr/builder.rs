@@ -213,7 +213,14 @@ impl ServerPropsBuilder {
         self
     }
 
-    /// Whether error details reach the browser (default: Leptos's `env` is `DEV`).
+    /// Whether error details reach the browser: the message on the error
+    /// page (`PageError::detail`) and the development error overlay (the
+    /// message, where in the source, the page and the request).
+    ///
+    /// Default: on in a debug build whose Leptos `env` is `DEV` (as under
+    /// `cargo leptos watch`), off otherwise. A release build is off even
+    /// with `LEPTOS_ENV` unset (Leptos then reads `DEV`): only this call
+    /// turns it on there, which a production server must never do.
     pub fn dev_errors(mut self, dev: bool) -> Self {
         self.dev = Some(dev);
         self
@@ -241,7 +248,10 @@ impl ServerPropsBuilder {
             .unwrap_or_else(|| default_build_id(&self.options));
         let dev = self
             .dev
-            .unwrap_or(self.options.env == leptos::config::Env::DEV);
+            .unwrap_or(cfg!(debug_assertions) && self.options.env == leptos::config::Env::DEV);
+        if dev {
+            super::dev::install_panic_hook();
+        }
         let live_reload = self.live_reload;
         ServerProps {
             inner: Arc::new(Inner {

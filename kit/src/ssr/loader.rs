@@ -142,9 +142,43 @@ pub struct NotFound;
 ///
 /// Like `anyhow::Error` it is not itself a `std::error::Error`, so that every
 /// error type converts into it with `?`.
+///
+/// It remembers where it was made (the `?` that converted an error, the
+/// constructor's caller, or the panic), which development mode shows in
+/// the error overlay.
 #[must_use]
 pub struct LoaderError {
     pub(crate) kind: ErrorKind,
+    pub(crate) location: Option<SourceLocation>,
+}
+
+/// Where in the source a [`LoaderError`] was made.
+#[derive(Clone, Debug)]
+pub(crate) enum SourceLocation {
+    /// A `#[track_caller]` constructor's caller (the `?` for conversions).
+    Code(&'static std::panic::Location<'static>),
+    /// Where a panic happened, as the panic hook saw it.
+    Panic(String),
+}
+
+impl SourceLocation {
+    /// The caller, unless it is the standard library's own code (a
+    /// constructor passed to `map_err` sees `Result::map_err`): that would
+    /// point nowhere useful.
+    #[track_caller]
+    fn caller() -> Option<Self> {
+        let location = std::panic::Location::caller();
+        (!location.file().starts_with("/rustc/")).then_some(Self::Code(location))
+    }
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Code(location) => location.fmt(f),
+            Self::Panic(location) => f.write_str(location),
+        }
+    }
 }
 
 pub(crate) enum ErrorKind {
@@ -164,6 +198,7 @@ pub(crate) enum ErrorKind {
 
 impl LoaderError {
     /// An error with a status (4xx or 5xx) and a message for the log.
+    #[track_caller]
     pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
         let status = if status.is_client_error() || status.is_server_error() {
             status
@@ -178,10 +213,12 @@ impl LoaderError {
                 retry_after: None,
                 headers: None,
             },
+            location: SourceLocation::caller(),
         }
     }
 
     /// 400: the request's input is invalid (a query value that does not parse).
+    #[track_caller]
     pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
@@ -189,11 +226,13 @@ impl LoaderError {
     /// 404 with a message for the log: the URL names nothing (a path
     /// parameter that does not parse). Like [`NotFound`], it shows the 404
     /// page.
+    #[track_caller]
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
     /// 500 with a message.
+    #[track_caller]
     pub fn internal(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
@@ -201,15 +240,18 @@ impl LoaderError {
     /// 503: something the loader needs (a database, an upstream API) is
     /// down for now; [`retry_after`](Self::retry_after) says when to come
     /// back.
+    #[track_caller]
     pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
 
     /// Sends this response as it is, instead of a page (a file, plain text).
     /// Client navigation to such a page becomes a document navigation.
+    #[track_caller]
     pub fn response(response: Response) -> Self {
         Self {
             kind: ErrorKind::Response(Box::new(response)),
+            location: SourceLocation::caller(),
         }
     }
 
@@ -234,6 +276,14 @@ impl LoaderError {
             *retry_after = Some(after.as_secs());
         }
         self
+    }
+
+    /// A 500 for a panic in `what` (a loader, an action), located where the
+    /// panic happened when the development panic hook saw it.
+    pub(crate) fn panicked(what: &str, panic: &(dyn Any + Send)) -> Self {
+        let mut error = Self::internal(format!("{what} panicked: {}", panic_message(panic)));
+        error.location = super::dev::take_panic_location().map(SourceLocation::Panic);
+        error
     }
 
     /// Makes a redirect a `303 See Other` (what answers a write).
@@ -288,6 +338,7 @@ impl From<NotFound> for LoaderError {
     fn from(_: NotFound) -> Self {
         Self {
             kind: ErrorKind::NotFound,
+            location: None,
         }
     }
 }
@@ -296,6 +347,7 @@ impl From<Redirect> for LoaderError {
     fn from(redirect: Redirect) -> Self {
         Self {
             kind: ErrorKind::Redirect(redirect),
+            location: None,
         }
     }
 }
@@ -304,6 +356,8 @@ impl<E> From<E> for LoaderError
 where
     E: std::error::Error + Send + Sync + 'static,
 {
+    /// `?` passes on the location of the `?` itself.
+    #[track_caller]
     fn from(error: E) -> Self {
         Self {
             kind: ErrorKind::Failed {
@@ -313,6 +367,7 @@ where
                 retry_after: None,
                 headers: None,
             },
+            location: SourceLocation::caller(),
         }
     }
 }
@@ -471,10 +526,7 @@ async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
     let result = match result {
         Ok(Ok(props)) => Ok(Box::new(props) as Box<dyn ErasedProps>),
         Ok(Err(e)) => Err(e),
-        Err(panic) => Err(LoaderError::internal(format!(
-            "loader panicked: {}",
-            panic_message(panic.as_ref())
-        ))),
+        Err(panic) => Err(LoaderError::panicked("loader", panic.as_ref())),
     };
     Loaded {
         result,

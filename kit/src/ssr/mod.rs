@@ -8,6 +8,7 @@ pub(crate) mod builder;
 pub mod cache;
 pub mod compression;
 pub(crate) mod context;
+pub(crate) mod dev;
 pub mod csrf;
 #[cfg(feature = "sqlx")]
 pub mod db;

@@ -71,20 +71,14 @@ impl RenderState {
                 router = pages.entries[view.index].pattern.as_str(),
                 "server_props: the Leptos router and the server matched different pages"
             );
-            return pages.render_error(PageError {
-                status: 500,
-                detail: None,
-            });
+            return pages.render_error(PageError::new(500));
         }
         match (state.take(), &pages.entries[view.index].kind) {
             (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
             (Some(PageState::NotFound), _) => pages.not_found.run(),
             (Some(PageState::Error(e)), _) => pages.render_error(e),
             (Some(PageState::Static), PageKind::Static(v)) => v.run(),
-            _ => pages.render_error(PageError {
-                status: 500,
-                detail: None,
-            }),
+            _ => pages.render_error(PageError::new(500)),
         }
     }
 }
@@ -110,6 +104,14 @@ impl PropsSource for RenderState {
     }
 }
 
+/// A render that panicked: the message, and where (when development
+/// mode's panic hook saw it).
+#[derive(Debug)]
+pub(crate) struct Panicked {
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
+}
+
 type ShellFn = dyn Fn(LeptosOptions) -> AnyView + Send + Sync;
 
 /// Renders the app's shell into a complete HTML document.
@@ -129,14 +131,14 @@ impl Renderer {
     /// Renders the document for `url`. `embedded` is the props payload,
     /// already escaped for a script element; `nonce` goes to Leptos's
     /// scripts through its context and to the hydration data script. A panic
-    /// while rendering is returned as its message.
+    /// while rendering is returned as its message and location.
     pub(crate) async fn render(
         &self,
         url: &str,
         state: RenderState,
         embedded: &str,
         nonce: Option<&Nonce>,
-    ) -> Result<(String, leptos_axum::ResponseOptions), String> {
+    ) -> Result<(String, leptos_axum::ResponseOptions), Panicked> {
         let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
         let owner = Owner::new_root(Some(shared));
         let (meta, meta_output) = ServerMetaContext::new();
@@ -155,7 +157,10 @@ impl Renderer {
             })
         }));
         owner.unset_with_forced_cleanup();
-        let (html, hydration) = rendered.map_err(|p| panic_message(p.as_ref()).to_owned())?;
+        let (html, hydration) = rendered.map_err(|p| Panicked {
+            message: panic_message(p.as_ref()).to_owned(),
+            location: super::dev::take_panic_location(),
+        })?;
         let html = meta_output
             .inject_meta_context(futures::stream::once(futures::future::ready(html)))
             .await

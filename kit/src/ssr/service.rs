@@ -26,6 +26,7 @@ use crate::{
 use axum::{body::Body, extract::Request, response::Response};
 use http::StatusCode;
 use std::any::Any;
+use tracing::Instrument;
 
 /// What a request's loaders (or its page's action) decided.
 pub(crate) enum Decided {
@@ -52,20 +53,43 @@ impl ServerProps {
     /// The 404 document, for URLs no page matches: use it as the router's
     /// fallback (`.fallback(move |req| props.clone().not_found(req))`).
     pub async fn not_found(self, request: Request) -> Response {
+        let span = RequestSpan::new(&request, "document");
         let (parts, _body) = request.into_parts();
         let url = normalized_url(&parts.uri);
         let answer = Answer::exit(crate::NotFound.into());
-        self.respond(None, &url, answer, Format::Document).await
+        let response = self
+            .respond(None, &url, answer, Format::Document)
+            .instrument(span.0.clone())
+            .await;
+        span.response(&response);
+        response
     }
 
-    /// Answers a document request for the page at `index` of the table.
+    /// Answers a document request for the page at `index` of the table,
+    /// within its request span.
     pub(crate) async fn document(
         self,
         index: usize,
         state: &(dyn Any + Send + Sync),
         request: Request,
     ) -> Response {
+        let span = RequestSpan::new(&request, "document");
+        let response = self
+            .document_untraced(index, state, request)
+            .instrument(span.0.clone())
+            .await;
+        span.response(&response);
+        response
+    }
+
+    async fn document_untraced(
+        self,
+        index: usize,
+        state: &(dyn Any + Send + Sync),
+        request: Request,
+    ) -> Response {
         let (parts, body) = request.into_parts();
+        record_page(&parts.method, &self.inner.pages.entries[index].pattern);
         let url = normalized_url(&parts.uri);
         match self.answer(index, state, parts, body, &url).await {
             Decided::Answer(index, answer) => {
@@ -87,6 +111,16 @@ impl ServerProps {
     /// Answers a props request (`/_props/<build>/<page>.json?<query>`): a
     /// `GET` for a client navigation, a write for a `<Form>` submission.
     pub(crate) async fn props(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
+        let span = RequestSpan::new(&request, "props");
+        let response = self
+            .props_untraced(state, request)
+            .instrument(span.0.clone())
+            .await;
+        span.response(&response);
+        response
+    }
+
+    async fn props_untraced(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
         let if_none_match = request
             .headers()
             .get(http::header::IF_NONE_MATCH)
@@ -123,6 +157,7 @@ impl ServerProps {
             return self.respond(None, &page_path, answer, Format::Json).await;
         };
         let index = *matched.value;
+        record_page(&parts.method, &self.inner.pages.entries[index].pattern);
         if !self.accepts(index, &parts.method) {
             let head = ResponseHead::default();
             head.insert_header(http::header::ALLOW, self.allowed(index));
@@ -241,7 +276,11 @@ impl ServerProps {
         url: &str,
     ) -> Decided {
         let write = !is_read(&parts.method);
-        let decided = self.decide(index, state, parts, body, url).await;
+        let method = parts.method.clone();
+        let mut decided = self.decide(index, state, parts, body, url).await;
+        if let Decided::Answer(_, answer) = &mut decided {
+            answer.method = method;
+        }
         if !write {
             return decided;
         }
@@ -310,12 +349,14 @@ impl ServerProps {
             // A write (a form POST) runs only if the layout lets it: a layout
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
-            let layout = self.run(loader, state, request.head_copy(), url).await;
+            let layout = self
+                .run("layout loader", loader, state, request.head_copy(), url)
+                .await;
             if layout.result.is_err() {
                 return Decided::Answer(index, Answer::combine(None, Some(layout)));
             }
             let page = match page {
-                Some(loader) => Some(self.run(loader, state, request, url).await),
+                Some(loader) => Some(self.run("loader", loader, state, request, url).await),
                 None => None,
             };
             return Decided::Answer(index, Answer::combine(page, Some(layout)));
@@ -325,14 +366,14 @@ impl ServerProps {
         let (page, layout) = futures::join!(
             async {
                 match page {
-                    Some(loader) => Some(self.run(loader, state, request, url).await),
+                    Some(loader) => Some(self.run("loader", loader, state, request, url).await),
                     None => None,
                 }
             },
             async {
                 match (layout, layout_request) {
                     (Some(loader), Some(request)) => {
-                        Some(self.run(loader, state, request, url).await)
+                        Some(self.run("layout loader", loader, state, request, url).await)
                     }
                     _ => None,
                 }
@@ -356,7 +397,9 @@ impl ServerProps {
         let follow_request = request.head_copy();
         let layout = match layout {
             Some(loader) => {
-                let loaded = self.run(loader, state, request.head_copy(), url).await;
+                let loaded = self
+                    .run("layout loader", loader, state, request.head_copy(), url)
+                    .await;
                 if loaded.result.is_err() {
                     return Decided::Answer(index, Answer::combine(None, Some(loaded)));
                 }
@@ -407,15 +450,17 @@ impl ServerProps {
         Decided::Answer(index, answer)
     }
 
-    /// Runs one loader within the loader timeout.
+    /// Runs one loader (`what`: the page's `loader` or the `layout loader`)
+    /// within the loader timeout.
     async fn run(
         &self,
+        what: &'static str,
         loader: &ErasedLoader,
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
         url: &str,
     ) -> Loaded {
-        self.within_timeout(url, "loader", loader.call(state, request), |error| Loaded {
+        self.within_timeout(url, what, loader.call(state, request), |error| Loaded {
             result: Err(error),
             head: ResponseHead::default(),
             elapsed: self.inner.loader_timeout,
@@ -427,12 +472,13 @@ impl ServerProps {
     async fn within_timeout<T>(
         &self,
         url: &str,
-        what: &str,
+        what: &'static str,
         future: futures::future::BoxFuture<'static, T>,
         timed_out: impl FnOnce(LoaderError) -> T,
     ) -> T {
         let timeout = self.inner.loader_timeout;
-        match tokio::time::timeout(timeout, future).await {
+        let span = tracing::info_span!("server_props.run", otel.name = what, run = what);
+        match tokio::time::timeout(timeout, future).instrument(span).await {
             Ok(done) => done,
             Err(_) => {
                 tracing::warn!(path = url, "{what} timed out after {timeout:?}");
@@ -564,6 +610,7 @@ impl Answer {
             layout: layout_json,
             url: None,
             timing,
+            method: http::Method::GET,
         }
     }
 }
@@ -573,4 +620,58 @@ impl Answer {
 pub(crate) fn normalized_url(uri: &http::Uri) -> String {
     let url = uri.path_and_query().map_or("/", |pq| pq.as_str());
     url.strip_suffix('?').unwrap_or(url).to_owned()
+}
+
+/// The span of one document or props request (`server_props.request`): its
+/// method, path and format at the start, then the page that served it, what
+/// its loaders decided (`outcome`), and the answer's status and body size.
+/// Loaders, actions and the render run in child spans
+/// (`server_props.run`, `server_props.render`). `otel.name` is
+/// `GET /blog/:slug`, as OpenTelemetry names an HTTP server span, so a
+/// `tracing-opentelemetry` layer exports it as it is. Disabled spans (no
+/// subscriber, or one filtering out `INFO`) cost a check each.
+struct RequestSpan(tracing::Span);
+
+impl RequestSpan {
+    fn new(request: &Request, format: &'static str) -> Self {
+        use tracing::field::Empty;
+        Self(tracing::info_span!(
+            "server_props.request",
+            otel.name = Empty,
+            method = %request.method(),
+            path = %request.uri().path(),
+            format,
+            page = Empty,
+            outcome = Empty,
+            status = Empty,
+            bytes = Empty,
+        ))
+    }
+
+    fn response(&self, response: &Response) {
+        if self.0.is_disabled() {
+            return;
+        }
+        self.0.record("status", response.status().as_u16());
+        if let Some(bytes) = axum::body::HttpBody::size_hint(response.body()).exact() {
+            self.0.record("bytes", bytes);
+        }
+    }
+}
+
+/// Records the page that serves the request on its span.
+fn record_page(method: &http::Method, pattern: &crate::path::RoutePattern) {
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    span.record("page", pattern.as_str());
+    let name = format!("{method} {}", pattern.as_str());
+    span.record("otel.name", name.as_str());
+}
+
+/// Records what a request's loaders decided on its span: `static`,
+/// `props`, `not_found`, `redirect`, `response` or `error`.
+pub(crate) fn record_outcome(outcome: &'static str) {
+    tracing::Span::current().record("outcome", outcome);
 }
