@@ -68,12 +68,10 @@ lint:
 test-rust:
 	cargo test --locked --workspace --exclude client
 
-# Assets are named by their content (`hash-files`, so the server can send
-# them as immutable; the server must then run with LEPTOS_HASH_FILES=true
-# too) and compressed once here (`.br`, `.gz` beside each file). Release
-# builds only: `cargo leptos watch` renames nothing on a rebuild.
+# Hashed, precompressed assets and a wasm with the standard library rebuilt
+# for size (scripts/build-release.sh says which flags, and why).
 build-release:
-	LEPTOS_HASH_FILES=true cargo leptos build --release --precompress
+	scripts/build-release.sh
 
 # No loader code in the wasm bundle; a client build calling a loader fails to compile.
 server-only:

@@ -182,10 +182,7 @@ def build() -> None:
     apt_install("wrk", "wrk")
     apt_install("brotli", "brotli")
     log("release build: the reference app and the ceiling")
-    subprocess.run(
-        ["cargo", "leptos", "build", "--release", "--precompress"],
-        cwd=ROOT, check=True, env={**os.environ, "LEPTOS_HASH_FILES": "true"},
-    )
+    subprocess.run([str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--locked", "--release", "-p", "ceiling"], cwd=ROOT, check=True)
     if not (ROOT / "end2end" / "node_modules" / "@playwright" / "test").exists():
         log("npm ci (end2end)")

@@ -36,6 +36,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release wasm rebuilds the standard library (scripts/build-release.sh).
+if ! rustup component list --installed | grep -qx 'rust-src'; then
+  log "rustup component add rust-src"
+  rustup component add rust-src
+fi
+
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes the first time)"
   cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"

@@ -75,10 +75,7 @@ def props_url(build: str, page: str) -> str:
 def main() -> int:
     bench.apt_install("wrk", "wrk")
     bench.log("release build")
-    subprocess.run(
-        ["cargo", "leptos", "build", "--release", "--precompress"],
-        cwd=ROOT, check=True, env={**os.environ, "LEPTOS_HASH_FILES": "true"},
-    )
+    subprocess.run([str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, check=True)
     base = f"http://127.0.0.1:{PORT}"
     with tempfile.TemporaryDirectory() as tmp:
         env = {

@@ -356,7 +356,8 @@ impl Pages {
             Some(dev) => {
                 let status = error.status;
                 let page = (self.error)(error);
-                view! { {page} <crate::overlay::DevOverlay error=dev status=status/> }.into_any()
+                let overlay = crate::overlay::html(&dev, status);
+                view! { {page} <div inner_html=overlay></div> }.into_any()
             }
             None => (self.error)(error),
         }

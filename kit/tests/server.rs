@@ -214,10 +214,10 @@ async fn a_view_that_panics_gives_500_and_the_server_keeps_serving() {
     }
 }
 
+/// A debug build (as `cargo leptos watch`'s server is) in the `DEV` env.
+#[cfg(debug_assertions)]
 #[tokio::test]
 async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only() {
-    // This test is a debug build, as `cargo leptos watch`'s server is.
-    assert!(cfg!(debug_assertions));
     let line = include_str!("server.rs")
         .lines()
         .position(|l| l.contains(r#"panic!("the view exploded")"#))
@@ -226,9 +226,15 @@ async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only(
     let (status, _, body) = send_to(app_in(leptos::config::Env::DEV), "GET", "/exploding").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body.contains(r#"id="server-props-dev-overlay""#), "{body}");
-    assert!(body.contains("rendering panicked: the view exploded"), "{body}");
+    assert!(
+        body.contains("rendering panicked: the view exploded"),
+        "{body}"
+    );
     // Where the view panicked, and which request.
-    assert!(body.contains(&format!("kit/tests/server.rs:{line}:")), "{body}");
+    assert!(
+        body.contains(&format!("kit/tests/server.rs:{line}:")),
+        "{body}"
+    );
     assert!(body.contains("GET /exploding"), "{body}");
     // A loader's error: located at the `LoaderError` constructor's call.
     let (_, _, body) = send_to(
@@ -245,8 +251,25 @@ async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only(
     for uri in ["/exploding".to_owned(), props_url("b", "/failing")] {
         let (_, _, body) = send_to(app_in(leptos::config::Env::PROD), "GET", &uri).await;
         assert!(!body.contains("server-props-dev-overlay"), "{body}");
-        assert!(!body.contains("exploded") && !body.contains("secret"), "{body}");
+        assert!(
+            !body.contains("exploded") && !body.contains("secret"),
+            "{body}"
+        );
         assert!(!body.contains("\"dev\""), "{body}");
+    }
+}
+
+/// `cargo test --release`: a release build in the `DEV` env sends nothing.
+#[cfg(not(debug_assertions))]
+#[tokio::test]
+async fn a_release_build_sends_no_detail_even_in_the_dev_env() {
+    for uri in ["/exploding".to_owned(), props_url("b", "/failing")] {
+        let (_, _, body) = send_to(app_in(leptos::config::Env::DEV), "GET", &uri).await;
+        assert!(!body.contains("server-props-dev-overlay"), "{body}");
+        assert!(
+            !body.contains("exploded") && !body.contains("secret"),
+            "{body}"
+        );
     }
 }
 
@@ -267,7 +290,13 @@ async fn each_request_has_a_span_with_its_page_outcome_status_and_size() {
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let closed = |needle: &str| {
         log.lines()
-            .find(|l| l.contains("server_props.request{") && l.contains(needle) && l.contains("close"))
+            .find(|l| {
+                // The request span's own close, not a child's.
+                l.contains("server_props.request{")
+                    && !l.contains("}:server_props.")
+                    && l.contains(needle)
+                    && l.contains("close")
+            })
             .unwrap_or_else(|| panic!("no closed request span with {needle}:\n{log}"))
             .to_owned()
     };
@@ -285,11 +314,14 @@ async fn each_request_has_a_span_with_its_page_outcome_status_and_size() {
     }
     // The loader and the render ran in child spans of the request.
     assert!(
-        log.lines().any(|l| l.contains("server_props.run{otel.name=\"loader\"")
-            && l.contains("path=/failing")),
+        log.lines()
+            .any(|l| l.contains("server_props.run{otel.name=\"loader\"")
+                && l.contains("path=/failing")),
         "{log}"
     );
-    assert!(log.lines().any(|l| l.contains("server_props.render") && l.contains("path=/failing")));
+    assert!(log
+        .lines()
+        .any(|l| l.contains("server_props.render") && l.contains("path=/failing")));
     let created = closed("format=\"props\"");
     assert!(created.contains("page=\"/created\"") && created.contains("outcome=\"props\""));
     assert!(created.contains("status=201"), "{created}");

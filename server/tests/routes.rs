@@ -287,7 +287,10 @@ async fn development_mode_shows_the_error_detail() {
         assert_eq!(dev["page"], "/error", "{dev}");
         let location = dev["location"].as_str().expect("a location");
         // The `LoaderError::internal` call in the app's loader.
-        assert!(location.starts_with("app/src/pages/outcomes.rs:"), "{location}");
+        assert!(
+            location.starts_with("app/src/pages/outcomes.rs:"),
+            "{location}"
+        );
         assert!(dev["message"]
             .as_str()
             .unwrap()

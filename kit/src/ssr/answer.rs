@@ -175,9 +175,7 @@ impl ServerProps {
                 ErrorKind::NotFound => "not_found",
                 ErrorKind::Redirect(_) => "redirect",
                 ErrorKind::Response(_) => "response",
-                ErrorKind::Failed { status, .. } if *status == StatusCode::NOT_FOUND => {
-                    "not_found"
-                }
+                ErrorKind::Failed { status, .. } if *status == StatusCode::NOT_FOUND => "not_found",
                 ErrorKind::Failed { .. } => "error",
             },
         });
@@ -235,7 +233,9 @@ impl ServerProps {
                                     layout,
                                 );
                                 return self
-                                    .render_document(index, url, request, state, &payload, status, head)
+                                    .render_document(
+                                        index, url, request, state, &payload, status, head,
+                                    )
                                     .await;
                             }
                             Err(e) => e,
@@ -329,15 +329,20 @@ impl ServerProps {
                 }
             };
         }
-        let dev = request.map(|request| DevError {
-            message: error.to_string(),
-            location: error.location.as_ref().map(ToString::to_string),
-            page: self.pattern_of(index),
-            request: request.to_owned(),
-        });
+        // Development mode: the message for the error page, and for a
+        // server error (not a 4xx the app chose) the overlay's facts.
+        let detail = request.map(|_| error.to_string());
+        let dev = request
+            .filter(|_| status.is_server_error())
+            .map(|request| DevError {
+                message: detail.clone().unwrap_or_default(),
+                location: error.location.as_ref().map(ToString::to_string),
+                page: self.pattern_of(index),
+                request: request.to_owned(),
+            });
         let page_error = PageError {
             status: status.as_u16(),
-            detail: dev.as_ref().map(|dev| dev.message.clone()),
+            detail,
             dev,
         };
         let mut payload = PropsPayload {

@@ -8,10 +8,10 @@ pub(crate) mod builder;
 pub mod cache;
 pub mod compression;
 pub(crate) mod context;
-pub(crate) mod dev;
 pub mod csrf;
 #[cfg(feature = "sqlx")]
 pub mod db;
+pub(crate) mod dev;
 pub mod extract;
 pub(crate) mod form;
 pub(crate) mod loader;
