@@ -40,6 +40,9 @@ pub struct Pages {
     pub(crate) error: ErrorViewFn,
     /// The app-level loader, if the app has one.
     pub(crate) layout: Option<LayoutEntry>,
+    /// The table as Leptos routes, built by the first `<PageRoutes>` and
+    /// cloned by every later one (see `view::PageRoutes`).
+    pub(crate) routes: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 pub(crate) struct LayoutEntry {
@@ -126,6 +129,7 @@ impl Pages {
             not_found: ViewFn::from(default_not_found),
             error: Arc::new(|e: PageError| default_error(e).into_any()),
             layout: None,
+            routes: std::sync::OnceLock::new(),
         }
     }
 

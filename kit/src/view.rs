@@ -115,17 +115,21 @@ pub fn PageRoutes(
     pages: &'static Pages,
 ) -> impl IntoView {
     // Built here, not by a helper returning a named type: cargo-leptos's
-    // debug builds erase the view type (`erase_components`).
-    let defs: Vec<_> = pages
-        .order
-        .iter()
-        .map(|&index| {
-            NestedRoute::new(
-                pages.entries[index].pattern.clone(),
-                PageView { pages, index },
-            )
-        })
-        .collect();
+    // debug builds erase the view type (`erase_components`). Built once per
+    // table and cloned for each render: a `NestedRoute` makes a `HashSet`
+    // of its methods, which costs a server render more than the clone.
+    let defs = cached(&pages.routes, || {
+        pages
+            .order
+            .iter()
+            .map(|&index| {
+                NestedRoute::new(
+                    pages.entries[index].pattern.clone(),
+                    PageView { pages, index },
+                )
+            })
+            .collect::<Vec<_>>()
+    });
     let not_found = pages.not_found.clone();
     Routes(
         RoutesProps::builder()
@@ -133,6 +137,17 @@ pub fn PageRoutes(
             .children(RouteChildren::to_children(move || StaticVec::from(defs)))
             .build(),
     )
+}
+
+/// A clone of what `cell` holds, made by `make` the first time.
+fn cached<T: Clone + Send + Sync + 'static>(
+    cell: &std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+    make: impl FnOnce() -> T,
+) -> T {
+    cell.get_or_init(|| Box::new(make()))
+        .downcast_ref::<T>()
+        .expect("one route type per page table")
+        .clone()
 }
 
 /// The view of one page of the table.

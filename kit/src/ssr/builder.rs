@@ -266,6 +266,7 @@ impl ServerPropsBuilder {
                             csp.compile()
                         }
                     }),
+                    size_hint: std::sync::atomic::AtomicUsize::new(0),
                 },
                 build_id,
                 dev,

@@ -16,13 +16,17 @@ use crate::{
 };
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
+use leptos::tachys::view::Position;
 use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
 use leptos_meta::ServerMetaContext;
 use leptos_router::location::RequestUrl;
 use std::{
     any::Any,
     panic::{catch_unwind, AssertUnwindSafe},
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
 };
 
 /// What the matched page shows in this render.
@@ -120,7 +124,12 @@ pub(crate) struct Renderer {
     pub(crate) shell: Arc<ShellFn>,
     /// The policy sent with each document; `None` sends none and draws no nonce.
     pub(crate) csp: Option<CompiledPolicy>,
+    /// The length of the last document rendered: the next render's buffer.
+    pub(crate) size_hint: AtomicUsize,
 }
+
+/// The largest buffer a render starts with (a larger document grows it).
+const MAX_SIZE_HINT: usize = 1 << 20;
 
 impl Renderer {
     /// A fresh nonce for one document, when a policy is set.
@@ -152,7 +161,16 @@ impl Renderer {
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());
                 }
-                let html = (self.shell)(self.options.clone()).to_html();
+                // Into a buffer the size of the last document: growing one
+                // from empty by doubling copies it about twice over.
+                let mut html = String::with_capacity(self.size_hint.load(Ordering::Relaxed));
+                (self.shell)(self.options.clone()).to_html_with_buf(
+                    &mut html,
+                    &mut Position::FirstChild,
+                    true,
+                    false,
+                    vec![],
+                );
                 (html, hydration_data())
             })
         }));
@@ -161,15 +179,16 @@ impl Renderer {
             message: panic_message(p.as_ref()).to_owned(),
             location: super::dev::take_panic_location(),
         })?;
-        let html = meta_output
+        // The stream's one chunk is taken as it is (collecting it into a
+        // `String` would copy the document once more).
+        let chunks = meta_output
             .inject_meta_context(futures::stream::once(futures::future::ready(html)))
-            .await
-            .collect::<String>()
             .await;
-        Ok((
-            assemble(html, embedded, &hydration, nonce.map(|n| &**n)),
-            response_options,
-        ))
+        let html = std::pin::pin!(chunks).next().await.unwrap_or_default();
+        let document = assemble(html, embedded, &hydration, nonce.map(|n| &**n));
+        self.size_hint
+            .store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
+        Ok((document, response_options))
     }
 
     /// The error page with no app shell: the last resort when rendering the
