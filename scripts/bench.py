@@ -181,6 +181,7 @@ def apt_install(tool: str, package: str) -> None:
 def build() -> None:
     apt_install("wrk", "wrk")
     apt_install("brotli", "brotli")
+    apt_install("valgrind", "valgrind")
     log("release build: the reference app and the ceiling")
     subprocess.run([str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, check=True)
     subprocess.run(["cargo", "build", "--locked", "--release", "-p", "ceiling"], cwd=ROOT, check=True)
@@ -255,6 +256,18 @@ def instant(base: str) -> dict:
     return result
 
 
+def instructions(path: str) -> int:
+    """User-space instructions per request of the release server under
+    callgrind (scripts/instructions.sh: 220 requests minus 20, build id "cg"),
+    stable to the thousand where req/s moves by 20-30% here."""
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "instructions.sh"), path], cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    count = int(re.search(r"(\d+) instructions per request", out).group(1))
+    log(f"instructions {path}: {count:,} per request")
+    return count
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "-"
 
@@ -303,6 +316,9 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     row("cache hit req/s, compressed", rps(cache_compressed, "ours"), None, rps(cache, "ours"), ",.0f", "ceiling column: ours uncompressed")
     p99 = lambda s: by[(doc, s)].p99_ms if (doc, s) in by else None
     row("document p99 ms", p99("ours"), p99("next"), p99("ceiling"), ".2f", "< 5 ms")
+    ins = lambda k: navs["instructions"][k] / 1000 if "instructions" in navs else None
+    row("document instructions per request, k (callgrind)", ins("document"), None, None, ",.1f", "fewer each step")
+    row("props JSON instructions per request, k (callgrind)", ins("props"), None, None, ",.1f", "")
     rss = lambda s: max((r.peak_rss_mb for r in results if r.server == s), default=None)
     row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB")
     b = lambda s, k: getattr(bundles[s], k) / 1000 if s in bundles else None
@@ -372,6 +388,10 @@ def main() -> None:
         navs["instant"] = instant(ours_base)
     finally:
         ours.stop()
+    navs["instructions"] = {
+        "document": instructions("/bench/items/1"),
+        "props": instructions("/_props/cg/bench/items/1.json"),
+    }
 
     with tempfile.TemporaryDirectory() as tmp:
         for name, body in [("doc.html", doc), ("props.json", json_bytes), ("cached.html", cached)]:
