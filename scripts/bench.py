@@ -310,7 +310,7 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     row("props JSON req/s", rps(props, "ours"), rps(props, "next"), rps(props, "ceiling"), ",.0f", ">= 0.5x ceiling")
     row("hello req/s", rps(hello, "ours"), rps(hello, "next"), None, ",.0f", "")
     row("cache hit req/s (/cached)", rps(cache, "ours"), None, rps(cache, "ceiling"), ",.0f", ">= 0.8x ceiling")
-    # Compressed as a browser asks (ours: brotli; Next.js: gzip); the
+    # Compressed as a browser asks (both gzip: ours at level 1); the
     # ceiling column is our own uncompressed figure, for the cost.
     row("document req/s, compressed", rps(doc_compressed, "ours"), rps(doc_compressed, "next"), rps(doc, "ours"), ",.0f", "ceiling column: ours uncompressed")
     row("cache hit req/s, compressed", rps(cache_compressed, "ours"), None, rps(cache, "ours"), ",.0f", "ceiling column: ours uncompressed")

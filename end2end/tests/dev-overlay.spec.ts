@@ -97,7 +97,7 @@ test.describe("a debug build in the DEV env", () => {
     await expect(overlay).toContainText("Server error 500");
     await expect(overlay).toContainText("loader panicked: the /panic page always panics");
     await expect(overlay).toContainText(/app\/src\/pages\/outcomes\.rs:\d+:\d+/);
-    await expect(overlay).toContainText("/panic");
+    await expect(overlay).toContainText("Page     /panic\n");
     await expect(overlay).toContainText("GET /panic?why=test");
     // The app's own error page is underneath.
     await expect(page.locator("main h1")).toHaveText("500");

@@ -259,20 +259,6 @@ async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only(
     }
 }
 
-/// `cargo test --release`: a release build in the `DEV` env sends nothing.
-#[cfg(not(debug_assertions))]
-#[tokio::test]
-async fn a_release_build_sends_no_detail_even_in_the_dev_env() {
-    for uri in ["/exploding".to_owned(), props_url("b", "/failing")] {
-        let (_, _, body) = send_to(app_in(leptos::config::Env::DEV), "GET", &uri).await;
-        assert!(!body.contains("server-props-dev-overlay"), "{body}");
-        assert!(
-            !body.contains("exploded") && !body.contains("secret"),
-            "{body}"
-        );
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn each_request_has_a_span_with_its_page_outcome_status_and_size() {
     let captured = Captured::default();

@@ -461,12 +461,12 @@ impl ServerProps {
         response
     }
 
-    /// `{"build":…,"url":…,<extra>}` escaped for the script element.
     /// The path pattern of the page at `index`, for development mode.
     fn pattern_of(&self, index: Option<usize>) -> Option<String> {
         index.map(|i| self.inner.pages.entries[i].pattern.as_str().to_owned())
     }
 
+    /// `{"build":…,"url":…,<extra>}` escaped for the script element.
     fn payload_head(
         &self,
         url: &str,

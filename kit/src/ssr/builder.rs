@@ -220,7 +220,9 @@ impl ServerPropsBuilder {
     /// Default: on in a debug build whose Leptos `env` is `DEV` (as under
     /// `cargo leptos watch`), off otherwise. A release build is off even
     /// with `LEPTOS_ENV` unset (Leptos then reads `DEV`): only this call
-    /// turns it on there, which a production server must never do.
+    /// turns it on there, which a production server must never do. When on,
+    /// the kit adds a panic hook to the process (once, calling the one
+    /// before it) to learn where a panic happened.
     pub fn dev_errors(mut self, dev: bool) -> Self {
         self.dev = Some(dev);
         self
@@ -248,7 +250,7 @@ impl ServerPropsBuilder {
             .unwrap_or_else(|| default_build_id(&self.options));
         let dev = self
             .dev
-            .unwrap_or(cfg!(debug_assertions) && self.options.env == leptos::config::Env::DEV);
+            .unwrap_or_else(|| default_dev(cfg!(debug_assertions), &self.options.env));
         if dev {
             super::dev::install_panic_hook();
         }
@@ -266,7 +268,9 @@ impl ServerPropsBuilder {
                             csp.compile()
                         }
                     }),
-                    size_hint: std::sync::atomic::AtomicUsize::new(0),
+                    size_hints: (0..=self.pages.entries.len())
+                        .map(|_| std::sync::atomic::AtomicUsize::new(0))
+                        .collect(),
                 },
                 build_id,
                 dev,
@@ -278,6 +282,13 @@ impl ServerPropsBuilder {
             }),
         }
     }
+}
+
+/// Development mode when the app does not say: a debug build (as `cargo
+/// leptos watch` makes) in Leptos's `DEV` env. A release build never is,
+/// even in `DEV`, which Leptos reads when `LEPTOS_ENV` is unset.
+fn default_dev(debug_build: bool, env: &leptos::config::Env) -> bool {
+    debug_build && *env == leptos::config::Env::DEV
 }
 
 fn sanitize_build_id(id: &str) -> String {
@@ -320,6 +331,16 @@ fn default_build_id(options: &LeptosOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn development_mode_is_a_debug_build_in_the_dev_env_only() {
+        use leptos::config::Env;
+        assert!(default_dev(true, &Env::DEV));
+        assert!(!default_dev(true, &Env::PROD));
+        // A release build, even where `LEPTOS_ENV` is unset (read as DEV).
+        assert!(!default_dev(false, &Env::DEV));
+        assert!(!default_dev(false, &Env::PROD));
+    }
 
     #[test]
     fn build_ids_are_sanitised() {

@@ -6,12 +6,17 @@
 //! calling the one that was there before, so the usual message still goes
 //! to stderr) that keeps the location in a thread-local, which the code that
 //! caught the panic then takes: `catch_unwind` runs on the thread that
-//! panicked, right after the hook. Release builds never install it.
+//! panicked, right after the hook. The slot keeps the panic's message too,
+//! and a location is taken only for the same message: a panic re-raised
+//! with `resume_unwind` (a joined task's) skips the hook, and must not pick
+//! up an older panic's location. The hook is installed only in development
+//! mode (`ServerPropsBuilder::dev_errors`), for the whole process.
 
 use std::{cell::RefCell, sync::Once};
 
 thread_local! {
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The last panic on this thread: its message and location.
+    static LAST_PANIC: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
 }
 
 /// Installs the location-keeping panic hook (idempotent).
@@ -20,17 +25,23 @@ pub(crate) fn install_panic_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let location = info.location().map(ToString::to_string);
-            LAST_PANIC.with(|last| *last.borrow_mut() = location);
+            let last = info.location().map(|location| {
+                let message = super::loader::panic_message(info.payload());
+                (message.to_owned(), location.to_string())
+            });
+            LAST_PANIC.with(|slot| *slot.borrow_mut() = last);
             previous(info);
         }));
     });
 }
 
-/// The location of this thread's last panic, if the hook saw one; taken, so
-/// a later error does not pick up an old panic's.
-pub(crate) fn take_panic_location() -> Option<String> {
-    LAST_PANIC.with(|last| last.borrow_mut().take())
+/// The location of this thread's last panic, if the hook saw one with this
+/// `message`; taken, so a later error does not pick up an old panic's.
+pub(crate) fn take_panic_location(message: &str) -> Option<String> {
+    LAST_PANIC.with(|slot| {
+        let (seen, location) = slot.borrow_mut().take()?;
+        (seen == message).then_some(location)
+    })
 }
 
 #[cfg(test)]
@@ -43,8 +54,17 @@ mod tests {
         let line = line!() + 1;
         let caught = std::panic::catch_unwind(|| panic!("boom"));
         assert!(caught.is_err());
-        let location = take_panic_location().expect("the hook saw the panic");
+        let location = take_panic_location("boom").expect("the hook saw the panic");
         assert_eq!(location, format!("{}:{line}:50", file!()));
-        assert_eq!(take_panic_location(), None, "taken once");
+        assert_eq!(take_panic_location("boom"), None, "taken once");
+    }
+
+    #[test]
+    fn another_panics_location_is_never_taken() {
+        install_panic_hook();
+        let _ = std::panic::catch_unwind(|| panic!("first"));
+        // A panic re-raised without the hook (as a joined task's is).
+        let _ = std::panic::catch_unwind(|| std::panic::resume_unwind(Box::new("second")));
+        assert_eq!(take_panic_location("second"), None);
     }
 }

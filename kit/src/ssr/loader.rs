@@ -162,13 +162,17 @@ pub(crate) enum SourceLocation {
 }
 
 impl SourceLocation {
-    /// The caller, unless it is the standard library's own code (a
-    /// constructor passed to `map_err` sees `Result::map_err`): that would
-    /// point nowhere useful.
+    /// The caller, unless it is the standard library's code (a constructor
+    /// passed by name to `map_err` sees `Result::map_err`) or the kit's own
+    /// (its timeout, a bad redirect): the app's code is what the overlay
+    /// points at, and no location beats a wrong one.
     #[track_caller]
     fn caller() -> Option<Self> {
         let location = std::panic::Location::caller();
-        (!location.file().starts_with("/rustc/")).then_some(Self::Code(location))
+        let file = location.file();
+        // This file's path, less `ssr/loader.rs`: the kit's `src/`.
+        let kit = file!().strip_suffix("ssr/loader.rs").unwrap_or(file!());
+        (!file.starts_with("/rustc/") && !file.starts_with(kit)).then_some(Self::Code(location))
     }
 }
 
@@ -281,8 +285,9 @@ impl LoaderError {
     /// A 500 for a panic in `what` (a loader, an action), located where the
     /// panic happened when the development panic hook saw it.
     pub(crate) fn panicked(what: &str, panic: &(dyn Any + Send)) -> Self {
-        let mut error = Self::internal(format!("{what} panicked: {}", panic_message(panic)));
-        error.location = super::dev::take_panic_location().map(SourceLocation::Panic);
+        let message = panic_message(panic);
+        let mut error = Self::internal(format!("{what} panicked: {message}"));
+        error.location = super::dev::take_panic_location(message).map(SourceLocation::Panic);
         error
     }
 

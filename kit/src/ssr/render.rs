@@ -124,8 +124,9 @@ pub(crate) struct Renderer {
     pub(crate) shell: Arc<ShellFn>,
     /// The policy sent with each document; `None` sends none and draws no nonce.
     pub(crate) csp: Option<CompiledPolicy>,
-    /// The length of the last document rendered: the next render's buffer.
-    pub(crate) size_hint: AtomicUsize,
+    /// Per page of the table (and one more for documents of no page): the
+    /// length of its last document, the size of its next render's buffer.
+    pub(crate) size_hints: Box<[AtomicUsize]>,
 }
 
 /// The largest buffer a render starts with (a larger document grows it).
@@ -148,6 +149,12 @@ impl Renderer {
         embedded: &str,
         nonce: Option<&Nonce>,
     ) -> Result<(String, leptos_axum::ResponseOptions), Panicked> {
+        let size_hint = state
+            .0
+            .page
+            .and_then(|page| self.size_hints.get(page))
+            .or(self.size_hints.last())
+            .expect("one size hint per page, and one more");
         let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
         let owner = Owner::new_root(Some(shared));
         let (meta, meta_output) = ServerMetaContext::new();
@@ -161,9 +168,9 @@ impl Renderer {
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());
                 }
-                // Into a buffer the size of the last document: growing one
+                // Into a buffer the size of the page's last document: growing one
                 // from empty by doubling copies it about twice over.
-                let mut html = String::with_capacity(self.size_hint.load(Ordering::Relaxed));
+                let mut html = String::with_capacity(size_hint.load(Ordering::Relaxed));
                 (self.shell)(self.options.clone()).to_html_with_buf(
                     &mut html,
                     &mut Position::FirstChild,
@@ -175,9 +182,12 @@ impl Renderer {
             })
         }));
         owner.unset_with_forced_cleanup();
-        let (html, hydration) = rendered.map_err(|p| Panicked {
-            message: panic_message(p.as_ref()).to_owned(),
-            location: super::dev::take_panic_location(),
+        let (html, hydration) = rendered.map_err(|p| {
+            let message = panic_message(p.as_ref());
+            Panicked {
+                location: super::dev::take_panic_location(message),
+                message: message.to_owned(),
+            }
         })?;
         // The stream's one chunk is taken as it is (collecting it into a
         // `String` would copy the document once more).
@@ -186,8 +196,7 @@ impl Renderer {
             .await;
         let html = std::pin::pin!(chunks).next().await.unwrap_or_default();
         let document = assemble(html, embedded, &hydration, nonce.map(|n| &**n));
-        self.size_hint
-            .store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
+        size_hint.store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
         Ok((document, response_options))
     }
 

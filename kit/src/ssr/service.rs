@@ -89,7 +89,6 @@ impl ServerProps {
         request: Request,
     ) -> Response {
         let (parts, body) = request.into_parts();
-        record_page(&parts.method, &self.inner.pages.entries[index].pattern);
         let url = normalized_url(&parts.uri);
         match self.answer(index, state, parts, body, &url).await {
             Decided::Answer(index, answer) => {
@@ -227,8 +226,17 @@ impl ServerProps {
         }
         with_cookies_set(&mut parts.headers, &head, path);
         let url = normalized_url(&parts.uri);
-        let Decided::Answer(index, mut answer) =
-            self.answer(index, state, parts, Body::empty(), &url).await
+        // The destination's loaders in a span of their own, which takes its
+        // page: the request's span keeps the page the form was sent to.
+        let span = tracing::info_span!(
+            "server_props.follow",
+            otel.name = tracing::field::Empty,
+            page = tracing::field::Empty,
+        );
+        let Decided::Answer(index, mut answer) = self
+            .answer(index, state, parts, Body::empty(), &url)
+            .instrument(span)
+            .await
         else {
             unreachable!("a GET runs loaders, never an action");
         };
@@ -322,6 +330,7 @@ impl ServerProps {
         let Some(index) = pages.resolve(index, parts.uri.path()) else {
             return Decided::Answer(index, Answer::exit(crate::NotFound.into()));
         };
+        record_page(&parts.method, &pages.entries[index].pattern);
         let entry = &pages.entries[index];
         let params = match entry.pattern.decode_params(parts.uri.path()) {
             Ok(params) => params,
