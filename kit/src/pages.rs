@@ -41,8 +41,10 @@ pub struct Pages {
     /// The app-level loader, if the app has one.
     pub(crate) layout: Option<LayoutEntry>,
     /// The table as Leptos routes, built by the first `<PageRoutes>` and
-    /// cloned by every later one (see `view::PageRoutes`).
-    pub(crate) routes: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+    /// cloned by every later one (see `view::PageRoutes`). Behind a mutex:
+    /// with erased view types (cargo-leptos's debug builds) a route is
+    /// `Send` but not `Sync`.
+    pub(crate) routes: std::sync::Mutex<Option<Box<dyn std::any::Any + Send>>>,
 }
 
 pub(crate) struct LayoutEntry {
@@ -129,7 +131,7 @@ impl Pages {
             not_found: ViewFn::from(default_not_found),
             error: Arc::new(|e: PageError| default_error(e).into_any()),
             layout: None,
-            routes: std::sync::OnceLock::new(),
+            routes: std::sync::Mutex::new(None),
         }
     }
 

@@ -140,11 +140,14 @@ pub fn PageRoutes(
 }
 
 /// A clone of what `cell` holds, made by `make` the first time.
-fn cached<T: Clone + Send + Sync + 'static>(
-    cell: &std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+fn cached<T: Clone + Send + 'static>(
+    cell: &Mutex<Option<Box<dyn std::any::Any + Send>>>,
     make: impl FnOnce() -> T,
 ) -> T {
-    cell.get_or_init(|| Box::new(make()))
+    let mut cell = cell
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cell.get_or_insert_with(|| Box::new(make()))
         .downcast_ref::<T>()
         .expect("one route type per page table")
         .clone()
