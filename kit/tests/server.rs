@@ -18,6 +18,7 @@ use server_props::{
 };
 use std::sync::{Arc, LazyLock, Mutex};
 use tower::ServiceExt;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 #[derive(Serialize, Deserialize)]
 struct Message {
@@ -165,6 +166,25 @@ async fn status_headers_and_cookies_from_the_loader_reach_both_responses() {
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
+impl Captured {
+    /// This thread's logs, and span events as `spans` says, captured until
+    /// the guard is dropped.
+    fn logs(spans: FmtSpan) -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_span_events(spans)
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -177,13 +197,7 @@ impl std::io::Write for Captured {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_failing_loader_is_logged_with_its_path_and_hidden_from_the_client() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::logs(FmtSpan::NONE);
     let (status, headers, body) = send("GET", "/failing?x=1").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     // The loader asked for a shared cache, but an error page must not be cached.
@@ -197,7 +211,7 @@ async fn a_failing_loader_is_logged_with_its_path_and_hidden_from_the_client() {
         server_props::protocol::DEFAULT_CACHE_CONTROL
     );
     assert!(!body.contains("secret"), "internal detail leaked: {body}");
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("path=\"/failing?x=1\""), "{log}");
     assert!(log.contains("secret database password rejected"), "{log}");
 }
@@ -261,19 +275,12 @@ async fn development_mode_is_on_by_default_in_a_debug_build_in_the_dev_env_only(
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_request_has_a_span_with_its_page_outcome_status_and_size() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::logs(FmtSpan::CLOSE);
     let (_, headers, _) = send("GET", "/failing?x=1").await;
     let length = headers["content-length"].to_str().unwrap().to_owned();
     send("GET", &props_url("b", "/created")).await;
     send("GET", &props_url("b", "/nowhere")).await;
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let closed = |needle: &str| {
         log.lines()
             .find(|l| {

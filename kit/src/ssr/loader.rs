@@ -172,7 +172,10 @@ impl SourceLocation {
         let file = location.file();
         // This file's path, less `ssr/loader.rs`: the kit's `src/`.
         let kit = file!().strip_suffix("ssr/loader.rs").unwrap_or(file!());
-        (!file.starts_with("/rustc/") && !file.starts_with(kit)).then_some(Self::Code(location))
+        // The standard library's sources: `/rustc/<commit>/library/…`, or
+        // the `rust-src` component's copy when it is installed.
+        let std = file.starts_with("/rustc/") || file.contains("/rustlib/src/rust/library/");
+        (!std && !file.starts_with(kit)).then_some(Self::Code(location))
     }
 }
 
@@ -610,6 +613,22 @@ mod tests {
         assert_eq!(r.status(), 303);
         assert_eq!(r.as_redirect().unwrap().destination, "/new");
         assert_eq!(LoaderError::from(NotFound).status(), 404);
+    }
+
+    #[test]
+    fn errors_made_in_the_kit_or_the_standard_library_carry_no_location() {
+        // This file is the kit's own source: its timeouts and bad redirects
+        // must not point the overlay at the kit.
+        assert!(LoaderError::internal("x").location.is_none());
+        assert!(LoaderError::from(Boom).location.is_none());
+        // A constructor passed by name to `map_err` is called from `core`.
+        let failed: Result<(), Boom> = std::hint::black_box(Err(Boom));
+        let mapped = failed.map_err(LoaderError::from).unwrap_err();
+        assert!(mapped.location.is_none(), "{:?}", mapped.location);
+        // The kit's `src/` is found from this file's own path: moving the
+        // file must update `SourceLocation::caller`. (An app's code keeps
+        // its location: `kit/tests/server.rs` checks one.)
+        assert!(file!().ends_with("/src/ssr/loader.rs"), "{}", file!());
     }
 
     #[test]

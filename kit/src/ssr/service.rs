@@ -25,7 +25,7 @@ use crate::{
 };
 use axum::{body::Body, extract::Request, response::Response};
 use http::StatusCode;
-use std::any::Any;
+use std::{any::Any, future::Future};
 use tracing::Instrument;
 
 /// What a request's loaders (or its page's action) decided.
@@ -53,16 +53,11 @@ impl ServerProps {
     /// The 404 document, for URLs no page matches: use it as the router's
     /// fallback (`.fallback(move |req| props.clone().not_found(req))`).
     pub async fn not_found(self, request: Request) -> Response {
-        let span = RequestSpan::new(&request, "document");
+        let span = request_span(&request, Format::Document);
         let (parts, _body) = request.into_parts();
         let url = normalized_url(&parts.uri);
         let answer = Answer::exit(crate::NotFound.into());
-        let response = self
-            .respond(None, &url, answer, Format::Document)
-            .instrument(span.0.clone())
-            .await;
-        span.response(&response);
-        response
+        traced(span, self.respond(None, &url, answer, Format::Document)).await
     }
 
     /// Answers a document request for the page at `index` of the table,
@@ -73,13 +68,8 @@ impl ServerProps {
         state: &(dyn Any + Send + Sync),
         request: Request,
     ) -> Response {
-        let span = RequestSpan::new(&request, "document");
-        let response = self
-            .document_untraced(index, state, request)
-            .instrument(span.0.clone())
-            .await;
-        span.response(&response);
-        response
+        let span = request_span(&request, Format::Document);
+        traced(span, self.document_untraced(index, state, request)).await
     }
 
     async fn document_untraced(
@@ -110,13 +100,8 @@ impl ServerProps {
     /// Answers a props request (`/_props/<build>/<page>.json?<query>`): a
     /// `GET` for a client navigation, a write for a `<Form>` submission.
     pub(crate) async fn props(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
-        let span = RequestSpan::new(&request, "props");
-        let response = self
-            .props_untraced(state, request)
-            .instrument(span.0.clone())
-            .await;
-        span.response(&response);
-        response
+        let span = request_span(&request, Format::Json);
+        traced(span, self.props_untraced(state, request)).await
     }
 
     async fn props_untraced(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
@@ -639,33 +624,35 @@ pub(crate) fn normalized_url(uri: &http::Uri) -> String {
 /// `GET /blog/:slug`, as OpenTelemetry names an HTTP server span, so a
 /// `tracing-opentelemetry` layer exports it as it is. Disabled spans (no
 /// subscriber, or one filtering out `INFO`) cost a check each.
-struct RequestSpan(tracing::Span);
+fn request_span(request: &Request, format: Format) -> tracing::Span {
+    use tracing::field::Empty;
+    tracing::info_span!(
+        "server_props.request",
+        otel.name = Empty,
+        method = %request.method(),
+        path = %request.uri().path(),
+        format = match format {
+            Format::Document => "document",
+            Format::Json => "props",
+        },
+        page = Empty,
+        outcome = Empty,
+        status = Empty,
+        bytes = Empty,
+    )
+}
 
-impl RequestSpan {
-    fn new(request: &Request, format: &'static str) -> Self {
-        use tracing::field::Empty;
-        Self(tracing::info_span!(
-            "server_props.request",
-            otel.name = Empty,
-            method = %request.method(),
-            path = %request.uri().path(),
-            format,
-            page = Empty,
-            outcome = Empty,
-            status = Empty,
-            bytes = Empty,
-        ))
-    }
-
-    fn response(&self, response: &Response) {
-        if self.0.is_disabled() {
-            return;
-        }
-        self.0.record("status", response.status().as_u16());
+/// Runs a request's handling in its span, then records the answer's status
+/// and body size there.
+async fn traced(span: tracing::Span, answer: impl Future<Output = Response>) -> Response {
+    let response = answer.instrument(span.clone()).await;
+    if !span.is_disabled() {
+        span.record("status", response.status().as_u16());
         if let Some(bytes) = axum::body::HttpBody::size_hint(response.body()).exact() {
-            self.0.record("bytes", bytes);
+            span.record("bytes", bytes);
         }
     }
+    response
 }
 
 /// Records the page that serves the request on its span.
