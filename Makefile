@@ -1,7 +1,10 @@
 # The project's two commands:
 #   make dev    install what is missing, then serve the reference app with live rebuilds
 #   make test   install what is missing, then run every check and test
+#               (the server's tests on SQLite, then on PostgreSQL: test-postgres)
 #   make new-app DEST=<dir>   a new app of your own on this kit (see README)
+#   make scale-test  (also part of `make test`) two instances behind haproxy with Redis and
+#               PostgreSQL: shared cache, rolling restarts and deploys without a failed request
 # And, not part of `make test`:
 #   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
 #   make soak   60 s of load over a mix of routes: zero errors, memory flat (bench/results/soak.md)
@@ -19,6 +22,18 @@ bench: setup
 soak: setup
 	scripts/soak.py
 
+# The release build only when there is none (scripts/build-release.sh takes
+# minutes); PostgreSQL through scripts/with-postgres.sh when it exists, else
+# the script uses a SQLite file both instances share (and says so).
+scale-test: setup
+	[[ -x target/release/server && -d target/site/pkg ]] || scripts/build-release.sh
+	if [[ -x scripts/with-postgres.sh ]]; then \
+	  scripts/with-postgres.sh scripts/scale_test.py; \
+	else \
+	  echo "scale-test: no scripts/with-postgres.sh, the instances share a SQLite file"; \
+	  scripts/scale_test.py; \
+	fi
+
 # cargo-fuzz drives the target with libFuzzer's coverage instrumentation.
 # Rust code here has no `unsafe`, so no sanitizer (`-s none`), which also
 # lets the stable toolchain build it (RUSTC_BOOTSTRAP admits cargo-fuzz's
@@ -29,12 +44,12 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak fuzz dev test setup setup-test fmt lint test-rust build-release server-only e2e new-app starter
+.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt lint test-rust test-postgres build-release server-only e2e new-app starter
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt lint test-rust build-release server-only e2e starter
+test: setup-test fmt lint test-rust test-postgres build-release scale-test server-only e2e starter
 	@echo "make test: all checks passed"
 
 new-app:
@@ -67,6 +82,11 @@ lint:
 # unify on `app` there).
 test-rust:
 	cargo test --locked --workspace --exclude client
+
+# The server's tests again on PostgreSQL: a throwaway server of their own
+# (installed if missing), a fresh database per test (TEST_DATABASE_URL).
+test-postgres:
+	scripts/with-postgres.sh cargo test --locked -p server
 
 # Hashed, precompressed assets and a wasm with the standard library rebuilt
 # for size (scripts/build-release.sh says which flags, and why).

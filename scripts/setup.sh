@@ -62,5 +62,10 @@ if $want_test; then
   if [[ ! -x /usr/bin/chromium ]]; then
     apt_install chromium chromium-driver
   fi
+  # The shared cache's tests start redis-servers of their own (never the
+  # system service), on loopback ports in temporary directories.
+  if ! command -v redis-server >/dev/null; then
+    apt_install redis-server
+  fi
 fi
 log "ready"

@@ -120,6 +120,8 @@ pub mod doc_examples {
     pub struct ReferenceApp;
     #[doc = include_str!("../../docs/observability.md")]
     pub struct Observability;
+    #[doc = include_str!("../../docs/deploy.md")]
+    pub struct Deploy;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.

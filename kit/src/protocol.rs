@@ -36,6 +36,11 @@ pub const PROPS_SUFFIX: &str = ".json";
 pub const SCRIPT_ID: &str = "__SERVER_PROPS__";
 /// A header on every props answer the kit makes; its value is the build id.
 pub const PROPS_HEADER: &str = "x-server-props";
+/// The build id on the answer of the health check (`AppServer::health`,
+/// server side), so a balancer can tell which build each instance runs and
+/// route props requests (whose URL names their build) to it:
+/// `docs/deploy.md`, "Several instances".
+pub const BUILD_HEADER: &str = "x-server-props-build";
 /// The tags a loader gave its props (`ResponseHead::tag`), one per value.
 pub const TAGS_HEADER: &str = "x-server-props-tags";
 /// The tags a write changed (`ResponseHead::invalidate`), one per value:

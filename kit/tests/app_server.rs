@@ -380,3 +380,51 @@ async fn the_test_client_keeps_cookies_across_calls_and_forgets_removed_ones() {
     client.clear_cookies();
     assert_eq!(client.get("/visits").await.embedded()["props"]["count"], 1);
 }
+
+#[tokio::test]
+async fn the_health_check_answers_ok_then_503_once_draining() {
+    let config = server_props::serve::ServeConfig::default();
+    let draining = config.draining();
+    let options = LeptosOptions::builder()
+        .output_name("app")
+        .site_root(site_root())
+        .build();
+    let app = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(options)
+        .state("the state")
+        .serve_config(config)
+        .health("/ready")
+        .props(|p| p.build_id("b"))
+        .build()
+        .unwrap();
+    let client = TestClient::new(&app);
+    let ok = client.get("/ready").await;
+    assert_eq!((ok.status.as_u16(), ok.body.as_str()), (200, "ok\n"));
+    assert_eq!(ok.header("cache-control"), Some("no-store"));
+    // Which build answers: a balancer routes props requests by it.
+    assert_eq!(ok.header(server_props::protocol::BUILD_HEADER), Some("b"));
+    // Outside the app's layers: never cached, compressed or decorated.
+    assert_eq!(ok.header("x-cache"), None);
+    assert_eq!(ok.header("content-security-policy"), None);
+    let head = client
+        .send(
+            http::Request::head("/ready")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!((head.status.as_u16(), head.body.as_str()), (200, ""));
+    draining.start();
+    let failing = client.get("/ready").await;
+    assert_eq!(
+        (failing.status.as_u16(), failing.body.as_str()),
+        (503, "draining\n")
+    );
+    assert_eq!(failing.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        failing.header(server_props::protocol::BUILD_HEADER),
+        Some("b")
+    );
+    // The pages are still served meanwhile.
+    assert_eq!(client.get("/list").await.status, 200);
+}

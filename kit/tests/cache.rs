@@ -1,6 +1,11 @@
 //! The shared cache in front of plain axum handlers: what is kept, for how
-//! long, for whom, and how often the app is asked. Time is tokio's paused
-//! clock, so ages and staleness are exact.
+//! long, for whom, and how often the app is asked.
+//!
+//! Every test runs once per store: in memory, and (feature `redis`) in a
+//! redis-server the test starts itself. Time is the cache's manual clock,
+//! so ages and staleness are exact whichever store keeps the entries. The
+//! tests at the end are Redis's own: several instances on one store, and
+//! Redis failing.
 
 #![cfg(feature = "ssr")]
 
@@ -13,7 +18,7 @@ use axum::{
 };
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
-use server_props::cache::{CacheConfig, CacheLayer};
+use server_props::cache::{CacheClock, CacheConfig, CacheLayer, MemoryStorage};
 use std::{
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -104,29 +109,131 @@ fn with_header(uri: &str, name: &str, value: &str) -> Request {
         .unwrap()
 }
 
-fn cached(router: Router) -> Router {
-    router.layer(CacheLayer::new("build-1", &CacheConfig::default()))
+/// A store for one test, and the clock its caches read.
+struct Store {
+    config: CacheConfig,
+    clock: CacheClock,
+    #[cfg(feature = "redis")]
+    server: Option<redis_server::RedisServer>,
 }
 
-/// Lets spawned revalidations run to completion.
-async fn settle() {
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
+impl Store {
+    fn memory() -> Self {
+        let clock = CacheClock::manual();
+        Self {
+            config: CacheConfig::default()
+                .clock(clock.clone())
+                .storage(MemoryStorage::new(64 << 20)),
+            clock,
+            #[cfg(feature = "redis")]
+            server: None,
+        }
     }
-    tokio::time::sleep(Duration::from_millis(1)).await;
+
+    #[cfg(feature = "redis")]
+    fn redis() -> Self {
+        let server = redis_server::RedisServer::start();
+        let clock = CacheClock::manual();
+        let storage = server_props::cache::RedisStorage::builder(&server.url())
+            .unwrap()
+            .build();
+        Self {
+            config: CacheConfig::default().clock(clock.clone()).storage(storage),
+            clock,
+            server: Some(server),
+        }
+    }
+
+    /// A cache over this store: caches made by one store share its entries,
+    /// as instances sharing one Redis do.
+    fn layer(&self, build: &str) -> CacheLayer {
+        CacheLayer::new(build, &self.config)
+    }
+
+    fn cached(&self, router: Router) -> Router {
+        router.layer(self.layer("build-1"))
+    }
+
+    fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
 }
 
-#[tokio::test(start_paused = true)]
-async fn fresh_responses_are_served_without_asking_the_app() {
+#[cfg(feature = "redis")]
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+/// Sends `uri` until the answer satisfies `done` (a background refresh has
+/// landed), for at most five seconds; the matching answer.
+async fn until(app: &Router, uri: &str, done: impl Fn(&Reply) -> bool) -> Reply {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let reply = send(app, get_req(uri)).await;
+        if done(&reply) {
+            return reply;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {} {:?}",
+            reply.cache(),
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Runs each test once per store.
+macro_rules! for_each_store {
+    ($($test:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Store::memory()).await;
+                }
+            )*
+        }
+        #[cfg(feature = "redis")]
+        mod redis {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Store::redis()).await;
+                }
+            )*
+        }
+    };
+}
+
+for_each_store!(
+    fresh_responses_are_served_without_asking_the_app,
+    stale_responses_are_served_while_one_refresh_runs,
+    concurrent_misses_ask_the_app_once,
+    concurrent_stale_requests_refresh_once,
+    a_waiting_request_takes_over_when_the_leader_goes_away,
+    private_cookie_and_uncacheable_responses_are_never_shared,
+    requests_with_credentials_bypass_the_cache,
+    vary_keeps_variants_apart,
+    head_is_answered_from_the_get_entry,
+    a_disabled_cache_passes_everything_through,
+    responses_over_the_entry_limit_are_passed_through,
+    a_revalidation_that_turns_uncacheable_drops_the_entry,
+    a_write_naming_a_tag_drops_its_entries,
+    an_answer_begun_before_an_invalidation_is_not_kept,
+    invalidate_tags_and_invalidate_all_reach_every_cache_on_the_store,
+);
+
+async fn fresh_responses_are_served_without_asking_the_app(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
+    let app =
+        store.cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
     let first = send(&app, get_req("/")).await;
     assert_eq!(
         (first.cache(), first.age(), first.body.as_str()),
         ("MISS", 0, "run 1")
     );
     for i in 0..50 {
-        tokio::time::advance(Duration::from_millis(150)).await;
+        store.advance(Duration::from_millis(150));
         let r = send(&app, get_req("/")).await;
         assert_eq!(
             (r.cache(), r.body.as_str()),
@@ -142,31 +249,29 @@ async fn fresh_responses_are_served_without_asking_the_app() {
     assert_eq!(runs.get(), 2);
 }
 
-#[tokio::test(start_paused = true)]
-async fn stale_responses_are_served_while_one_refresh_runs() {
+async fn stale_responses_are_served_while_one_refresh_runs(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
+    let app =
+        store.cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
     send(&app, get_req("/")).await;
-    tokio::time::advance(Duration::from_secs(11)).await;
+    store.advance(Duration::from_secs(11));
     let stale = send(&app, get_req("/")).await;
     assert_eq!(
         (stale.cache(), stale.body.as_str(), stale.age()),
         ("STALE", "run 1", 11)
     );
-    settle().await;
-    assert_eq!(runs.get(), 2, "revalidated once in the background");
-    let fresh = send(&app, get_req("/")).await;
+    let fresh = until(&app, "/", |r| r.cache() != "STALE").await;
     assert_eq!((fresh.cache(), fresh.body.as_str()), ("HIT", "run 2"));
+    assert_eq!(runs.get(), 2, "revalidated once in the background");
     // Past stale-while-revalidate the app answers before the client does.
-    tokio::time::advance(Duration::from_secs(10 + 59)).await;
+    store.advance(Duration::from_secs(10 + 59));
     let late = send(&app, get_req("/")).await;
     assert_eq!((late.cache(), late.body.as_str()), ("MISS", "run 3"));
 }
 
-#[tokio::test(start_paused = true)]
-async fn concurrent_misses_ask_the_app_once() {
+async fn concurrent_misses_ask_the_app_once(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route(
+    let app = store.cached(Router::new().route(
         "/",
         answer(&runs, StatusCode::OK, SWR, Duration::from_millis(50)),
     ));
@@ -185,15 +290,14 @@ async fn concurrent_misses_ask_the_app_once() {
     assert_eq!(misses, 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn concurrent_stale_requests_refresh_once() {
+async fn concurrent_stale_requests_refresh_once(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route(
+    let app = store.cached(Router::new().route(
         "/",
-        answer(&runs, StatusCode::OK, SWR, Duration::from_millis(50)),
+        answer(&runs, StatusCode::OK, SWR, Duration::from_millis(200)),
     ));
     send(&app, get_req("/")).await;
-    tokio::time::advance(Duration::from_secs(30)).await;
+    store.advance(Duration::from_secs(30));
     let replies = futures::future::join_all((0..100).map(|_| {
         let app = app.clone();
         tokio::spawn(async move { send(&app, get_req("/")).await })
@@ -203,15 +307,14 @@ async fn concurrent_stale_requests_refresh_once() {
         let r = r.as_ref().unwrap();
         assert_eq!((r.cache(), r.body.as_str()), ("STALE", "run 1"));
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let fresh = until(&app, "/", |r| r.cache() != "STALE").await;
+    assert_eq!((fresh.cache(), fresh.body.as_str()), ("HIT", "run 2"));
     assert_eq!(runs.get(), 2);
-    assert_eq!(send(&app, get_req("/")).await.body, "run 2");
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_waiting_request_takes_over_when_the_leader_goes_away() {
+async fn a_waiting_request_takes_over_when_the_leader_goes_away(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route(
+    let app = store.cached(Router::new().route(
         "/",
         answer(&runs, StatusCode::OK, SWR, Duration::from_millis(50)),
     ));
@@ -234,10 +337,9 @@ async fn a_waiting_request_takes_over_when_the_leader_goes_away() {
     assert_eq!(runs.get(), 1, "the aborted leader's handler never finished");
 }
 
-#[tokio::test(start_paused = true)]
-async fn private_cookie_and_uncacheable_responses_are_never_shared() {
+async fn private_cookie_and_uncacheable_responses_are_never_shared(store: Store) {
     let runs = Runs::default();
-    let app = cached(
+    let app = store.cached(
         Router::new()
             .route(
                 "/private",
@@ -307,10 +409,10 @@ async fn private_cookie_and_uncacheable_responses_are_never_shared() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn requests_with_credentials_bypass_the_cache() {
+async fn requests_with_credentials_bypass_the_cache(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
+    let app =
+        store.cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
     // A request with Authorization is neither kept…
     let auth = send(&app, with_header("/", "authorization", "Bearer alice")).await;
     assert_eq!(auth.body, "run 1");
@@ -332,10 +434,9 @@ async fn requests_with_credentials_bypass_the_cache() {
     assert_eq!((after.cache(), after.body.as_str()), ("MISS", "run 5"));
 }
 
-#[tokio::test(start_paused = true)]
-async fn vary_keeps_variants_apart() {
+async fn vary_keeps_variants_apart(store: Store) {
     let runs = Runs::default();
-    let app = cached(
+    let app = store.cached(
         Router::new()
             .route(
                 "/lang",
@@ -383,10 +484,10 @@ async fn vary_keeps_variants_apart() {
     assert_eq!(runs.get(), 5);
 }
 
-#[tokio::test(start_paused = true)]
-async fn head_is_answered_from_the_get_entry() {
+async fn head_is_answered_from_the_get_entry(store: Store) {
     let runs = Runs::default();
-    let app = cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
+    let app =
+        store.cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
     let head = |app: &Router| {
         let app = app.clone();
         async move {
@@ -413,7 +514,7 @@ async fn head_is_answered_from_the_get_entry() {
             "/",
             answer(&runs, StatusCode::OK, SWR, Duration::ZERO).post(|| async { "posted" }),
         )
-        .layer(CacheLayer::new("b", &CacheConfig::default()));
+        .layer(store.layer("b"));
     let request = Request::builder()
         .method(Method::POST)
         .uri("/")
@@ -423,8 +524,7 @@ async fn head_is_answered_from_the_get_entry() {
     assert_eq!(runs.get(), 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_disabled_cache_passes_everything_through() {
+async fn a_disabled_cache_passes_everything_through(_store: Store) {
     let runs = Runs::default();
     let app = Router::new()
         .route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
@@ -439,24 +539,22 @@ async fn a_disabled_cache_passes_everything_through() {
     assert_eq!(runs.get(), 3);
 }
 
-#[tokio::test(start_paused = true)]
-async fn responses_over_the_entry_limit_are_passed_through() {
+async fn responses_over_the_entry_limit_are_passed_through(store: Store) {
     let runs = Runs::default();
     let app = Router::new()
         .route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
         .layer(CacheLayer::new(
             "b",
-            &CacheConfig::default().max_entry_bytes(4),
+            &store.config.clone().max_entry_bytes(4),
         ));
     send(&app, get_req("/")).await;
     assert_eq!(send(&app, get_req("/")).await.body, "run 2");
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_revalidation_that_turns_uncacheable_drops_the_entry() {
+async fn a_revalidation_that_turns_uncacheable_drops_the_entry(store: Store) {
     let runs = Runs::default();
     let flip = Arc::new(AtomicU64::new(0));
-    let app = cached(Router::new().route(
+    let app = store.cached(Router::new().route(
         "/",
         get({
             let runs = runs.clone();
@@ -474,9 +572,274 @@ async fn a_revalidation_that_turns_uncacheable_drops_the_entry() {
     ));
     send(&app, get_req("/")).await;
     flip.store(1, Ordering::SeqCst);
-    tokio::time::advance(Duration::from_secs(11)).await;
+    store.advance(Duration::from_secs(11));
     assert_eq!(send(&app, get_req("/")).await.cache(), "STALE");
-    settle().await;
-    let after = send(&app, get_req("/")).await;
+    let after = until(&app, "/", |r| r.cache() != "STALE").await;
     assert_eq!((after.cache(), after.body.as_str()), ("MISS", "run 3"));
+    assert_eq!(
+        send(&app, get_req("/")).await.body,
+        "run 4",
+        "never kept again"
+    );
+}
+
+/// A handler answering `run <n>` tagged `notes`, after `delay`.
+fn tagged(runs: &Runs, delay: Duration) -> axum::routing::MethodRouter<()> {
+    answer(
+        runs,
+        StatusCode::OK,
+        &[
+            ("cache-control", "public, s-maxage=60"),
+            ("x-server-props-tags", "notes, note:1"),
+        ],
+        delay,
+    )
+}
+
+/// A write whose answer says it changed `notes`.
+fn write_notes() -> axum::routing::MethodRouter<()> {
+    axum::routing::post(|| async { ([("x-server-props-invalidate", "notes")], "written") })
+}
+
+fn post_req(uri: &str) -> Request {
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap()
+}
+
+async fn a_write_naming_a_tag_drops_its_entries(store: Store) {
+    let runs = Runs::default();
+    let other = Runs::default();
+    let app = store.cached(
+        Router::new()
+            .route("/notes", tagged(&runs, Duration::ZERO))
+            .route(
+                "/other",
+                answer(&other, StatusCode::OK, SWR, Duration::ZERO),
+            )
+            .route("/write", write_notes()),
+    );
+    send(&app, get_req("/notes")).await;
+    send(&app, get_req("/other")).await;
+    assert_eq!(send(&app, get_req("/notes")).await.cache(), "HIT");
+    assert_eq!(send(&app, post_req("/write")).await.body, "written");
+    let after = send(&app, get_req("/notes")).await;
+    assert_eq!((after.cache(), after.body.as_str()), ("MISS", "run 2"));
+    assert_eq!(send(&app, get_req("/notes")).await.cache(), "HIT");
+    // Untagged entries are not touched.
+    let untouched = send(&app, get_req("/other")).await;
+    assert_eq!(
+        (untouched.cache(), untouched.body.as_str()),
+        ("HIT", "run 1")
+    );
+}
+
+async fn an_answer_begun_before_an_invalidation_is_not_kept(store: Store) {
+    let runs = Runs::default();
+    let app = store.cached(
+        Router::new()
+            .route("/notes", tagged(&runs, Duration::from_millis(300)))
+            .route("/write", write_notes()),
+    );
+    // The loader reads before the write and answers after it.
+    let slow = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, get_req("/notes")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send(&app, post_req("/write")).await;
+    let slow = slow.await.unwrap();
+    assert_eq!((slow.cache(), slow.body.as_str()), ("MISS", "run 1"));
+    let next = send(&app, get_req("/notes")).await;
+    assert_eq!(
+        (next.cache(), next.body.as_str()),
+        ("MISS", "run 2"),
+        "the answer from before the write was not kept"
+    );
+}
+
+async fn invalidate_tags_and_invalidate_all_reach_every_cache_on_the_store(store: Store) {
+    let runs = Runs::default();
+    let layer = store.layer("build-1");
+    let one = Router::new()
+        .route("/notes", tagged(&runs, Duration::ZERO))
+        .route("/plain", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
+        .layer(layer.clone());
+    let two = Router::new()
+        .route("/notes", tagged(&runs, Duration::ZERO))
+        .route("/plain", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
+        .layer(store.layer("build-1"));
+    send(&one, get_req("/notes")).await;
+    send(&one, get_req("/plain")).await;
+    assert_eq!(send(&two, get_req("/notes")).await.cache(), "HIT");
+    layer.invalidate_tags(["note:1"]).await.unwrap();
+    assert_eq!(send(&two, get_req("/notes")).await.body, "run 3");
+    assert_eq!(send(&two, get_req("/plain")).await.cache(), "HIT");
+    layer.invalidate_all().await.unwrap();
+    assert_eq!(send(&two, get_req("/plain")).await.cache(), "MISS");
+    assert_eq!(send(&two, get_req("/notes")).await.cache(), "MISS");
+    assert_eq!(layer.storage_errors(), 0);
+}
+
+/// Redis's own: instances sharing one store, and the store failing.
+#[cfg(feature = "redis")]
+mod shared_store {
+    use super::*;
+    use server_props::cache::{CacheStorage, RedisStorage};
+
+    /// `n` caches (instances) over one Redis, each in front of its own copy
+    /// of the app counting into `runs`.
+    fn instances(store: &Store, runs: &Runs, n: usize, delay: Duration) -> Vec<Router> {
+        (0..n)
+            .map(|_| {
+                Router::new()
+                    .route("/", answer(runs, StatusCode::OK, SWR, delay))
+                    .layer(store.layer("build-1"))
+            })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn instances_share_entries_and_ask_the_app_once_per_key() {
+        let store = Store::redis();
+        let runs = Runs::default();
+        let apps = instances(&store, &runs, 2, Duration::from_millis(100));
+        let replies = futures::future::join_all((0..50).map(|i| {
+            let app = apps[i % 2].clone();
+            tokio::spawn(async move { send(&app, get_req("/?new")).await })
+        }))
+        .await;
+        assert_eq!(runs.get(), 1, "one loader run across both instances");
+        for r in replies {
+            assert_eq!(r.unwrap().body, "run 1");
+        }
+        // Filled through one, a hit on the other.
+        send(&apps[0], get_req("/?other")).await;
+        let other = send(&apps[1], get_req("/?other")).await;
+        assert_eq!((other.cache(), other.body.as_str()), ("HIT", "run 2"));
+        // Stale on both: one refresh in all.
+        store.advance(Duration::from_secs(11));
+        for app in &apps {
+            assert_eq!(send(app, get_req("/?other")).await.cache(), "STALE");
+        }
+        let fresh = until(&apps[1], "/?other", |r| r.cache() != "STALE").await;
+        assert_eq!((fresh.cache(), fresh.body.as_str()), ("HIT", "run 3"));
+        assert_eq!(send(&apps[0], get_req("/?other")).await.body, "run 3");
+        assert_eq!(runs.get(), 3);
+    }
+
+    /// A loader quicker than a Redis round trip: a request that looked up
+    /// before the leader stored its answer, and takes its turn after the
+    /// leader let go, must look again instead of running the loader.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn quick_loaders_run_once_per_key_too() {
+        let store = Store::redis();
+        let runs = Runs::default();
+        let apps = instances(&store, &runs, 2, Duration::ZERO);
+        for round in 0..20 {
+            let uri = format!("/?round={round}");
+            let replies = futures::future::join_all((0..50).map(|i| {
+                let app = apps[i % 2].clone();
+                let uri = uri.clone();
+                tokio::spawn(async move { send(&app, get_req(&uri)).await })
+            }))
+            .await;
+            assert!(replies
+                .iter()
+                .all(|r| r.as_ref().unwrap().status == StatusCode::OK));
+            assert_eq!(runs.get(), round + 1, "round {round}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lock_left_by_a_crashed_instance_expires() {
+        let server = redis_server::RedisServer::start();
+        let storage = RedisStorage::builder(&server.url()).unwrap().build();
+        let clock = CacheClock::manual();
+        let config = CacheConfig::default()
+            .clock(clock)
+            .storage(storage.clone())
+            .lock_for(Duration::from_millis(300));
+        let runs = Runs::default();
+        let app = Router::new()
+            .route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
+            .layer(CacheLayer::new("build-1", &config));
+        // An instance took the key's lock and died without giving it back.
+        let key = "build-1\n\n/";
+        let taken = storage.lock(key, Duration::from_millis(300)).await.unwrap();
+        assert!(taken.is_some());
+        let started = std::time::Instant::now();
+        let reply = send(&app, get_req("/")).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::OK, "run 1")
+        );
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
+            "waited {waited:?} for the dead lock"
+        );
+        assert_eq!(send(&app, get_req("/")).await.cache(), "HIT");
+    }
+
+    #[tokio::test]
+    async fn redis_down_means_no_cache_never_an_error() {
+        let mut store = Store::redis();
+        let runs = Runs::default();
+        let layer = store.layer("build-1");
+        let app = Router::new()
+            .route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
+            .route("/write", write_notes())
+            .layer(layer.clone());
+        send(&app, get_req("/")).await;
+        assert_eq!(send(&app, get_req("/")).await.cache(), "HIT");
+        store.server.as_mut().unwrap().stop();
+        for i in 0..5 {
+            let reply = send(&app, get_req("/")).await;
+            assert_eq!(
+                (reply.status, reply.cache(), reply.body.clone()),
+                (StatusCode::OK, "MISS", format!("run {}", i + 2)),
+                "served by the app while Redis is down"
+            );
+        }
+        let written = send(&app, post_req("/write")).await;
+        assert_eq!(
+            (written.status, written.body.as_str()),
+            (StatusCode::OK, "written")
+        );
+        assert!(layer.storage_errors() >= 1);
+        // Back, empty: after the pause the cache works again.
+        store.server.as_mut().unwrap().restart();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        send(&app, get_req("/")).await;
+        let after = until(&app, "/", |r| r.cache() == "HIT").await;
+        assert_eq!(after.status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_frozen_redis_costs_one_time_limit_then_nothing() {
+        let store = Store::redis();
+        let runs = Runs::default();
+        let app = store
+            .cached(Router::new().route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO)));
+        send(&app, get_req("/")).await;
+        store.server.as_ref().unwrap().freeze();
+        let started = std::time::Instant::now();
+        let first = send(&app, get_req("/")).await;
+        let first_took = started.elapsed();
+        assert_eq!((first.status, first.cache()), (StatusCode::OK, "MISS"));
+        assert!(first_took < Duration::from_secs(2), "{first_took:?}");
+        let started = std::time::Instant::now();
+        for _ in 0..10 {
+            assert_eq!(send(&app, get_req("/")).await.status, StatusCode::OK);
+        }
+        let rest = started.elapsed();
+        assert!(
+            rest < Duration::from_millis(200),
+            "ten requests took {rest:?}: the store is skipped after a failure"
+        );
+        store.server.as_ref().unwrap().thaw();
+    }
 }

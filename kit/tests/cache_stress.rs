@@ -1,8 +1,10 @@
 //! The shared cache's single flight under real concurrency: real time, a
 //! multi-threaded runtime, the kit's own `serve` on a TCP socket, and one
-//! OS thread per client. The other cache tests run on tokio's paused clock,
-//! which orders everything; this one lets the scheduler interleave the
-//! lookups, the turns and the refresh as it will, many times over.
+//! OS thread per client. The other cache tests order their steps; this one
+//! lets the scheduler interleave the lookups, the turns and the refresh as
+//! it will, many times over: once with the memory store, and (feature
+//! `redis`) with two instances on one redis-server, the clients taking
+//! turns between them.
 
 #![cfg(feature = "ssr")]
 
@@ -26,6 +28,10 @@ use std::{
 const CLIENTS: usize = 50;
 const ROUNDS: usize = 5;
 
+#[cfg(feature = "redis")]
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
 /// One `GET /` on its own connection; the `x-cache` verdict.
 fn fetch(addr: SocketAddr) -> String {
     let mut stream = TcpStream::connect(addr).expect("connect");
@@ -47,13 +53,38 @@ fn fetch(addr: SocketAddr) -> String {
 
 #[test]
 fn one_stale_window_is_refreshed_once_under_real_concurrency() {
+    stress(&[CacheLayer::new("stress", &CacheConfig::default())]);
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn one_stale_window_is_refreshed_once_across_instances_on_redis() {
+    let server = redis_server::RedisServer::start();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = runtime.block_on(async {
+        CacheConfig::default().storage(
+            server_props::cache::RedisStorage::builder(&server.url())
+                .unwrap()
+                .build(),
+        )
+    });
+    stress(&[
+        CacheLayer::new("stress", &config),
+        CacheLayer::new("stress", &config),
+    ]);
+    drop(runtime);
+}
+
+/// Serves one app per cache (instances), and sends each round's clients to
+/// them in turn.
+fn stress(caches: &[CacheLayer]) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
         .build()
         .unwrap();
     let runs = Arc::new(AtomicU64::new(0));
-    let app = {
+    let app = |cache: &CacheLayer| {
         let runs = runs.clone();
         Router::new()
             .route(
@@ -76,19 +107,26 @@ fn one_stale_window_is_refreshed_once_under_real_concurrency() {
                     }
                 }),
             )
-            .layer(CacheLayer::new("stress", &CacheConfig::default()))
+            .layer(cache.clone())
     };
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(async move {
-        serve(listener, app, &ServeConfig::default(), async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let mut addrs = Vec::new();
+    let mut servers = Vec::new();
+    for cache in caches {
+        let app = app(cache);
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        addrs.push(listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(async move {
+            serve(listener, app, &ServeConfig::default(), async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        servers.push((stop, server));
+    }
+    let addr = addrs[0];
 
     assert_eq!(fetch(addr), "MISS");
     assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -99,8 +137,9 @@ fn one_stale_window_is_refreshed_once_under_real_concurrency() {
         let before = runs.load(Ordering::SeqCst);
         let barrier = Arc::new(Barrier::new(CLIENTS));
         let clients: Vec<_> = (0..CLIENTS)
-            .map(|_| {
+            .map(|i| {
                 let barrier = barrier.clone();
+                let addr = addrs[i % addrs.len()];
                 std::thread::spawn(move || {
                     barrier.wait();
                     fetch(addr)
@@ -125,8 +164,12 @@ fn one_stale_window_is_refreshed_once_under_real_concurrency() {
             1,
             "round {round}: one stale window, one refresh ({verdicts:?})"
         );
-        assert_eq!(fetch(addr), "HIT", "round {round}: the refresh was kept");
+        for &addr in &addrs {
+            assert_eq!(fetch(addr), "HIT", "round {round}: the refresh was kept");
+        }
     }
-    let _ = stop.send(());
-    runtime.block_on(server).unwrap();
+    for (stop, server) in servers {
+        let _ = stop.send(());
+        runtime.block_on(server).unwrap();
+    }
 }

@@ -1,6 +1,7 @@
 //! `serve` on a real socket: slow and idle clients are cut off (slow to
 //! send and slow to read), oversized heads get 431, connections beyond the
-//! cap wait, and shutdown lets the request under way finish.
+//! cap wait, shutdown lets the request under way finish, and a drain period
+//! keeps answering (health failing) before the listener closes.
 
 #![cfg(feature = "ssr")]
 
@@ -247,4 +248,93 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
     drop(first);
     let answer = read_to_close(&mut third).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// One request on a connection of its own: the whole answer, as text.
+async fn get_once(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    read_to_close(&mut stream).await
+}
+
+#[tokio::test]
+async fn a_draining_server_fails_its_health_check_but_answers_until_the_drain_ends() {
+    let config = ServeConfig::default().drain(Duration::from_secs(2));
+    let draining = config.draining();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route("/", get(|| async { "hi" })).route(
+        "/health",
+        get(move || {
+            let draining = draining.clone();
+            async move {
+                if draining.is_draining() {
+                    (http::StatusCode::SERVICE_UNAVAILABLE, "draining")
+                } else {
+                    (http::StatusCode::OK, "ok")
+                }
+            }
+        }),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        serve(listener, app, &config, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    assert!(get_once(addr, "/health").await.starts_with("HTTP/1.1 200"));
+    // A keep-alive connection opened before the signal…
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let n = kept.read(&mut buf).await.unwrap();
+    let first = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        !first.to_ascii_lowercase().contains("connection: close"),
+        "{first}"
+    );
+
+    let signalled = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Draining: the health check fails, new connections are still accepted
+    // and answered…
+    let health = get_once(addr, "/health").await;
+    assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+    let page = get_once(addr, "/").await;
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.ends_with("hi"),
+        "{page}"
+    );
+    // …and a keep-alive connection gets its answer with `Connection: close`.
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let second = read_to_close(&mut kept).await;
+    assert!(second.starts_with("HTTP/1.1 200"), "{second}");
+    assert!(
+        second.to_ascii_lowercase().contains("connection: close"),
+        "{second}"
+    );
+    assert!(
+        signalled.elapsed() < Duration::from_secs(2),
+        "the checks took longer than the drain: {:?}",
+        signalled.elapsed()
+    );
+    // Once the drain period is over, the listener is closed and serve returns.
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("serve returns after the drain")
+        .unwrap();
+    assert!(signalled.elapsed() >= Duration::from_secs(2));
+    assert!(TcpStream::connect(addr).await.is_err(), "still accepting");
 }

@@ -6,7 +6,11 @@
 
 use app::state::{AppState, DEFAULT_DATABASE_URL};
 use server_props::{
-    app::AppServer, cache::CacheConfig, cookie::Key, security::SecurityHeaders,
+    app::AppServer,
+    cache::{CacheConfig, RedisStorage},
+    cookie::Key,
+    security::SecurityHeaders,
+    serve::ServeConfig,
     DEFAULT_MAX_BODY_BYTES,
 };
 use std::{error::Error, time::Duration};
@@ -17,7 +21,9 @@ use std::{error::Error, time::Duration};
 pub struct Settings {
     /// `DATABASE_URL` (default: a SQLite file, created on first start).
     pub database_url: String,
-    /// `SERVER_PROPS_CACHE_BYTES`: the shared cache (`0` turns it off).
+    /// `SERVER_PROPS_CACHE_BYTES`: the shared cache (`0` turns it off);
+    /// `REDIS_URL` keeps it in Redis, shared by every instance, instead of
+    /// this process's memory.
     pub cache: CacheConfig,
     /// Headers added to every response (with HSTS under `SERVER_PROPS_HTTPS=1`).
     pub security_headers: SecurityHeaders,
@@ -30,6 +36,11 @@ pub struct Settings {
     pub cookie_key: Option<Key>,
     /// `SERVER_PROPS_BUILD_ID`: names the build (default: a hash of the wasm).
     pub build_id: Option<String>,
+    /// `SERVER_PROPS_DRAIN_SECONDS`: after SIGTERM, how long `/health`
+    /// answers 503 while requests are still served, before the server stops
+    /// accepting (default 0; behind a balancer, longer than it takes to
+    /// notice: docs/deploy.md).
+    pub drain: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +53,7 @@ impl Default for Settings {
             https: false,
             cookie_key: None,
             build_id: None,
+            drain: Duration::ZERO,
         }
     }
 }
@@ -52,6 +64,9 @@ const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
 
 impl Settings {
     /// The settings the environment gives (the names on each field).
+    ///
+    /// Call it inside the Tokio runtime that will serve (the Redis store's
+    /// connections belong to it).
     ///
     /// # Errors
     /// On a value that does not parse, naming the variable.
@@ -91,12 +106,32 @@ impl Settings {
             }
         });
         settings.build_id = std::env::var("SERVER_PROPS_BUILD_ID").ok();
+        if let Ok(url) = std::env::var("REDIS_URL") {
+            // Instances sharing one Redis share the cache: an entry filled
+            // by one is a hit on the others, one instance at a time runs a
+            // key's loader, and invalidations reach them all.
+            let redis = RedisStorage::builder(url.trim())
+                .map_err(|e| format!("REDIS_URL must be a Redis URL: {e}"))?
+                .build();
+            settings.cache = settings.cache.storage(redis);
+        }
+        if let Ok(value) = std::env::var("SERVER_PROPS_DRAIN_SECONDS") {
+            settings.drain = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                .ok_or_else(|| {
+                    format!("SERVER_PROPS_DRAIN_SECONDS must be a number of seconds, got {value:?}")
+                })?;
+        }
         Ok(settings)
     }
 }
 
 /// The reference app's server: the kit's [`AppServer`] over the app's pages,
-/// with these settings.
+/// with these settings, and a health check at `/health` (`200 ok`; `503`
+/// once SIGTERM started the drain).
 pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
     let (https, key, build_id) = (
         settings.https,
@@ -108,6 +143,8 @@ pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
         .cache(settings.cache.clone())
         .max_body_bytes(settings.max_body_bytes)
         .security_headers(settings.security_headers.clone())
+        .serve_config(ServeConfig::default().drain(settings.drain))
+        .health("/health")
         .props(move |props| {
             let props = props.secure_cookies(https);
             let props = match key {

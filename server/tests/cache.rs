@@ -118,3 +118,25 @@ async fn a_request_with_authorization_is_neither_kept_nor_served() {
     assert_eq!(reply.header("x-cache"), None);
     assert_eq!(runs(&app), 3);
 }
+
+#[tokio::test]
+async fn purging_cached_drops_it_from_the_shared_cache() {
+    let app = TestApp::new().await;
+    for uri in ["/cached?k=1", "/cached"] {
+        assert_eq!(app.get(uri).await.header("x-cache"), Some("MISS"));
+        let hit = app.get(uri).await;
+        assert_eq!(hit.header("x-cache"), Some("HIT"));
+        assert_eq!(hit.header("x-server-props-tags"), Some("cached"));
+    }
+    assert_eq!(runs(&app), 2);
+    // The form without JavaScript: 303 back to the page.
+    let purged = app.client.post_form("/cached", &[("purge", "")]).await;
+    assert_eq!(purged.status, StatusCode::SEE_OTHER);
+    assert_eq!(purged.header("location"), Some("/cached"));
+    assert_eq!(purged.header("x-server-props-invalidate"), Some("cached"));
+    for uri in ["/cached?k=1", "/cached"] {
+        let after = app.get(uri).await;
+        assert_eq!(after.header("x-cache"), Some("MISS"), "{uri}");
+    }
+    assert_eq!(runs(&app), 4);
+}

@@ -711,3 +711,22 @@ async fn redirect_kinds_that_do_not_parse_are_not_found() {
         assert_eq!(app.props(uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn health_answers_ok_outside_the_cache_and_touches_no_page() {
+    let app = TestApp::new().await;
+    for _ in 0..2 {
+        let health = app.get("/health").await;
+        assert_eq!(health.status, StatusCode::OK);
+        assert_eq!(health.body, "ok\n");
+        assert_eq!(health.header("cache-control"), Some("no-store"));
+        assert_eq!(health.header("x-cache"), None);
+        assert_eq!(health.header("x-server-props-build"), Some(BUILD));
+    }
+    let head = app.send(request(Method::HEAD, "/health")).await;
+    assert_eq!((head.status, head.body.as_str()), (StatusCode::OK, ""));
+    // Only GET and HEAD.
+    let post = app.send(request(Method::POST, "/health")).await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+    // The 503 while draining: tests/shutdown.rs, on the real binary.
+}

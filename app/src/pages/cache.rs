@@ -1,4 +1,6 @@
-//! `/cached` and `/custom-cache`: loaders that set `Cache-Control`.
+//! `/cached` and `/custom-cache`: loaders that set `Cache-Control`;
+//! `/cached` is tagged `cached`, and its form purges it from the shared
+//! cache (`invalidate("cached")`), every instance's when they share a store.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,6 +24,9 @@ pub fn Cached(props: CachedProps) -> impl IntoView {
         <h1>"Cached"</h1>
         <p>"Loader runs: " <span class="runs">{props.runs}</span></p>
         <p>"Loader ran at " <time class="loaded-at">{props.loaded_at}</time></p>
+        <Form attr:class="purge">
+            <button type="submit">"Purge from the shared cache"</button>
+        </Form>
     }
 }
 
@@ -31,6 +36,7 @@ async fn load_cached(
     head: &ResponseHead,
 ) -> LoaderResult<CachedProps> {
     head.set_cache_control("public, s-maxage=10, stale-while-revalidate=59")?;
+    head.tag("cached")?;
     let runs = state
         .cached_runs
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -39,6 +45,14 @@ async fn load_cached(
         runs,
         loaded_at: crate::pages::now(),
     })
+}
+
+/// Purges `/cached` (every query of it, document and props) from the shared
+/// cache: the next request runs the loader again.
+#[action(Cached)]
+async fn purge_cached(head: &ResponseHead) -> ActionResult<CachedProps> {
+    head.invalidate("cached")?;
+    Ok(ActionOutcome::Done)
 }
 
 /// What `/custom-cache` shows.

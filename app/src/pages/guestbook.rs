@@ -134,7 +134,7 @@ pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
 }
 
 #[cfg(feature = "ssr")]
-async fn entries(db: &sqlx::SqlitePool) -> Result<Vec<Entry>, LoaderError> {
+async fn entries(db: &sqlx::AnyPool) -> Result<Vec<Entry>, LoaderError> {
     let rows: Vec<(i64, String, String, String)> =
         sqlx::query_as("SELECT id, name, message, created_at FROM guestbook ORDER BY id DESC")
             .fetch_all(db)
@@ -189,7 +189,7 @@ async fn guestbook_action(
                 "" => "Anonymous",
                 name => name,
             };
-            sqlx::query("INSERT INTO guestbook (name, message, created_at) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO guestbook (name, message, created_at) VALUES ($1, $2, $3)")
                 .bind(name)
                 .bind(form.message.trim())
                 .bind(super::now())
@@ -198,7 +198,7 @@ async fn guestbook_action(
                 .map_err(server_props::db::error)?;
         }
         GuestbookIntent::Delete { id } => {
-            let deleted = sqlx::query("DELETE FROM guestbook WHERE id = ?")
+            let deleted = sqlx::query("DELETE FROM guestbook WHERE id = $1")
                 .bind(id)
                 .execute(&state.db)
                 .await

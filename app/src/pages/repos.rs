@@ -27,11 +27,11 @@ pub fn RepoPage(repo: Repo) -> impl IntoView {
     }
 }
 
-/// The only SQL in the app's read path; a test checks it never reaches the
-/// wasm bundle.
+/// The only SQL in the app's read path (SQLite and PostgreSQL alike); a test
+/// checks it never reaches the wasm bundle.
 #[cfg(feature = "ssr")]
 const SELECT_REPO: &str =
-    "SELECT owner, name, stargazers_count FROM repos WHERE owner = ?1 AND name = ?2";
+    "SELECT owner, name, stargazers_count FROM repos WHERE owner = $1 AND name = $2";
 
 #[loader(RepoPage)]
 async fn load_repo(

@@ -7,8 +7,10 @@
 //! the site root's static files (the wasm bundle among them; nothing outside
 //! the root is served), the app's 404 page for everything else, the shared
 //! cache, the body limit, the security headers, and [`serve`](super::serve)
-//! with graceful shutdown on SIGTERM and SIGINT. Routes and layers of the
-//! app's own go in through [`AppServer::routes`] and [`AppServer::layer`].
+//! with graceful shutdown on SIGTERM and SIGINT (after a drain period, if
+//! configured, during which the [health check](AppServer::health) fails).
+//! Routes and layers of the app's own go in through [`AppServer::routes`]
+//! and [`AppServer::layer`].
 //!
 //! ```no_run
 //! use leptos::prelude::*;
@@ -61,6 +63,7 @@ pub struct AppServer<S = ()> {
     serve: ServeConfig,
     routes: Vec<Routes<S>>,
     layers: Vec<Layer>,
+    health: Option<String>,
 }
 
 impl<S> fmt::Debug for AppServer<S> {
@@ -73,6 +76,7 @@ impl<S> fmt::Debug for AppServer<S> {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("security_headers", &self.security_headers)
             .field("serve", &self.serve)
+            .field("health", &self.health)
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +133,7 @@ impl AppServer<()> {
             serve: ServeConfig::default(),
             routes: Vec::new(),
             layers: Vec::new(),
+            health: None,
         }
     }
 }
@@ -165,6 +170,7 @@ where
             serve: self.serve,
             routes: Vec::new(),
             layers: self.layers,
+            health: self.health,
         }
     }
 
@@ -211,9 +217,28 @@ where
         self
     }
 
-    /// The connection limits and timeouts of [`serve`].
+    /// The connection limits and timeouts of [`serve`], and its drain
+    /// period ([`ServeConfig::drain`]).
     pub fn serve_config(mut self, config: ServeConfig) -> Self {
         self.serve = config;
+        self
+    }
+
+    /// A health check at `path` (`GET` and `HEAD`) for a balancer or an
+    /// orchestrator's readiness probe: `200 ok` while the server serves,
+    /// `503 draining` once shutdown has started (see [`ServeConfig::drain`]),
+    /// both `Cache-Control: no-store` and with the build id in
+    /// [`BUILD_HEADER`](crate::protocol::BUILD_HEADER) (a balancer routes
+    /// each props request to an instance of the build its URL names). It answers outside the app's layers
+    /// (no cache, compression or security headers, no loader). A check of
+    /// the app's own (one that also asks a dependency) reads
+    /// [`ServeConfig::draining`] instead.
+    ///
+    /// # Panics
+    /// In [`build`](Self::build), as axum does, when `path` is a page's path
+    /// or a route's of the app's own.
+    pub fn health(mut self, path: impl Into<String>) -> Self {
+        self.health = Some(path.into());
         self
     }
 
@@ -327,6 +352,14 @@ where
             .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
             .layer(self.security_headers)
             .with_state(self.state);
+        if let Some(path) = self.health {
+            let draining = self.serve.draining();
+            let build = HeaderValue::from_str(props.build_id()).ok();
+            router = router.route(
+                &path,
+                axum::routing::get(move || health(draining.clone(), build.clone())),
+            );
+        }
         for layer in self.layers {
             router = layer(router);
         }
@@ -338,7 +371,9 @@ where
     }
 
     /// Builds the app and serves it on the configured site address until
-    /// SIGTERM or SIGINT, then finishes the requests under way.
+    /// SIGTERM or SIGINT, then drains for [`ServeConfig::drain`] (the
+    /// [health check](Self::health) failing) and finishes the requests under
+    /// way.
     ///
     /// # Errors
     /// When no configuration can be read or the address cannot be bound.
@@ -358,6 +393,30 @@ where
         serve(listener, app.router, &config, shutdown_signal()).await;
         Ok(())
     }
+}
+
+/// [`AppServer::health`]'s answer.
+async fn health(
+    draining: super::serve::Draining,
+    build: Option<HeaderValue>,
+) -> axum::response::Response {
+    let (status, body) = if draining.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
+    } else {
+        (StatusCode::OK, "ok\n")
+    };
+    let mut response = axum::response::Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Some(build) = build {
+        headers.insert(crate::protocol::BUILD_HEADER, build);
+    }
+    response
 }
 
 /// The `Cache-Control` of the build's hashed assets (`/pkg/…`): a year,
@@ -431,5 +490,5 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: no new connections, finishing the requests under way");
+    tracing::info!("shutting down: draining if configured, then no new connections, finishing the requests under way");
 }

@@ -18,9 +18,15 @@
 //!   the server stops accepting until one closes (the kernel's backlog holds
 //!   the newcomers), so idle or slow sockets cannot take every file
 //!   descriptor and all the memory;
-//! - graceful shutdown: when `shutdown` resolves it stops accepting, lets the
-//!   requests under way finish (for at most [`ServeConfig::shutdown_grace`],
-//!   then closes the connections still open), and returns.
+//! - draining: when `shutdown` resolves, the server first *drains* for
+//!   [`ServeConfig::drain`] (zero by default): it marks itself [`Draining`],
+//!   so a health check ([`AppServer::health`](super::app::AppServer::health))
+//!   answers `503` and a balancer stops sending it new requests, while it
+//!   still accepts connections and answers every request (each with
+//!   `Connection: close`, so keep-alive clients move to another instance);
+//! - graceful shutdown: then it stops accepting, lets the requests under way
+//!   finish (for at most [`ServeConfig::shutdown_grace`], then closes the
+//!   connections still open), and returns.
 //!
 //! Request bodies are limited by the router (a `RequestBodyLimitLayer` from
 //! tower-http): the kit's pages read none.
@@ -38,7 +44,8 @@
 //! # }
 //! ```
 
-use axum::Router;
+use axum::{response::Response, Router};
+use http::{header::CONNECTION, HeaderValue};
 use hyper::server::conn::http1;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -49,7 +56,10 @@ use std::{
     future::Future,
     io,
     pin::{pin, Pin},
-    sync::Arc,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     task::{Context, Poll},
     time::Duration,
 };
@@ -60,6 +70,7 @@ use tokio::{
     task::JoinSet,
     time::Sleep,
 };
+use tower::ServiceExt;
 
 /// The limits [`serve`] applies to each connection.
 #[derive(Clone, Debug)]
@@ -71,12 +82,15 @@ pub struct ServeConfig {
     shutdown_grace: Duration,
     write_timeout: Duration,
     max_connections: usize,
+    drain: Duration,
+    draining: Draining,
 }
 
 impl Default for ServeConfig {
     /// 10 s to send the headers, 64 KiB and 100 headers at most (browsers
     /// send under 2 KiB and 20), 30 s for requests under way at shutdown,
-    /// 30 s for a response write to make progress, 10 000 open connections.
+    /// 30 s for a response write to make progress, 10 000 open connections,
+    /// no drain period.
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(10),
@@ -85,7 +99,36 @@ impl Default for ServeConfig {
             shutdown_grace: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             max_connections: 10_000,
+            drain: Duration::ZERO,
+            draining: Draining::default(),
         }
+    }
+}
+
+/// Whether the server is draining: set by [`serve`] the moment its
+/// `shutdown` future resolves, before it stops accepting. A health check
+/// reads it ([`AppServer::health`](super::app::AppServer::health) does) and
+/// fails, so a balancer takes the instance out of rotation while it still
+/// answers. Clones share one state; [`ServeConfig::draining`] gives the one
+/// `serve` sets.
+#[derive(Clone, Debug, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    /// A state of its own, not draining.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether draining has started (it never stops).
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Starts draining: what [`serve`] does on shutdown. Call it yourself to
+    /// take an instance out of rotation without stopping it.
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -130,6 +173,24 @@ impl ServeConfig {
         self
     }
 
+    /// How long the server drains once `shutdown` resolves, before it stops
+    /// accepting (default zero: it stops at once). Meanwhile it is
+    /// [`Draining`]: health checks fail, and every request is still served,
+    /// with `Connection: close`. Behind a balancer, make it longer than the
+    /// balancer takes to notice a failed health check (haproxy: `fall` ×
+    /// `inter`; Kubernetes: the time an endpoint removal takes to reach
+    /// every proxy, a few seconds).
+    pub fn drain(mut self, drain: Duration) -> Self {
+        self.drain = drain;
+        self
+    }
+
+    /// The draining state [`serve`] sets with this configuration (and its
+    /// clones): for a health check of the app's own.
+    pub fn draining(&self) -> Draining {
+        self.draining.clone()
+    }
+
     fn http1(&self) -> http1::Builder {
         let mut builder = http1::Builder::new();
         builder
@@ -144,10 +205,11 @@ impl ServeConfig {
 /// Below this, ordinary browser requests with cookies would be refused.
 const MIN_HEADER_BYTES: usize = 8 * 1024;
 
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes the
-/// requests under way (see the [module docs](self)) and returns. Accept
-/// errors (too many open files, a connection reset before it was accepted)
-/// are logged and retried, so it never fails.
+/// Serves `app` on `listener` until `shutdown` resolves, drains for
+/// [`ServeConfig::drain`], then finishes the requests under way (see the
+/// [module docs](self)) and returns. Accept errors (too many open files, a
+/// connection reset before it was accepted) are logged and retried, so it
+/// never fails.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -158,7 +220,25 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let slots = Arc::new(Semaphore::new(config.max_connections));
-    let mut shutdown = pin!(shutdown);
+    let draining = config.draining();
+    let app = {
+        let draining = draining.clone();
+        ServiceExt::<http::Request<hyper::body::Incoming>>::map_response(app, move |response| {
+            close_when_draining(&draining, response)
+        })
+    };
+    let drain = config.drain;
+    // Resolves when accepting stops: after the signal and the drain period.
+    let mut shutdown = pin!(async move {
+        shutdown.await;
+        draining.start();
+        if !drain.is_zero() {
+            tracing::info!(
+                "draining for {drain:?}: health checks fail, requests are still answered"
+            );
+            tokio::time::sleep(drain).await;
+        }
+    });
     loop {
         // Forget the connections that have ended.
         while connections.try_join_next().is_some() {}
@@ -208,6 +288,18 @@ pub async fn serve(
         );
     }
     connections.shutdown().await;
+}
+
+/// While draining, every answer closes its connection: a keep-alive client
+/// (a balancer's pool, a browser) opens its next one elsewhere, instead of
+/// finding this one closed under it when the drain ends.
+fn close_when_draining(draining: &Draining, mut response: Response) -> Response {
+    if draining.is_draining() {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Connection errors concern one client: go on at once. Others (out of file

@@ -18,7 +18,9 @@ pub const BUILD: &str = "test-build";
 /// must never be served (`tests/site-root/../secret.txt`).
 pub const SITE_ROOT: &str = "tests/site";
 
-/// A fresh app with its own in-memory database.
+/// A fresh app with a database of its own: SQLite in memory, or a new
+/// PostgreSQL database when `TEST_DATABASE_URL` names a server
+/// (`scripts/with-postgres.sh`).
 pub struct TestApp {
     pub client: TestClient,
     pub state: AppState,
@@ -48,7 +50,7 @@ impl TestApp {
             + 'static,
         settings: server::Settings,
     ) -> Self {
-        let state = AppState::connect("sqlite::memory:")
+        let state = AppState::connect(&fresh_database_url().await)
             .await
             .expect("database");
         Self::with_state(state, configure, settings)
@@ -91,6 +93,92 @@ impl TestApp {
     pub async fn props(&self, page: &str) -> Reply {
         self.client.props(page).await
     }
+}
+
+/// A database no other test sees: a new PostgreSQL database on the server
+/// `TEST_DATABASE_URL` names, else SQLite in memory.
+pub async fn fresh_database_url() -> String {
+    match postgres_database().await {
+        Some(url) => url,
+        None => "sqlite::memory:".to_owned(),
+    }
+}
+
+/// A new, empty database on the PostgreSQL server `TEST_DATABASE_URL`
+/// names (its role may create databases), or `None` when the variable is
+/// not set. The databases are left behind: the server is a throwaway one.
+pub async fn postgres_database() -> Option<String> {
+    use sqlx::{Connection, Executor, PgConnection};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "TEST_DATABASE_URL must be a postgres:// URL"
+    );
+    // Unique across the test binaries (one process each) and their tests.
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = PgConnection::connect(&url)
+        .await
+        .expect("TEST_DATABASE_URL: connect");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("TEST_DATABASE_URL: create a database");
+    admin.close().await.expect("close");
+    Some(with_database(&url, &name))
+}
+
+/// `url` (`postgres://user:password@host:port/database?params`) naming
+/// another database.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (before, host, after) = url_parts(url);
+    let params = after.find('?').map_or("", |i| &after[i..]);
+    format!("{before}{host}/{database}{params}")
+}
+
+/// `url` with another port.
+pub fn with_port(url: &str, port: u16) -> String {
+    let (before, host, after) = url_parts(url);
+    let host = match host.rsplit_once(':') {
+        Some((name, _)) if !host.ends_with(']') => name,
+        _ => host,
+    };
+    format!("{before}{host}:{port}{after}")
+}
+
+/// The address of the server `url` names (port 5432 unless it says).
+pub fn postgres_addr(url: &str) -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let (_, host, _) = url_parts(url);
+    let has_port = host.rsplit_once(':').is_some() && !host.ends_with(']');
+    let host = if has_port {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    };
+    host.to_socket_addrs()
+        .expect("the database's address")
+        .next()
+        .expect("an address")
+}
+
+/// `url` around its host and port: (`postgres://user:password@`,
+/// `host:port`, `/database?params`).
+fn url_parts(url: &str) -> (&str, &str, &str) {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| start + i);
+    let host = url[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    (&url[..host], &url[host..end], &url[end..])
 }
 
 /// The key the tests' server signs cookies with.

@@ -1,7 +1,11 @@
 //! The tower layer: look up, serve, fetch once, keep.
 
 use super::{
-    store::{self, Refusal, Slot, Stored},
+    clock::CacheClock,
+    entry::{CacheEntry, Slot, Stored},
+    memory::MemoryStorage,
+    policy::{self, Refusal},
+    storage::{CacheStorage, LockToken, StorageError},
     CacheConfig, X_CACHE,
 };
 use axum::body::Body;
@@ -15,11 +19,14 @@ use std::{
     collections::HashMap,
     convert::Infallible,
     fmt,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     task::{Context, Poll},
     time::Duration,
 };
-use tokio::{sync::watch, time::Instant};
+use tokio::sync::watch;
 use tower::{Layer, Service, ServiceExt};
 
 /// What the cache wraps: the app as a cloneable, sendable service (axum's
@@ -56,11 +63,7 @@ pub struct CacheLayer {
 impl fmt::Debug for CacheLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CacheLayer")
-            .field("enabled", &self.shared.is_some())
-            .field(
-                "entries",
-                &self.shared.as_ref().map(|s| s.entries.entry_count()),
-            )
+            .field("storage", &self.shared.as_ref().map(|s| &s.storage))
             .finish()
     }
 }
@@ -72,20 +75,21 @@ impl CacheLayer {
         if !config.is_enabled() {
             return Self { shared: None };
         }
-        let entries = moka::sync::Cache::builder()
-            .max_capacity(config.max_bytes)
-            .weigher(|key: &String, slot: &Slot| slot.weight(key))
-            .expire_after(SlotExpiry)
-            .build();
+        let storage = config
+            .storage
+            .clone()
+            .unwrap_or_else(|| Arc::new(MemoryStorage::new(config.max_bytes)));
         Self {
             shared: Some(Arc::new(Shared {
-                entries,
+                storage,
                 flights: Mutex::new(HashMap::new()),
                 build: build_id.into(),
                 max_entry_bytes: config.max_entry_bytes,
-                tags: Mutex::new(TagClock::default()),
-                tick: std::sync::atomic::AtomicU64::new(0),
+                clock: config.clock.clone(),
+                lock_for: config.lock_for,
                 server_timing: true,
+                errors: AtomicU64::new(0),
+                logged_at: AtomicU64::new(0),
             })),
         }
     }
@@ -102,19 +106,42 @@ impl CacheLayer {
     }
 
     /// Drops every stored response (a deploy hook or an admin action).
-    pub fn invalidate_all(&self) {
-        if let Some(shared) = &self.shared {
-            shared.entries.invalidate_all();
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn invalidate_all(&self) -> Result<(), StorageError> {
+        match &self.shared {
+            Some(shared) => shared.storage.clear().await,
+            None => Ok(()),
         }
     }
 
-    /// Drops every stored response tagged with one of `tags` (what
-    /// `ResponseHead::invalidate` does from an action, through the
-    /// `x-server-props-invalidate` header of its answer).
-    pub fn invalidate_tags<'a>(&self, tags: impl IntoIterator<Item = &'a str>) {
-        if let Some(shared) = &self.shared {
-            shared.invalidate(tags.into_iter());
+    /// Drops every stored response tagged with one of `tags`, in every
+    /// instance that shares the store (what `ResponseHead::invalidate`
+    /// does from an action, through the `x-server-props-invalidate` header
+    /// of its answer).
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn invalidate_tags<'a>(
+        &self,
+        tags: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), StorageError> {
+        match &self.shared {
+            Some(shared) => {
+                let tags: Vec<&str> = tags.into_iter().collect();
+                shared.storage.invalidate(&tags).await
+            }
+            None => Ok(()),
         }
+    }
+
+    /// How many times the store failed since start (each time, that
+    /// request was answered by the app as if the cache were off).
+    pub fn storage_errors(&self) -> u64 {
+        self.shared
+            .as_ref()
+            .map_or(0, |s| s.errors.load(Ordering::Relaxed))
     }
 }
 
@@ -166,7 +193,7 @@ impl<S: CachedService> Service<Request<Body>> for CacheService<S> {
                 let shared = shared.clone();
                 Box::pin(async move {
                     let Ok(response) = inner.oneshot(request).await;
-                    shared.note_invalidations(&response);
+                    shared.note_invalidations(response.headers()).await;
                     Ok(response)
                 })
             }
@@ -191,62 +218,21 @@ fn is_cacheable_request(request: &Request<Body>) -> bool {
 }
 
 struct Shared {
-    entries: moka::sync::Cache<String, Slot>,
-    /// The requests to the app under way, by key; a follower waits for the
-    /// sender to drop.
+    storage: Arc<dyn CacheStorage>,
+    /// The requests to the app under way in this process, by key; a
+    /// follower waits for the sender to drop.
     flights: Mutex<HashMap<String, watch::Receiver<()>>>,
     build: Box<str>,
     max_entry_bytes: u64,
-    tags: Mutex<TagClock>,
-    /// The tag clock's tick, readable without its lock: a response fetched
-    /// at the current tick is current, and a hit asks no more than that.
-    tick: std::sync::atomic::AtomicU64,
+    clock: CacheClock,
+    /// How long one instance may hold a key's fetch lock in a shared store.
+    lock_for: Duration,
     /// Whether answers say `cache;desc=hit|stale|miss` in `Server-Timing`.
     server_timing: bool,
-}
-
-/// When each tag last changed, on a clock that ticks once per
-/// invalidation. A response fetched at tick `t` is current while none of
-/// its tags changed after `t`: a response whose loader ran before a
-/// mutation and arrives after it is never kept, and one kept before it is
-/// never served again.
-#[derive(Debug, Default)]
-struct TagClock {
-    now: u64,
-    changed: HashMap<Box<str>, u64>,
-    /// The bytes `changed` holds, roughly.
-    bytes: usize,
-    /// Responses fetched before this tick are not current (the map was
-    /// emptied to stay bounded).
-    floor: u64,
-}
-
-/// How many changed tags (and how many bytes of them) the clock remembers
-/// before it forgets them all, and with them every response kept so far.
-const MAX_TAGS: usize = 100_000;
-const MAX_TAG_BYTES: usize = 4 << 20;
-
-impl TagClock {
-    fn invalidate<'a>(&mut self, tags: impl Iterator<Item = &'a str>) {
-        self.now += 1;
-        for tag in tags {
-            if self.changed.insert(tag.into(), self.now).is_none() {
-                self.bytes += tag.len() + 48;
-            }
-        }
-        if self.changed.len() > MAX_TAGS || self.bytes > MAX_TAG_BYTES {
-            self.changed.clear();
-            self.bytes = 0;
-            self.floor = self.now;
-        }
-    }
-
-    fn is_current(&self, tags: &[Box<str>], fetched_at: u64) -> bool {
-        fetched_at >= self.floor
-            && tags
-                .iter()
-                .all(|tag| self.changed.get(tag).is_none_or(|&at| at <= fetched_at))
-    }
+    /// The store's failures since start.
+    errors: AtomicU64,
+    /// When a failure was last logged (ms by the cache's clock).
+    logged_at: AtomicU64,
 }
 
 /// The values of a comma-separated list header, trimmed, non-empty.
@@ -271,14 +257,15 @@ enum Found {
     Pass,
 }
 
-/// Whose turn it is to ask the app.
+/// Whose turn it is to ask the app, in this process.
 enum Turn {
     Lead(FlightGuard),
     Follow(watch::Receiver<()>),
 }
 
-/// Held by the one request asking the app for a key; dropping it (done, or
-/// the client went away) wakes the followers, who look again.
+/// Held by the one request in this process asking the app for a key;
+/// dropping it (done, or the client went away) wakes the followers, who
+/// look again.
 struct FlightGuard {
     shared: Arc<Shared>,
     key: String,
@@ -291,9 +278,47 @@ impl Drop for FlightGuard {
     }
 }
 
-/// How many times a request waits behind another before asking the app
-/// itself (a leader whose client keeps going away must not stall others).
+/// A key's fetch lock in the store; given back when dropped, also when the
+/// client went away mid-fetch (else other instances would wait out its
+/// expiry).
+struct StoreLock {
+    shared: Arc<Shared>,
+    key: String,
+    token: LockToken,
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        let (shared, key, token) = (
+            self.shared.clone(),
+            std::mem::take(&mut self.key),
+            self.token,
+        );
+        // Outside a runtime (dropped while it shuts down) the lock simply
+        // expires.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = shared.storage.unlock(&key, token).await {
+                    shared.failed(&e);
+                }
+            });
+        }
+    }
+}
+
+/// How many times a request waits behind another in this process before
+/// asking the app itself (a leader whose client keeps going away must not
+/// stall others).
 const MAX_WAITS: u32 = 3;
+
+/// How often a request waiting for another instance's fetch looks again:
+/// the first wait, doubled up to the last.
+const REMOTE_POLL_FIRST: Duration = Duration::from_millis(5);
+const REMOTE_POLL_MAX: Duration = Duration::from_millis(50);
+
+/// At most one store failure is logged per this many milliseconds (all
+/// are counted).
+const LOG_EVERY_MS: u64 = 1_000;
 
 impl Shared {
     async fn serve<S: CachedService>(
@@ -315,32 +340,82 @@ impl Shared {
             .or_else(|| parts.uri.authority().map(|a| a.as_str().as_bytes()))
             .unwrap_or_default();
         let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let primary = store::primary_key(&self.build, host, path);
+        let primary = policy::primary_key(&self.build, host, path);
         let mut waits = 0;
+        let mut local_turn = None;
+        let mut held = None;
+        let mut remote_wait = REMOTE_POLL_FIRST;
+        let waiting_since = tokio::time::Instant::now();
         let response = loop {
-            let now = Instant::now();
-            match self.lookup(&primary, &parts.headers, now) {
+            let now = self.clock.now_ms();
+            let found = match self.lookup(&primary, &parts.headers, now).await {
+                Ok(found) => found,
+                Err(e) => {
+                    self.failed(&e);
+                    break self.fetch(&primary, parts, inner, Keeping::No).await;
+                }
+            };
+            match found {
                 Found::Fresh(stored) => break respond(&stored, now, "HIT", self.server_timing),
                 Found::Stale(stored, key) => {
                     self.revalidate(key, &primary, &parts, &stored, inner);
                     break respond(&stored, now, "STALE", self.server_timing);
                 }
-                Found::Pass => break self.fetch(&primary, parts, inner, true).await,
-                Found::Miss(key) => match self.turn(key) {
-                    Turn::Follow(mut done) if waits < MAX_WAITS => {
-                        waits += 1;
-                        // Resolves when the leader's guard drops.
-                        let _ = done.changed().await;
+                Found::Pass => break self.fetch(&primary, parts, inner, Keeping::Passing).await,
+                Found::Miss(key) => {
+                    if local_turn.is_none() {
+                        match self.turn(key.clone()) {
+                            Turn::Follow(mut done) if waits < MAX_WAITS => {
+                                waits += 1;
+                                // Resolves when the leader's guard drops.
+                                let _ = done.changed().await;
+                            }
+                            Turn::Follow(_) => {
+                                break self.fetch(&primary, parts, inner, Keeping::Yes).await
+                            }
+                            // Look again: the lookup above may predate a
+                            // leader that stored the answer and let go
+                            // since.
+                            Turn::Lead(guard) => local_turn = Some(guard),
+                        }
+                        continue;
                     }
-                    Turn::Follow(_) => break self.fetch(&primary, parts, inner, false).await,
-                    Turn::Lead(guard) => {
-                        let response = self.fetch(&primary, parts, inner, false).await;
-                        drop(guard);
-                        break response;
+                    // This process's turn; now the store's, which other
+                    // instances share.
+                    if self.storage.is_shared() && held.is_none() {
+                        match self.storage.lock(&key, self.lock_for).await {
+                            // Look again, as above, with the other
+                            // instances' leaders in mind.
+                            Ok(Some(token)) => {
+                                held = Some(StoreLock {
+                                    shared: self.clone(),
+                                    key,
+                                    token,
+                                });
+                                continue;
+                            }
+                            // Another instance is asking the app: look
+                            // again soon, for as long as its lock may last.
+                            Ok(None) if waiting_since.elapsed() < self.lock_for => {
+                                tokio::time::sleep(remote_wait).await;
+                                remote_wait = (remote_wait * 2).min(REMOTE_POLL_MAX);
+                                continue;
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                self.failed(&e);
+                                break self.fetch(&primary, parts, inner, Keeping::No).await;
+                            }
+                        }
                     }
-                },
+                    break self.fetch(&primary, parts, inner, Keeping::Yes).await;
+                }
             }
         };
+        // The store's lock first (its answer is kept by now), then this
+        // process's followers.
+        drop(held);
+        drop(local_turn);
         let response =
             crate::ssr::answer::not_modified_if_matching(if_none_match.as_ref(), response);
         if head {
@@ -350,30 +425,32 @@ impl Shared {
         }
     }
 
-    fn lookup(&self, primary: &str, request: &HeaderMap, now: Instant) -> Found {
-        let (stored, key) = match self.entries.get(primary) {
-            None => return Found::Miss(primary.to_owned()),
-            Some(Slot::Pass) => return Found::Pass,
+    async fn lookup(
+        &self,
+        primary: &str,
+        request: &HeaderMap,
+        now: u64,
+    ) -> Result<Found, StorageError> {
+        let (stored, key) = match self.storage.get(primary).await?.map(|e| e.0) {
+            None => return Ok(Found::Miss(primary.to_owned())),
+            Some(Slot::Pass) => return Ok(Found::Pass),
             Some(Slot::Response(stored)) => (stored, primary.to_owned()),
             Some(Slot::Vary(names, _)) => {
-                let key = store::secondary_key(primary, &names, request);
-                match self.entries.get(&key) {
+                let key = policy::secondary_key(primary, &names, request);
+                match self.storage.get(&key).await?.map(|e| e.0) {
                     Some(Slot::Response(stored)) => (stored, key),
-                    _ => return Found::Miss(key),
+                    _ => return Ok(Found::Miss(key)),
                 }
             }
         };
-        if !self.is_current(&stored.tags, stored.fetched_at) {
-            return Found::Miss(key);
-        }
         let age = stored.age(now);
-        if age < stored.fresh_for {
+        Ok(if age < stored.fresh_for {
             Found::Fresh(stored)
         } else if age < stored.fresh_for + stored.stale_for {
             Found::Stale(stored, key)
         } else {
             Found::Miss(key)
-        }
+        })
     }
 
     fn turn(self: &Arc<Self>, key: String) -> Turn {
@@ -390,23 +467,48 @@ impl Shared {
         })
     }
 
-    /// Asks the app and keeps what it may. `passing`: the URL is already
-    /// marked uncacheable, so an uncacheable answer changes nothing.
-    async fn fetch<S>(&self, primary: &str, parts: Parts, inner: S, passing: bool) -> Response<Body>
+    /// Asks the app and keeps what it may.
+    async fn fetch<S>(
+        &self,
+        primary: &str,
+        parts: Parts,
+        inner: S,
+        keeping: Keeping,
+    ) -> Response<Body>
     where
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
     {
         let request_headers = parts.headers.clone();
-        let fetched_at = self.tick();
+        let fetched_at = match keeping {
+            Keeping::No => None,
+            Keeping::Yes | Keeping::Passing => match self.storage.tick().await {
+                Ok(tick) => Some(tick),
+                Err(e) => {
+                    self.failed(&e);
+                    None
+                }
+            },
+        };
         let Ok(response) = inner
             .oneshot(Request::from_parts(parts, Body::empty()))
             .await;
-        self.keep(primary, &request_headers, response, passing, fetched_at)
-            .await
+        match fetched_at {
+            Some(tick) => {
+                self.keep(
+                    primary,
+                    &request_headers,
+                    response,
+                    keeping == Keeping::Passing,
+                    tick,
+                )
+                .await
+            }
+            None => marked(response, "MISS", self.server_timing),
+        }
     }
 
     /// Refreshes a stale entry in the background, unless a refresh (or a
-    /// miss) for it is already asking the app.
+    /// miss) for it is already asking the app, here or in another instance.
     fn revalidate<S: CachedService>(
         self: &Arc<Self>,
         key: String,
@@ -418,70 +520,109 @@ impl Shared {
         let Turn::Lead(guard) = self.turn(key) else {
             return;
         };
-        // A refresh that finished between this request's lookup and its
-        // turn has already replaced the entry (it stores before it lets go
-        // of its turn): one stale window, one refresh.
-        let still_stale = matches!(
-            self.entries.get(&guard.key),
-            Some(Slot::Response(current)) if Arc::ptr_eq(&current, stale)
-        );
-        if !still_stale {
-            return;
-        }
-        let vary = &stale.vary;
         let mut request = Request::new(Body::empty());
         *request.uri_mut() = parts.uri.clone();
         *request.version_mut() = parts.version;
         *request.headers_mut() = parts.headers.clone();
         *request.extensions_mut() = parts.extensions.clone();
-        if !vary.contains(&COOKIE) {
+        if !stale.vary.contains(&COOKIE) {
             // Refresh the shared variant, not this client's personal one.
             request.headers_mut().remove(COOKIE);
         }
         let shared = self.clone();
         let primary = primary.to_owned();
+        let stale = stale.clone();
         tokio::spawn(async move {
+            let _held = if shared.storage.is_shared() {
+                match shared.storage.lock(&guard.key, shared.lock_for).await {
+                    Ok(Some(token)) => Some(StoreLock {
+                        shared: shared.clone(),
+                        key: guard.key.clone(),
+                        token,
+                    }),
+                    // Another instance refreshes it.
+                    Ok(None) => return,
+                    Err(e) => return shared.failed(&e),
+                }
+            } else {
+                None
+            };
+            // A refresh that finished between this request's lookup and
+            // its turn has already replaced the entry (it stores before it
+            // lets go of its turn): one stale window, one refresh.
+            let still_stale = matches!(
+                shared.storage.get(&guard.key).await,
+                Ok(Some(CacheEntry(Slot::Response(current)))) if current.is(&stale)
+            );
+            if !still_stale {
+                return;
+            }
             let headers = request.headers().clone();
-            let fetched_at = shared.tick();
+            let fetched_at = match shared.storage.tick().await {
+                Ok(tick) => tick,
+                Err(e) => return shared.failed(&e),
+            };
             let Ok(response) = inner.oneshot(request).await;
             let response = shared
                 .keep(&primary, &headers, response, false, fetched_at)
                 .await;
-            drop(guard);
             drop(response);
+            drop(guard);
         });
     }
 
-    /// Applies the tags a response says its request changed.
-    fn note_invalidations(&self, response: &Response<Body>) {
-        let mut tags =
-            list_values(response.headers(), crate::protocol::INVALIDATE_HEADER).peekable();
-        if tags.peek().is_some() {
-            self.invalidate(tags);
+    /// Applies the tags a response says its request changed, before the
+    /// response goes back: the client's next request reads the change.
+    async fn note_invalidations(&self, response: &HeaderMap) {
+        let tags: Vec<&str> = list_values(response, crate::protocol::INVALIDATE_HEADER).collect();
+        if tags.is_empty() {
+            return;
+        }
+        if let Err(e) = self.storage.invalidate(&tags).await {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+            // Not rate-limited: entries with these tags may be served
+            // until they expire.
+            tracing::error!(
+                tags = ?tags,
+                "server_props cache: invalidating tags failed: {e}"
+            );
         }
     }
 
-    /// Ticks the tag clock for `tags`.
-    fn invalidate<'a>(&self, tags: impl Iterator<Item = &'a str>) {
-        let mut clock = lock(&self.tags);
-        clock.invalidate(tags);
-        self.tick
-            .store(clock.now, std::sync::atomic::Ordering::Release);
+    /// Counts a store failure, and logs it unless one was logged within
+    /// the last second.
+    fn failed(&self, error: &StorageError) {
+        let count = self.errors.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = self.clock.now_ms();
+        let last = self.logged_at.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= LOG_EVERY_MS
+            && self
+                .logged_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                failures = count,
+                "server_props cache: {error}; answering without the cache"
+            );
+        }
     }
 
-    /// The tag clock's tick now.
-    fn tick(&self) -> u64 {
-        self.tick.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Whether a response with `tags`, fetched at tick `fetched_at`, may be
-    /// served or kept: nothing changed since, or none of its tags did.
-    fn is_current(&self, tags: &[Box<str>], fetched_at: u64) -> bool {
-        fetched_at == self.tick() || lock(&self.tags).is_current(tags, fetched_at)
+    /// Puts an entry, counting a failure as "not kept".
+    async fn put(&self, key: &str, entry: CacheEntry) -> bool {
+        match self.storage.put(key, entry).await {
+            Ok(kept) => kept,
+            Err(e) => {
+                self.failed(&e);
+                false
+            }
+        }
     }
 
     /// Stores `response` (whose request was sent at tick `fetched_at` of
-    /// the tag clock) if the rules allow, and returns it marked.
+    /// the tag clock) if the rules allow, and returns it marked. `passing`:
+    /// the URL is already marked uncacheable, so an uncacheable answer
+    /// changes nothing.
     async fn keep(
         &self,
         primary: &str,
@@ -491,22 +632,11 @@ impl Shared {
         fetched_at: u64,
     ) -> Response<Body> {
         let (mut parts, body) = response.into_parts();
-        let tags: Arc<[Box<str>]> = list_values(&parts.headers, crate::protocol::TAGS_HEADER)
-            .map(Box::from)
-            .collect();
-        if !self.is_current(&tags, fetched_at) {
-            // Made before a change to what it shows: pass it on, keep nothing.
-            return marked(
-                Response::from_parts(parts, body),
-                "MISS",
-                self.server_timing,
-            );
-        }
-        let keep = match store::keep(request, parts.status, &parts.headers) {
+        let keep = match policy::keep(request, parts.status, &parts.headers) {
             Ok(keep) => keep,
             Err(refusal) => {
                 if matches!(refusal, Refusal::Response(_)) && !passing {
-                    self.entries.insert(primary.to_owned(), Slot::Pass);
+                    self.put(primary, CacheEntry::pass()).await;
                 }
                 return marked(
                     Response::from_parts(parts, body),
@@ -517,7 +647,7 @@ impl Shared {
         };
         let size = axum::body::HttpBody::size_hint(&body).exact();
         if size.is_none_or(|n| n > self.max_entry_bytes) {
-            self.entries.insert(primary.to_owned(), Slot::Pass);
+            self.put(primary, CacheEntry::pass()).await;
             return marked(
                 Response::from_parts(parts, body),
                 "MISS",
@@ -537,11 +667,14 @@ impl Shared {
             }
         };
         parts.headers.remove(AGE);
+        let tags: Arc<[Box<str>]> = list_values(&parts.headers, crate::protocol::TAGS_HEADER)
+            .map(Box::from)
+            .collect();
         let stored = Arc::new(Stored {
             status: parts.status,
             headers: parts.headers,
             body: bytes,
-            stored_at: Instant::now(),
+            stored_at: self.clock.now_ms(),
             initial_age: keep.initial_age,
             fresh_for: keep.fresh_for,
             stale_for: keep.stale_for,
@@ -549,29 +682,38 @@ impl Shared {
             tags,
             fetched_at,
         });
-        let slot = Slot::Response(stored.clone());
+        let entry = CacheEntry(Slot::Response(stored.clone()));
         if stored.vary.is_empty() {
-            self.entries.insert(primary.to_owned(), slot);
+            self.put(primary, entry).await;
         } else {
-            let lifetime = slot.lifetime();
-            self.entries
-                .insert(store::secondary_key(primary, &stored.vary, request), slot);
-            self.entries.insert(
-                primary.to_owned(),
-                Slot::Vary(stored.vary.clone(), lifetime),
-            );
+            let lifetime = entry.lifetime();
+            let secondary = policy::secondary_key(primary, &stored.vary, request);
+            if self.put(&secondary, entry).await {
+                let vary = CacheEntry(Slot::Vary(stored.vary.clone(), lifetime));
+                self.put(primary, vary).await;
+            }
         }
         respond(&stored, stored.stored_at, "MISS", self.server_timing)
     }
 }
 
-fn respond(stored: &Stored, now: Instant, label: &'static str, timing: bool) -> Response<Body> {
+/// Whether a fetch's answer goes to the store.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keeping {
+    Yes,
+    /// Yes, but the URL is already marked uncacheable.
+    Passing,
+    /// No: the store failed; the cache is off for this request.
+    No,
+}
+
+fn respond(stored: &Stored, now: u64, label: &'static str, timing: bool) -> Response<Body> {
     let mut response = Response::new(Body::from(stored.body.clone()));
     *response.status_mut() = stored.status;
     *response.headers_mut() = stored.headers.clone();
     response
         .headers_mut()
-        .insert(AGE, store::age_value(stored.age(now)));
+        .insert(AGE, policy::age_value(stored.age(now)));
     if label != "MISS" {
         // The stored timings are the request that filled the cache's.
         response.headers_mut().remove(SERVER_TIMING);
@@ -613,64 +755,4 @@ fn without_body(response: Response<Body>) -> Response<Body> {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Lets moka drop a slot once nothing may be served from it. moka measures
-/// with its own clock; freshness is judged with tokio's on lookup.
-struct SlotExpiry;
-
-impl moka::Expiry<String, Slot> for SlotExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &String,
-        slot: &Slot,
-        _created_at: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(slot.lifetime())
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &String,
-        slot: &Slot,
-        _updated_at: std::time::Instant,
-        _remaining: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(slot.lifetime())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_response_fetched_before_a_change_is_not_current() {
-        let mut clock = TagClock::default();
-        let tags: Vec<Box<str>> = vec!["notes".into()];
-        let before = clock.now;
-        clock.invalidate(["notes"].into_iter());
-        // The loader ran before the change and answered after it.
-        assert!(!clock.is_current(&tags, before));
-        // Fetched after the change.
-        assert!(clock.is_current(&tags, clock.now));
-        // Other tags, and untagged responses, are not touched.
-        assert!(clock.is_current(&["other".into()], before));
-        assert!(clock.is_current(&[], before));
-    }
-
-    #[test]
-    fn the_clock_stays_bounded() {
-        let mut clock = TagClock::default();
-        let names: Vec<String> = (0..=MAX_TAGS).map(|i| format!("post:{i}")).collect();
-        clock.invalidate(names.iter().map(String::as_str));
-        assert!(clock.changed.is_empty());
-        let long = "x".repeat(MAX_TAG_BYTES);
-        clock.invalidate(std::iter::once(long.as_str()));
-        assert!(clock.changed.is_empty());
-        assert_eq!(clock.bytes, 0);
-        // Forgetting the tags forgets everything fetched before.
-        assert!(!clock.is_current(&[], clock.now - 1));
-        assert!(clock.is_current(&[], clock.now));
-    }
 }

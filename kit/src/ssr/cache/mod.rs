@@ -17,6 +17,14 @@
 //!   requests for one URL wait for that one answer (single flight) instead
 //!   of each running the loader.
 //!
+//! Where the entries live is a [`CacheStorage`]: this process's memory by
+//! default ([`MemoryStorage`]), or a Redis server that several instances
+//! share ([`RedisStorage`], feature `redis`), so an entry filled through
+//! one instance is a hit on the others, one instance at a time asks the app
+//! for a key, and an action's invalidation reaches all of them. A store
+//! that fails is bypassed: the app answers, nothing is kept, the failure is
+//! logged and counted.
+//!
 //! Never kept: `private`, `no-store` and `no-cache` responses, responses
 //! with `Set-Cookie` or `Vary: *`, statuses not cacheable by default,
 //! requests other than `GET`/`HEAD`, requests with `Authorization` (these
@@ -30,30 +38,54 @@
 //! assert!(!CacheConfig::disabled().is_enabled());
 //! ```
 
+mod clock;
 mod directives;
+mod entry;
 mod layer;
-mod store;
+mod memory;
+mod policy;
+#[cfg(feature = "redis")]
+mod redis;
+mod storage;
 
+pub use clock::CacheClock;
 pub use directives::CacheControl;
+pub use entry::CacheEntry;
 pub use layer::{CacheLayer, CacheService, CachedService};
+pub use memory::MemoryStorage;
+#[cfg(feature = "redis")]
+pub use redis::{RedisStorage, RedisStorageBuilder};
+use std::{sync::Arc, time::Duration};
+pub use storage::{CacheStorage, LockToken, StorageError};
 
 /// The `x-cache` response header: `HIT`, `STALE` or `MISS`.
 pub const X_CACHE: &str = "x-cache";
 
-/// How big the cache may grow, or whether it exists at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How long one instance may hold a key's fetch lock in a shared store
+/// before another instance asks the app itself.
+pub const DEFAULT_LOCK_FOR: Duration = Duration::from_secs(10);
+
+/// Where the cache keeps its entries, how big it may grow, or whether it
+/// exists at all.
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct CacheConfig {
     max_bytes: u64,
     max_entry_bytes: u64,
+    storage: Option<Arc<dyn CacheStorage>>,
+    clock: CacheClock,
+    lock_for: Duration,
 }
 
 impl Default for CacheConfig {
-    /// On, 64 MiB, no single response above 4 MiB.
+    /// On, in memory, 64 MiB, no single response above 4 MiB.
     fn default() -> Self {
         Self {
             max_bytes: 64 << 20,
             max_entry_bytes: 4 << 20,
+            storage: None,
+            clock: CacheClock::system(),
+            lock_for: DEFAULT_LOCK_FOR,
         }
     }
 }
@@ -64,11 +96,14 @@ impl CacheConfig {
         Self {
             max_bytes: 0,
             max_entry_bytes: 0,
+            ..Self::default()
         }
     }
 
-    /// The bound on the memory held (bodies, headers and keys); `0` turns
-    /// the cache off.
+    /// The bound on the memory held (bodies, headers and keys) by the
+    /// default in-memory store; `0` turns the cache off, whatever the
+    /// store. A shared store bounds itself (Redis: `maxmemory` with an
+    /// eviction policy).
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = bytes;
         self
@@ -77,6 +112,34 @@ impl CacheConfig {
     /// Responses bigger than this are passed through, not kept.
     pub fn max_entry_bytes(mut self, bytes: u64) -> Self {
         self.max_entry_bytes = bytes;
+        self
+    }
+
+    /// Keeps the entries in `storage` instead of this process's memory.
+    ///
+    /// ```
+    /// # use server_props::cache::{CacheConfig, MemoryStorage};
+    /// let config = CacheConfig::default().storage(MemoryStorage::new(1 << 20));
+    /// assert!(config.is_enabled());
+    /// ```
+    pub fn storage(mut self, storage: impl CacheStorage) -> Self {
+        self.storage = Some(Arc::new(storage));
+        self
+    }
+
+    /// The clock ages are judged by (default: the system's; tests use
+    /// [`CacheClock::manual`]).
+    pub fn clock(mut self, clock: CacheClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long one instance may hold a key's fetch lock in a shared store
+    /// ([`DEFAULT_LOCK_FOR`]): others wait for its answer that long at
+    /// most, then ask the app themselves. Set it above the loaders' time
+    /// limit.
+    pub fn lock_for(mut self, lock_for: Duration) -> Self {
+        self.lock_for = lock_for;
         self
     }
 

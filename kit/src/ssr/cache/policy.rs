@@ -1,91 +1,18 @@
-//! What the cache keeps, how it is keyed and when a response may be kept.
+//! How the cache keys what it keeps, and when a response may be kept.
 //!
-//! One [`moka`] cache holds every slot, weighed in bytes, so memory is
-//! bounded however many URLs clients invent. A URL's *primary* key is the
-//! build id, the host and the path with its query. A response that names
-//! request headers in `Vary` is kept under a *secondary* key that adds the
-//! request's values of those headers, and the primary slot then only says
-//! which headers to look at. A response that may not be kept leaves a short
-//! "pass" mark, so later requests for that URL go straight to the app
-//! instead of queueing behind one another.
+//! A URL's *primary* key is the build id, the host and the path with its
+//! query. A response that names request headers in `Vary` is kept under a
+//! *secondary* key that adds the request's values of those headers, and
+//! the primary slot then only says which headers to look at. A response
+//! that may not be kept leaves a short "pass" mark, so later requests for
+//! that URL go straight to the app instead of queueing behind one another.
 
 use super::directives::CacheControl;
-use bytes::Bytes;
 use http::{
     header::{ACCEPT_ENCODING, AGE, COOKIE, SET_COOKIE, VARY},
     HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
 use std::{sync::Arc, time::Duration};
-use tokio::time::Instant;
-
-/// How long a "pass" mark keeps requests for an uncacheable URL from being
-/// collapsed into one (Varnish calls this hit-for-miss).
-pub(super) const PASS_FOR: Duration = Duration::from_secs(30);
-
-/// A response kept whole.
-#[derive(Debug)]
-pub(super) struct Stored {
-    pub(super) status: StatusCode,
-    /// The response's headers without `Age`.
-    pub(super) headers: HeaderMap,
-    pub(super) body: Bytes,
-    pub(super) stored_at: Instant,
-    /// The `Age` the response arrived with.
-    pub(super) initial_age: Duration,
-    pub(super) fresh_for: Duration,
-    pub(super) stale_for: Duration,
-    /// The request headers it was chosen by, lower-case.
-    pub(super) vary: Arc<[HeaderName]>,
-    /// The tags its loader gave it (`x-server-props-tags`).
-    pub(super) tags: Arc<[Box<str>]>,
-    /// The tick of the tag clock when its request was sent.
-    pub(super) fetched_at: u64,
-}
-
-impl Stored {
-    pub(super) fn age(&self, now: Instant) -> Duration {
-        self.initial_age + now.saturating_duration_since(self.stored_at)
-    }
-}
-
-/// One slot of the cache.
-#[derive(Clone, Debug)]
-pub(super) enum Slot {
-    Response(Arc<Stored>),
-    /// Responses for this URL vary by these request headers.
-    Vary(Arc<[HeaderName]>, Duration),
-    /// The last response for this URL could not be kept.
-    Pass,
-}
-
-impl Slot {
-    /// How long moka keeps the slot at most.
-    pub(super) fn lifetime(&self) -> Duration {
-        match self {
-            Slot::Response(s) => (s.fresh_for + s.stale_for).saturating_sub(s.initial_age),
-            Slot::Vary(_, lifetime) => *lifetime,
-            Slot::Pass => PASS_FOR,
-        }
-    }
-
-    /// Approximate bytes held, for the size bound.
-    pub(super) fn weight(&self, key: &str) -> u32 {
-        let value = match self {
-            Slot::Response(s) => {
-                s.body.len()
-                    + s.headers
-                        .iter()
-                        .map(|(n, v)| n.as_str().len() + v.len() + 32)
-                        .sum::<usize>()
-                    + s.tags.iter().map(|t| t.len() + 16).sum::<usize>()
-                    + 160
-            }
-            Slot::Vary(names, _) => names.len() * 32 + 32,
-            Slot::Pass => 16,
-        };
-        u32::try_from(key.len() + value).unwrap_or(u32::MAX)
-    }
-}
 
 /// The primary key: build id, host, path and query.
 pub(super) fn primary_key(build: &str, host: &[u8], path_and_query: &str) -> String {
