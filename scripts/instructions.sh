@@ -4,6 +4,7 @@
 # warm-up cancel out. Stable to the thousand on this noisy machine.
 #   scripts/instructions.sh /bench/items/1
 #   scripts/instructions.sh /_props/cg/bench/items/1.json   (build id "cg")
+#   CACHE_BYTES=67108864 scripts/instructions.sh /cached     (shared cache on: hits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 path=${1:?usage: scripts/instructions.sh PATH}
@@ -13,7 +14,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 run() {
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=reference-app \
-  LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=0 \
+  LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=${CACHE_BYTES:-0} \
   SERVER_PROPS_COOKIE_SECRET=instructions-benchmark-secret-of-32-bytes SERVER_PROPS_BUILD_ID=cg \
     valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" target/release/server >/dev/null 2>&1 &
   local pid=$!

@@ -134,20 +134,32 @@ impl Store {
     fn redis() -> Self {
         let server = redis_server::RedisServer::start();
         let clock = CacheClock::manual();
-        let storage = server_props::cache::RedisStorage::builder(&server.url())
-            .unwrap()
-            .build();
         Self {
-            config: CacheConfig::default().clock(clock.clone()).storage(storage),
+            config: CacheConfig::default().clock(clock.clone()),
             clock,
             server: Some(server),
         }
     }
 
+    /// The configuration of one cache (instance): the memory store is
+    /// shared by every cache of the test; with Redis each cache has its own
+    /// client (connections, pause after failures) to the one server, as
+    /// instances do.
+    fn config(&self) -> CacheConfig {
+        #[cfg(feature = "redis")]
+        if let Some(server) = &self.server {
+            let storage = server_props::cache::RedisStorage::builder(&server.url())
+                .unwrap()
+                .build();
+            return self.config.clone().storage(storage);
+        }
+        self.config.clone()
+    }
+
     /// A cache over this store: caches made by one store share its entries,
     /// as instances sharing one Redis do.
     fn layer(&self, build: &str) -> CacheLayer {
-        CacheLayer::new(build, &self.config)
+        CacheLayer::new(build, &self.config())
     }
 
     fn cached(&self, router: Router) -> Router {
@@ -221,6 +233,7 @@ for_each_store!(
     a_write_naming_a_tag_drops_its_entries,
     an_answer_begun_before_an_invalidation_is_not_kept,
     invalidate_tags_and_invalidate_all_reach_every_cache_on_the_store,
+    invalidate_all_keeps_judging_answers_under_way,
 );
 
 async fn fresh_responses_are_served_without_asking_the_app(store: Store) {
@@ -543,10 +556,7 @@ async fn responses_over_the_entry_limit_are_passed_through(store: Store) {
     let runs = Runs::default();
     let app = Router::new()
         .route("/", answer(&runs, StatusCode::OK, SWR, Duration::ZERO))
-        .layer(CacheLayer::new(
-            "b",
-            &store.config.clone().max_entry_bytes(4),
-        ));
+        .layer(CacheLayer::new("b", &store.config().max_entry_bytes(4)));
     send(&app, get_req("/")).await;
     assert_eq!(send(&app, get_req("/")).await.body, "run 2");
 }
@@ -681,6 +691,34 @@ async fn invalidate_tags_and_invalidate_all_reach_every_cache_on_the_store(store
     assert_eq!(send(&two, get_req("/plain")).await.cache(), "MISS");
     assert_eq!(send(&two, get_req("/notes")).await.cache(), "MISS");
     assert_eq!(layer.storage_errors(), 0);
+}
+
+async fn invalidate_all_keeps_judging_answers_under_way(store: Store) {
+    let runs = Runs::default();
+    let layer = store.layer("build-1");
+    let app = Router::new()
+        .route("/notes", tagged(&runs, Duration::from_millis(300)))
+        .route("/write", write_notes())
+        .layer(layer.clone());
+    // Changes before the request, so a clock that started over would read
+    // lower than the one this request notes.
+    for _ in 0..5 {
+        send(&app, post_req("/write")).await;
+    }
+    let slow = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, get_req("/notes")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    layer.invalidate_all().await.unwrap();
+    send(&app, post_req("/write")).await;
+    assert_eq!(slow.await.unwrap().body, "run 1");
+    let next = send(&app, get_req("/notes")).await;
+    assert_eq!(
+        (next.cache(), next.body.as_str()),
+        ("MISS", "run 2"),
+        "read before the write, so never kept"
+    );
 }
 
 /// Redis's own: instances sharing one store, and the store failing.
@@ -840,6 +878,80 @@ mod shared_store {
             rest < Duration::from_millis(200),
             "ten requests took {rest:?}: the store is skipped after a failure"
         );
+        // The pause over, Redis still frozen: one request tries it, the
+        // others go on without it.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let took = futures::future::join_all((0..20).map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let reply = send(&app, get_req("/")).await;
+                assert_eq!(reply.status, StatusCode::OK);
+                started.elapsed()
+            })
+        }))
+        .await;
+        let slow = took
+            .iter()
+            .filter(|t| *t.as_ref().unwrap() >= Duration::from_millis(200))
+            .count();
+        assert!(
+            slow <= 1,
+            "{slow} of 20 waited for the frozen Redis: {took:?}"
+        );
         store.server.as_ref().unwrap().thaw();
+    }
+
+    #[tokio::test]
+    async fn a_redis_restarted_empty_still_refuses_answers_read_before_a_write() {
+        let mut store = Store::redis();
+        let runs = Runs::default();
+        let app = store.cached(
+            Router::new()
+                .route("/notes", tagged(&runs, Duration::from_millis(400)))
+                .route("/write", write_notes()),
+        );
+        for _ in 0..5 {
+            send(&app, post_req("/write")).await;
+        }
+        let slow = tokio::spawn({
+            let app = app.clone();
+            async move { send(&app, get_req("/notes")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        store.server.as_mut().unwrap().restart();
+        // Past the store's pause after the failures the restart caused.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        send(&app, post_req("/write")).await;
+        assert_eq!(slow.await.unwrap().body, "run 1");
+        let next = until(&app, "/notes", |r| r.cache() == "MISS").await;
+        assert_eq!(
+            next.body, "run 2",
+            "the answer read before the write was not kept"
+        );
+    }
+
+    /// Answers kept for no one (a request with cookies the page does not
+    /// vary by) do not make instances take turns.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn instances_do_not_queue_for_answers_that_are_not_kept() {
+        let store = Store::redis();
+        let runs = Runs::default();
+        let apps = instances(&store, &runs, 4, Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let took = futures::future::join_all(apps.iter().map(|app| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                send(&app, with_header("/", "cookie", "session=alice")).await;
+                started.elapsed()
+            })
+        }))
+        .await;
+        assert_eq!(runs.get(), 4);
+        let longest = took.iter().map(|t| *t.as_ref().unwrap()).max().unwrap();
+        assert!(
+            longest < Duration::from_millis(1000),
+            "{longest:?}: four 300 ms answers one after another"
+        );
     }
 }

@@ -46,7 +46,17 @@ impl RedisServer {
             .expect("redis-server (Debian's package redis-server; `make test` installs it)");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.pings() {
+        loop {
+            // Exited: the port was taken between choosing and binding it
+            // (and a PING would reach another test's server). Another port.
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                assert!(Instant::now() < deadline, "redis-server exits: {status}");
+                self.port = free_port();
+                return self.spawn();
+            }
+            if self.pings() {
+                return;
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(10));
         }

@@ -344,8 +344,11 @@ impl Shared {
         let mut waits = 0;
         let mut local_turn = None;
         let mut held = None;
+        let mut waited_remote = false;
         let mut remote_wait = REMOTE_POLL_FIRST;
-        let waiting_since = tokio::time::Instant::now();
+        // Set on the first wait for another instance (a hit reads no clock
+        // but the cache's).
+        let mut waiting_since = None;
         let response = loop {
             let now = self.clock.now_ms();
             let found = match self.lookup(&primary, &parts.headers, now).await {
@@ -382,7 +385,12 @@ impl Shared {
                     }
                     // This process's turn; now the store's, which other
                     // instances share.
-                    if self.storage.is_shared() && held.is_none() {
+                    if held.is_some() && waited_remote {
+                        // The instance it waited for stored nothing (an
+                        // answer for that request only): ask the app
+                        // without making the next instance wait in turn.
+                        held = None;
+                    } else if self.storage.is_shared() && held.is_none() {
                         match self.storage.lock(&key, self.lock_for).await {
                             // Look again, as above, with the other
                             // instances' leaders in mind.
@@ -396,7 +404,13 @@ impl Shared {
                             }
                             // Another instance is asking the app: look
                             // again soon, for as long as its lock may last.
-                            Ok(None) if waiting_since.elapsed() < self.lock_for => {
+                            Ok(None)
+                                if waiting_since
+                                    .get_or_insert_with(tokio::time::Instant::now)
+                                    .elapsed()
+                                    < self.lock_for =>
+                            {
+                                waited_remote = true;
                                 tokio::time::sleep(remote_wait).await;
                                 remote_wait = (remote_wait * 2).min(REMOTE_POLL_MAX);
                                 continue;
@@ -580,12 +594,12 @@ impl Shared {
         }
         if let Err(e) = self.storage.invalidate(&tags).await {
             self.errors.fetch_add(1, Ordering::Relaxed);
-            // Not rate-limited: entries with these tags may be served
-            // until they expire.
             tracing::error!(
                 tags = ?tags,
-                "server_props cache: invalidating tags failed: {e}"
+                "server_props cache: invalidating tags failed, trying again in the background: {e}"
             );
+            let tags: Vec<String> = tags.into_iter().map(str::to_owned).collect();
+            tokio::spawn(retry_invalidation(self.storage.clone(), tags));
         }
     }
 
@@ -695,6 +709,28 @@ impl Shared {
         }
         respond(&stored, stored.stored_at, "MISS", self.server_timing)
     }
+}
+
+/// Tries an invalidation that failed again, 0.5 s later, then doubling up
+/// to a minute: entries with these tags are served until it lands or they
+/// expire.
+async fn retry_invalidation(storage: Arc<dyn CacheStorage>, tags: Vec<String>) {
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    let mut wait = Duration::from_millis(500);
+    for _ in 0..8 {
+        tokio::time::sleep(wait).await;
+        match storage.invalidate(&tags).await {
+            Ok(()) => {
+                tracing::info!(tags = ?tags, "server_props cache: invalidated after a retry");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(tags = ?tags, "server_props cache: invalidating again failed: {e}")
+            }
+        }
+        wait = (wait * 2).min(Duration::from_secs(60));
+    }
+    tracing::error!(tags = ?tags, "server_props cache: gave up invalidating; entries with these tags are served until they expire");
 }
 
 /// Whether a fetch's answer goes to the store.

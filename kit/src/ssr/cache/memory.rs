@@ -6,7 +6,7 @@
 //! a walk over the entries.
 
 use super::{
-    entry::CacheEntry,
+    entry::{CacheEntry, Slot},
     storage::{CacheStorage, LockToken, StorageError},
 };
 use futures::future::{self, BoxFuture};
@@ -52,7 +52,13 @@ impl MemoryStorage {
         }
     }
 
+    /// Whether `entry` may be served: a response none of whose tags
+    /// changed since it was fetched. Vary lists and pass marks hold no
+    /// data, so no change makes them wrong.
     fn is_current(&self, entry: &CacheEntry) -> bool {
+        if !matches!(entry.0, Slot::Response(_)) {
+            return true;
+        }
         let fetched_at = entry.fetched_at();
         fetched_at == self.tick.load(Ordering::Acquire)
             || lock(&self.tags).is_current(entry.tags(), fetched_at)
@@ -73,7 +79,8 @@ impl CacheStorage for MemoryStorage {
         // Checked and inserted under the clock's lock: an invalidation
         // cannot fall between the two.
         let clock = lock(&self.tags);
-        let current = clock.is_current(entry.tags(), entry.fetched_at());
+        let current = !matches!(entry.0, Slot::Response(_))
+            || clock.is_current(entry.tags(), entry.fetched_at());
         if current {
             self.entries.insert(key.to_owned(), entry);
         }
@@ -210,6 +217,22 @@ mod tests {
         // Other tags, and untagged responses, are not touched.
         assert!(clock.is_current(&["other".into()], before));
         assert!(clock.is_current(&[], before));
+    }
+
+    #[tokio::test]
+    async fn vary_lists_and_pass_marks_outlive_a_forgotten_clock() {
+        let store = MemoryStorage::new(1 << 20);
+        let vary = CacheEntry(Slot::Vary(
+            vec![http::header::ACCEPT_ENCODING].into(),
+            Duration::from_secs(60),
+        ));
+        let names: Vec<String> = (0..=MAX_TAGS).map(|i| format!("post:{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        store.invalidate(&names).await.unwrap();
+        assert!(store.put("v", vary).await.unwrap());
+        assert!(store.put("p", CacheEntry::pass()).await.unwrap());
+        assert!(store.get("v").await.unwrap().is_some());
+        assert!(store.get("p").await.unwrap().is_some());
     }
 
     #[test]

@@ -136,8 +136,9 @@ impl CacheConfig {
 
     /// How long one instance may hold a key's fetch lock in a shared store
     /// ([`DEFAULT_LOCK_FOR`]): others wait for its answer that long at
-    /// most, then ask the app themselves. Set it above the loaders' time
-    /// limit.
+    /// most, then ask the app themselves. So it is also how long a key
+    /// waits for an instance that crashed while it fetched; a loader slower
+    /// than this may run on two instances at once.
     pub fn lock_for(mut self, lock_for: Duration) -> Self {
         self.lock_for = lock_for;
         self

@@ -1,19 +1,30 @@
 //! A store that several instances share: Redis (feature `redis`).
 //!
-//! Entries are Redis strings ([`CacheEntry::to_bytes`]) with an expiry of
-//! their lifetime, so Redis drops what nothing may be served from. Three
-//! Lua scripts keep the tag rules atomic across instances: a put checks the
-//! entry's tags against the tag clock and adds the key to each tag's set in
-//! one step; an invalidation ticks the clock, stamps each tag with the new
-//! tick and deletes every key in its sets; a lock is `SET NX PX` and is
-//! given back only by the token that took it. Reads are a plain `GET`.
+//! An entry is a Redis hash: its bytes ([`CacheEntry::to_bytes`]), its
+//! `fetched_at` and its tags, expiring with its lifetime. Tag changes are one
+//! sorted set, tag → the time of its last change in Redis's clock (ms,
+//! `TIME`), and the tag clock's tick is that clock too, so it survives a
+//! Redis restart or a flush and needs no counter that could start over.
+//! Lua scripts keep the rules atomic across instances: a read returns an
+//! entry only if none of its tags changed since it was fetched; a put keeps
+//! it only on the same condition; an invalidation stamps the tags. Entries
+//! are never found and deleted by tag: they stop being served and expire.
+//! Changes older than an hour are forgotten, and with them every tagged
+//! entry fetched before that (a floor). A lock is `SET NX PX` and is given
+//! back only by the token that took it.
+//!
+//! The entries expire and the bookkeeping (the change set, the floor, the
+//! clock's last value) does not, so `maxmemory-policy volatile-lru` (or
+//! `volatile-ttl`) evicts only entries under memory pressure.
 //!
 //! Connections are opened lazily (an instance starts while Redis is down)
 //! and used by many requests at once (pipelined on a few multiplexed
-//! connections, picked in turn). Every call has a time limit; after a
-//! failure the store answers [`StorageError::Unavailable`] at once for a
-//! short while instead of making each request wait for Redis again, so an
-//! outage costs the cache, never the site.
+//! connections, picked in turn). Every call has a time limit. After a
+//! connection failure or a timeout the store answers
+//! [`StorageError::Unavailable`] at once for a short while, then lets one
+//! call try again while the others still skip it, so an outage costs the
+//! cache, never the site, and one request per pause the time limit.
+//! Invalidations and lock releases are always tried.
 //!
 //! The scripts name keys they compute, so they need one Redis server (or a
 //! primary with replicas), not Redis Cluster.
@@ -35,42 +46,69 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How long a tag's change is remembered: longer than any request that
-/// was under way when it changed may take to answer.
-const TAG_MEMORY_MS: u64 = 3_600_000;
+/// How long a tag's change is remembered (ms): a tagged entry fetched
+/// before the oldest change remembered is not served.
+const CHANGES_KEPT_MS: u64 = 3_600_000;
 
+/// `KEYS[1]` the entry; `ARGV` the prefix. The entry's bytes if it is
+/// current.
+static GET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local e = redis.call('HMGET', KEYS[1], 'v', 'f', 't')
+if not e[1] then return false end
+if e[3] and e[3] ~= '' then
+  local fetched = tonumber(e[2])
+  if fetched < tonumber(redis.call('GET', ARGV[1] .. 'floor') or '0') then return false end
+  for tag in string.gmatch(e[3], '[^\n]+') do
+    local at = redis.call('ZSCORE', ARGV[1] .. 'changes', tag)
+    if at and tonumber(at) >= fetched then return false end
+  end
+end
+return e[1]
+",
+    )
+});
+
+/// `KEYS[1]` the entry; `ARGV` the bytes, the lifetime (ms), `fetched_at`,
+/// the prefix, the tags (one per line). 1 if kept.
 static PUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local fetched = tonumber(ARGV[3])
-for i = 5, #ARGV do
-  local changed = redis.call('GET', ARGV[4] .. 'tag:' .. ARGV[i])
-  if changed and tonumber(changed) > fetched then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 5, #ARGV do
-  local set = ARGV[4] .. 'tagged:' .. ARGV[i]
-  redis.call('SADD', set, KEYS[1])
-  if redis.call('PTTL', set) < tonumber(ARGV[2]) then
-    redis.call('PEXPIRE', set, ARGV[2])
+if ARGV[5] ~= '' then
+  local fetched = tonumber(ARGV[3])
+  if fetched < tonumber(redis.call('GET', ARGV[4] .. 'floor') or '0') then return 0 end
+  for tag in string.gmatch(ARGV[5], '[^\n]+') do
+    local at = redis.call('ZSCORE', ARGV[4] .. 'changes', tag)
+    if at and tonumber(at) >= fetched then return 0 end
   end
 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'f', ARGV[3], 't', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 ",
     )
 });
 
+/// `ARGV` the prefix, how long changes are remembered (ms), the tags. The
+/// change's time: Redis's clock in ms, and after the last change's.
 static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local now = redis.call('INCR', ARGV[1] .. 'clock')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
+if now <= last then now = last + 1 end
+redis.call('SET', ARGV[1] .. 'last', string.format('%d', now))
 for i = 3, #ARGV do
-  redis.call('SET', ARGV[1] .. 'tag:' .. ARGV[i], now, 'PX', ARGV[2])
-  local set = ARGV[1] .. 'tagged:' .. ARGV[i]
-  for _, key in ipairs(redis.call('SMEMBERS', set)) do
-    redis.call('DEL', key)
-  end
-  redis.call('DEL', set)
+  redis.call('ZADD', ARGV[1] .. 'changes', string.format('%d', now), ARGV[i])
+end
+local horizon = now - tonumber(ARGV[2])
+local old = redis.call('ZRANGEBYSCORE', ARGV[1] .. 'changes', '-inf', string.format('%d', horizon), 'LIMIT', 0, 1)
+if #old > 0 then
+  redis.call('ZREMRANGEBYSCORE', ARGV[1] .. 'changes', '-inf', string.format('%d', horizon))
+  local floor = tonumber(redis.call('GET', ARGV[1] .. 'floor') or '0')
+  if horizon + 1 > floor then redis.call('SET', ARGV[1] .. 'floor', string.format('%d', horizon + 1)) end
 end
 return now
 ",
@@ -107,10 +145,21 @@ struct Inner {
     prefix: String,
     timeout: Duration,
     retry_after: Duration,
-    /// Until when (ms since `started`) calls fail at once, after a failure.
+    /// Until when (ms since `started`) calls fail at once, after a
+    /// failure; 0 while Redis answers.
     down_until: AtomicU64,
     started: Instant,
     tokens: AtomicU64,
+}
+
+impl Inner {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn retry_after_ms(&self) -> u64 {
+        u64::try_from(self.retry_after.as_millis()).unwrap_or(u64::MAX)
+    }
 }
 
 impl fmt::Debug for RedisStorage {
@@ -164,36 +213,71 @@ impl RedisStorage {
     }
 
     /// Runs `call` on the next connection, within the time limit, unless
-    /// Redis failed a moment ago.
+    /// Redis failed a moment ago; once that pause is over, one call tries
+    /// while the others still fail at once.
     async fn call<T, F, Fut>(&self, call: F) -> Result<T, StorageError>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let inner = &self.0;
-        let now = inner.started.elapsed().as_millis() as u64;
-        let until = inner.down_until.load(Ordering::Relaxed);
-        if now < until {
-            return Err(StorageError::Unavailable(format!(
-                "{} failed less than {:?} ago",
-                inner.url, inner.retry_after
-            )));
+        let until = inner.down_until.load(Ordering::Acquire);
+        if until != 0 {
+            let now = inner.now_ms();
+            let claimed = now >= until
+                && inner
+                    .down_until
+                    .compare_exchange(
+                        until,
+                        now + inner.retry_after_ms(),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    )
+                    .is_ok();
+            if !claimed {
+                return Err(StorageError::Unavailable(format!(
+                    "{} failed less than {:?} ago",
+                    inner.url, inner.retry_after
+                )));
+            }
         }
+        self.always(call).await
+    }
+
+    /// Runs `call` within the time limit whatever the last calls did (an
+    /// invalidation, a lock's release: worth the wait); a connection
+    /// failure or a timeout pauses the other calls, a success ends the
+    /// pause.
+    async fn always<T, F, Fut>(&self, call: F) -> Result<T, StorageError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let inner = &self.0;
         let i = inner.next.fetch_add(1, Ordering::Relaxed) % inner.connections.len();
         let connection = inner.connections[i].clone();
-        let result = match tokio::time::timeout(inner.timeout, call(connection)).await {
-            Ok(Ok(value)) => return Ok(value),
+        let why = match tokio::time::timeout(inner.timeout, call(connection)).await {
+            Ok(Ok(value)) => {
+                inner.down_until.store(0, Ordering::Release);
+                return Ok(value);
+            }
+            // Redis answered, with an error: no reason to stop asking it.
+            Ok(Err(e))
+                if !(e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_refusal()
+                    || e.is_connection_dropped()) =>
+            {
+                return Err(StorageError::Unavailable(format!("{}: {e}", inner.url)));
+            }
             Ok(Err(e)) => e.to_string(),
             Err(_) => format!("no answer within {:?}", inner.timeout),
         };
-        let retry = inner.started.elapsed() + inner.retry_after;
-        inner
-            .down_until
-            .store(retry.as_millis() as u64, Ordering::Relaxed);
-        Err(StorageError::Unavailable(format!(
-            "{}: {result}",
-            inner.url
-        )))
+        inner.down_until.store(
+            (inner.now_ms() + inner.retry_after_ms()).max(1),
+            Ordering::Release,
+        );
+        Err(StorageError::Unavailable(format!("{}: {why}", inner.url)))
     }
 
     fn token(&self) -> LockToken {
@@ -267,9 +351,14 @@ impl CacheStorage for RedisStorage {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CacheEntry>, StorageError>> {
         Box::pin(async move {
             let key = self.key("entry:", key);
-            let bytes: Option<Vec<u8>> =
-                self.call(|mut c| async move { c.get(&key).await }).await?;
-            bytes.map(|b| CacheEntry::from_bytes(&b)).transpose()
+            let bytes: Option<Vec<u8>> = self
+                .call(|mut c| async move {
+                    GET.key(&key).arg(&self.0.prefix).invoke_async(&mut c).await
+                })
+                .await?;
+            // Bytes another version wrote are a miss, overwritten by the
+            // next put.
+            Ok(bytes.and_then(|b| CacheEntry::from_bytes(&b).ok()))
         })
     }
 
@@ -282,17 +371,17 @@ impl CacheStorage for RedisStorage {
             let key = self.key("entry:", key);
             let ttl = super::clock::as_millis(entry.lifetime()).max(1);
             let bytes = entry.to_bytes();
+            let tags = entry.tags().join("\n");
             let kept: i64 = self
                 .call(|mut c| async move {
-                    let mut call = PUT.key(&key);
-                    call.arg(bytes)
+                    PUT.key(&key)
+                        .arg(bytes)
                         .arg(ttl)
                         .arg(entry.fetched_at())
-                        .arg(&self.0.prefix);
-                    for tag in entry.tags() {
-                        call.arg(&**tag);
-                    }
-                    call.invoke_async(&mut c).await
+                        .arg(&self.0.prefix)
+                        .arg(tags)
+                        .invoke_async(&mut c)
+                        .await
                 })
                 .await?;
             Ok(kept == 1)
@@ -301,18 +390,19 @@ impl CacheStorage for RedisStorage {
 
     fn tick(&self) -> BoxFuture<'_, Result<u64, StorageError>> {
         Box::pin(async move {
-            let key = self.key("clock", "");
-            let tick: Option<u64> = self.call(|mut c| async move { c.get(&key).await }).await?;
-            Ok(tick.unwrap_or(0))
+            let (secs, micros): (u64, u64) = self
+                .call(|mut c| async move { redis::cmd("TIME").query_async(&mut c).await })
+                .await?;
+            Ok(secs * 1000 + micros / 1000)
         })
     }
 
     fn invalidate<'a>(&'a self, tags: &'a [&'a str]) -> BoxFuture<'a, Result<(), StorageError>> {
         Box::pin(async move {
             let _: u64 = self
-                .call(|mut c| async move {
+                .always(|mut c| async move {
                     let mut call = INVALIDATE.prepare_invoke();
-                    call.arg(&self.0.prefix).arg(TAG_MEMORY_MS);
+                    call.arg(&self.0.prefix).arg(CHANGES_KEPT_MS);
                     for tag in tags {
                         call.arg(*tag);
                     }
@@ -325,12 +415,14 @@ impl CacheStorage for RedisStorage {
 
     fn clear(&self) -> BoxFuture<'_, Result<(), StorageError>> {
         Box::pin(async move {
-            let pattern = format!("{}*", escape_glob(&self.0.prefix));
+            // Entries only: the change set and the clock stay, so an
+            // answer under way keeps being judged by them.
+            let pattern = format!("{}entry:*", escape_glob(&self.0.prefix));
             let mut cursor: u64 = 0;
             loop {
                 let pattern = &pattern;
                 let (next, keys): (u64, Vec<Vec<u8>>) = self
-                    .call(|mut c| async move {
+                    .always(|mut c| async move {
                         redis::cmd("SCAN")
                             .arg(cursor)
                             .arg("MATCH")
@@ -343,7 +435,7 @@ impl CacheStorage for RedisStorage {
                     .await?;
                 if !keys.is_empty() {
                     let _: i64 = self
-                        .call(|mut c| async move { c.unlink(keys).await })
+                        .always(|mut c| async move { c.unlink(keys).await })
                         .await?;
                 }
                 if next == 0 {
@@ -360,12 +452,12 @@ impl CacheStorage for RedisStorage {
         hold_for: Duration,
     ) -> BoxFuture<'a, Result<Option<LockToken>, StorageError>> {
         Box::pin(async move {
-            let key = self.key("lock:", key);
             let token = self.token();
-            let taken: Option<String> = self
+            let redis_key = self.key("lock:", key);
+            let taken: Result<Option<String>, StorageError> = self
                 .call(|mut c| async move {
                     redis::cmd("SET")
-                        .arg(&key)
+                        .arg(&redis_key)
                         .arg(token.0)
                         .arg("NX")
                         .arg("PX")
@@ -373,8 +465,18 @@ impl CacheStorage for RedisStorage {
                         .query_async(&mut c)
                         .await
                 })
-                .await?;
-            Ok(taken.map(|_| token))
+                .await;
+            match taken {
+                Ok(taken) => Ok(taken.map(|_| token)),
+                Err(e) => {
+                    // The SET may have reached Redis before the time ran
+                    // out: give back what this token may hold.
+                    let store = self.clone();
+                    let key = key.to_owned();
+                    tokio::spawn(async move { store.unlock(&key, token).await });
+                    Err(e)
+                }
+            }
         })
     }
 
@@ -386,7 +488,7 @@ impl CacheStorage for RedisStorage {
         Box::pin(async move {
             let key = self.key("lock:", key);
             let _: i64 = self
-                .call(
+                .always(
                     |mut c| async move { UNLOCK.key(&key).arg(token.0).invoke_async(&mut c).await },
                 )
                 .await?;
