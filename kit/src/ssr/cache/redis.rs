@@ -2,7 +2,7 @@
 //!
 //! An entry is a Redis hash: its bytes ([`CacheEntry::to_bytes`]), its
 //! `fetched_at` and its tags, expiring with its lifetime. Tag changes are one
-//! sorted set, tag → the time of its last change in Redis's clock (ms,
+//! sorted set, tag → the time of its last change in Redis's clock (µs,
 //! `TIME`), and the tag clock's tick is that clock too, so it survives a
 //! Redis restart or a flush and needs no counter that could start over.
 //! Lua scripts keep the rules atomic across instances: a read returns an
@@ -46,9 +46,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How long a tag's change is remembered (ms): a tagged entry fetched
+/// How long a tag's change is remembered (µs): a tagged entry fetched
 /// before the oldest change remembered is not served.
-const CHANGES_KEPT_MS: u64 = 3_600_000;
+const CHANGES_KEPT_US: u64 = 3_600_000_000;
 
 /// `KEYS[1]` the entry; `ARGV` the prefix. The entry's bytes if it is
 /// current.
@@ -90,13 +90,14 @@ return 1
     )
 });
 
-/// `ARGV` the prefix, how long changes are remembered (ms), the tags. The
-/// change's time: Redis's clock in ms, and after the last change's.
+/// `ARGV` the prefix, how long changes are remembered (µs), the tags. The
+/// change's time: Redis's clock in µs (exact in Lua's doubles, written
+/// with `%d`), and after the last change's.
 static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
 if now <= last then now = last + 1 end
 redis.call('SET', ARGV[1] .. 'last', string.format('%d', now))
@@ -393,7 +394,7 @@ impl CacheStorage for RedisStorage {
             let (secs, micros): (u64, u64) = self
                 .call(|mut c| async move { redis::cmd("TIME").query_async(&mut c).await })
                 .await?;
-            Ok(secs * 1000 + micros / 1000)
+            Ok(secs * 1_000_000 + micros)
         })
     }
 
@@ -402,7 +403,7 @@ impl CacheStorage for RedisStorage {
             let _: u64 = self
                 .always(|mut c| async move {
                     let mut call = INVALIDATE.prepare_invoke();
-                    call.arg(&self.0.prefix).arg(CHANGES_KEPT_MS);
+                    call.arg(&self.0.prefix).arg(CHANGES_KEPT_US);
                     for tag in tags {
                         call.arg(*tag);
                     }
