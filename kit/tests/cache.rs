@@ -931,6 +931,32 @@ mod shared_store {
         );
     }
 
+    #[tokio::test]
+    async fn a_write_then_a_redis_restarted_empty_still_refuses_what_was_read_before() {
+        let mut store = Store::redis();
+        let runs = Runs::default();
+        let app = store.cached(
+            Router::new()
+                .route("/notes", tagged(&runs, Duration::from_millis(400)))
+                .route("/write", write_notes()),
+        );
+        let slow = tokio::spawn({
+            let app = app.clone();
+            async move { send(&app, get_req("/notes")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        send(&app, post_req("/write")).await;
+        // The write's stamp is lost with everything else.
+        store.server.as_mut().unwrap().restart();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(slow.await.unwrap().body, "run 1");
+        let next = until(&app, "/notes", |r| r.cache() == "MISS").await;
+        assert_eq!(
+            next.body, "run 2",
+            "what was read before the write was not kept"
+        );
+    }
+
     /// Answers kept for no one (a request with cookies the page does not
     /// vary by) do not make instances take turns.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,10 @@
 //! Invalidations and lock releases are always tried.
 //!
 //! The scripts name keys they compute, so they need one Redis server (or a
-//! primary with replicas), not Redis Cluster.
+//! primary with replicas), not Redis Cluster, of version 5 or later (a
+//! script that writes after reading `TIME`). Run it without persistence:
+//! entries are disposable, and a snapshot restored after a crash would
+//! bring back entries that later changes had stopped.
 
 use super::{
     entry::CacheEntry,
@@ -55,11 +58,19 @@ const CHANGES_KEPT_US: u64 = 3_600_000_000;
 static GET: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local function floor_of(p)
+  local f = redis.call('GET', p .. 'floor')
+  if f then return tonumber(f) end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('SET', p .. 'floor', string.format('%d', now))
+  return now
+end
 local e = redis.call('HMGET', KEYS[1], 'v', 'f', 't')
 if not e[1] then return false end
 if e[3] and e[3] ~= '' then
   local fetched = tonumber(e[2])
-  if fetched < tonumber(redis.call('GET', ARGV[1] .. 'floor') or '0') then return false end
+  if fetched < floor_of(ARGV[1]) then return false end
   for tag in string.gmatch(e[3], '[^\n]+') do
     local at = redis.call('ZSCORE', ARGV[1] .. 'changes', tag)
     if at and tonumber(at) >= fetched then return false end
@@ -75,9 +86,17 @@ return e[1]
 static PUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local function floor_of(p)
+  local f = redis.call('GET', p .. 'floor')
+  if f then return tonumber(f) end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('SET', p .. 'floor', string.format('%d', now))
+  return now
+end
 if ARGV[5] ~= '' then
   local fetched = tonumber(ARGV[3])
-  if fetched < tonumber(redis.call('GET', ARGV[4] .. 'floor') or '0') then return 0 end
+  if fetched < floor_of(ARGV[4]) then return 0 end
   for tag in string.gmatch(ARGV[5], '[^\n]+') do
     local at = redis.call('ZSCORE', ARGV[4] .. 'changes', tag)
     if at and tonumber(at) >= fetched then return 0 end
@@ -96,6 +115,15 @@ return 1
 static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local function floor_of(p)
+  local f = redis.call('GET', p .. 'floor')
+  if f then return tonumber(f) end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('SET', p .. 'floor', string.format('%d', now))
+  return now
+end
+floor_of(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
@@ -111,6 +139,32 @@ if #old > 0 then
   local floor = tonumber(redis.call('GET', ARGV[1] .. 'floor') or '0')
   if horizon + 1 > floor then redis.call('SET', ARGV[1] .. 'floor', string.format('%d', horizon + 1)) end
 end
+return now
+",
+    )
+});
+
+/// `ARGV` the prefix. The tag clock now: Redis's clock in µs, never
+/// behind the last change (a clock stepped back would otherwise date a
+/// fetch before a change it follows) nor the floor, which the first script
+/// after an empty start sets (so what was read before it is not kept).
+static TICK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local function floor_of(p)
+  local f = redis.call('GET', p .. 'floor')
+  if f then return tonumber(f) end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  redis.call('SET', p .. 'floor', string.format('%d', now))
+  return now
+end
+local floor = floor_of(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
+if last > now then now = last end
+if floor > now then now = floor end
 return now
 ",
     )
@@ -194,7 +248,7 @@ impl RedisStorage {
     /// When `url` is not a Redis URL.
     pub fn builder(url: &str) -> Result<RedisStorageBuilder, StorageError> {
         let client = redis::Client::open(url)
-            .map_err(|e| StorageError::Unavailable(format!("{url}: {e}")))?;
+            .map_err(|e| StorageError::Unavailable(format!("{}: {e}", redact(url))))?;
         Ok(RedisStorageBuilder {
             client,
             url: redact(url),
@@ -221,28 +275,37 @@ impl RedisStorage {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        self.admit()?;
+        self.always(call).await
+    }
+
+    /// Whether a call may go to Redis now: yes while it answers; after a
+    /// failure, no until the pause is over, then yes for one caller.
+    fn admit(&self) -> Result<(), StorageError> {
         let inner = &self.0;
         let until = inner.down_until.load(Ordering::Acquire);
-        if until != 0 {
-            let now = inner.now_ms();
-            let claimed = now >= until
-                && inner
-                    .down_until
-                    .compare_exchange(
-                        until,
-                        now + inner.retry_after_ms(),
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    )
-                    .is_ok();
-            if !claimed {
-                return Err(StorageError::Unavailable(format!(
-                    "{} failed less than {:?} ago",
-                    inner.url, inner.retry_after
-                )));
-            }
+        if until == 0 {
+            return Ok(());
         }
-        self.always(call).await
+        let now = inner.now_ms();
+        let claimed = now >= until
+            && inner
+                .down_until
+                .compare_exchange(
+                    until,
+                    now.saturating_add(inner.retry_after_ms()),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok();
+        if claimed {
+            Ok(())
+        } else {
+            Err(StorageError::Unavailable(format!(
+                "{} failed less than {:?} ago",
+                inner.url, inner.retry_after
+            )))
+        }
     }
 
     /// Runs `call` within the time limit whatever the last calls did (an
@@ -275,7 +338,7 @@ impl RedisStorage {
             Err(_) => format!("no answer within {:?}", inner.timeout),
         };
         inner.down_until.store(
-            (inner.now_ms() + inner.retry_after_ms()).max(1),
+            inner.now_ms().saturating_add(inner.retry_after_ms()).max(1),
             Ordering::Release,
         );
         Err(StorageError::Unavailable(format!("{}: {why}", inner.url)))
@@ -391,10 +454,8 @@ impl CacheStorage for RedisStorage {
 
     fn tick(&self) -> BoxFuture<'_, Result<u64, StorageError>> {
         Box::pin(async move {
-            let (secs, micros): (u64, u64) = self
-                .call(|mut c| async move { redis::cmd("TIME").query_async(&mut c).await })
-                .await?;
-            Ok(secs * 1_000_000 + micros)
+            self.call(|mut c| async move { TICK.arg(&self.0.prefix).invoke_async(&mut c).await })
+                .await
         })
     }
 
@@ -455,8 +516,9 @@ impl CacheStorage for RedisStorage {
         Box::pin(async move {
             let token = self.token();
             let redis_key = self.key("lock:", key);
+            self.admit()?;
             let taken: Result<Option<String>, StorageError> = self
-                .call(|mut c| async move {
+                .always(|mut c| async move {
                     redis::cmd("SET")
                         .arg(&redis_key)
                         .arg(token.0)
