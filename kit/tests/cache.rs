@@ -791,6 +791,117 @@ mod shared_store {
         }
     }
 
+    /// A Redis store that counts the reads it is asked for.
+    #[derive(Debug)]
+    struct CountingReads(RedisStorage, Arc<AtomicU64>);
+
+    impl CacheStorage for CountingReads {
+        fn get<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> futures::future::BoxFuture<
+            'a,
+            Result<Option<server_props::cache::CacheEntry>, server_props::cache::StorageError>,
+        > {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.get(key)
+        }
+        fn put<'a>(
+            &'a self,
+            key: &'a str,
+            entry: server_props::cache::CacheEntry,
+        ) -> futures::future::BoxFuture<'a, Result<bool, server_props::cache::StorageError>>
+        {
+            self.0.put(key, entry)
+        }
+        fn tick(
+            &self,
+        ) -> futures::future::BoxFuture<'_, Result<u64, server_props::cache::StorageError>>
+        {
+            self.0.tick()
+        }
+        fn invalidate<'a>(
+            &'a self,
+            tags: &'a [&'a str],
+        ) -> futures::future::BoxFuture<'a, Result<(), server_props::cache::StorageError>> {
+            self.0.invalidate(tags)
+        }
+        fn clear(
+            &self,
+        ) -> futures::future::BoxFuture<'_, Result<(), server_props::cache::StorageError>> {
+            self.0.clear()
+        }
+        fn lock<'a>(
+            &'a self,
+            key: &'a str,
+            hold_for: Duration,
+        ) -> futures::future::BoxFuture<
+            'a,
+            Result<Option<server_props::cache::LockToken>, server_props::cache::StorageError>,
+        > {
+            self.0.lock(key, hold_for)
+        }
+        fn unlock<'a>(
+            &'a self,
+            key: &'a str,
+            token: server_props::cache::LockToken,
+        ) -> futures::future::BoxFuture<'a, Result<(), server_props::cache::StorageError>> {
+            self.0.unlock(key, token)
+        }
+    }
+
+    /// Every compressed page varies by `Accept-Encoding`: its hit reads
+    /// the variant alone once this instance has seen the URL's Vary list,
+    /// and an instance that has not reads the list first.
+    #[tokio::test]
+    async fn a_hit_on_a_page_that_varies_is_one_read() {
+        let server = redis_server::RedisServer::start();
+        let reads = Arc::new(AtomicU64::new(0));
+        let runs = Runs::default();
+        let instance = |reads: &Arc<AtomicU64>| {
+            let storage = CountingReads(
+                RedisStorage::builder(&server.url()).unwrap().build(),
+                reads.clone(),
+            );
+            Router::new()
+                .route(
+                    "/",
+                    answer(
+                        &runs,
+                        StatusCode::OK,
+                        &[
+                            ("cache-control", "public, s-maxage=60"),
+                            ("vary", "accept-encoding"),
+                        ],
+                        Duration::ZERO,
+                    ),
+                )
+                .layer(CacheLayer::new(
+                    "build-1",
+                    &CacheConfig::default().storage(storage),
+                ))
+        };
+        let (a, other_reads) = (instance(&reads), Arc::new(AtomicU64::new(0)));
+        let b = instance(&other_reads);
+        send(&a, with_header("/", "accept-encoding", "gzip")).await;
+        for _ in 0..3 {
+            let before = reads.load(Ordering::SeqCst);
+            let hit = send(&a, with_header("/", "accept-encoding", "gzip")).await;
+            assert_eq!((hit.cache(), hit.body.as_str()), ("HIT", "run 1"));
+            assert_eq!(reads.load(Ordering::SeqCst) - before, 1);
+        }
+        // Another variant through the hint: the variant misses, the list
+        // is read again, the app answers.
+        let br = send(&a, with_header("/", "accept-encoding", "br")).await;
+        assert_eq!((br.cache(), br.body.as_str()), ("MISS", "run 2"));
+        // The other instance: the list, then the variant; then one read.
+        let hit = send(&b, with_header("/", "accept-encoding", "gzip")).await;
+        assert_eq!((hit.cache(), hit.body.as_str()), ("HIT", "run 1"));
+        assert_eq!(other_reads.load(Ordering::SeqCst), 2);
+        send(&b, with_header("/", "accept-encoding", "gzip")).await;
+        assert_eq!(other_reads.load(Ordering::SeqCst), 3);
+    }
+
     #[tokio::test]
     async fn a_lock_left_by_a_crashed_instance_expires() {
         let server = redis_server::RedisServer::start();

@@ -79,6 +79,7 @@ impl CacheLayer {
             .storage
             .clone()
             .unwrap_or_else(|| Arc::new(MemoryStorage::new(config.max_bytes)));
+        let shared = storage.is_shared();
         Self {
             shared: Some(Arc::new(Shared {
                 storage,
@@ -90,6 +91,12 @@ impl CacheLayer {
                 server_timing: true,
                 errors: AtomicU64::new(0),
                 logged_at: AtomicU64::new(0),
+                vary_hints: shared.then(|| {
+                    moka::sync::Cache::builder()
+                        .max_capacity(10_000)
+                        .time_to_live(VARY_HINT_FOR)
+                        .build()
+                }),
             })),
         }
     }
@@ -233,7 +240,14 @@ struct Shared {
     errors: AtomicU64,
     /// When a failure was last logged (ms by the cache's clock).
     logged_at: AtomicU64,
+    /// With a shared store: the `Vary` lists of URLs seen in the last
+    /// second, by primary key, so a hit on a page that varies (every
+    /// compressed page does) is one call to the store, not two.
+    vary_hints: Option<moka::sync::Cache<String, Arc<[HeaderName]>>>,
 }
+
+/// How long this process trusts a `Vary` list it read from a shared store.
+const VARY_HINT_FOR: Duration = Duration::from_secs(1);
 
 /// The values of a comma-separated list header, trimmed, non-empty.
 fn list_values<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<Item = &'a str> + 'a {
@@ -445,28 +459,47 @@ impl Shared {
         request: &HeaderMap,
         now: u64,
     ) -> Result<Found, StorageError> {
+        // A URL whose Vary list this process read a moment ago: its
+        // variant first. Anything else (no such variant) is settled by the
+        // primary slot, which may say more (a pass mark, another list).
+        if let Some(names) = self.vary_hints.as_ref().and_then(|h| h.get(primary)) {
+            let key = policy::secondary_key(primary, &names, request);
+            if let Some(Slot::Response(stored)) = self.storage.get(&key).await?.map(|e| e.0) {
+                return Ok(judge(stored, key, now));
+            }
+        }
         let (stored, key) = match self.storage.get(primary).await?.map(|e| e.0) {
             None => return Ok(Found::Miss(primary.to_owned())),
             Some(Slot::Pass) => return Ok(Found::Pass),
             Some(Slot::Response(stored)) => (stored, primary.to_owned()),
             Some(Slot::Vary(names, _)) => {
                 let key = policy::secondary_key(primary, &names, request);
+                if let Some(hints) = &self.vary_hints {
+                    hints.insert(primary.to_owned(), names);
+                }
                 match self.storage.get(&key).await?.map(|e| e.0) {
                     Some(Slot::Response(stored)) => (stored, key),
                     _ => return Ok(Found::Miss(key)),
                 }
             }
         };
-        let age = stored.age(now);
-        Ok(if age < stored.fresh_for {
-            Found::Fresh(stored)
-        } else if age < stored.fresh_for + stored.stale_for {
-            Found::Stale(stored, key)
-        } else {
-            Found::Miss(key)
-        })
+        Ok(judge(stored, key, now))
     }
+}
 
+/// Fresh, stale or too old, by the response's age `now`.
+fn judge(stored: Arc<Stored>, key: String, now: u64) -> Found {
+    let age = stored.age(now);
+    if age < stored.fresh_for {
+        Found::Fresh(stored)
+    } else if age < stored.fresh_for + stored.stale_for {
+        Found::Stale(stored, key)
+    } else {
+        Found::Miss(key)
+    }
+}
+
+impl Shared {
     fn turn(self: &Arc<Self>, key: String) -> Turn {
         let mut flights = lock(&self.flights);
         if let Some(done) = flights.get(&key) {
@@ -622,6 +655,14 @@ impl Shared {
         }
     }
 
+    /// Marks `primary` uncacheable, for this process's hints too.
+    async fn put_pass(&self, primary: &str) {
+        if let Some(hints) = &self.vary_hints {
+            hints.invalidate(primary);
+        }
+        self.put(primary, CacheEntry::pass()).await;
+    }
+
     /// Puts an entry, counting a failure as "not kept".
     async fn put(&self, key: &str, entry: CacheEntry) -> bool {
         match self.storage.put(key, entry).await {
@@ -650,7 +691,7 @@ impl Shared {
             Ok(keep) => keep,
             Err(refusal) => {
                 if matches!(refusal, Refusal::Response(_)) && !passing {
-                    self.put(primary, CacheEntry::pass()).await;
+                    self.put_pass(primary).await;
                 }
                 return marked(
                     Response::from_parts(parts, body),
@@ -661,7 +702,7 @@ impl Shared {
         };
         let size = axum::body::HttpBody::size_hint(&body).exact();
         if size.is_none_or(|n| n > self.max_entry_bytes) {
-            self.put(primary, CacheEntry::pass()).await;
+            self.put_pass(primary).await;
             return marked(
                 Response::from_parts(parts, body),
                 "MISS",
@@ -704,7 +745,11 @@ impl Shared {
             let secondary = policy::secondary_key(primary, &stored.vary, request);
             if self.put(&secondary, entry).await {
                 let vary = CacheEntry(Slot::Vary(stored.vary.clone(), lifetime));
-                self.put(primary, vary).await;
+                if self.put(primary, vary).await {
+                    if let Some(hints) = &self.vary_hints {
+                        hints.insert(primary.to_owned(), stored.vary.clone());
+                    }
+                }
             }
         }
         respond(&stored, stored.stored_at, "MISS", self.server_timing)
