@@ -69,18 +69,7 @@ fn graceful_shutdown_on(signal: &str) {
         answer.contains("Slow 1500") || answer.contains("Slow <!>1500"),
         "{answer}"
     );
-    let start = Instant::now();
-    loop {
-        if let Some(exit) = server.try_wait().unwrap() {
-            assert!(exit.success(), "exit status {exit}");
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the server did not exit"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within(&mut server, Duration::from_secs(10));
 }
 
 #[test]
@@ -144,21 +133,23 @@ fn sigterm_with_a_drain_period_fails_health_while_still_serving() {
         "too slow to tell"
     );
     // Then no new connections, and a clean exit.
-    let start = Instant::now();
-    loop {
-        if let Some(exit) = server.try_wait().unwrap() {
-            assert!(exit.success(), "exit status {exit}");
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the server did not exit"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+    exits_cleanly_within(&mut server, Duration::from_secs(15));
     assert!(
         signalled.elapsed() >= Duration::from_secs(2),
         "exited before the drain ended"
     );
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Waits for the server to exit, successfully, within `limit`.
+fn exits_cleanly_within(server: &mut std::process::Child, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(exit) = server.try_wait().unwrap() {
+            assert!(exit.success(), "exit status {exit}");
+            return;
+        }
+        assert!(start.elapsed() < limit, "the server did not exit");
+        thread::sleep(Duration::from_millis(50));
+    }
 }

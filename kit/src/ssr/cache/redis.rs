@@ -53,29 +53,46 @@ use std::{
 /// before the oldest change remembered is not served.
 const CHANGES_KEPT_US: u64 = 3_600_000_000;
 
-/// `KEYS[1]` the entry; `ARGV` the prefix. The entry's bytes if it is
-/// current.
-static GET: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
+/// What the tag scripts share: Redis's clock in µs (exact in Lua's
+/// doubles; written with `%d`, since Lua's own `tostring` rounds), the
+/// floor (set by the first script after an empty start, so what was read
+/// before it is not kept), and whether an entry fetched at `fetched` with
+/// `tags` (one per line) is current.
+const TAG_PRELUDE: &str = r"
+local function now_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 local function floor_of(p)
   local f = redis.call('GET', p .. 'floor')
   if f then return tonumber(f) end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local now = now_us()
   redis.call('SET', p .. 'floor', string.format('%d', now))
   return now
 end
-local e = redis.call('HMGET', KEYS[1], 'v', 'f', 't')
-if not e[1] then return false end
-if e[3] and e[3] ~= '' then
-  local fetched = tonumber(e[2])
-  if fetched < floor_of(ARGV[1]) then return false end
-  for tag in string.gmatch(e[3], '[^\n]+') do
-    local at = redis.call('ZSCORE', ARGV[1] .. 'changes', tag)
+local function is_current(p, fetched, tags)
+  if tags == '' then return true end
+  if fetched < floor_of(p) then return false end
+  for tag in string.gmatch(tags, '[^\n]+') do
+    local at = redis.call('ZSCORE', p .. 'changes', tag)
     if at and tonumber(at) >= fetched then return false end
   end
+  return true
 end
+";
+
+/// A script of the tag rules: [`TAG_PRELUDE`] then `body`.
+fn tag_script(body: &str) -> Script {
+    Script::new(&format!("{TAG_PRELUDE}{body}"))
+}
+
+/// `KEYS[1]` the entry; `ARGV` the prefix. The entry's bytes if it is
+/// current.
+static GET: LazyLock<Script> = LazyLock::new(|| {
+    tag_script(
+        r"
+local e = redis.call('HMGET', KEYS[1], 'v', 'f', 't')
+if not e[1] or not is_current(ARGV[1], tonumber(e[2]), e[3] or '') then return false end
 return e[1]
 ",
     )
@@ -84,24 +101,9 @@ return e[1]
 /// `KEYS[1]` the entry; `ARGV` the bytes, the lifetime (ms), `fetched_at`,
 /// the prefix, the tags (one per line). 1 if kept.
 static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    tag_script(
         r"
-local function floor_of(p)
-  local f = redis.call('GET', p .. 'floor')
-  if f then return tonumber(f) end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  redis.call('SET', p .. 'floor', string.format('%d', now))
-  return now
-end
-if ARGV[5] ~= '' then
-  local fetched = tonumber(ARGV[3])
-  if fetched < floor_of(ARGV[4]) then return 0 end
-  for tag in string.gmatch(ARGV[5], '[^\n]+') do
-    local at = redis.call('ZSCORE', ARGV[4] .. 'changes', tag)
-    if at and tonumber(at) >= fetched then return 0 end
-  end
-end
+if not is_current(ARGV[4], tonumber(ARGV[3]), ARGV[5]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'f', ARGV[3], 't', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
@@ -110,22 +112,12 @@ return 1
 });
 
 /// `ARGV` the prefix, how long changes are remembered (µs), the tags. The
-/// change's time: Redis's clock in µs (exact in Lua's doubles, written
-/// with `%d`), and after the last change's.
+/// change's time: Redis's clock, and after the last change's.
 static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    tag_script(
         r"
-local function floor_of(p)
-  local f = redis.call('GET', p .. 'floor')
-  if f then return tonumber(f) end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  redis.call('SET', p .. 'floor', string.format('%d', now))
-  return now
-end
 floor_of(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = now_us()
 local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
 if now <= last then now = last + 1 end
 redis.call('SET', ARGV[1] .. 'last', string.format('%d', now))
@@ -136,8 +128,9 @@ local horizon = now - tonumber(ARGV[2])
 local old = redis.call('ZRANGEBYSCORE', ARGV[1] .. 'changes', '-inf', string.format('%d', horizon), 'LIMIT', 0, 1)
 if #old > 0 then
   redis.call('ZREMRANGEBYSCORE', ARGV[1] .. 'changes', '-inf', string.format('%d', horizon))
-  local floor = tonumber(redis.call('GET', ARGV[1] .. 'floor') or '0')
-  if horizon + 1 > floor then redis.call('SET', ARGV[1] .. 'floor', string.format('%d', horizon + 1)) end
+  if horizon + 1 > floor_of(ARGV[1]) then
+    redis.call('SET', ARGV[1] .. 'floor', string.format('%d', horizon + 1))
+  end
 end
 return now
 ",
@@ -146,22 +139,12 @@ return now
 
 /// `ARGV` the prefix. The tag clock now: Redis's clock in µs, never
 /// behind the last change (a clock stepped back would otherwise date a
-/// fetch before a change it follows) nor the floor, which the first script
-/// after an empty start sets (so what was read before it is not kept).
+/// fetch before a change it follows) nor the floor.
 static TICK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    tag_script(
         r"
-local function floor_of(p)
-  local f = redis.call('GET', p .. 'floor')
-  if f then return tonumber(f) end
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  redis.call('SET', p .. 'floor', string.format('%d', now))
-  return now
-end
 local floor = floor_of(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = now_us()
 local last = tonumber(redis.call('GET', ARGV[1] .. 'last') or '0')
 if last > now then now = last end
 if floor > now then now = floor end
