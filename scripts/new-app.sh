@@ -30,7 +30,7 @@ mv "$dest/gitignore" "$dest/.gitignore"
 # installer, the browser launch settings, the npm and Cargo lockfiles (so the
 # app builds with the versions this kit is tested with).
 mkdir -p "$dest/scripts"
-cp "$root/scripts/setup.sh" "$dest/scripts/setup.sh"
+cp "$root/scripts/setup.sh" "$root/scripts/apt.sh" "$dest/scripts/"
 cp "$root/end2end/package.json" "$root/end2end/package-lock.json" "$root/end2end/chromium.mjs" "$dest/end2end/"
 cp "$root/Cargo.lock" "$dest/Cargo.lock"
 # Literal substitution (the path may hold `&`, `|` or spaces).
