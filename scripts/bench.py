@@ -178,7 +178,9 @@ def apt_install(tool: str, package: str) -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True)
 
 
-def build() -> None:
+def build() -> Bundle | None:
+    """The release builds, Next.js's and the framework's floor (returned:
+    built here, before any measurement, since it takes minutes cold)."""
     apt_install("wrk", "wrk")
     apt_install("brotli", "brotli")
     apt_install("valgrind", "valgrind")
@@ -195,6 +197,11 @@ def build() -> None:
     log("next build")
     subprocess.run(["npx", "next", "build"], cwd=nextjs, check=True, env={**os.environ, "NEXT_TELEMETRY_DISABLED": "1"},
                    stdout=subprocess.DEVNULL)
+    try:
+        return floor()
+    except subprocess.CalledProcessError as e:
+        log(f"the framework's floor did not build; its row stays empty:\n{e.stderr}")
+        return None
 
 
 @dataclass
@@ -220,6 +227,18 @@ def bundle(base: str, doc: bytes) -> Bundle:
         br += len(subprocess.run(["brotli", "-q", "11", "-c"], input=body, capture_output=True, check=True).stdout)
         wire += fetch_wire(base + path.decode())
     return Bundle(files, raw, gz, br, wire)
+
+
+def floor() -> Bundle:
+    """The framework's floor (bench/floor, scripts/wasm-floor.sh): Leptos,
+    its router and leptos_meta with two pages, built as our wasm is. Served
+    precompressed, its wire size is its brotli size."""
+    log("the framework's floor: bench/floor")
+    out = subprocess.run([str(ROOT / "scripts" / "wasm-floor.sh")], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    sizes = json.loads(out.stdout.strip().splitlines()[-1])
+    total = lambda k: sizes["wasm"][k] + sizes["glue"][k]
+    return Bundle(["bench/floor's floor_bg.wasm and floor.js (built, not served)"], total("raw"), total("gzip"), total("brotli"), total("brotli"))
 
 
 def browser_timing(script: str, what: str, base: str) -> dict:
@@ -326,6 +345,8 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     row("client bundle kB, brotli", b("ours", "brotli"), b("next", "brotli"), None, ".1f", "< Next's first-load JS")
     row("client bundle kB, gzip", b("ours", "gzip"), b("next", "gzip"), None, ".1f", "")
     row("client bundle kB, raw", b("ours", "raw"), b("next", "raw"), None, ".1f", "")
+    row("Leptos + router floor kB, brotli (bench/floor: wasm + glue)", b("floor", "brotli"), None, None, ".1f",
+        "what the framework alone ships")
     n = lambda s, k: navs[s][k] if s in navs else None
     row("link navigation median ms", n("ours", "median_ms"), n("next", "median_ms"), None, ".1f", "< 50 ms")
     row("link navigation p95 ms", n("ours", "p95_ms"), n("next", "p95_ms"), None, ".1f", "")
@@ -352,7 +373,7 @@ BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
 
 def main() -> None:
-    build()
+    floor_bundle = build()
     results: list[Result] = []
     bundles: dict[str, Bundle] = {}
     navs: dict[str, dict] = {}
@@ -388,6 +409,8 @@ def main() -> None:
         navs["instant"] = instant(ours_base)
     finally:
         ours.stop()
+    if floor_bundle is not None:
+        bundles["floor"] = floor_bundle
     navs["instructions"] = {
         "document": instructions("/bench/items/1"),
         "props": instructions("/_props/cg/bench/items/1.json"),

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Router, A};
 use server_props::assets::{HydrationScripts, Stylesheet};
-use server_props::{use_navigation, NavigationState, PageRoutes};
+use server_props::{use_navigation, Erase, NavigationState, PageRoutes};
 use std::time::Duration;
 
 /// The document around the app, rendered on the server only.
@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
-    .into_any()
+    .erase()
 }
 
 /// How long a navigation may take before the progress bar shows, so fast

@@ -9,6 +9,7 @@
 //! answer carries the props of the page to show next, which the browser
 //! renders without loading a document (see `client::submit`).
 
+use crate::Erase;
 use leptos::prelude::*;
 
 /// A form posting to a page's action (its own page unless `action` names
@@ -36,7 +37,7 @@ use leptos::prelude::*;
 // `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
 #[allow(unreachable_pub)]
 #[component]
-pub fn Form(
+pub fn Form<C: IntoView + 'static>(
     /// The page URL to submit to (path and query); the page the form is on
     /// when left out.
     #[prop(optional, into)]
@@ -45,8 +46,15 @@ pub fn Form(
     #[prop(optional, into)]
     method: Option<&'static str>,
     /// The form's fields and buttons.
-    children: Children,
+    children: TypedChildren<C>,
 ) -> impl IntoView {
+    // Typed children erased by the kit (`Erase`), not by Leptos's
+    // `Children`, so the bundle keeps no asynchronous hydration code for
+    // them; the form itself is one copy of code whatever its fields are.
+    form(action, method, children.into_inner()().erase())
+}
+
+fn form(action: Option<String>, method: Option<&'static str>, children: AnyView) -> impl IntoView {
     let method = method.unwrap_or("post");
     #[cfg(feature = "hydrate")]
     let on_submit = {
@@ -57,7 +65,7 @@ pub fn Form(
     let on_submit = |_: leptos::ev::SubmitEvent| {};
     view! {
         <form method=method action=action on:submit=on_submit>
-            {children()}
+            {children}
         </form>
     }
 }

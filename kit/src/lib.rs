@@ -69,6 +69,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod assets;
+mod erase;
 pub mod escape;
 mod form;
 #[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
@@ -90,6 +91,7 @@ pub mod client;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub use erase::Erase;
 pub use form::{Form, FormProps};
 pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
@@ -133,8 +135,8 @@ pub mod doc_examples {
 pub mod prelude {
     pub use crate::{
         action, loader, page, use_layout_data, use_navigation, use_refresh, use_submission,
-        use_submit, Form, Layout, Link, Navigation, Page, PageError, Pages, Prefetch, Redirect,
-        Submission,
+        use_submit, Erase, Form, Layout, Link, Navigation, Page, PageError, Pages, Prefetch,
+        Redirect, Submission,
     };
     #[cfg(feature = "ssr")]
     pub use crate::{
@@ -186,9 +188,9 @@ pub mod __private {
         T: serde::de::DeserializeOwned,
         V: leptos::prelude::IntoView + 'static,
     {
-        use leptos::prelude::IntoAny;
+        use crate::Erase;
         let params = crate::params::from_params::<T>(params).ok()?;
-        Some(component(params).into_view().into_any())
+        Some(component(params).erase())
     }
 
     /// An action function's result, its error turned into the kit's.

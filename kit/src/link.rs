@@ -10,6 +10,7 @@
 //! `GET` props answers are prefetched, never on `Save-Data`, and a
 //! navigation to another page aborts the prefetches still under way.
 
+use crate::Erase;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -48,7 +49,7 @@ pub const INTENT_DELAY: std::time::Duration = std::time::Duration::from_millis(5
 // `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
 #[allow(unreachable_pub)]
 #[component]
-pub fn Link(
+pub fn Link<C: IntoView + 'static>(
     /// Where the link goes (path and query).
     #[prop(into)]
     href: String,
@@ -56,8 +57,14 @@ pub fn Link(
     #[prop(optional)]
     prefetch: Prefetch,
     /// What the link shows.
-    children: Children,
+    children: TypedChildren<C>,
 ) -> impl IntoView {
+    // Typed children erased by the kit (`Erase`), as `<Form>`'s are: the
+    // bundle keeps one copy of the link's code whatever it shows.
+    link(href, prefetch, children.into_inner()().erase())
+}
+
+fn link(href: String, prefetch: Prefetch, children: AnyView) -> impl IntoView {
     let intent = Intent::new(&href, prefetch);
     let (enter, leave, touch) = (intent.clone(), intent.clone(), intent.clone());
     let (focus, blur) = (intent.clone(), intent.clone());
@@ -80,7 +87,7 @@ pub fn Link(
             on:focusout=move |_| blur.cancel()
             on:touchstart=move |_| touch.now()
         >
-            {children()}
+            {children}
         </A>
     }
 }

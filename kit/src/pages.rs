@@ -7,6 +7,8 @@
 //! a malformed path, panic when the table is built, with the paths in the
 //! message, so the mistake shows on start-up and never at request time.
 
+use crate::erase::SyncHydrate;
+use crate::Erase;
 use crate::{
     page::{Layout, Page, PageError},
     path::RoutePattern,
@@ -92,7 +94,7 @@ impl PropsPage {
     fn new<P: Page>(#[cfg(feature = "ssr")] loader: crate::ssr::loader::ErasedLoader) -> Self {
         fn render<P: Page>(props: Box<dyn Any + Send>) -> AnyView {
             match props.downcast::<P::Props>() {
-                Ok(props) => P::view(*props).into_any(),
+                Ok(props) => P::view(*props).erase(),
                 // Unreachable by construction: the loader and the view are the same `P`.
                 Err(_) => panic!(
                     "props of the wrong type for page {}",
@@ -102,7 +104,7 @@ impl PropsPage {
         }
         fn render_json<P: Page>(json: &str) -> Result<AnyView, serde_json::Error> {
             let props: P::Props = serde_json::from_str(json)?;
-            Ok(P::view(props).into_any())
+            Ok(P::view(props).erase())
         }
         Self {
             render: render::<P>,
@@ -128,8 +130,8 @@ impl Pages {
         Self {
             entries: Vec::new(),
             order: Vec::new(),
-            not_found: ViewFn::from(default_not_found),
-            error: Arc::new(|e: PageError| default_error(e).into_any()),
+            not_found: ViewFn::from(|| SyncHydrate(default_not_found())),
+            error: Arc::new(|e: PageError| default_error(e).erase()),
             layout: None,
             routes: std::sync::Mutex::new(None),
         }
@@ -267,7 +269,7 @@ impl Pages {
         self.push(
             path,
             std::any::type_name::<F>(),
-            PageKind::Static(ViewFn::from(view)),
+            PageKind::Static(ViewFn::from(move || SyncHydrate(view()))),
         )
     }
 
@@ -278,7 +280,7 @@ impl Pages {
         F: Fn() -> V + Send + Sync + 'static,
         V: IntoView + 'static,
     {
-        self.not_found = ViewFn::from(view);
+        self.not_found = ViewFn::from(move || SyncHydrate(view()));
         self
     }
 
@@ -289,7 +291,7 @@ impl Pages {
         F: Fn(PageError) -> V + Send + Sync + 'static,
         V: IntoView + 'static,
     {
-        self.error = Arc::new(move |e| view(e).into_any());
+        self.error = Arc::new(move |e| view(e).erase());
         self
     }
 
@@ -328,9 +330,14 @@ impl Pages {
             name,
             kind,
         });
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        order.sort_by_key(|&i| self.entries[i].pattern.specificity());
-        self.order = order;
+        // `order` stays sorted, most specific first, ties in the order pages
+        // were added: the new page goes after every page as specific as it.
+        let new = self.entries.len() - 1;
+        let specificity = self.entries[new].pattern.specificity();
+        let at = self
+            .order
+            .partition_point(|&i| self.entries[i].pattern.specificity() <= specificity);
+        self.order.insert(at, new);
         self
     }
 
@@ -363,7 +370,7 @@ impl Pages {
                 let status = error.status;
                 let page = (self.error)(error);
                 let overlay = crate::overlay::html(&dev, status);
-                view! { {page} <div inner_html=overlay></div> }.into_any()
+                view! { {page} <div inner_html=overlay></div> }.erase()
             }
             None => (self.error)(error),
         }
@@ -440,5 +447,41 @@ mod tests {
             .map(|&i| pages.entries[i].pattern.as_str())
             .collect();
         assert_eq!(order, ["/blog/new", "/blog/:post", "/*rest"]);
+    }
+
+    #[test]
+    fn equally_specific_pages_keep_the_order_they_were_added_in() {
+        let paths = [
+            "/blog/:post",
+            "/about",
+            "/docs/:page",
+            "/*rest",
+            "/blog/new",
+            "/a/:b",
+        ];
+        let pages = paths
+            .iter()
+            .fold(Pages::new(), |p, path| p.route(path, page));
+        let order: Vec<_> = pages
+            .order
+            .iter()
+            .map(|&i| pages.entries[i].pattern.as_str())
+            .collect();
+        // The same as a stable sort of the paths as added.
+        let mut sorted = paths.map(|p| RoutePattern::parse(p).unwrap());
+        sorted.sort_by_key(RoutePattern::specificity);
+        let sorted: Vec<_> = sorted.iter().map(RoutePattern::as_str).collect();
+        assert_eq!(order, sorted);
+        assert_eq!(
+            order,
+            [
+                "/blog/new",
+                "/blog/:post",
+                "/docs/:page",
+                "/a/:b",
+                "/about",
+                "/*rest"
+            ]
+        );
     }
 }

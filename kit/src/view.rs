@@ -17,6 +17,7 @@
 //! `RequestUrl` on the server and `BrowserUrl` in the browser. This module
 //! names neither side.
 
+use crate::Erase;
 use crate::{
     page::Layout,
     pages::{PageKind, Pages},
@@ -194,7 +195,7 @@ impl PageView {
         let first = match &source {
             Some(source) => source.0.first_view(self).await,
             // Outside a kit render (route-list generation): nothing to show.
-            None => ().into_any(),
+            None => ().erase(),
         };
         let first = Arc::new(Mutex::new(Some(first)));
         (move || {
@@ -216,11 +217,11 @@ impl PageView {
                 match (first, source) {
                     (Some(view), _) => view,
                     (None, Some(source)) => source.0.navigated_view(self, key.0, reload).await,
-                    (None, None) => ().into_any(),
+                    (None, None) => ().erase(),
                 }
             })
         })
-        .into_any()
+        .erase()
     }
 }
 

@@ -107,14 +107,14 @@ fn RefreshButton() -> impl IntoView {
 #[component]
 fn QueryList(query: Vec<(String, String)>) -> impl IntoView {
     if query.is_empty() {
-        return view! { <p class="query">"Query: none"</p> }.into_any();
+        return view! { <p class="query">"Query: none"</p> }.erase();
     }
     view! {
         <ul class="query">
             {query.into_iter().map(|(k, v)| view! { <li>{k} "=" {v}</li> }).collect_view()}
         </ul>
     }
-    .into_any()
+    .erase()
 }
 
 /// Next.js's merged `query`: route params win over query parameters.

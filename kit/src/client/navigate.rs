@@ -6,6 +6,7 @@ use super::{
     fetch::{fetch_props, Fetched},
     location_url, normalized, scroll, set_layout, INITIAL,
 };
+use crate::Erase;
 use crate::{
     navigation::{NavigationState, Signals},
     page::PageError,
@@ -229,9 +230,9 @@ pub(super) async fn with_pending(
         slot.lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
-            .unwrap_or_else(|| ().into_any())
+            .unwrap_or_else(|| ().erase())
     })
-    .into_any()
+    .erase()
 }
 
 /// Resolves after `ms` milliseconds.
@@ -403,7 +404,7 @@ impl Drop for Loading {
 fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> Next {
     let pages = view.pages;
     let PageKind::Props(page) = &pages.entries[view.index].kind else {
-        return Next::View(().into_any());
+        return Next::View(().erase());
     };
     set_layout(&payload);
     if payload.not_found {
@@ -477,7 +478,7 @@ fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
                     <h1>"500"</h1>
                     <p>"Internal Server Error."</p>
                 }
-                .into_any(),
+                .erase(),
             );
         }
     }

@@ -9,6 +9,7 @@
 //! status and headers are known before the first byte.
 
 use super::{loader::panic_message, security::CompiledPolicy};
+use crate::Erase;
 use crate::{
     page::PageError,
     pages::PageKind,
@@ -100,7 +101,7 @@ impl PropsSource for RenderState {
         _reload: bool,
     ) -> crate::view::ViewFuture {
         // A server render never sees its URL change.
-        Box::pin(std::future::ready(().into_any()))
+        Box::pin(std::future::ready(().erase()))
     }
 
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
