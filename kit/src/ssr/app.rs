@@ -122,6 +122,8 @@ impl AppServer<()> {
     {
         Self {
             pages,
+            // Server only: `into_any()`, not `erase()`, whose saving is in the
+            // wasm (and whose wrapper would nest the shell's type one level deeper).
             shell: Arc::new(move |o| shell(o).into_any()),
             state: (),
             options: None,

@@ -94,6 +94,8 @@ impl ServerProps {
         ServerPropsBuilder {
             pages,
             options,
+            // Server only: `into_any()`, not `erase()`, whose saving is in the
+            // wasm (and whose wrapper would nest the shell's type one level deeper).
             shell: Arc::new(move |o| shell(o).into_any()),
             build_id: None,
             dev: None,
