@@ -198,8 +198,10 @@ mod tests {
 
     #[test]
     fn estimates_the_same_length() {
-        let view = view! { <p title="t">"text"</p> };
-        assert_eq!(SyncHydrate(view.clone()).html_len(), view.html_len());
+        // A string's estimate is its length, above its minimum (0): the
+        // default estimate would not be.
+        let text = "some text".to_owned();
+        assert_eq!(SyncHydrate(text.clone()).html_len(), text.len());
     }
 
     #[test]
@@ -281,8 +283,11 @@ mod tests {
 
     #[test]
     fn resolves_to_the_same_html() {
-        let view = view! { <p>"ready"</p> };
-        let resolved = futures::executor::block_on(SyncHydrate(view.clone()).resolve());
-        assert_eq!(resolved.to_html(), view.to_html());
+        // Through `AnyView`'s own `resolve`, which erases the output again.
+        let (erased, any) = both_as(view! { <p>"ready"</p> }, |v| {
+            futures::executor::block_on(v.resolve()).to_html()
+        });
+        assert_eq!(erased, any);
+        assert_eq!(erased, "<p>ready</p>");
     }
 }

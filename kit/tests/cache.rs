@@ -623,6 +623,13 @@ fn write_notes() -> axum::routing::MethodRouter<()> {
     axum::routing::post(|| async { ([("x-server-props-invalidate", "notes")], "written") })
 }
 
+/// `/notes` ([`tagged`], after `delay`) and `/write` ([`write_notes`]).
+fn notes_and_write(runs: &Runs, delay: Duration) -> Router {
+    Router::new()
+        .route("/notes", tagged(runs, delay))
+        .route("/write", write_notes())
+}
+
 fn post_req(uri: &str) -> Request {
     Request::builder()
         .method(Method::POST)
@@ -634,15 +641,10 @@ fn post_req(uri: &str) -> Request {
 async fn a_write_naming_a_tag_drops_its_entries(store: Store) {
     let runs = Runs::default();
     let other = Runs::default();
-    let app = store.cached(
-        Router::new()
-            .route("/notes", tagged(&runs, Duration::ZERO))
-            .route(
-                "/other",
-                answer(&other, StatusCode::OK, SWR, Duration::ZERO),
-            )
-            .route("/write", write_notes()),
-    );
+    let app = store.cached(notes_and_write(&runs, Duration::ZERO).route(
+        "/other",
+        answer(&other, StatusCode::OK, SWR, Duration::ZERO),
+    ));
     send(&app, get_req("/notes")).await;
     send(&app, get_req("/other")).await;
     assert_eq!(send(&app, get_req("/notes")).await.cache(), "HIT");
@@ -660,11 +662,7 @@ async fn a_write_naming_a_tag_drops_its_entries(store: Store) {
 
 async fn an_answer_begun_before_an_invalidation_is_not_kept(store: Store) {
     let runs = Runs::default();
-    let app = store.cached(
-        Router::new()
-            .route("/notes", tagged(&runs, Duration::from_millis(300)))
-            .route("/write", write_notes()),
-    );
+    let app = store.cached(notes_and_write(&runs, Duration::from_millis(300)));
     // The loader reads before the write and answers after it.
     let slow = read_under_way(&app, "/notes").await;
     send(&app, post_req("/write")).await;
@@ -704,10 +702,7 @@ async fn invalidate_tags_and_invalidate_all_reach_every_cache_on_the_store(store
 async fn invalidate_all_keeps_judging_answers_under_way(store: Store) {
     let runs = Runs::default();
     let layer = store.layer("build-1");
-    let app = Router::new()
-        .route("/notes", tagged(&runs, Duration::from_millis(300)))
-        .route("/write", write_notes())
-        .layer(layer.clone());
+    let app = notes_and_write(&runs, Duration::from_millis(300)).layer(layer.clone());
     // Changes before the request, so a clock that started over would read
     // lower than the one this request notes.
     for _ in 0..5 {
@@ -1021,11 +1016,7 @@ mod shared_store {
     async fn a_redis_restarted_empty_still_refuses_answers_read_before_a_write() {
         let mut store = Store::redis();
         let runs = Runs::default();
-        let app = store.cached(
-            Router::new()
-                .route("/notes", tagged(&runs, Duration::from_millis(400)))
-                .route("/write", write_notes()),
-        );
+        let app = store.cached(notes_and_write(&runs, Duration::from_millis(400)));
         for _ in 0..5 {
             send(&app, post_req("/write")).await;
         }
@@ -1046,11 +1037,7 @@ mod shared_store {
     async fn a_write_then_a_redis_restarted_empty_still_refuses_what_was_read_before() {
         let mut store = Store::redis();
         let runs = Runs::default();
-        let app = store.cached(
-            Router::new()
-                .route("/notes", tagged(&runs, Duration::from_millis(400)))
-                .route("/write", write_notes()),
-        );
+        let app = store.cached(notes_and_write(&runs, Duration::from_millis(400)));
         let slow = read_under_way(&app, "/notes").await;
         send(&app, post_req("/write")).await;
         // The write's stamp is lost with everything else.

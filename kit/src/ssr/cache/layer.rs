@@ -485,21 +485,7 @@ impl Shared {
         };
         Ok(judge(stored, key, now))
     }
-}
 
-/// Fresh, stale or too old, by the response's age `now`.
-fn judge(stored: Arc<Stored>, key: String, now: u64) -> Found {
-    let age = stored.age(now);
-    if age < stored.fresh_for {
-        Found::Fresh(stored)
-    } else if age < stored.fresh_for + stored.stale_for {
-        Found::Stale(stored, key)
-    } else {
-        Found::Miss(key)
-    }
-}
-
-impl Shared {
     fn turn(self: &Arc<Self>, key: String) -> Turn {
         let mut flights = lock(&self.flights);
         if let Some(done) = flights.get(&key) {
@@ -753,6 +739,18 @@ impl Shared {
             }
         }
         respond(&stored, stored.stored_at, "MISS", self.server_timing)
+    }
+}
+
+/// Fresh, stale or too old, by the response's age `now`.
+fn judge(stored: Arc<Stored>, key: String, now: u64) -> Found {
+    let age = stored.age(now);
+    if age < stored.fresh_for {
+        Found::Fresh(stored)
+    } else if age < stored.fresh_for + stored.stale_for {
+        Found::Stale(stored, key)
+    } else {
+        Found::Miss(key)
     }
 }
 

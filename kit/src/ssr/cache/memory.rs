@@ -52,16 +52,10 @@ impl MemoryStorage {
         }
     }
 
-    /// Whether `entry` may be served: a response none of whose tags
-    /// changed since it was fetched. Vary lists and pass marks hold no
-    /// data, so no change makes them wrong.
+    /// Whether `entry` may be served ([`TagClock::admits`]); one fetched
+    /// at the clock's last tick is, without taking its lock.
     fn is_current(&self, entry: &CacheEntry) -> bool {
-        if !matches!(entry.0, Slot::Response(_)) {
-            return true;
-        }
-        let fetched_at = entry.fetched_at();
-        fetched_at == self.tick.load(Ordering::Acquire)
-            || lock(&self.tags).is_current(entry.tags(), fetched_at)
+        entry.fetched_at() == self.tick.load(Ordering::Acquire) || lock(&self.tags).admits(entry)
     }
 }
 
@@ -79,8 +73,7 @@ impl CacheStorage for MemoryStorage {
         // Checked and inserted under the clock's lock: an invalidation
         // cannot fall between the two.
         let clock = lock(&self.tags);
-        let current = !matches!(entry.0, Slot::Response(_))
-            || clock.is_current(entry.tags(), entry.fetched_at());
+        let current = clock.admits(&entry);
         if current {
             self.entries.insert(key.to_owned(), entry);
         }
@@ -160,6 +153,13 @@ impl TagClock {
             self.bytes = 0;
             self.floor = self.now;
         }
+    }
+
+    /// Whether `entry` may be kept and served: a response none of whose
+    /// tags changed since it was fetched. Vary lists and pass marks hold
+    /// no data, so no change makes them wrong.
+    fn admits(&self, entry: &CacheEntry) -> bool {
+        !matches!(entry.0, Slot::Response(_)) || self.is_current(entry.tags(), entry.fetched_at())
     }
 
     fn is_current(&self, tags: &[Box<str>], fetched_at: u64) -> bool {

@@ -499,6 +499,8 @@ impl CacheStorage for RedisStorage {
         Box::pin(async move {
             let token = self.token();
             let redis_key = self.key("lock:", key);
+            // Not `call`: a lock the pause refused never reached Redis, so
+            // only a SET that was sent needs the unlock below.
             self.admit()?;
             let taken: Result<Option<String>, StorageError> = self
                 .always(|mut c| async move {
