@@ -656,6 +656,28 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
     }
 }
 
+/// An unknown URL takes the same steps as a page's own "not found": the
+/// layout's loader runs, so the 404 page's header shows who is signed in.
+#[tokio::test]
+async fn the_404_page_of_an_unknown_url_runs_the_layout_loader() {
+    let app = TestApp::new().await;
+    let signed = common::session_cookie("ada", &common::cookie_key());
+    for page in ["/no-such-url", "/not-found"] {
+        let doc = app
+            .send(common::request_with(page, &[("cookie", &signed)]))
+            .await;
+        assert_eq!(doc.status, StatusCode::NOT_FOUND, "{page}");
+        assert!(
+            doc.text().contains("Signed in as ada"),
+            "{page}: {}",
+            doc.body
+        );
+        assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
+        let doc = app.get(page).await;
+        assert!(doc.text().contains("Not signed in"), "{page}");
+    }
+}
+
 #[tokio::test]
 async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
     let app = TestApp::new().await;

@@ -144,8 +144,14 @@ impl PageAction {
     pub fn of<P: Action>() -> Self {
         Self {
             act: Arc::new(|state, request| {
-                let state = super::loader::downcast_state::<P::State>(state);
-                Box::pin(run::<P>(state, request))
+                match super::loader::downcast_state::<P::State>(state) {
+                    Ok(state) => Box::pin(run::<P>(state, request)),
+                    Err(error) => Box::pin(std::future::ready(Acted {
+                        result: Err(error),
+                        head: ResponseHead::default(),
+                        elapsed: std::time::Duration::ZERO,
+                    })),
+                }
             }),
         }
     }

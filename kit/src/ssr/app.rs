@@ -287,7 +287,8 @@ where
         let props = builder.build();
         let not_found = {
             let props = props.clone();
-            move |request| props.clone().not_found(request)
+            let state = self.state.clone();
+            move |request| props.clone().not_found(state.clone(), request)
         };
         // `.br` and `.gz` siblings (`cargo leptos build --precompress`)
         // are served as they are to clients that accept them.

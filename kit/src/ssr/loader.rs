@@ -483,9 +483,13 @@ impl ErasedLoader {
             params_read: P::PARAMS_READ,
             methods: P::METHODS,
             action: P::action(),
-            load: Arc::new(|state, request| {
-                let state = downcast_state::<P::State>(state);
-                Box::pin(run::<P>(state, request))
+            load: Arc::new(|state, request| match downcast_state::<P::State>(state) {
+                Ok(state) => Box::pin(run::<P>(state, request)),
+                Err(error) => Box::pin(std::future::ready(Loaded {
+                    result: Err(error),
+                    head: ResponseHead::default(),
+                    elapsed: std::time::Duration::ZERO,
+                })),
             }),
             json_size: Arc::new(AtomicUsize::new(0)),
         }
@@ -516,15 +520,26 @@ impl ErasedLoader {
     }
 }
 
-pub(crate) fn downcast_state<T: Clone + 'static>(state: &(dyn Any + Send + Sync)) -> T {
+/// The loader's (or action's) state from the router's. Mounting checks the
+/// types of every page's loader (`accepts_state`); a 404 handler the app
+/// calls with a state of its own is checked here, and a mismatch is a 500
+/// that names both types rather than a panic.
+pub(crate) fn downcast_state<T: Clone + 'static>(
+    state: &(dyn Any + Send + Sync),
+) -> Result<T, LoaderError> {
     if let Some(state) = state.downcast_ref::<T>() {
-        return state.clone();
+        return Ok(state.clone());
     }
-    // `()` is always acceptable; `accepts_state` checked the rest at start-up.
+    // `()` is always acceptable.
     (&() as &dyn Any)
         .downcast_ref::<T>()
         .cloned()
-        .expect("loader state type checked when the routes were mounted")
+        .ok_or_else(|| {
+            LoaderError::internal(format!(
+                "the loader wants state `{}`, but it was given another type",
+                std::any::type_name::<T>()
+            ))
+        })
 }
 
 async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {

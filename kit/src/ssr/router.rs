@@ -59,7 +59,7 @@ where
             let props = props.clone();
             let handler = move |State(state): State<S>, request: Request| {
                 let props = props.clone();
-                async move { props.document(index, &state, request).await }
+                async move { props.document(Some(index), &state, request).await }
             };
             let mut route: MethodRouter<S> = get(handler.clone());
             if let PageKind::Props(page) = &entry.kind {

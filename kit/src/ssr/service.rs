@@ -30,8 +30,9 @@ use tracing::Instrument;
 
 /// What a request's loaders (or its page's action) decided.
 pub(crate) enum Decided {
-    /// The answer for the page at this index of the table.
-    Answer(usize, Answer),
+    /// The answer for the page at this index of the table (`None`: no page
+    /// serves the URL).
+    Answer(Option<usize>, Answer),
     /// A submission went through: what to show next.
     Follow(Follow),
 }
@@ -51,20 +52,36 @@ pub(crate) struct Follow {
 
 impl ServerProps {
     /// The 404 document, for URLs no page matches: use it as the router's
-    /// fallback (`.fallback(move |req| props.clone().not_found(req))`).
-    pub async fn not_found(self, request: Request) -> Response {
-        let span = request_span(&request, Format::Document);
-        let (parts, _body) = request.into_parts();
-        let url = normalized_url(&parts.uri);
-        let answer = Answer::exit(crate::NotFound.into());
-        traced(span, self.respond(None, &url, answer, Format::Document)).await
+    /// fallback, with the router's state (the layout's loader runs for it as
+    /// for any page, so the 404 page shows what every page's header shows):
+    ///
+    /// ```
+    /// # use axum::{extract::State, Router};
+    /// # use server_props::ServerProps;
+    /// # fn mount(props: ServerProps) -> Router {
+    /// # #[derive(Clone)] struct AppState;
+    /// let not_found = props.clone();
+    /// Router::new().fallback(move |State(state): State<AppState>, request| {
+    ///     not_found.clone().not_found(state, request)
+    /// })
+    /// # .with_state(AppState)
+    /// # }
+    /// ```
+    ///
+    /// A state of another type than the layout loader's is a 500 that names
+    /// the type the loader wants.
+    pub async fn not_found<S>(self, state: S, request: Request) -> Response
+    where
+        S: Send + Sync + 'static,
+    {
+        self.document(None, &state, request).await
     }
 
-    /// Answers a document request for the page at `index` of the table,
-    /// within its request span.
+    /// Answers a document request for the page at `index` of the table
+    /// (`None`: no page matched the URL), within its request span.
     pub(crate) async fn document(
         self,
-        index: usize,
+        index: Option<usize>,
         state: &(dyn Any + Send + Sync),
         request: Request,
     ) -> Response {
@@ -74,7 +91,7 @@ impl ServerProps {
 
     async fn document_untraced(
         self,
-        index: usize,
+        index: Option<usize>,
         state: &(dyn Any + Send + Sync),
         request: Request,
     ) -> Response {
@@ -82,8 +99,7 @@ impl ServerProps {
         let url = normalized_url(&parts.uri);
         match self.answer(index, state, parts, body, &url).await {
             Decided::Answer(index, answer) => {
-                self.respond(Some(index), &url, answer, Format::Document)
-                    .await
+                self.respond(index, &url, answer, Format::Document).await
             }
             // Post/redirect/get: the browser loads what comes next itself.
             Decided::Follow(follow) => {
@@ -137,6 +153,9 @@ impl ServerProps {
             return self.json(StatusCode::GONE, &payload, ResponseHead::default());
         }
         let Ok(matched) = self.inner.matcher.at(&page_path) else {
+            // A props URL that names no page is no page's request: the
+            // browser's router shows its 404 page for a URL of no page
+            // without asking, so nothing here runs a loader.
             let answer = Answer::exit(crate::NotFound.into());
             return self.respond(None, &page_path, answer, Format::Json).await;
         };
@@ -161,10 +180,8 @@ impl ServerProps {
             None => page_path,
         };
         let parts = with_page_uri(parts, &url);
-        match self.answer(index, state, parts, body, &url).await {
-            Decided::Answer(index, answer) => {
-                self.respond(Some(index), &url, answer, Format::Json).await
-            }
+        match self.answer(Some(index), state, parts, body, &url).await {
+            Decided::Answer(index, answer) => self.respond(index, &url, answer, Format::Json).await,
             Decided::Follow(follow) => self.follow(state, follow).await,
         }
     }
@@ -219,7 +236,7 @@ impl ServerProps {
             page = tracing::field::Empty,
         );
         let Decided::Answer(index, mut answer) = self
-            .answer(index, state, parts, Body::empty(), &url)
+            .answer(Some(index), state, parts, Body::empty(), &url)
             .instrument(span)
             .await
         else {
@@ -228,7 +245,7 @@ impl ServerProps {
         answer.head.absorb_submission(head);
         answer.url = Some(to.destination);
         answer.timing.action = Some(action);
-        self.respond(Some(index), &url, answer, Format::Json).await
+        self.respond(index, &url, answer, Format::Json).await
     }
 
     /// Whether the page at `index` accepts `method` (reads always).
@@ -256,13 +273,13 @@ impl ServerProps {
 
     /// Refuses cross-site writes, then decides the answer for the page that
     /// serves the request (the one at `index` that axum matched, or the one
-    /// `Pages::resolve` picks) from a request whose head carries the page's
-    /// URI: a write to a page with an action runs the action; anything else
-    /// runs the page's loader and the layout's, side by side for reads, the
-    /// layout first for writes.
+    /// `Pages::resolve` picks; none: the 404 page) from a request whose head
+    /// carries the page's URI: a write to a page with an action runs the
+    /// action; anything else runs the page's loader and the layout's, side
+    /// by side for reads, the layout first for writes.
     async fn answer(
         &self,
-        index: usize,
+        index: Option<usize>,
         state: &(dyn Any + Send + Sync),
         parts: http::request::Parts,
         body: Body,
@@ -297,7 +314,7 @@ impl ServerProps {
     /// What [`answer`](Self::answer) decides before it settles redirects.
     async fn decide(
         &self,
-        index: usize,
+        matched: Option<usize>,
         state: &(dyn Any + Send + Sync),
         parts: http::request::Parts,
         body: Body,
@@ -309,11 +326,27 @@ impl ServerProps {
                 StatusCode::FORBIDDEN,
                 "a write from another site (Origin / Sec-Fetch-Site)",
             );
-            return Decided::Answer(index, Answer::exit(refused));
+            return Decided::Answer(matched, Answer::exit(refused));
         }
         let pages = self.inner.pages;
-        let Some(index) = pages.resolve(index, parts.uri.path()) else {
-            return Decided::Answer(index, Answer::exit(crate::NotFound.into()));
+        let layout = pages.layout.as_ref().map(|l| &l.loader);
+        let request = |parts, body, params| RequestParts {
+            parts,
+            body: std::sync::Mutex::new(body),
+            params,
+            config: self.inner.request.clone(),
+        };
+        let Some(index) = matched.and_then(|i| pages.resolve(i, parts.uri.path())) else {
+            // No page: the 404 page, with the layout's data as a page's own
+            // "not found" has it (the layout may still redirect or fail).
+            let layout = match layout {
+                Some(loader) => {
+                    let request = request(parts, None, Vec::new());
+                    Some(self.run("layout loader", loader, state, request, url).await)
+                }
+                None => None,
+            };
+            return Decided::Answer(matched, Answer::not_found(layout));
         };
         record_page(&parts.method, &pages.entries[index].pattern);
         let entry = &pages.entries[index];
@@ -321,16 +354,10 @@ impl ServerProps {
             Ok(params) => params,
             Err(e) => {
                 let error = LoaderError::bad_request(e.to_string());
-                return Decided::Answer(index, Answer::exit(error));
+                return Decided::Answer(Some(index), Answer::exit(error));
             }
         };
-        let request = RequestParts {
-            parts,
-            body: std::sync::Mutex::new(Some(body)),
-            params,
-            config: self.inner.request.clone(),
-        };
-        let layout = pages.layout.as_ref().map(|l| &l.loader);
+        let request = request(parts, Some(body), params);
         let page = match &entry.kind {
             PageKind::Props(page) => Some(&page.loader),
             PageKind::Static(_) => None,
@@ -347,13 +374,13 @@ impl ServerProps {
                 .run("layout loader", loader, state, request.head_copy(), url)
                 .await;
             if layout.result.is_err() {
-                return Decided::Answer(index, Answer::combine(None, Some(layout)));
+                return Decided::Answer(Some(index), Answer::combine(None, Some(layout)));
             }
             let page = match page {
                 Some(loader) => Some(self.run("loader", loader, state, request, url).await),
                 None => None,
             };
-            return Decided::Answer(index, Answer::combine(page, Some(layout)));
+            return Decided::Answer(Some(index), Answer::combine(page, Some(layout)));
         }
         // Reads run both loaders side by side.
         let layout_request = layout.map(|_| request.head_copy());
@@ -373,7 +400,7 @@ impl ServerProps {
                 }
             },
         );
-        Decided::Answer(index, Answer::combine(page, layout))
+        Decided::Answer(Some(index), Answer::combine(page, layout))
     }
 
     /// A submission to a page with an action: the layout's loader first (it
@@ -395,7 +422,7 @@ impl ServerProps {
                     .run("layout loader", loader, state, request.head_copy(), url)
                     .await;
                 if loaded.result.is_err() {
-                    return Decided::Answer(index, Answer::combine(None, Some(loaded)));
+                    return Decided::Answer(Some(index), Answer::combine(None, Some(loaded)));
                 }
                 Some(loaded)
             }
@@ -441,7 +468,7 @@ impl ServerProps {
         let mut answer = Answer::combine(Some(page), layout);
         // The page's "loader" here was the action.
         answer.timing.action = answer.timing.loader.take();
-        Decided::Answer(index, answer)
+        Decided::Answer(Some(index), answer)
     }
 
     /// Runs one loader (`what`: the page's `loader` or the `layout loader`)
@@ -556,6 +583,20 @@ fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &s
 }
 
 impl Answer {
+    /// The 404 page for a URL no page serves, with what the layout's loader
+    /// decided: its data for the page's header, or its own early exit.
+    fn not_found(layout: Option<Loaded>) -> Self {
+        let page = Loaded {
+            result: Err(crate::NotFound.into()),
+            head: ResponseHead::default(),
+            elapsed: std::time::Duration::ZERO,
+        };
+        let mut answer = Self::combine(Some(page), layout);
+        // No page loader ran.
+        answer.timing.loader = None;
+        answer
+    }
+
     /// What a page loader and a layout loader decided together: the
     /// layout's early exit wins, with only the layout's headers and cookies;
     /// then the page's.

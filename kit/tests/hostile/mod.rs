@@ -123,7 +123,7 @@ pub fn app() -> Router {
     let not_found = props.clone();
     Router::new()
         .server_props(&props)
-        .fallback(move |request| not_found.clone().not_found(request))
+        .fallback(move |request| not_found.clone().not_found((), request))
 }
 
 /// What a hostile request got, when it got past HTTP parsing (which hyper
