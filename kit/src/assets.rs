@@ -68,9 +68,7 @@ impl Assets {
             options.site_pkg_dir.clone(),
             options.hash_files.then(|| options.hash_file.clone()),
         );
-        let mut known = KNOWN
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut known = crate::sync::lock(&KNOWN);
         if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
             return assets;
         }

@@ -83,6 +83,7 @@ pub mod params;
 pub mod path;
 pub mod protocol;
 mod redirect;
+mod sync;
 mod view;
 
 #[cfg(feature = "hydrate")]
@@ -175,7 +176,7 @@ pub mod __private {
     }
 
     #[cfg(feature = "ssr")]
-    pub use crate::ssr::action::{ActionProbe, NoAction, ViaAction};
+    pub use crate::ssr::loader::action::{ActionProbe, NoAction, ViaAction};
 
     /// A page's pending view from a function taking the route params as a
     /// serde type (`#[page(…, pending = report_loading)]`); `None` when the
@@ -217,33 +218,33 @@ pub use client::{hydrate, hydrate_with, ClientOptions};
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use cookie;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::app;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::cache;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::compression;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::csrf;
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
-pub use ssr::db;
+pub use ssr::loader::db;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::extract;
+pub use ssr::middleware::cache;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::security;
+pub use ssr::middleware::compression;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
-pub use ssr::serve;
+pub use ssr::middleware::csrf;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::middleware::security;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::request::extract;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::server::app;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::server::serve;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub use ssr::testing;
+pub use ssr::server::testing;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::{

@@ -1,0 +1,310 @@
+//! Server rendering of a document whose props are already loaded.
+//!
+//! The loader has run before rendering starts, so nothing the page renders
+//! waits: the kit renders the app's shell to a string synchronously, in a
+//! fresh reactive owner with the contexts Leptos components expect
+//! (`RequestUrl`, leptos_meta's `ServerMetaContext`, leptos_axum's
+//! `ResponseOptions`). Then it adds the `<title>`/meta tags, the embedded
+//! props and Leptos's hydration data. No streaming machinery is needed, and
+//! status and headers are known before the first byte.
+
+use crate::ssr::{loader::panic::panic_message, middleware::security::CompiledPolicy};
+use crate::Erase;
+use crate::{
+    page::PageError,
+    pages::PageKind,
+    view::{PageView, PropsSource, Source},
+};
+use futures::{FutureExt, StreamExt};
+use hydration_context::{SharedContext, SsrSharedContext};
+use leptos::tachys::view::Position;
+use leptos::{config::LeptosOptions, nonce::Nonce, prelude::*};
+use leptos_meta::ServerMetaContext;
+use leptos_router::location::RequestUrl;
+use std::{
+    any::Any,
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+};
+
+/// What the matched page shows in this render.
+pub(crate) enum PageState {
+    /// A page without a loader.
+    Static,
+    /// The typed props the loader returned.
+    Props(Box<dyn Any + Send>),
+    /// The 404 page.
+    NotFound,
+    /// The error page.
+    Error(PageError),
+}
+
+/// The render's context: which page the server matched and what it shows.
+#[derive(Clone)]
+pub(crate) struct RenderState(Arc<RenderInner>);
+
+struct RenderInner {
+    page: Option<usize>,
+    state: Mutex<Option<PageState>>,
+    /// The layout loader's data, as JSON.
+    layout: Option<Arc<str>>,
+}
+
+impl RenderState {
+    pub(crate) fn new(page: Option<usize>, state: PageState, layout: Option<&str>) -> Self {
+        Self(Arc::new(RenderInner {
+            page,
+            state: Mutex::new(Some(state)),
+            layout: layout.map(Arc::from),
+        }))
+    }
+
+    /// The view of the page the Leptos router matched, from the loaded state.
+    pub(crate) fn take_view(&self, view: PageView) -> AnyView {
+        let pages = view.pages;
+        let mut state = crate::sync::lock(&self.0.state);
+        if matches!(*state, Some(PageState::NotFound)) {
+            // However the routers disagree, "not found" is the 404 page.
+            state.take();
+            return pages.not_found.run();
+        }
+        if self.0.page != Some(view.index) {
+            tracing::error!(
+                router = pages.entries[view.index].pattern.as_str(),
+                "server_props: the Leptos router and the server matched different pages"
+            );
+            return pages.render_error(PageError::new(500));
+        }
+        match (state.take(), &pages.entries[view.index].kind) {
+            (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
+            (Some(PageState::NotFound), _) => pages.not_found.run(),
+            (Some(PageState::Error(e)), _) => pages.render_error(e),
+            (Some(PageState::Static), PageKind::Static(v)) => v.run(),
+            _ => pages.render_error(PageError::new(500)),
+        }
+    }
+}
+
+/// The server's props source: what the loaders already produced.
+impl PropsSource for RenderState {
+    fn first_view(&self, view: PageView) -> crate::view::ViewFuture {
+        Box::pin(std::future::ready(self.take_view(view)))
+    }
+
+    fn navigated_view(
+        &self,
+        _view: PageView,
+        _url: String,
+        _reload: bool,
+    ) -> crate::view::ViewFuture {
+        // A server render never sees its URL change.
+        Box::pin(std::future::ready(().erase()))
+    }
+
+    fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
+        ArcSignal::stored(self.0.layout.clone())
+    }
+}
+
+/// A render that panicked: the message, and where (when development
+/// mode's panic hook saw it).
+#[derive(Debug)]
+pub(crate) struct Panicked {
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
+}
+
+type ShellFn = dyn Fn(LeptosOptions) -> AnyView + Send + Sync;
+
+/// Renders the app's shell into a complete HTML document.
+pub(crate) struct Renderer {
+    pub(crate) options: LeptosOptions,
+    pub(crate) shell: Arc<ShellFn>,
+    /// The policy sent with each document; `None` sends none and draws no nonce.
+    pub(crate) csp: Option<CompiledPolicy>,
+    /// Per page of the table (and one more for documents of no page): the
+    /// length of its last document, the size of its next render's buffer.
+    pub(crate) size_hints: Box<[AtomicUsize]>,
+}
+
+/// The largest buffer a render starts with (a larger document grows it).
+const MAX_SIZE_HINT: usize = 1 << 20;
+
+impl Renderer {
+    /// A fresh nonce for one document, when a policy is set.
+    pub(crate) fn nonce(&self) -> Option<Nonce> {
+        self.csp.as_ref().map(|_| Nonce::new())
+    }
+
+    /// Renders the document for `url`. `embedded` is the props payload,
+    /// already escaped for a script element; `nonce` goes to Leptos's
+    /// scripts through its context and to the hydration data script. A panic
+    /// while rendering is returned as its message and location.
+    pub(crate) async fn render(
+        &self,
+        url: &str,
+        state: RenderState,
+        embedded: &str,
+        nonce: Option<&Nonce>,
+    ) -> Result<(String, leptos_axum::ResponseOptions), Panicked> {
+        let size_hint = state
+            .0
+            .page
+            .and_then(|page| self.size_hints.get(page))
+            .or(self.size_hints.last())
+            .expect("one size hint per page, and one more");
+        let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
+        let owner = Owner::new_root(Some(shared));
+        let (meta, meta_output) = ServerMetaContext::new();
+        let response_options = leptos_axum::ResponseOptions::default();
+        let rendered = catch_unwind(AssertUnwindSafe(|| {
+            owner.with(|| {
+                provide_context(RequestUrl::new(&router_url(url)));
+                provide_context(response_options.clone());
+                provide_context(meta);
+                provide_context(Source(Arc::new(state)));
+                if let Some(nonce) = nonce {
+                    provide_context(nonce.clone());
+                }
+                // Into a buffer the size of the page's last document: growing one
+                // from empty by doubling copies it about twice over.
+                let mut html = String::with_capacity(size_hint.load(Ordering::Relaxed));
+                (self.shell)(self.options.clone()).to_html_with_buf(
+                    &mut html,
+                    &mut Position::FirstChild,
+                    true,
+                    false,
+                    vec![],
+                );
+                (html, hydration_data())
+            })
+        }));
+        owner.unset_with_forced_cleanup();
+        let (html, hydration) = rendered.map_err(|p| {
+            let message = panic_message(p.as_ref());
+            Panicked {
+                location: crate::ssr::loader::panic::take_panic_location(message),
+                message: message.to_owned(),
+            }
+        })?;
+        // The stream's one chunk is taken as it is (collecting it into a
+        // `String` would copy the document once more).
+        let chunks = meta_output
+            .inject_meta_context(futures::stream::once(futures::future::ready(html)))
+            .await;
+        let html = std::pin::pin!(chunks).next().await.unwrap_or_default();
+        let document = assemble(html, embedded, &hydration, nonce.map(|n| &**n));
+        size_hint.store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
+        Ok((document, response_options))
+    }
+
+    /// The error page with no app shell: the last resort when rendering the
+    /// app itself panics.
+    pub(crate) fn bare_error_page(status: u16) -> String {
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status}</title></head>\
+             <body><h1>{status}</h1><p>Internal Server Error.</p></body></html>"
+        )
+    }
+}
+
+/// The URL as the Leptos router is given it. Leptos parses it relative to a
+/// base URL and panics when that fails, and `//host/…` or `/\\host/…` (as
+/// the URL standard reads a backslash) would be read as another host: such a
+/// path is given with one leading slash. The kit has matched the path as it
+/// came (no page matches a path starting with an empty segment), so this
+/// only changes what the 404 page's router sees.
+fn router_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let rest = url.trim_start_matches(['/', '\\']);
+    if url.len() - rest.len() > 1 || !url.starts_with('/') {
+        format!("/{rest}").into()
+    } else {
+        url.into()
+    }
+}
+
+/// Leptos's own hydration data (`__RESOLVED_RESOURCES` and friends) as far as
+/// it is ready now; the client reads these globals when it hydrates.
+fn hydration_data() -> String {
+    let mut out = String::new();
+    if let Some(mut chunks) = Owner::current_shared_context().and_then(|sc| sc.pending_data()) {
+        while let Some(Some(chunk)) = chunks.next().now_or_never() {
+            out.push_str(&chunk);
+        }
+    }
+    out
+}
+
+/// The opening tag of the props script (`protocol::SCRIPT_ID`).
+const SCRIPT_OPEN: &str = "<script id=\"__SERVER_PROPS__\" type=\"application/json\">";
+
+/// Puts the props script at the end of `<head>` and the hydration data at the
+/// end of `<body>`.
+fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) -> String {
+    let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
+    let head_end = html.find("</head>").unwrap_or(0);
+    let body_end = html
+        .rfind("</body>")
+        .filter(|&b| b >= head_end)
+        .unwrap_or(html.len());
+    out.push_str(&html[..head_end]);
+    out.push_str(SCRIPT_OPEN);
+    out.push_str(embedded);
+    out.push_str("</script>");
+    out.push_str(&html[head_end..body_end]);
+    if !hydration.is_empty() {
+        match nonce {
+            // base64url: nothing to escape in the attribute.
+            Some(nonce) => {
+                out.push_str("<script nonce=\"");
+                out.push_str(nonce);
+                out.push_str("\">");
+            }
+            None => out.push_str("<script>"),
+        }
+        out.push_str(hydration);
+        out.push_str("</script>");
+    }
+    out.push_str(&html[body_end..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::SCRIPT_ID;
+
+    #[test]
+    fn router_urls_never_name_another_host() {
+        assert_eq!(router_url("/a/b?c"), "/a/b?c");
+        assert_eq!(router_url("//evil/x"), "/evil/x");
+        assert_eq!(router_url("/\\evil/x"), "/evil/x");
+        assert_eq!(router_url("/\\/\\x"), "/x");
+        assert_eq!(router_url("*"), "/*");
+        for url in ["//%3C", "/\\%3C", "///", "*", "//[", "/\\a:b@c"] {
+            let parsed = RequestUrl::new(&router_url(url)).parse().unwrap();
+            assert_eq!(parsed.origin(), "https://leptos.dev", "{url}");
+        }
+    }
+
+    #[test]
+    fn the_script_tag_names_the_protocol_id() {
+        assert!(SCRIPT_OPEN.contains(&format!("id=\"{SCRIPT_ID}\"")));
+    }
+
+    #[test]
+    fn assemble_places_props_in_head_and_data_in_body() {
+        let html = "<html><head><title>t</title></head><body><p>x</p></body></html>".to_owned();
+        let out = assemble(html.clone(), "{\"a\":1}", "__R=[];", None);
+        assert_eq!(
+            out,
+            "<html><head><title>t</title><script id=\"__SERVER_PROPS__\" type=\"application/json\">\
+             {\"a\":1}</script></head><body><p>x</p><script>__R=[];</script></body></html>"
+        );
+        let out = assemble(html, "{}", "__R=[];", Some("n0nce"));
+        assert!(out.contains("<script nonce=\"n0nce\">__R=[];</script>"));
+    }
+}

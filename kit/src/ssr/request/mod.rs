@@ -1,0 +1,8 @@
+//! What a loader reads: its [`context`](context::LoaderContext), the kit's
+//! own [`extract`]ors, and bodies read on demand ([`body`], [`form_body`]).
+
+pub(crate) mod body;
+pub(crate) mod config;
+pub(crate) mod context;
+pub mod extract;
+pub(crate) mod form_body;

@@ -1,0 +1,497 @@
+//! One call to serve an app: everything a production server needs around
+//! the kit, with every piece overridable.
+//!
+//! [`AppServer`] wires what each app would otherwise copy: the Leptos
+//! configuration (cargo-leptos's environment, else the `Cargo.toml`
+//! metadata in the working directory), the pages and their props endpoint,
+//! the site root's static files (the wasm bundle among them; nothing outside
+//! the root is served), the app's 404 page for everything else, the shared
+//! cache, the body limit, the security headers, and [`serve`](crate::ssr::server::serve)
+//! with graceful shutdown on SIGTERM and SIGINT (after a drain period, if
+//! configured, during which the [health check](AppServer::health) fails).
+//! Routes and layers of the app's own go in through [`AppServer::routes`]
+//! and [`AppServer::layer`].
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use server_props::{app::AppServer, Pages};
+//! # static PAGES: std::sync::LazyLock<Pages> = std::sync::LazyLock::new(Pages::new);
+//! # fn shell(_: LeptosOptions) -> impl IntoView {}
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), server_props::app::AppError> {
+//!     AppServer::new(&PAGES, shell).serve().await
+//! }
+//! ```
+//!
+//! For tests, [`AppServer::build`] returns the router without a socket.
+
+use crate::pages::Pages;
+use crate::ssr::{
+    middleware::cache::CacheConfig,
+    middleware::compression::Compression,
+    middleware::security::SecurityHeaders,
+    request::body::DEFAULT_MAX_BODY_BYTES,
+    server::builder::{ServerProps, ServerPropsBuilder},
+    server::router::ServerPropsRouter,
+    server::serve::{serve, ServeConfig},
+};
+use axum::{body::Body, extract::Request, handler::HandlerWithoutStateExt, Router};
+use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
+use leptos::{config::LeptosOptions, prelude::*};
+use std::{fmt, sync::Arc};
+use tower::ServiceExt;
+use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
+
+type Shell = Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
+type Configure = Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send>;
+type Routes<S> = Box<dyn FnOnce(Router<S>) -> Router<S> + Send>;
+type Layer = Box<dyn FnOnce(Router) -> Router + Send>;
+
+/// An app's whole server, configured in one expression.
+#[must_use]
+pub struct AppServer<S = ()> {
+    pages: &'static Pages,
+    shell: Shell,
+    state: S,
+    options: Option<LeptosOptions>,
+    configure: Vec<Configure>,
+    cache: CacheConfig,
+    compression: Compression,
+    max_body_bytes: usize,
+    security_headers: SecurityHeaders,
+    serve: ServeConfig,
+    routes: Vec<Routes<S>>,
+    layers: Vec<Layer>,
+    health: Option<String>,
+}
+
+impl<S> fmt::Debug for AppServer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppServer")
+            .field("pages", self.pages)
+            .field("options", &self.options)
+            .field("cache", &self.cache)
+            .field("compression", &self.compression)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("security_headers", &self.security_headers)
+            .field("serve", &self.serve)
+            .field("health", &self.health)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The Leptos configuration could not be read: neither cargo-leptos's
+    /// environment nor a `Cargo.toml` with `[package.metadata.leptos]` or
+    /// `[[workspace.metadata.leptos]]` in the working directory.
+    #[error("the Leptos configuration could not be read: {0}")]
+    Config(String),
+    /// The site address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What [`AppServer::build`] makes: the router, the kit's server half (its
+/// build id, for props URLs) and the Leptos options it used.
+#[derive(Debug)]
+pub struct BuiltApp {
+    /// The whole app, ready for `serve` or `oneshot`.
+    pub router: Router,
+    /// The kit's server half.
+    pub props: ServerProps,
+    /// The configuration used.
+    pub options: LeptosOptions,
+}
+
+impl AppServer<()> {
+    /// The server for an app's page table and shell (the function that
+    /// renders `<html>` around the app).
+    pub fn new<F, V>(pages: &'static Pages, shell: F) -> Self
+    where
+        F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        Self {
+            pages,
+            // Server only: `into_any()`, not `erase()`, whose saving is in the
+            // wasm (and whose wrapper would nest the shell's type one level deeper).
+            shell: Arc::new(move |o| shell(o).into_any()),
+            state: (),
+            options: None,
+            configure: Vec::new(),
+            cache: CacheConfig::default(),
+            compression: Compression::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            security_headers: SecurityHeaders::default(),
+            serve: ServeConfig::default(),
+            routes: Vec::new(),
+            layers: Vec::new(),
+            health: None,
+        }
+    }
+}
+
+impl<S> AppServer<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// The app's state (database pool, configuration), which loaders and
+    /// the app's own routes read.
+    ///
+    /// # Panics
+    /// When [`routes`](Self::routes) came first: those routes were written
+    /// for another state type.
+    #[track_caller]
+    pub fn state<T>(self, state: T) -> AppServer<T>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        assert!(
+            self.routes.is_empty(),
+            "server_props::AppServer: call state() before routes(), whose routes take the state"
+        );
+        AppServer {
+            pages: self.pages,
+            shell: self.shell,
+            state,
+            options: self.options,
+            configure: self.configure,
+            cache: self.cache,
+            compression: self.compression,
+            max_body_bytes: self.max_body_bytes,
+            security_headers: self.security_headers,
+            serve: self.serve,
+            routes: Vec::new(),
+            layers: self.layers,
+            health: self.health,
+        }
+    }
+
+    /// The Leptos options to use instead of reading them (tests do).
+    pub fn options(mut self, options: LeptosOptions) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// Configures the kit itself: cookie key, secure cookies, loader
+    /// timeout, build id, security policy (see [`ServerPropsBuilder`]).
+    pub fn props(
+        mut self,
+        configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send + 'static,
+    ) -> Self {
+        self.configure.push(Box::new(configure));
+        self
+    }
+
+    /// The shared cache (default on, 64 MiB; `CacheConfig::disabled()`).
+    pub fn cache(mut self, cache: CacheConfig) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// How answers are compressed (default brotli or gzip, as the request
+    /// accepts; [`Compression::disabled`] when a proxy in front does it).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The largest request body accepted (default 1 MiB; 413 above it),
+    /// for the whole router and for what a loader may read.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The headers added to every response (default
+    /// [`SecurityHeaders::default`]; add HSTS for an HTTPS site).
+    pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
+        self.security_headers = headers;
+        self
+    }
+
+    /// The connection limits and timeouts of [`serve`], and its drain
+    /// period ([`ServeConfig::drain`]).
+    pub fn serve_config(mut self, config: ServeConfig) -> Self {
+        self.serve = config;
+        self
+    }
+
+    /// A health check at `path` (`GET` and `HEAD`) for a balancer or an
+    /// orchestrator's readiness probe: `200 ok` while the server serves,
+    /// `503 draining` once shutdown has started (see [`ServeConfig::drain`]),
+    /// both `Cache-Control: no-store` and with the build id in
+    /// [`BUILD_HEADER`](crate::protocol::BUILD_HEADER) (a balancer routes
+    /// each props request to an instance of the build its URL names). It answers outside the app's layers
+    /// (no cache, compression or security headers, no loader). A check of
+    /// the app's own (one that also asks a dependency) reads
+    /// [`ServeConfig::draining`] instead.
+    ///
+    /// # Panics
+    /// In [`build`](Self::build), as axum does, when `path` is a page's path
+    /// or a route's of the app's own.
+    pub fn health(mut self, path: impl Into<String>) -> Self {
+        self.health = Some(path.into());
+        self
+    }
+
+    /// Adds the app's own routes (an API, a health check) beside the pages:
+    /// `.routes(|r| r.route("/health", get(|| async { "ok" })))`.
+    pub fn routes(mut self, routes: impl FnOnce(Router<S>) -> Router<S> + Send + 'static) -> Self {
+        self.routes.push(Box::new(routes));
+        self
+    }
+
+    /// Wraps the whole app (outside the cache and the security headers):
+    /// `.layer(|r| r.layer(TraceLayer::new_for_http()))`.
+    pub fn layer(mut self, layer: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Builds the router without a socket.
+    ///
+    /// # Errors
+    /// When no Leptos configuration can be read.
+    ///
+    /// # Panics
+    /// Like [`ServerPropsBuilder::build`] and
+    /// [`ServerPropsRouter::server_props`]: on a page table that does not
+    /// fit the router's state or axum's path syntax; and as axum does when
+    /// a route added with [`routes`](Self::routes) overlaps a page's path.
+    /// (A fallback set there is replaced by the static files and the 404
+    /// page.)
+    #[track_caller]
+    pub fn build(self) -> Result<BuiltApp, AppError> {
+        let options = match self.options {
+            Some(options) => options,
+            None => leptos_options()?,
+        };
+        let shell = self.shell;
+        let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
+            .max_body_bytes(self.max_body_bytes)
+            // cargo-leptos's watch mode injects a live-reload script.
+            .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
+        for configure in self.configure {
+            builder = configure(builder);
+        }
+        let props = builder.build();
+        let not_found = {
+            let props = props.clone();
+            let state = self.state.clone();
+            move |request| props.clone().not_found(state.clone(), request)
+        };
+        // `.br` and `.gz` siblings (`cargo leptos build --precompress`)
+        // are served as they are to clients that accept them.
+        let files = ServeDir::new(&*options.site_root)
+            .precompressed_br()
+            .precompressed_gzip()
+            .call_fallback_on_method_not_allowed(true)
+            .fallback(not_found.clone().into_service());
+        let site_root = options.site_root.to_string();
+        let pkg = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
+        // The files named by their content (cargo-leptos's `hash-files`):
+        // the glue, the wasm and the stylesheet. Other `/pkg/` files
+        // (wasm-bindgen's snippets) keep their names from build to build.
+        let assets = options
+            .hash_files
+            .then(|| crate::assets::Assets::of(&options))
+            .filter(|assets| assets.hashed);
+        let hashed: Arc<[String]> = match assets {
+            Some(a) => Arc::from([a.js.clone(), a.wasm.clone(), a.css.clone()]),
+            None => Arc::from([]),
+        };
+        let static_files = move |request: Request| {
+            let site_root = site_root.clone();
+            let files = files.clone();
+            let not_found = not_found.clone();
+            let pkg = pkg.clone();
+            let hashed = hashed.clone();
+            async move {
+                // The file system refuses such names (ENAMETOOLONG), which
+                // ServeDir answers with a 500: no file has them, so a 404.
+                if no_file_has(&site_root, request.uri().path()) {
+                    return not_found(request).await;
+                }
+                let path = request.uri().path();
+                let cache_control = if hashed.iter().any(|h| h == path) {
+                    // A new build names its files anew: kept for a year.
+                    Some(IMMUTABLE)
+                } else if path.starts_with(&*pkg) {
+                    // The same name may hold another build's file.
+                    Some("no-cache")
+                } else {
+                    None
+                };
+                let Ok(mut response) = files.oneshot(request).await;
+                if let Some(cache_control) = cache_control.filter(|_| {
+                    matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED)
+                }) {
+                    response
+                        .headers_mut()
+                        .insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+                }
+                response.map(Body::new)
+            }
+        };
+        let mut router = Router::new().server_props(&props);
+        for routes in self.routes {
+            router = routes(router);
+        }
+        // Compression inside the cache: the cache keeps compressed bytes.
+        let mut router = router
+            .fallback(static_files)
+            .layer(self.compression)
+            .layer(props.cache_layer(&self.cache))
+            .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
+            .layer(self.security_headers)
+            .with_state(self.state);
+        if let Some(path) = self.health {
+            let draining = self.serve.draining();
+            let build = HeaderValue::from_str(props.build_id()).ok();
+            router = router.route(
+                &path,
+                axum::routing::get(move || health(draining.clone(), build.clone())),
+            );
+        }
+        for layer in self.layers {
+            router = layer(router);
+        }
+        Ok(BuiltApp {
+            router,
+            props,
+            options,
+        })
+    }
+
+    /// Builds the app and serves it on the configured site address until
+    /// SIGTERM or SIGINT, then drains for [`ServeConfig::drain`] (the
+    /// [health check](Self::health) failing) and finishes the requests under
+    /// way.
+    ///
+    /// # Errors
+    /// When no configuration can be read or the address cannot be bound.
+    pub async fn serve(self) -> Result<(), AppError> {
+        let config = self.serve.clone();
+        let cache_on = self.cache.is_enabled();
+        let app = self.build()?;
+        let addr = app.options.site_addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        tracing::info!(
+            "listening on http://{addr} (build {}, shared cache {})",
+            app.props.build_id(),
+            if cache_on { "on" } else { "off" }
+        );
+        serve(listener, app.router, &config, shutdown_signal()).await;
+        Ok(())
+    }
+}
+
+/// [`AppServer::health`]'s answer.
+async fn health(
+    draining: crate::ssr::server::serve::Draining,
+    build: Option<HeaderValue>,
+) -> axum::response::Response {
+    let (status, body) = if draining.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
+    } else {
+        (StatusCode::OK, "ok\n")
+    };
+    let mut response = axum::response::Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if let Some(build) = build {
+        headers.insert(crate::protocol::BUILD_HEADER, build);
+    }
+    response
+}
+
+/// The `Cache-Control` of the build's hashed assets (`/pkg/…`): a year,
+/// and never revalidated, since a new build names its files anew.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Longest file name (`NAME_MAX`) and path (`PATH_MAX`) on the file
+/// systems a site root lives on.
+const NAME_MAX: usize = 255;
+const PATH_MAX: usize = 4096;
+
+/// Whether a URL path names something no file system could hold under the
+/// site root: a segment longer than a file name may be once decoded, a NUL
+/// byte, or a whole path longer than a path may be.
+fn no_file_has(site_root: &str, path: &str) -> bool {
+    let mut decoded_len = 0;
+    for segment in path.split('/') {
+        let mut len = 0;
+        for byte in percent_encoding::percent_decode_str(segment) {
+            if byte == 0 {
+                return true;
+            }
+            len += 1;
+        }
+        if len > NAME_MAX {
+            return true;
+        }
+        decoded_len += len + 1;
+    }
+    site_root.len() + decoded_len >= PATH_MAX
+}
+
+/// cargo-leptos's environment when it is set (`cargo leptos serve`,
+/// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
+/// working directory, whose `LEPTOS_*` variables still override it.
+fn leptos_options() -> Result<LeptosOptions, AppError> {
+    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        leptos::config::get_configuration(None)
+    } else {
+        leptos::config::get_configuration(Some("Cargo.toml"))
+    };
+    conf.map(|c| c.leptos_options)
+        .map_err(|e| AppError::Config(e.to_string()))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what `docker stop`, systemd and
+/// orchestrators send).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for SIGINT: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: draining if configured, then no new connections, finishing the requests under way");
+}

@@ -1,0 +1,373 @@
+//! Start-up: everything the kit builds once, before the first request.
+//!
+//! [`ServerPropsBuilder`] takes the app's page table, its Leptos options and
+//! its shell, plus settings the app wires from its own configuration (the
+//! kit reads no environment variables). [`build`](ServerPropsBuilder::build)
+//! checks the table against axum's router syntax, renders the security
+//! policy, and settles the build id, so a request only does its own work.
+
+use crate::pages::Pages;
+use crate::ssr::{
+    middleware::security::ContentSecurityPolicy, render::Renderer,
+    request::body::DEFAULT_MAX_BODY_BYTES, request::config::RequestConfig,
+    response::etag::content_hash,
+};
+use cookie::Key;
+use leptos::{config::LeptosOptions, prelude::*};
+use std::{fmt, sync::Arc, time::Duration};
+
+/// The server half of the kit for one app: build it once at start-up and
+/// mount it with [`ServerPropsRouter::server_props`](crate::ssr::ServerPropsRouter).
+#[derive(Clone)]
+pub struct ServerProps {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) pages: &'static Pages,
+    pub(crate) renderer: Renderer,
+    pub(crate) build_id: String,
+    pub(crate) dev: bool,
+    /// Props URLs are matched here (documents by axum's router).
+    pub(crate) matcher: matchit::Router<usize>,
+    pub(crate) loader_timeout: Duration,
+    pub(crate) request: Arc<RequestConfig>,
+    /// Origins besides the site's own whose writes are accepted.
+    pub(crate) trusted_origins: Vec<String>,
+    /// Whether answers carry `Server-Timing`.
+    pub(crate) server_timing: bool,
+}
+
+impl fmt::Debug for ServerProps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerProps")
+            .field("pages", self.inner.pages)
+            .field("build_id", &self.inner.build_id)
+            .field("dev", &self.inner.dev)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`ServerProps`].
+#[must_use]
+pub struct ServerPropsBuilder {
+    pages: &'static Pages,
+    options: LeptosOptions,
+    shell: Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>,
+    build_id: Option<String>,
+    dev: Option<bool>,
+    live_reload: bool,
+    loader_timeout: Duration,
+    csp: Option<ContentSecurityPolicy>,
+    request: RequestConfig,
+    trusted_origins: Vec<String>,
+    server_timing: bool,
+}
+
+impl fmt::Debug for ServerPropsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerPropsBuilder")
+            .field("pages", self.pages)
+            .field("build_id", &self.build_id)
+            .field("dev", &self.dev)
+            .field("live_reload", &self.live_reload)
+            .field("loader_timeout", &self.loader_timeout)
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a loader may run by default before its request gets a 504.
+pub const DEFAULT_LOADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl ServerProps {
+    /// Starts the configuration: the app's page table, its Leptos options and
+    /// its shell (the function that renders `<html>` around the app).
+    pub fn builder<F, V>(
+        pages: &'static Pages,
+        options: LeptosOptions,
+        shell: F,
+    ) -> ServerPropsBuilder
+    where
+        F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        ServerPropsBuilder {
+            pages,
+            options,
+            // Server only: `into_any()`, not `erase()`, whose saving is in the
+            // wasm (and whose wrapper would nest the shell's type one level deeper).
+            shell: Arc::new(move |o| shell(o).into_any()),
+            build_id: None,
+            dev: None,
+            live_reload: false,
+            loader_timeout: DEFAULT_LOADER_TIMEOUT,
+            csp: Some(ContentSecurityPolicy::default()),
+            request: RequestConfig {
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                ..RequestConfig::default()
+            },
+            trusted_origins: Vec::new(),
+            server_timing: true,
+        }
+    }
+
+    /// The id of this build, part of every props URL.
+    pub fn build_id(&self) -> &str {
+        &self.inner.build_id
+    }
+
+    /// The shared cache for this build (see [`cache`](crate::ssr::middleware::cache)): add
+    /// it with `Router::layer`. Keys include the build id, so a new build
+    /// never serves the previous one's pages.
+    pub fn cache_layer(
+        &self,
+        config: &crate::ssr::middleware::cache::CacheConfig,
+    ) -> crate::ssr::middleware::cache::CacheLayer {
+        crate::ssr::middleware::cache::CacheLayer::new(&self.inner.build_id, config)
+            .server_timing(self.inner.server_timing)
+    }
+
+    /// The page table.
+    pub fn pages(&self) -> &'static Pages {
+        self.inner.pages
+    }
+}
+
+impl ServerPropsBuilder {
+    /// Sets the build id instead of deriving it from the wasm bundle (a
+    /// deploy that builds the same bundle on several machines names it, so
+    /// every instance agrees). Only `A-Z a-z 0-9 - _ .` are kept.
+    pub fn build_id(mut self, id: impl AsRef<str>) -> Self {
+        self.build_id = Some(sanitize_build_id(id.as_ref()));
+        self
+    }
+
+    /// How long a loader may run (default [`DEFAULT_LOADER_TIMEOUT`]). When
+    /// it runs longer, its future is dropped (closing what it had open) and
+    /// the request gets the error page with status 504 (a props request, a
+    /// 504 JSON answer). `Duration::MAX` waits forever.
+    pub fn loader_timeout(mut self, timeout: Duration) -> Self {
+        self.loader_timeout = timeout;
+        self
+    }
+
+    /// The `Content-Security-Policy` sent with every document (default:
+    /// [`ContentSecurityPolicy::default`], strict, with a fresh nonce per
+    /// document; see [`security`](crate::ssr::middleware::security)). `None` sends none.
+    pub fn content_security_policy(mut self, policy: Option<ContentSecurityPolicy>) -> Self {
+        self.csp = policy;
+        self
+    }
+
+    /// Whether the page is served by `cargo leptos watch`, whose live-reload
+    /// script opens a WebSocket that the security policy must allow
+    /// (default `false`; cargo-leptos sets `LEPTOS_WATCH` for the app to read).
+    pub fn live_reload(mut self, on: bool) -> Self {
+        self.live_reload = on;
+        self
+    }
+
+    /// Whether cookies a loader sets get `Secure` unless it said otherwise
+    /// (default `false`; turn it on when the site is served over HTTPS).
+    /// Cookies always get `HttpOnly`, `SameSite=Lax` and `Path=/` unless the
+    /// loader set those attributes itself.
+    pub fn secure_cookies(mut self, secure: bool) -> Self {
+        self.request.secure_cookies = secure;
+        self
+    }
+
+    /// The key that signs and encrypts cookies
+    /// ([`ResponseHead::set_signed_cookie`](crate::ResponseHead::set_signed_cookie),
+    /// [`LoaderContext::signed_cookie`](crate::LoaderContext::signed_cookie)).
+    /// Every instance of the app must use the same key (from its
+    /// configuration: `Key::derive_from(secret)` or `Key::from(bytes)`), or
+    /// a cookie one signed is forged to the others.
+    pub fn cookie_key(mut self, key: Key) -> Self {
+        self.request.cookie_key = Some(key);
+        self
+    }
+
+    /// The most a loader may read of a request body (default 1 MiB): more
+    /// is a 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.request.max_body_bytes = bytes;
+        self
+    }
+
+    /// Origins besides the site's own (`https://admin.example.com`) whose
+    /// pages may send writes (`POST`, …) to this one. Any other cross-site
+    /// write is refused with 403 before a loader runs (see
+    /// [`csrf`](crate::ssr::middleware::csrf) for the rules).
+    pub fn trusted_origins<I, T>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether documents and props answers carry `Server-Timing` (default
+    /// on): `loader;dur=`, `layout;dur=`, `action;dur=` and, on documents,
+    /// `render;dur=` (milliseconds), and the shared cache's
+    /// `cache;desc=hit|stale|miss`. Browsers show it in their developer
+    /// tools; turn it off when how long a loader takes is not for everyone
+    /// to see.
+    pub fn server_timing(mut self, on: bool) -> Self {
+        self.server_timing = on;
+        self
+    }
+
+    /// Whether error details reach the browser: the message on the error
+    /// page (`PageError::detail`) and the development error overlay (the
+    /// message, where in the source, the page and the request).
+    ///
+    /// Default: on in a debug build whose Leptos `env` is `DEV` (as under
+    /// `cargo leptos watch`), off otherwise. A release build is off even
+    /// with `LEPTOS_ENV` unset (Leptos then reads `DEV`): only this call
+    /// turns it on there, which a production server must never do. When on,
+    /// the kit adds a panic hook to the process (once, calling the one
+    /// before it) to learn where a panic happened.
+    pub fn dev_errors(mut self, dev: bool) -> Self {
+        self.dev = Some(dev);
+        self
+    }
+
+    /// Finishes the configuration.
+    ///
+    /// # Panics
+    /// If two page paths conflict in axum's router syntax.
+    #[track_caller]
+    pub fn build(self) -> ServerProps {
+        // Leptos's spawner drives leptos_meta and resources; idempotent.
+        let _ = any_spawner::Executor::init_tokio();
+        let mut matcher = matchit::Router::new();
+        for (index, entry) in self.pages.entries.iter().enumerate() {
+            if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
+                panic!(
+                    "server_props: page `{}` conflicts with another page: {e}",
+                    entry.pattern
+                );
+            }
+        }
+        let build_id = self
+            .build_id
+            .unwrap_or_else(|| default_build_id(&self.options));
+        let dev = self
+            .dev
+            .unwrap_or_else(|| default_dev(cfg!(debug_assertions), &self.options.env));
+        if dev {
+            crate::ssr::loader::panic::install_panic_hook();
+        }
+        let live_reload = self.live_reload;
+        ServerProps {
+            inner: Arc::new(Inner {
+                pages: self.pages,
+                renderer: Renderer {
+                    options: self.options,
+                    shell: self.shell,
+                    csp: self.csp.map(|csp| {
+                        if live_reload {
+                            csp.with_live_reload().compile()
+                        } else {
+                            csp.compile()
+                        }
+                    }),
+                    size_hints: (0..=self.pages.entries.len())
+                        .map(|_| std::sync::atomic::AtomicUsize::new(0))
+                        .collect(),
+                },
+                build_id,
+                dev,
+                server_timing: self.server_timing,
+                matcher,
+                loader_timeout: self.loader_timeout,
+                request: Arc::new(self.request),
+                trusted_origins: self.trusted_origins,
+            }),
+        }
+    }
+}
+
+/// Development mode when the app does not say: a debug build (as `cargo
+/// leptos watch` makes) in Leptos's `DEV` env. A release build never is,
+/// even in `DEV`, which Leptos reads when `LEPTOS_ENV` is unset.
+fn default_dev(debug_build: bool, env: &leptos::config::Env) -> bool {
+    debug_build && *env == leptos::config::Env::DEV
+}
+
+fn sanitize_build_id(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    if id.is_empty() {
+        "dev".to_owned()
+    } else {
+        id
+    }
+}
+
+/// The build id when the app names none: a hash of the wasm bundle being
+/// served (so a redeploy with a new bundle changes it), else of this
+/// executable's size and modification time. The hash is a fixed one, so
+/// instances built by different Rust releases from the same bundle agree.
+fn default_build_id(options: &LeptosOptions) -> String {
+    // The module the documents name (hashed or not).
+    let wasm_url = &crate::assets::Assets::of(options).wasm;
+    let wasm = std::fs::read(
+        std::path::Path::new(&*options.site_root).join(wasm_url.trim_start_matches('/')),
+    )
+    .ok();
+    let bytes = wasm.unwrap_or_else(|| {
+        let meta = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok());
+        let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
+        let modified = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        [len.to_le_bytes().as_slice(), &modified.to_le_bytes()].concat()
+    });
+    format!("{:016x}", content_hash(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_mode_is_a_debug_build_in_the_dev_env_only() {
+        use leptos::config::Env;
+        assert!(default_dev(true, &Env::DEV));
+        assert!(!default_dev(true, &Env::PROD));
+        // A release build, even where `LEPTOS_ENV` is unset (read as DEV).
+        assert!(!default_dev(false, &Env::DEV));
+        assert!(!default_dev(false, &Env::PROD));
+    }
+
+    #[test]
+    fn the_default_build_id_is_a_fixed_hash_of_the_wasm() {
+        let root = std::env::temp_dir().join(format!("build-id-{}", std::process::id()));
+        let options = LeptosOptions::builder()
+            .output_name("build-id-test")
+            .site_root(root.to_str().unwrap())
+            .build();
+        let wasm = root.join(crate::assets::Assets::of(&options).wasm.trim_start_matches('/'));
+        std::fs::create_dir_all(wasm.parent().unwrap()).unwrap();
+        std::fs::write(&wasm, b"0123456789").unwrap();
+        let id = default_build_id(&options);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(id, "c64791d4de5ac544");
+    }
+
+    #[test]
+    fn build_ids_are_sanitised() {
+        assert_eq!(sanitize_build_id("v1.2-abc_D"), "v1.2-abc_D");
+        assert_eq!(sanitize_build_id("a/b?c"), "abc");
+        assert_eq!(sanitize_build_id("///"), "dev");
+    }
+}
