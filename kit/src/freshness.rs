@@ -1,7 +1,15 @@
 //! How long the browser may keep a props answer, from its `Cache-Control`
 //! read as a private cache reads it (RFC 9111: `s-maxage` is for shared
-//! caches; `no-cache` and `must-revalidate` mean "ask first"). Shared by
-//! both builds so it is tested natively; the browser's props cache uses it.
+//! caches; `no-cache` and `must-revalidate` mean "ask first"), and the
+//! rules of the browser's props cache built on it ([`props_cache`]). Shared by
+//! both builds so it is tested natively; the browser's props cache
+//! (`client::props_cache`) holds one [`PropsCache`] and gives it the time.
+
+mod props_cache;
+
+// Only the browser half uses them.
+#[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
+pub(crate) use props_cache::{Answer, Found, Keep, PropsCache, DEFAULT_PREFETCH_WINDOW};
 
 /// What an answer's headers say about keeping it.
 #[derive(Clone, Debug, Default)]

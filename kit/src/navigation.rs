@@ -9,9 +9,14 @@
 //! navigations, it is [`NavigationState::Idle`]. [`use_refresh`] re-runs the
 //! current page's loader in place, like Next.js's
 //! `router.replace(router.asPath)`.
+//!
+//! This module is shared by both builds and names neither: what only the
+//! browser can do ([`use_submit`]'s request) reaches it through a
+//! [`Submitter`] the browser half installs when it hydrates, as the props
+//! themselves reach a page through the `PropsSource` each side provides.
 
 use leptos::prelude::*;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 /// Whether a client navigation is waiting for props.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -130,22 +135,34 @@ pub fn use_submission() -> ArcSignal<Option<Submission>> {
     Signals::get().submission.into()
 }
 
+/// Submits fields to the page at a URL (path and query). `Send` and `Sync`
+/// as the function [`use_submit`] returns always was on the server, so an
+/// app may keep it anywhere.
+pub(crate) type Submit = Arc<dyn Fn(&str, Vec<(String, String)>) + Send + Sync>;
+
+/// Makes [`use_submit`]'s function, where `use_submit` is called (inside
+/// the app, so under its router).
+pub(crate) type Submitter = fn() -> Submit;
+
+/// The browser half's [`Submitter`]; never set on the server.
+static SUBMITTER: OnceLock<Submitter> = OnceLock::new();
+
+/// Installs the browser half's way of submitting (by `hydrate`, before the
+/// app runs). The first one stays.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub(crate) fn install_submitter(submitter: Submitter) {
+    let _ = SUBMITTER.set(submitter);
+}
+
 /// A function that submits fields to a page's action as a `<Form>` would
 /// (one request, the answer rendered in place): `submit("/guestbook",
 /// vec![("intent".into(), "delete".into()), ("id".into(), "3".into())])`.
 /// Does nothing on the server.
 pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
-    #[cfg(feature = "hydrate")]
-    {
-        let navigate = leptos_router::hooks::use_navigate();
-        move |url: &str, fields: Vec<(String, String)>| {
-            crate::client::submit::submit_fields(url, fields, navigate.clone());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        |url: &str, fields: Vec<(String, String)>| {
-            let _ = (url, fields);
+    let submit = SUBMITTER.get().map(|make| make());
+    move |url: &str, fields: Vec<(String, String)>| {
+        if let Some(submit) = &submit {
+            submit(url, fields);
         }
     }
 }

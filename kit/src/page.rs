@@ -10,6 +10,10 @@
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 
+// It travels in props answers, so the protocol owns its shape; an error
+// page receives it here, in [`PageError::dev`].
+pub use crate::protocol::DevError;
+
 /// What a loader hands its page: any type that serde can carry from the
 /// server to the browser.
 pub trait Props: Serialize + DeserializeOwned + Send + 'static {}
@@ -224,26 +228,4 @@ impl PageError {
         self.dev = dev;
         self
     }
-}
-
-/// What failed on the server, as the development error overlay shows it.
-///
-/// Only a server in development mode sends it (a debug build whose Leptos
-/// `env` is `DEV`, as under `cargo leptos watch`; see
-/// `ServerPropsBuilder::dev_errors`):
-/// a release build never does, whatever its environment says.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct DevError {
-    /// The error's message, or the panic's.
-    pub message: String,
-    /// Where in the source: the `?` (or the `LoaderError` constructor) that
-    /// made the error, or the panic, as `file:line:column`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// The page's path pattern (`/blog/:slug`), when a page matched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<String>,
-    /// The request: method and URL (`POST /guestbook`).
-    pub request: String,
 }

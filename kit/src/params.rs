@@ -23,18 +23,10 @@ use serde::de::{
 };
 use std::fmt;
 
-/// A route parameter's value: a catch-all is a list of segments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ParamValue {
-    /// `:name`: one percent-decoded segment.
-    One(String),
-    /// `*name`: the percent-decoded segments of the rest of the path.
-    Many(Vec<String>),
-}
-
-/// The decoded params of one request, in pattern order.
-pub type DecodedParams = Vec<(&'static str, ParamValue)>;
+// Decoding a path is the pattern's business (`RoutePattern::decode_params`);
+// this module only reads what it decoded. Named here too, where loaders
+// and the `#[page]` macro have always found them.
+pub use crate::path::{DecodedParams, ParamValue};
 
 /// Why the params of a request do not fit the page's params type.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -4,11 +4,12 @@
 //! `/catchall/*path`), and this module turns it into everything else that
 //! needs it: the segments the Leptos router matches in the browser, the
 //! `{param}` syntax axum matches on the server, and a specificity order so
-//! that both routers pick the same page for the same URL. Parsing happens
+//! that both routers pick the same page for the same URL; and it reads a
+//! path's params back out ([`DecodedParams`]), which
+//! [`params`](crate::params) turns into a page's typed params. Parsing happens
 //! once, when the page table is built, so a malformed pattern fails at
 //! start-up with the pattern in the message, never at request time.
 
-use crate::params::{DecodedParams, ParamValue};
 use leptos_router::{
     ParamSegment, PartialPathMatch, PathSegment, PossibleRouteMatch, StaticSegment, WildcardSegment,
 };
@@ -202,6 +203,21 @@ impl RoutePattern {
             .any(|s| matches!(s, Segment::CatchAll(n) if *n == name))
     }
 }
+
+/// A route parameter's value: a catch-all is a list of segments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamValue {
+    /// `:name`: one percent-decoded segment.
+    One(String),
+    /// `*name`: the percent-decoded segments of the rest of the path.
+    Many(Vec<String>),
+}
+
+/// The decoded params of one request, in pattern order: what
+/// [`RoutePattern::decode_params`] reads out of a path, and what
+/// [`params`](crate::params) deserialises a page's params type from.
+pub type DecodedParams = Vec<(&'static str, ParamValue)>;
 
 /// Why a path's params could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -86,7 +86,7 @@ pub struct PropsPayload {
     pub detail: Option<String>,
     /// What the development error overlay shows: only in development mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dev: Option<crate::page::DevError>,
+    pub dev: Option<DevError>,
     /// The status of an error answer (500, or a 4xx the loader chose).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -101,6 +101,28 @@ pub struct PropsPayload {
     /// names one drops them from the browser's cache too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+}
+
+/// What failed on the server, as the development error overlay shows it.
+///
+/// Only a server in development mode sends it (a debug build whose Leptos
+/// `env` is `DEV`, as under `cargo leptos watch`; see
+/// `ServerPropsBuilder::dev_errors`):
+/// a release build never does, whatever its environment says.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DevError {
+    /// The error's message, or the panic's.
+    pub message: String,
+    /// Where in the source: the `?` (or the `LoaderError` constructor) that
+    /// made the error, or the panic, as `file:line:column`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The page's path pattern (`/blog/:slug`), when a page matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The request: method and URL (`POST /guestbook`).
+    pub request: String,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -1,8 +1,13 @@
 //! Props requests: one `fetch` per props URL in flight, shared by every
 //! navigation that wants it and aborted when none does any more.
+//!
+//! A request belongs to the props cache's epoch it was sent in: after a
+//! write or a session change (a new epoch), a navigation never joins one
+//! sent before, whose answer is old news. The cache knows nothing of
+//! requests; this module reads its epoch.
 
-use super::build_id;
-use super::cache::Freshness;
+use super::{build_id, props_cache};
+use crate::freshness::Freshness;
 use crate::protocol::{self, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
 use futures::{
     future::{LocalBoxFuture, Shared},
@@ -88,18 +93,13 @@ thread_local! {
     static FLIGHTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// A request in flight: the shared answer, how many wait for it, its number.
+/// A request in flight: the shared answer, how many wait for it, its
+/// number, and the props cache's epoch it was sent in.
 struct Flight {
     fetch: PropsFetch,
     waiting: usize,
     id: u64,
-}
-
-/// Forgets the requests in flight, so later navigations ask again (after a
-/// write or a session change, an answer already on its way is old news).
-/// Those waiting for them still get their answers.
-pub(crate) fn forget_in_flight() {
-    IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
+    epoch: u64,
 }
 
 /// Fetches the props answer for a page URL, sharing a request already in
@@ -125,12 +125,19 @@ pub(crate) async fn fetch_props(
     } else {
         format!("{url}\n{id}")
     };
+    let epoch = props_cache::epoch();
     let fetch = IN_FLIGHT.with(|in_flight| {
         let mut in_flight = in_flight.borrow_mut();
+        // Sent before a write or a session change: later navigations ask
+        // again. Those waiting for it still get its answer (never kept).
+        if in_flight.get(&key).is_some_and(|f| f.epoch != epoch) {
+            in_flight.remove(&key);
+        }
         let entry = in_flight.entry(key.clone()).or_insert_with(|| Flight {
-            fetch: fetch_once(url, etag).boxed_local().shared(),
+            fetch: fetch_once(url, etag, epoch).boxed_local().shared(),
             waiting: 0,
             id,
+            epoch,
         });
         entry.waiting += 1;
         (entry.fetch.clone(), entry.id)
@@ -219,8 +226,7 @@ pub(crate) async fn submit_props(
         .map(|fetched| (fetched.status, fetched.payload))
 }
 
-async fn fetch_once(url: String, etag: Option<String>) -> Result<Fetched, FetchError> {
-    let epoch = super::cache::epoch();
+async fn fetch_once(url: String, etag: Option<String>, epoch: u64) -> Result<Fetched, FetchError> {
     let init = web_sys::RequestInit::new();
     if let Some(etag) = etag {
         let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
@@ -272,9 +278,9 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
     // session changed, everything goes).
     let invalidated = list(INVALIDATE_HEADER);
     if invalidated.iter().any(|t| t == "*") {
-        super::cache::clear();
+        props_cache::clear();
     } else {
-        super::cache::invalidate(invalidated.iter().map(String::as_str));
+        props_cache::invalidate(invalidated.iter().map(String::as_str));
     }
     let mut freshness = Freshness::parse(header("cache-control").as_deref());
     // An answer a shared cache kept for a while is that much older.
@@ -302,7 +308,7 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
     let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default())
         .map_err(|e| FetchError::Json(e.to_string()))?;
     if payload.stale_build {
-        super::cache::clear();
+        props_cache::clear();
         return Err(FetchError::StaleBuild);
     }
     Ok(Fetched {

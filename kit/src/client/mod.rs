@@ -23,17 +23,17 @@
 //! positions; this one hydrates and provides the browser's props source.
 
 use crate::{
-    navigation::Signals,
+    navigation::{self, Signals},
     protocol::{PropsPayload, SCRIPT_ID},
     view::{PageView, PropsSource, Source, ViewFuture},
 };
 use leptos::prelude::*;
 use std::{cell::RefCell, sync::Arc};
 
-mod cache;
 pub mod fetch;
 mod navigate;
 pub(crate) mod prefetch;
+mod props_cache;
 mod scroll;
 pub(crate) mod submit;
 
@@ -67,7 +67,7 @@ impl Default for ClientOptions {
     /// A prefetched answer that allows no caching serves a click for 10 s.
     fn default() -> Self {
         Self {
-            prefetch_window: cache::DEFAULT_PREFETCH_WINDOW,
+            prefetch_window: props_cache::DEFAULT_PREFETCH_WINDOW,
         }
     }
 }
@@ -98,7 +98,8 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
-    cache::set_prefetch_window(options.prefetch_window);
+    props_cache::set_prefetch_window(options.prefetch_window);
+    navigation::install_submitter(submit::submitter);
     navigate::note_arrival();
     if let Some(payload) = read_embedded() {
         if let Some(build) = &payload.build {
@@ -160,6 +161,18 @@ pub(crate) fn page_url_parts(url: &str) -> Option<(String, String)> {
         return None;
     }
     Some((parsed.pathname() + &parsed.search(), parsed.hash()))
+}
+
+/// Whether a URL is an absolute `http:` or `https:` URL: the only
+/// redirects to another site the browser half follows (a navigation's, a
+/// submission's).
+fn is_web_url(url: &str) -> bool {
+    let lower = url
+        .trim_start()
+        .get(..8)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// A page URL without an empty query (`/a?` is `/a`: `location.search` is empty for both).

@@ -2,12 +2,14 @@
 //! redirect, or one document navigation (with a guard against reload loops).
 
 use super::{
-    cache::{self, Found},
     fetch::{fetch_props, Fetched},
-    location_url, normalized, scroll, set_layout, INITIAL,
+    is_web_url, location_url, normalized,
+    props_cache::{self, Found},
+    scroll, set_layout, INITIAL,
 };
 use crate::Erase;
 use crate::{
+    freshness::{Answer, Freshness, Keep},
     navigation::{NavigationState, Signals},
     page::PageError,
     pages::PageKind,
@@ -87,9 +89,9 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
     let restores = keeps_last && scroll::is_popped();
     let mut etag = None;
     if reload {
-        cache::forget(&props_url);
+        props_cache::forget(&props_url);
     } else {
-        let cached = match cache::lookup(&props_url) {
+        let cached = match props_cache::lookup(&props_url) {
             Found::Fresh(payload) => Some(payload),
             Found::Stale(payload, etag) => {
                 revalidate_in_background(page_url.clone(), etag, keeps_last);
@@ -98,7 +100,7 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
             Found::Expired(tag) if restores => {
                 // A page that restores its last props on Back/Forward.
                 revalidate_in_background(page_url.clone(), Some(tag), keeps_last);
-                cache::last(&props_url)
+                props_cache::last(&props_url)
             }
             Found::Expired(tag) => {
                 etag = Some(tag);
@@ -106,7 +108,7 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
             }
             Found::Miss if restores => {
                 // A page that restores its last props on Back/Forward.
-                let last = cache::last(&props_url);
+                let last = props_cache::last(&props_url);
                 if last.is_some() {
                     revalidate_in_background(page_url.clone(), None, keeps_last);
                 }
@@ -255,31 +257,41 @@ fn restores_on_back(view: PageView) -> bool {
     }
 }
 
-/// Keeps a fetched answer as its headers allow and returns what to render
-/// (the answer, or the kept one for a `304`; `None` if that is gone) and
-/// whether the cache kept it.
+/// Keeps a fetched answer as its headers allow (and, `keep_last`, for
+/// Back/Forward when they allow nothing) and returns what to render (the
+/// answer, or the kept one for a `304`; `None` if that is gone) and whether
+/// the cache kept it.
 pub(super) fn keep(
     props_url: &str,
     fetched: Fetched,
     keep_last: bool,
 ) -> (Option<PropsPayload>, bool) {
     if fetched.not_modified() {
-        let kept = cache::revalidated(props_url, &fetched.freshness);
+        let kept = props_cache::revalidated(props_url, &fetched.freshness);
         let found = kept.is_some();
         return (kept, found);
     }
-    let kept = (fetched.status < 400 || fetched.payload.not_found)
-        && cache::store(
-            props_url,
-            &fetched.payload,
-            &fetched.freshness,
-            fetched.etag,
-            fetched.tags,
-            false,
-            keep_last,
-            fetched.epoch,
-        );
+    let kept = (fetched.status < 400 || fetched.payload.not_found) && {
+        let answer = Answer {
+            payload: &fetched.payload,
+            freshness: &fetched.freshness,
+            etag: fetched.etag,
+            tags: fetched.tags,
+            sent_at: fetched.epoch,
+        };
+        props_cache::store(props_url, answer, back_or_as_allowed(keep_last))
+    };
     (Some(fetched.payload), kept)
+}
+
+/// How a page's own answers are kept: for Back/Forward too when the page
+/// restores its last props there.
+fn back_or_as_allowed(keep_last: bool) -> Keep {
+    if keep_last {
+        Keep::LastForBack
+    } else {
+        Keep::AsAllowed
+    }
 }
 
 thread_local! {
@@ -309,11 +321,11 @@ fn revalidate_in_background(page_url: String, etag: Option<String>, keep_last: b
     let generation = GENERATION.with(Cell::get);
     leptos::task::spawn_local(async move {
         let props_url = protocol::props_url(&super::build_id(), &page_url);
-        let before = cache::last(&props_url);
+        let before = props_cache::last(&props_url);
         let Ok(fetched) = fetch_props(&page_url, etag, true).await else {
             return;
         };
-        if fetched.epoch != cache::epoch() && !fetched.not_modified() {
+        if fetched.epoch != props_cache::epoch() && !fetched.not_modified() {
             // Sent before a write or a session change: old news.
             return;
         }
@@ -350,17 +362,19 @@ fn seed(view: PageView, payload: &PropsPayload) {
     if payload.props.is_none() {
         return;
     }
-    let freshness = cache::Freshness::parse(payload.cache_control.as_deref());
+    let freshness = Freshness::parse(payload.cache_control.as_deref());
     let props_url = protocol::props_url(&super::build_id(), normalized(url));
-    cache::store(
-        &props_url,
+    let answer = Answer {
         payload,
-        &freshness,
-        None,
+        freshness: &freshness,
+        etag: None,
         tags,
-        false,
-        restores_on_back(view),
-        cache::epoch(),
+        sent_at: props_cache::epoch(),
+    };
+    props_cache::store(
+        &props_url,
+        answer,
+        back_or_as_allowed(restores_on_back(view)),
     );
 }
 
@@ -451,16 +465,6 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
             }
         }
     }
-}
-
-/// Whether a URL is an absolute `http:` or `https:` URL.
-pub(super) fn is_web_url(url: &str) -> bool {
-    let lower = url
-        .trim_start()
-        .get(..8)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// Starts one document navigation to `url` (replacing the current entry if

@@ -8,8 +8,11 @@
 //! says otherwise). A navigation to another page aborts the prefetches
 //! under way.
 
-use super::{cache, fetch::fetch_props, location_url};
-use crate::protocol;
+use super::{fetch::fetch_props, location_url, props_cache};
+use crate::{
+    freshness::{Answer, Keep},
+    protocol,
+};
 use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -29,7 +32,7 @@ pub(crate) fn prefetch(href: &str) {
         return;
     };
     let props_url = protocol::props_url(&super::build_id(), &page_url);
-    if cache::is_fresh(&props_url) || page_url == location_url() {
+    if props_cache::is_fresh(&props_url) || page_url == location_url() {
         return;
     }
     let started = UNDER_WAY.with(|u| {
@@ -52,16 +55,14 @@ pub(crate) fn prefetch(href: &str) {
             // A navigation that joined this request has kept the answer
             // already, as its own headers say.
             if fetched.status < 400 && !fetched.not_modified() && location_url() != page_url {
-                cache::store(
-                    &props_url,
-                    &fetched.payload,
-                    &fetched.freshness,
-                    fetched.etag,
-                    fetched.tags,
-                    true,
-                    false,
-                    fetched.epoch,
-                );
+                let answer = Answer {
+                    payload: &fetched.payload,
+                    freshness: &fetched.freshness,
+                    etag: fetched.etag,
+                    tags: fetched.tags,
+                    sent_at: fetched.epoch,
+                };
+                props_cache::store(&props_url, answer, Keep::Prefetched);
             }
         };
         let _ = Abortable::new(fetch, registration).await;

@@ -27,14 +27,17 @@
 //! submit, so the action did not run) are the same fields submitted again,
 //! as a document, which is what the user asked for.
 
-use super::{fetch, location_url, page_url_parts, same_origin_page_url, set_layout};
+use super::{fetch, is_web_url, location_url, page_url_parts, same_origin_page_url, set_layout};
 use crate::{
-    navigation::{NavigationState, Signals, Submission},
+    navigation::{NavigationState, Signals, Submission, Submit},
     protocol::PropsPayload,
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use std::cell::{Cell, RefCell};
+use std::{
+    cell::{Cell, RefCell},
+    sync::Arc,
+};
 use wasm_bindgen::JsCast;
 
 thread_local! {
@@ -112,8 +115,17 @@ where
     leptos::task::spawn_local(submit(Some(busy), page_url, fields, navigate.clone()));
 }
 
+/// `use_submit`'s function in the browser ([`Submitter`](crate::navigation::Submitter),
+/// installed by `hydrate`): submits through the router of the component
+/// that asked.
+pub(super) fn submitter() -> Submit {
+    // The browser runs one thread: the wrapper only satisfies the type.
+    let navigate = send_wrapper::SendWrapper::new(leptos_router::hooks::use_navigate());
+    Arc::new(move |url: &str, fields| submit_fields(url, fields, (*navigate).clone()))
+}
+
 /// Submits fields to a page's action from code (`use_submit`).
-pub(crate) fn submit_fields<N>(url: &str, fields: Vec<(String, String)>, navigate: N)
+fn submit_fields<N>(url: &str, fields: Vec<(String, String)>, navigate: N)
 where
     N: Fn(&str, NavigateOptions) + Clone + 'static,
 {
@@ -182,7 +194,7 @@ where
             let before = Signals::get().layout.get_untracked();
             set_layout(&payload);
             if Signals::get().layout.get_untracked() != before {
-                super::cache::clear();
+                super::props_cache::clear();
             }
         }
     }
@@ -207,13 +219,13 @@ where
     let before = Signals::get().layout.get_untracked();
     set_layout(&payload);
     if Signals::get().layout.get_untracked() != before {
-        super::cache::clear();
+        super::props_cache::clear();
     }
     if let Some(redirect) = &payload.redirect {
         let destination = redirect.destination.clone();
         if redirect.is_same_origin() {
             navigate(&destination, NavigateOptions::default());
-        } else if super::navigate::is_web_url(&destination) {
+        } else if is_web_url(&destination) {
             if let Err(e) = window().location().assign(&destination) {
                 leptos::logging::error!("server_props: navigation to {destination} failed: {e:?}");
             }

@@ -55,7 +55,9 @@ impl SourceLocation {
         let location = std::panic::Location::caller();
         let file = location.file();
         // This file's path, less `ssr/loader/error.rs`: the kit's `src/`.
-        let kit = file!().strip_suffix("ssr/loader/error.rs").unwrap_or(file!());
+        let kit = file!()
+            .strip_suffix("ssr/loader/error.rs")
+            .unwrap_or(file!());
         // The standard library's sources: `/rustc/<commit>/library/…`, or
         // the `rust-src` component's copy when it is installed.
         let std = file.starts_with("/rustc/") || file.contains("/rustlib/src/rust/library/");

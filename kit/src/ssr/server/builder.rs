@@ -356,7 +356,11 @@ mod tests {
             .output_name("build-id-test")
             .site_root(root.to_str().unwrap())
             .build();
-        let wasm = root.join(crate::assets::Assets::of(&options).wasm.trim_start_matches('/'));
+        let wasm = root.join(
+            crate::assets::Assets::of(&options)
+                .wasm
+                .trim_start_matches('/'),
+        );
         std::fs::create_dir_all(wasm.parent().unwrap()).unwrap();
         std::fs::write(&wasm, b"0123456789").unwrap();
         let id = default_build_id(&options);
