@@ -176,7 +176,11 @@ pub mod __private {
     }
 
     #[cfg(feature = "ssr")]
-    pub use crate::ssr::loader::action::{ActionProbe, NoAction, ViaAction};
+    pub use crate::ssr::loader::action::{action_state, ActionProbe, NoAction, ViaAction};
+    #[cfg(feature = "ssr")]
+    pub use crate::ssr::loader::{NeitherPageNorLayout, PropsProbe, ViaLayout, ViaPage};
+    #[cfg(feature = "ssr")]
+    pub use crate::ssr::request::extract::check::Body;
 
     /// A page's pending view from a function taking the route params as a
     /// serde type (`#[page(…, pending = report_loading)]`); `None` when the

@@ -120,6 +120,46 @@ async fn load_guarded(SeenUri(uri): SeenUri, State(n): State<u32>) -> LoaderResu
     done(format!("{uri} {n}"))
 }
 
+// --- the app's own argument ------------------------------------------------------
+
+/// The app's own argument, by its trait: made from the route param, the
+/// request head and the state, and it writes the response head.
+#[derive(Debug)]
+pub struct Visit {
+    owner: String,
+    name: String,
+    state: u32,
+}
+
+impl server_props::extract::FromLoader<u32> for Visit {
+    async fn from_loader(cx: &mut LoaderContext<u32>) -> Result<Self, LoaderError> {
+        let owner: String = cx.param("owner")?;
+        let Some(name) = cx.header("x-name").map(str::to_owned) else {
+            return Err(LoaderError::new(StatusCode::UNAUTHORIZED, "who are you?"));
+        };
+        cx.response()
+            .insert_header(header::VARY, http::HeaderValue::from_static("x-name"));
+        Ok(Visit {
+            owner,
+            name,
+            state: *cx.state(),
+        })
+    }
+}
+
+#[page("/visits/:owner")]
+pub fn VisitPage(props: Text) -> impl IntoView {
+    text(props)
+}
+
+#[loader(VisitPage)]
+async fn load_visit(visit: Visit, State(n): State<u32>) -> LoaderResult<Text> {
+    done(format!(
+        "{} visits {} ({} {n})",
+        visit.name, visit.owner, visit.state
+    ))
+}
+
 // --- bodies and methods -----------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
@@ -221,6 +261,7 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<RepoPage>()
         .page::<QueryPage>()
         .page::<Guarded>()
+        .page::<VisitPage>()
         .page::<FormPage>()
         .page::<JsonPage>()
         .page::<IgnoresBody>()
@@ -311,6 +352,30 @@ async fn typed_queries_and_query_extractor_rejections_are_400_not_500() {
         assert_eq!(props.status, 400, "{bad}");
         assert_eq!(props.json()["status"], 400, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn an_argument_of_the_apps_own_is_made_by_its_trait() {
+    let named = |uri: &str| {
+        Request::get(uri)
+            .header("x-name", "ada")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let doc = send(named("/visits/grace")).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.body.contains("ada visits grace (7 7)"), "{}", doc.body);
+    assert_eq!(
+        doc.headers[header::VARY],
+        "x-name",
+        "it wrote the response head"
+    );
+    let props = send(named(&props_url(BUILD, "/visits/grace"))).await;
+    assert_eq!(props.json()["props"]["text"], "ada visits grace (7 7)");
+    // Its error leaves the loader with its status.
+    let (doc, props) = both("/visits/grace").await;
+    assert_eq!(doc.status, 401);
+    assert_eq!(props.status, 401);
 }
 
 #[tokio::test]

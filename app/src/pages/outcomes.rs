@@ -6,7 +6,7 @@ use server_props::prelude::*;
 
 /// `/not-found` and `/not-found/:slug`: always "not found".
 #[page("/not-found", "/not-found/:slug")]
-pub fn Missing(_: ()) -> impl IntoView {}
+pub fn Missing() -> impl IntoView {}
 
 #[loader(Missing)]
 async fn load_missing() -> LoaderResult<()> {

@@ -24,14 +24,18 @@ use syn::{
 /// pub fn RepoPage(repo: Repo) -> impl IntoView { view! { <h1>{repo.name}</h1> } }
 /// ```
 ///
-/// The function takes the page's props (its one argument) and keeps its
-/// name; a type of the same name implements `server_props::Page`, which
-/// `Pages::page::<RepoPage>()` adds to the page table at its paths.
+/// The function takes the page's props (its one argument), or nothing for
+/// a page whose loader returns `()` (`pub fn About() -> impl IntoView`),
+/// and keeps its name; a type of the same name implements
+/// `server_props::Page`, which `Pages::page::<RepoPage>()` adds to the page
+/// table at its paths.
 ///
 /// After the paths, `pending = report_loading` names the page's pending
-/// view (a function taking the route params as a serde type) and
+/// view (a function taking the route params as a serde type),
 /// `navigation = Navigation::skeleton()` how a client navigation waits for
-/// the props (a pending view alone means `Navigation::skeleton()`).
+/// the props (a pending view alone means `Navigation::skeleton()`), and
+/// `crate = path` where the kit is when it is not `::server_props` (a
+/// renamed dependency, or a re-export from a crate of the app's).
 #[proc_macro_attribute]
 pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_macro_input!(attr as PageArgs);
@@ -41,11 +45,21 @@ pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// `#[page("/a", "/b", pending = f, navigation = expr)]`.
+/// `#[page("/a", "/b", pending = f, navigation = expr, crate = path)]`.
 struct PageArgs {
     paths: Vec<LitStr>,
     pending: Option<syn::Path>,
     navigation: Option<syn::Expr>,
+    krate: Option<syn::Path>,
+}
+
+/// The path of the kit in the expansion: `::server_props` unless
+/// `crate = path` names it (a renamed dependency, a re-export).
+fn kit_path(krate: Option<&syn::Path>) -> TokenStream2 {
+    match krate {
+        Some(path) => quote!(#path),
+        None => quote!(::server_props),
+    }
 }
 
 impl Parse for PageArgs {
@@ -54,19 +68,25 @@ impl Parse for PageArgs {
             paths: Vec::new(),
             pending: None,
             navigation: None,
+            krate: None,
         };
         while !input.is_empty() {
             if input.peek(LitStr) {
                 args.paths.push(input.parse()?);
             } else {
-                let expected =
-                    "expected a path (\"/…\"), `pending = view_fn` or `navigation = Navigation::…`";
+                let expected = "expected a path (\"/…\"), `pending = view_fn`, \
+                                `navigation = Navigation::…` or `crate = path`";
                 let key: Ident = input
-                    .parse()
+                    .call(syn::ext::IdentExt::parse_any)
                     .map_err(|e| syn::Error::new(e.span(), expected))?;
                 input.parse::<Token![=]>()?;
                 let twice = || syn::Error::new(key.span(), format!("`{key}` is given twice"));
-                if key == "pending" {
+                if key == "crate" {
+                    if args.krate.is_some() {
+                        return Err(twice());
+                    }
+                    args.krate = Some(input.parse()?);
+                } else if key == "pending" {
                     if args.pending.is_some() {
                         return Err(twice());
                     }
@@ -77,10 +97,7 @@ impl Parse for PageArgs {
                     }
                     args.navigation = Some(input.parse()?);
                 } else {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        "expected a path, `pending = view_fn` or `navigation = Navigation::…`",
-                    ));
+                    return Err(syn::Error::new(key.span(), expected));
                 }
             }
             if input.is_empty() {
@@ -104,22 +121,28 @@ impl Parse for PageArgs {
 /// ) -> LoaderResult<Repo> { … }
 /// ```
 ///
-/// Arguments, in any order:
+/// Arguments, in any order, each made by its type's trait (never by the
+/// type's name, so a renamed import or a type of the app's works):
 /// * `#[param] name: T`: the route param `name` parsed into `T` (a 404 when
 ///   it does not parse); a name the page's path lacks does not compile;
-/// * `Params<T>`, `FormData<T>`, `Json<T>` (from `server_props::extract`): all
-///   route params as a serde type (checked against the path at start-up),
-///   or the request body;
-/// * any axum `FromRequestParts` extractor (`State<T>`, `Query<T>`,
-///   `HeaderMap`, the app's own): its rejection keeps its status;
-/// * `&ResponseHead`, to set the status, headers and cookies; or the whole
-///   `&mut LoaderContext<S>`.
+/// * any type that implements `server_props::extract::FromLoader<S>`: the
+///   kit's `Params<T>` (all route params as a serde type, checked against
+///   the path at start-up), any axum `FromRequestParts<S>` extractor
+///   (`State<T>`, `Query<T>`, `HeaderMap`, the app's own; its rejection
+///   keeps its status), and the app's own types;
+/// * at most one argument that reads the body (`FromLoaderBody`): the
+///   kit's `FormData<T>` or `Json<T>`, or the app's own; a second does not
+///   compile (axum's `Json` and `Form` are not arguments: use the kit's);
+/// * `&ResponseHead`, to set the status, headers and cookies, and
+///   `&LoaderContext<S>`; or, alone, the whole `&mut LoaderContext<S>`.
 ///
-/// The state type is that of a `State<T>` argument (or of the context's
-/// `LoaderContext<S>`), or `()`; name it with
+/// The loader's return type is checked against its page's props (or its
+/// layout's data) right there. The state type is named by a `State<T>`
+/// argument (or a `LoaderContext<S>`), or is `()`; name it with
 /// `#[loader(Page, state = AppState)]` when an argument reads part of it
-/// through `FromRef`. `methods(PUT, DELETE)` lets the page accept those
-/// methods besides `GET`, `HEAD` and `POST`.
+/// through `FromRef`, or takes `State` under another name. `methods(PUT,
+/// DELETE)` lets the page accept those methods besides `GET`, `HEAD` and
+/// `POST`; `crate = path` names the kit, as for [`page`](macro@page).
 #[proc_macro_attribute]
 pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_macro_input!(attr as LoaderArgs);
@@ -146,7 +169,8 @@ pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// It takes the same arguments as a [`loader`](macro@loader) (typically a
 /// `FormData<T>` or `Json<T>` body) and returns `ActionResult<Props>` with the
 /// props type of the page's loader; the page's `#[loader]` finds it by
-/// itself. Its state is the loader's unless an argument or `state = T` says.
+/// itself. Its state is the loader's; an argument (`State<T>`) or `state =
+/// T` that names another does not compile, with both types in the error.
 #[proc_macro_attribute]
 pub fn action(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_macro_input!(attr as LoaderArgs);
@@ -177,21 +201,23 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
         paths,
         pending,
         navigation,
+        krate,
     } = args;
+    let kit = kit_path(krate.as_ref());
     let navigation = navigation.or_else(|| {
         pending
             .as_ref()
-            .map(|_| syn::parse_quote!(::server_props::Navigation::skeleton()))
+            .map(|_| syn::parse_quote!(#kit::Navigation::skeleton()))
     });
     let navigation = navigation.map(|n| {
-        quote! { const NAVIGATION: ::server_props::Navigation = #n; }
+        quote! { const NAVIGATION: #kit::Navigation = #n; }
     });
     let pending = pending.map(|f| {
         quote! {
             fn pending(
-                params: &::server_props::params::DecodedParams,
-            ) -> ::core::option::Option<::server_props::__private::AnyView> {
-                ::server_props::__private::pending_view(#f, params)
+                params: &#kit::params::DecodedParams,
+            ) -> ::core::option::Option<#kit::__private::AnyView> {
+                #kit::__private::pending_view(#f, params)
             }
         }
     });
@@ -212,24 +238,27 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
     let params = params.unwrap_or_default();
     let name = &function.sig.ident;
     let vis = &function.vis;
-    let props = match function.sig.inputs.len() {
+    // A page without props (`fn About() -> impl IntoView`) has `()`, which
+    // its loader returns (or a page written with `_: ()`).
+    let (props, view) = match function.sig.inputs.len() {
+        0 => (syn::parse_quote!(()), quote!(#name())),
         1 => match &function.sig.inputs[0] {
-            FnArg::Typed(arg) => (*arg.ty).clone(),
+            FnArg::Typed(arg) => ((*arg.ty).clone(), quote!(#name(props))),
             FnArg::Receiver(r) => {
-                return Err(syn::Error::new(
-                    r.span(),
+                return Err(syn::Error::new_spanned(
+                    r,
                     "a page is a function, not a method",
                 ))
             }
         },
         _ => {
-            return Err(syn::Error::new(
-                function.sig.inputs.span(),
-                "a page takes one argument, its props (a page without props is a route: \
-                 `Pages::route(\"/\", Home)`)",
+            return Err(syn::Error::new_spanned(
+                &function.sig.inputs,
+                "a page takes one argument, its props, or none",
             ))
         }
     };
+    let props: Type = props;
     let docs: Vec<_> = function
         .attrs
         .iter()
@@ -253,11 +282,12 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
             pub const __SERVER_PROPS_PARAM_NAMES: &'static [&'static str] = &[#(#params),*];
         }
 
-        impl ::server_props::Page for #name {
+        impl #kit::Page for #name {
             type Props = #props;
             const PATHS: &'static [&'static str] = &[#(#paths),*];
-            fn view(props: #props) -> impl ::server_props::__private::IntoView + 'static {
-                #name(props)
+            #[allow(unused_variables)]
+            fn view(props: #props) -> impl #kit::__private::IntoView + 'static {
+                #view
             }
             #navigation
             #pending
@@ -296,6 +326,7 @@ struct LoaderArgs {
     target: syn::Path,
     state: Option<Type>,
     methods: Vec<Ident>,
+    krate: Option<syn::Path>,
 }
 
 impl Parse for LoaderArgs {
@@ -308,12 +339,16 @@ impl Parse for LoaderArgs {
         let target: syn::Path = input.parse()?;
         let mut state = None;
         let mut methods = Vec::new();
+        let mut krate = None;
         while input.parse::<Option<Token![,]>>()?.is_some() {
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
-            if key == "state" {
+            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if key == "crate" {
+                input.parse::<Token![=]>()?;
+                krate = Some(input.parse()?);
+            } else if key == "state" {
                 input.parse::<Token![=]>()?;
                 state = Some(input.parse()?);
             } else if key == "methods" {
@@ -332,7 +367,7 @@ impl Parse for LoaderArgs {
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `state = Type` or `methods(…)`",
+                    "expected `state = Type`, `methods(…)` or `crate = path`",
                 ));
             }
         }
@@ -340,22 +375,34 @@ impl Parse for LoaderArgs {
             target,
             state,
             methods,
+            krate,
         })
     }
 }
 
-/// How one loader argument is made.
+/// How one loader argument is made: by its type's trait, never by its
+/// name (a renamed import, or a type of the app's, works the same).
 enum Arg {
-    /// `#[param] name: T`.
+    /// `#[param] name: T`: one route param.
     Param { name: String, ty: Type },
-    /// `&ResponseHead`.
-    Head,
-    /// `&LoaderContext<S>` or `&mut LoaderContext<S>`.
-    Context { mutable: bool },
-    /// `Params<T>`, `FormData<T>`, `Json<T>`.
-    Kit(Type),
-    /// Any axum `FromRequestParts` extractor.
-    Extractor(Type),
+    /// `&T`: borrowed from the context through `FromLoaderRef`.
+    Ref(Type),
+    /// `&mut T`: borrowed from the context through `FromLoaderMut`.
+    Mut(Type),
+    /// Any other `T`: made through `FromLoader<S, M>`, its marker inferred.
+    Value(Type),
+}
+
+/// What the types of the arguments tell the macro beyond how to make
+/// them, which a trait cannot: the state type the loader's impl names
+/// (from a `State<T>` or a `LoaderContext<S>`), and the params type the
+/// page table checks against the path at start-up (from `Params<T>`).
+/// Both are hints: `state = T` overrides the first, and a wrong guess is
+/// a type error at the argument, not a different argument.
+#[derive(Default)]
+struct Hints {
+    state: Option<Type>,
+    params: Option<Type>,
 }
 
 fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Result<TokenStream2> {
@@ -380,8 +427,7 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
         }
     };
     let mut kinds = Vec::new();
-    let mut params_type: Option<Type> = None;
-    let mut state_from_args: Option<Type> = None;
+    let mut hints = Hints::default();
     for input in function.sig.inputs.iter_mut() {
         let FnArg::Typed(arg) = input else {
             return Err(syn::Error::new(
@@ -411,62 +457,65 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
             continue;
         }
         let ty = (*arg.ty).clone();
-        let kind = match &ty {
-            Type::Reference(r) => match last_segment(&r.elem) {
-                Some((ident, _)) if ident == "ResponseHead" => Arg::Head,
-                Some((ident, state)) if ident == "LoaderContext" => {
-                    if let Some(state) = state {
-                        state_from_args.get_or_insert(state);
-                    }
-                    Arg::Context {
-                        mutable: r.mutability.is_some(),
+        kinds.push(match ty {
+            Type::Reference(r) => {
+                if let Some((ident, Some(state))) = last_segment(&r.elem) {
+                    if ident == "LoaderContext" {
+                        hints.state.get_or_insert(state);
                     }
                 }
-                _ => {
-                    return Err(syn::Error::new(
-                        ty.span(),
-                        format!(
-                            "{} takes `&ResponseHead` or `&mut LoaderContext<S>` by reference; \
-                             extractors by value",
-                            article(what)
-                        ),
-                    ))
+                if r.mutability.is_some() {
+                    Arg::Mut(*r.elem)
+                } else {
+                    Arg::Ref(*r.elem)
                 }
-            },
-            _ => match last_segment(&ty) {
-                Some((ident, Some(inner))) if ident == "Params" => {
-                    params_type = Some(inner);
-                    Arg::Kit(ty.clone())
-                }
-                Some((ident, Some(_))) if ident == "FormData" || ident == "Json" => {
-                    Arg::Kit(ty.clone())
-                }
-                Some((ident, Some(inner))) if ident == "State" => {
-                    if state_from_args.is_none() {
-                        state_from_args = Some(inner);
+            }
+            ty => {
+                match last_segment(&ty) {
+                    Some((ident, Some(inner))) if ident == "State" => {
+                        hints.state.get_or_insert(inner);
                     }
-                    Arg::Extractor(ty.clone())
+                    Some((ident, Some(inner))) if ident == "Params" => {
+                        hints.params.get_or_insert(inner);
+                    }
+                    _ => {}
                 }
-                _ => Arg::Extractor(ty.clone()),
-            },
-        };
-        kinds.push(kind);
+                Arg::Value(ty)
+            }
+        });
+    }
+    // `&mut` borrows the whole context for the call, so it comes alone.
+    let borrowed: Vec<&Type> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            Arg::Ref(ty) | Arg::Mut(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    if borrowed.len() > 1 && kinds.iter().any(|k| matches!(k, Arg::Mut(_))) {
+        return Err(syn::Error::new_spanned(
+            &function.sig.inputs,
+            "`&mut LoaderContext<S>` borrows the whole context for the call: take it alone \
+             (its `response()` is the head), or take `&ResponseHead` and `&LoaderContext<S>`",
+        ));
     }
     let target = &args.target;
-    let kit = quote!(::server_props);
-    let state = args
-        .state
-        .clone()
-        .or(state_from_args)
-        .unwrap_or_else(|| match kind {
-            Kind::Loader => syn::parse_quote!(()),
-            // The page's loader says.
-            Kind::Action => syn::parse_quote!(<#target as #kit::Loader>::State),
-        });
+    let kit = kit_path(args.krate.as_ref());
+    // The loader's state: named, or hinted by an argument, or `()`. An
+    // action's is its loader's unless it says otherwise, and then the two
+    // must agree (checked below, naming both).
+    let own_state = args.state.clone().or(hints.state);
+    let state: Type = match (&own_state, kind) {
+        (Some(state), _) => state.clone(),
+        (None, Kind::Loader) => syn::parse_quote!(()),
+        (None, Kind::Action) => syn::parse_quote!(<#target as #kit::Loader>::State),
+    };
     let name = &function.sig.ident;
 
     let mut checks = Vec::new();
-    let mut made = Vec::new();
+    let mut made = vec![quote! {
+        let __body = #kit::__private::Body::unread();
+    }];
     let mut call = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {
         let var = format_ident!("__arg{i}");
@@ -486,19 +535,35 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
                 made.push(quote! { let #var: #ty = cx.param(#param)?; });
                 call.push(quote!(#var));
             }
-            Arg::Kit(ty) => {
+            Arg::Value(ty) => {
+                // The marker (`M`) is inferred from the one impl that fits;
+                // the body state moves on at a body argument, and a second
+                // one does not compile. Errors point at the argument's type.
+                // Each expression runs from the type's first token to its
+                // last, so an error is reported once, on the whole type.
+                let (first, last) = first_and_last_span(ty);
+                let then = quote_spanned!(first=> __body.then::<);
+                let then_end = quote_spanned!(last=> , #state, _>());
+                let qself = quote_spanned!(first=> <);
+                let make = quote_spanned! {last=>
+                    as #kit::extract::FromLoader<#state, _>>::from_loader(&mut *cx).await?
+                };
                 made.push(quote! {
-                    let #var = <#ty as #kit::extract::FromLoader<#state>>::from_loader(cx).await?;
+                    let __body = #then #ty #then_end;
+                    let #var = #qself #ty #make;
                 });
                 call.push(quote!(#var));
             }
-            Arg::Extractor(ty) => {
-                made.push(quote! { let #var = cx.extract::<#ty>().await?; });
-                call.push(quote!(#var));
+            Arg::Ref(ty) => {
+                call.push(quote! {
+                    <#ty as #kit::extract::FromLoaderRef<#state>>::from_loader_ref(&*cx)
+                });
             }
-            Arg::Head => call.push(quote!(cx.response())),
-            Arg::Context { mutable: true } => call.push(quote!(&mut *cx)),
-            Arg::Context { mutable: false } => call.push(quote!(&*cx)),
+            Arg::Mut(ty) => {
+                call.push(quote! {
+                    <#ty as #kit::extract::FromLoaderMut<#state>>::from_loader_mut(&mut *cx)
+                });
+            }
         }
     }
     let params_read: Vec<&String> = kinds
@@ -508,17 +573,9 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
             _ => None,
         })
         .collect();
-    let head_and_context = kinds.iter().any(|k| matches!(k, Arg::Head))
-        && kinds
-            .iter()
-            .any(|k| matches!(k, Arg::Context { mutable: true }));
-    if head_and_context {
-        return Err(syn::Error::new(
-            function.sig.inputs.span(),
-            "take either `&ResponseHead` or `&mut LoaderContext<S>` (whose `response()` is the head), not both",
-        ));
-    }
-    let params_type = params_type.unwrap_or_else(|| syn::parse_quote!(#kit::__private::IgnoredAny));
+    let params_type = hints
+        .params
+        .unwrap_or_else(|| syn::parse_quote!(#kit::__private::IgnoredAny));
     // POST is always accepted: the list adds the others, once each.
     let mut extra: Vec<&Ident> = Vec::new();
     for m in args.methods.iter().filter(|m| *m != "POST") {
@@ -549,6 +606,11 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
         .attrs
         .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
     let Some(props) = props else {
+        // The action's context is its loader's; an action that names
+        // another state is refused with both types named.
+        let same_state = quote_spanned! {state.span()=>
+            let cx = #kit::__private::action_state::<<Self as #kit::Loader>::State, #state>(cx);
+        };
         return Ok(quote! {
             #[cfg(feature = "ssr")]
             #function
@@ -558,13 +620,22 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
             #[cfg(feature = "ssr")]
             impl #kit::Action for #target {
                 async fn act(
-                    cx: &mut #kit::LoaderContext<#state>,
-                ) -> #kit::ActionResult<<#target as #kit::Loader>::Props> {
+                    cx: &mut #kit::LoaderContext<<Self as #kit::Loader>::State>,
+                ) -> #kit::ActionResult<<Self as #kit::Loader>::Props> {
+                    #same_state
                     #(#made)*
                     #kit::__private::into_action_result(#name(#(#call),*).await)
                 }
             }
         });
+    };
+    // The props the loader returns are its page's (or layout's): checked
+    // here, at the return type, rather than where the page table is built.
+    let probe = quote_spanned! {target.span()=>
+        (&&#kit::__private::PropsProbe::<#target>::new()).expected()
+    };
+    let props_check = quote_spanned! {props.span()=>
+        #probe.returned::<#props>();
     };
     Ok(quote! {
         #[cfg(feature = "ssr")]
@@ -581,6 +652,9 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
             #methods_const
 
             async fn load(cx: &mut #kit::LoaderContext<#state>) -> #kit::LoaderResult<#props> {
+                #[allow(unused_imports)]
+                use #kit::__private::{ViaPage as _, ViaLayout as _, NeitherPageNorLayout as _};
+                #props_check
                 #(#made)*
                 #kit::__private::into_loader_result(#name(#(#call),*).await)
             }
@@ -643,6 +717,16 @@ fn props_type(output: &ReturnType) -> syn::Result<Type> {
     }
 }
 
+/// The spans of a type's first and last tokens: tokens of the expansion
+/// given the one and the other make an expression the compiler reports on
+/// the whole type (a proc macro cannot join spans on stable Rust).
+fn first_and_last_span(ty: &Type) -> (Span, Span) {
+    let mut tokens = quote!(#ty).into_iter();
+    let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+    let last = tokens.last().map_or(first, |t| t.span());
+    (first, last)
+}
+
 /// The last path segment of a type and its first generic type argument.
 fn last_segment(ty: &Type) -> Option<(Ident, Option<Type>)> {
     let Type::Path(path) = ty else {
@@ -657,4 +741,82 @@ fn last_segment(ty: &Type) -> Option<(Ident, Option<Type>)> {
         _ => None,
     };
     Some((segment.ident.clone(), first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(kind: Option<Kind>, attr: TokenStream2, item: TokenStream2) -> String {
+        let function: ItemFn = syn::parse2(item).unwrap();
+        match kind {
+            None => expand_page(syn::parse2(attr).unwrap(), function),
+            Some(kind) => expand_handler(syn::parse2(attr).unwrap(), function, kind),
+        }
+        .unwrap()
+        .to_string()
+    }
+
+    #[test]
+    fn crate_names_the_kit_everywhere() {
+        let page = expand(
+            None,
+            quote!("/a/:id", pending = wait, crate = my::kit),
+            quote!(
+                pub fn A(p: u32) -> impl IntoView {
+                    p
+                }
+            ),
+        );
+        let loader = expand(
+            Some(Kind::Loader),
+            quote!(A, crate = my::kit, methods(PUT)),
+            quote!(
+                async fn load(
+                    #[param] id: u32,
+                    head: &ResponseHead,
+                    Json(j): Json<u32>,
+                ) -> LoaderResult<u32> {
+                    Ok(id + j)
+                }
+            ),
+        );
+        let action = expand(
+            Some(Kind::Action),
+            quote!(A, crate = my::kit),
+            quote!(
+                async fn act(FormData(f): FormData<u32>) -> ActionResult<u32> {
+                    Ok(ActionOutcome::Done)
+                }
+            ),
+        );
+        for out in [page, loader, action] {
+            assert!(!out.contains("server_props"), "{out}");
+            assert!(out.contains("my :: kit :: __private"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_page_takes_no_props_or_one() {
+        let out = expand(
+            None,
+            quote!("/about"),
+            quote!(
+                fn About() -> impl IntoView {}
+            ),
+        );
+        assert!(out.contains("type Props = ()"), "{out}");
+        let error = expand_page(
+            syn::parse2(quote!("/about")).unwrap(),
+            syn::parse2(quote!(
+                fn About(a: u32, b: u32) -> impl IntoView {}
+            ))
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a page takes one argument, its props, or none"
+        );
+    }
 }

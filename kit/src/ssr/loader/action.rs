@@ -243,3 +243,30 @@ impl<P> NoAction for &ActionProbe<P> {
         None
     }
 }
+
+/// The state of an action, which is its page's loader's: `#[action]` makes
+/// its arguments from the loader's context under the action's own state
+/// type, which must be the same.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the action reads state `{Self}`, but its page's loader reads `{L}`",
+    label = "the action's state, which must be the loader's `{L}`",
+    note = "a page's loader and action run with one state: take the same `State<T>` in both, or name it on both (`#[loader(Page, state = AppState)]`, `#[action(Page, state = AppState)]`)"
+)]
+pub trait SameState<L>: Sized {
+    #[doc(hidden)]
+    fn context(cx: &mut LoaderContext<L>) -> &mut LoaderContext<Self>;
+}
+
+impl<S> SameState<S> for S {
+    fn context(cx: &mut LoaderContext<S>) -> &mut LoaderContext<S> {
+        cx
+    }
+}
+
+/// The loader's context as the action's: the same state type, or a
+/// compile error naming both.
+#[doc(hidden)]
+pub fn action_state<L, A: SameState<L>>(cx: &mut LoaderContext<L>) -> &mut LoaderContext<A> {
+    A::context(cx)
+}

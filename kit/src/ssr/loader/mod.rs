@@ -262,3 +262,122 @@ async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
         elapsed: started.elapsed(),
     }
 }
+
+/// How the `#[loader]` expansion checks, at the loader's return type, that
+/// the loader returns its target's props: a page's `Page::Props` or a
+/// layout's `Layout::Data`. Method resolution picks [`ViaPage`] when the
+/// target is a page, [`ViaLayout`] when it is a layout, and
+/// [`NeitherPageNorLayout`] (whose bound fails, saying so) otherwise.
+#[doc(hidden)]
+pub struct PropsProbe<T>(std::marker::PhantomData<T>);
+
+impl<T> PropsProbe<T> {
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> Clone for PropsProbe<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for PropsProbe<T> {}
+
+impl<T> std::fmt::Debug for PropsProbe<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PropsProbe")
+    }
+}
+
+impl<T> Default for PropsProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The props a loader's target expects, as a type.
+#[doc(hidden)]
+pub struct Expected<P>(std::marker::PhantomData<P>);
+
+impl<P> std::fmt::Debug for Expected<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Expected")
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaPage {
+    type Props;
+    fn expected(self) -> Expected<Self::Props>;
+}
+
+impl<P: crate::Page> ViaPage for &&PropsProbe<P> {
+    type Props = P::Props;
+    fn expected(self) -> Expected<P::Props> {
+        Expected(std::marker::PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaLayout {
+    type Props;
+    fn expected(self) -> Expected<Self::Props>;
+}
+
+impl<L: crate::Layout> ViaLayout for &PropsProbe<L> {
+    type Props = L::Data;
+    fn expected(self) -> Expected<L::Data> {
+        Expected(std::marker::PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait NeitherPageNorLayout {
+    type Target;
+    fn expected<P>(self) -> Expected<P>
+    where
+        Self::Target: PageOrLayout;
+}
+
+impl<T> NeitherPageNorLayout for PropsProbe<T> {
+    type Target = T;
+    fn expected<P>(self) -> Expected<P>
+    where
+        T: PageOrLayout,
+    {
+        Expected(std::marker::PhantomData)
+    }
+}
+
+/// Implemented by nothing: the bound that fails when a loader names
+/// neither a page nor a layout.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a page nor a layout",
+    label = "a loader's target",
+    note = "`#[loader(Target)]` names a `#[page]` component (or a type that implements `Page`) or a type that implements `Layout`"
+)]
+pub trait PageOrLayout {}
+
+/// `Returned` and `Expected` are one type.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the loader returns `{Self}`, but its page (or layout) takes `{P}`",
+    label = "expected `{P}` here",
+    note = "a page's loader returns the page's props: the type of the `#[page]` function's argument (`Page::Props`), or a layout's `Layout::Data`"
+)]
+pub trait SameProps<P> {}
+
+impl<P> SameProps<P> for P {}
+
+impl<P> Expected<P> {
+    /// Checks that the loader returns `Returned`, the props its target
+    /// takes. (A method, so that `P` is known from the receiver before the
+    /// bound is checked.)
+    #[doc(hidden)]
+    pub fn returned<Returned: SameProps<P>>(self) {}
+}

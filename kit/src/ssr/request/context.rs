@@ -270,10 +270,14 @@ impl<S> LoaderContext<S> {
         E: FromRequestParts<S>,
         S: Send + Sync,
     {
-        match E::from_request_parts(&mut self.request.parts, &self.state).await {
-            Ok(value) => Ok(value),
-            Err(rejection) => Err(LoaderError::from_rejection(rejection.into_response()).await),
-        }
+        // Neither the value nor the rejection is held across the second
+        // await, so the future is `Send` for any extractor (generic ones
+        // too: `FromLoader`'s impl for every `FromRequestParts`).
+        let rejection = match E::from_request_parts(&mut self.request.parts, &self.state).await {
+            Ok(value) => return Ok(value),
+            Err(rejection) => rejection.into_response(),
+        };
+        Err(LoaderError::from_rejection(rejection).await)
     }
 
     /// The request body, read whole (at most the kit's body limit).

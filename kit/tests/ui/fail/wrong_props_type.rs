@@ -17,11 +17,10 @@ pub fn BlogPost(post: Post) -> impl IntoView {
     post.title
 }
 
+// Refused at the loader's return type, before any page table names it.
 #[loader(BlogPost)]
 async fn load_post() -> LoaderResult<Other> {
     Ok(Other { count: 1 })
 }
 
-fn main() {
-    let _ = Pages::new().page::<BlogPost>();
-}
+fn main() {}
