@@ -44,12 +44,12 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles lint test-rust test-postgres build-release server-only e2e new-app starter
+.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e new-app starter
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt cycles lint test-rust test-postgres build-release scale-test server-only e2e starter
+test: setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e starter
 	@echo "make test: all checks passed"
 
 new-app:
@@ -77,6 +77,11 @@ fmt:
 cycles:
 	python3 scripts/test_check_module_cycles.py
 	scripts/check-module-cycles.py kit/src kit/macros/src
+
+# The request pipeline alone (feature ssr) builds without tokio, hyper or a
+# file server in its dependency tree.
+core:
+	scripts/check-core.sh
 
 # The server build (ssr) natively, the browser build (hydrate) for wasm32.
 lint:

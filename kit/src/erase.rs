@@ -261,7 +261,21 @@ mod tests {
         use futures::StreamExt;
         use hydration_context::SsrSharedContext;
         use std::sync::Arc;
-        let _ = any_spawner::Executor::init_futures_executor();
+        // An executor that runs a spawned future's first poll at once, so
+        // both streams see the `Suspend` resolved at the same point (a
+        // thread pool raced the stream: the same view came out in order or
+        // out of order from run to run).
+        struct Inline;
+        impl any_spawner::CustomExecutor for Inline {
+            fn spawn(&self, future: any_spawner::PinnedFuture<()>) {
+                let _ = futures::FutureExt::now_or_never(future);
+            }
+            fn spawn_local(&self, future: any_spawner::PinnedLocalFuture<()>) {
+                let _ = futures::FutureExt::now_or_never(future);
+            }
+            fn poll_local(&self) {}
+        }
+        let _ = any_spawner::Executor::init_custom_executor(Inline);
         fn page() -> impl IntoView {
             view! {
                 <div>

@@ -56,13 +56,7 @@ pub fn Form<C: IntoView + 'static>(
 
 fn form(action: Option<String>, method: Option<&'static str>, children: AnyView) -> impl IntoView {
     let method = method.unwrap_or("post");
-    #[cfg(feature = "hydrate")]
-    let on_submit = {
-        let navigate = leptos_router::hooks::use_navigate();
-        move |event: leptos::ev::SubmitEvent| crate::client::submit::on_submit(&event, &navigate)
-    };
-    #[cfg(not(feature = "hydrate"))]
-    let on_submit = |_: leptos::ev::SubmitEvent| {};
+    let on_submit = crate::side::browser::submit_handler();
     view! {
         <form method=method action=action on:submit=on_submit>
             {children}

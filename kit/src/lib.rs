@@ -52,12 +52,23 @@
 //!
 //! ## Features
 //!
-//! | feature   | build            | what it adds                                          |
-//! |-----------|------------------|-------------------------------------------------------|
-//! | `ssr`     | server (native)  | `Loader`, `ServerProps`, `ServerPropsRouter`, `serve` |
-//! | `hydrate` | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
-//! | `testing` | tests (native)   | `testing::TestClient`: the app without a socket       |
-//! | `sqlx`    | server (native)  | `db`: database errors as 503 (down for now) or 500    |
+//! | feature       | build            | what it adds                                          |
+//! |---------------|------------------|-------------------------------------------------------|
+//! | `ssr`         | server (native)  | the request pipeline: `Loader`, `Action`, `ServerProps`, `ServerPropsRouter`; no async runtime, hyper or file system (`runtime` is the seam) |
+//! | `tokio`       | server           | `runtime::TokioRuntime` (the loader timeout's timer, Leptos's executor), the default runtime |
+//! | `cache`       | server           | `cache`: the shared cache, a tower layer                |
+//! | `compression` | server           | `compression`: brotli and gzip, a tower layer           |
+//! | `server`      | server           | the batteries for `AppServer` apps: `app::AppServer`, `serve`, static files, with `tokio`, `cache` and `compression` |
+//! | `hydrate`     | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
+//! | `testing`     | tests (native)   | `testing::TestClient`: the app without a socket       |
+//! | `sqlx`        | server (native)  | `db`: database errors as 503 (down for now) or 500    |
+//! | `redis`       | server (native)  | `cache::RedisStorage`: the shared cache in Redis      |
+//!
+//! An app's shared crate enables `ssr` for its server build (loaders and
+//! actions live there); the binary that serves it with `AppServer`
+//! enables `server`. An app that mounts the router on a stack of its own
+//! (a Lambda function, a worker) needs only `ssr`, plus `tokio` for the
+//! loader timeout on tokio.
 //!
 //! With neither, the crate still builds (pages and routes only), which is
 //! what the page table needs to be shared by both builds.
@@ -70,6 +81,7 @@
 
 pub mod assets;
 mod erase;
+#[doc(hidden)]
 pub mod escape;
 mod form;
 #[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
@@ -80,9 +92,11 @@ mod overlay;
 mod page;
 mod pages;
 pub mod params;
+#[doc(hidden)]
 pub mod path;
 pub mod protocol;
 mod redirect;
+mod side;
 mod sync;
 mod view;
 
@@ -101,6 +115,7 @@ pub use page::{DevError, Layout, Navigation, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use server_props_macros::{action, loader, page};
+pub use side::{LoadedLayout, LoadedPage};
 pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's and the docs' examples, compiled as doc tests: every code
@@ -225,11 +240,11 @@ pub use cookie;
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
 pub use ssr::loader::db;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
 pub use ssr::middleware::cache;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+#[cfg(feature = "compression")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compression")))]
 pub use ssr::middleware::compression;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
@@ -242,9 +257,12 @@ pub use ssr::middleware::security;
 pub use ssr::request::extract;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::runtime;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use ssr::server::app;
-#[cfg(feature = "ssr")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use ssr::server::serve;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -10,7 +10,10 @@
 //! `GET` props answers are prefetched, never on `Save-Data`, and a
 //! navigation to another page aborts the prefetches still under way.
 
-use crate::Erase;
+use crate::{
+    side::browser::{self, Intent},
+    Erase,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -67,15 +70,10 @@ pub fn Link<C: IntoView + 'static>(
 fn link(href: String, prefetch: Prefetch, children: AnyView) -> impl IntoView {
     let intent = Intent::new(&href, prefetch);
     let (enter, leave, touch) = (intent.clone(), intent.clone(), intent.clone());
-    let (focus, blur) = (intent.clone(), intent.clone());
-    let marker = intent.marker();
-    #[cfg(feature = "hydrate")]
+    let (focus, blur) = (intent.clone(), intent);
+    let marker = marker(prefetch);
     if prefetch == Prefetch::Viewport {
-        let url = href.clone();
-        Effect::new(move |_| {
-            let observer = crate::client::prefetch::when_visible(&url);
-            on_cleanup(move || drop(observer));
-        });
+        browser::watch_viewport(&href);
     }
     view! {
         <A
@@ -92,71 +90,14 @@ fn link(href: String, prefetch: Prefetch, children: AnyView) -> impl IntoView {
     }
 }
 
-/// A link's prefetch on intent: a timer that a pointer leaving cancels.
-#[derive(Clone)]
-struct Intent {
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    href: std::sync::Arc<str>,
-    prefetch: Prefetch,
-    #[cfg(feature = "hydrate")]
-    timer: std::sync::Arc<std::sync::Mutex<Option<send_wrapper::SendWrapper<TimeoutHandle>>>>,
-}
-
-impl Intent {
-    fn new(href: &str, prefetch: Prefetch) -> Self {
-        Self {
-            href: href.into(),
-            prefetch,
-            #[cfg(feature = "hydrate")]
-            timer: Default::default(),
-        }
-    }
-
-    /// The `data-prefetch` attribute: the same on the server and in the
-    /// browser (hydration keeps the server's attributes), so a viewport
-    /// link is found by it and its `href`.
-    fn marker(&self) -> Option<String> {
-        match self.prefetch {
-            Prefetch::None => None,
-            Prefetch::Intent => Some("intent".to_owned()),
-            Prefetch::Viewport => Some("viewport".to_owned()),
-        }
-    }
-
-    fn start(&self) {
-        #[cfg(feature = "hydrate")]
-        if self.prefetch == Prefetch::Intent {
-            let href = self.href.clone();
-            let handle = set_timeout_with_handle(
-                move || crate::client::prefetch::prefetch(&href),
-                INTENT_DELAY,
-            );
-            if let Ok(handle) = handle {
-                let old = self
-                    .timer
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .replace(send_wrapper::SendWrapper::new(handle));
-                if let Some(old) = old {
-                    old.clear();
-                }
-            }
-        }
-    }
-
-    fn cancel(&self) {
-        #[cfg(feature = "hydrate")]
-        if let Some(timer) = self.timer.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            timer.clear();
-        }
-    }
-
-    fn now(&self) {
-        #[cfg(feature = "hydrate")]
-        if self.prefetch == Prefetch::Intent {
-            self.cancel();
-            crate::client::prefetch::prefetch(&self.href);
-        }
+/// The `data-prefetch` attribute: the same on the server and in the
+/// browser (hydration keeps the server's attributes), so a viewport link
+/// is found by it and its `href`.
+fn marker(prefetch: Prefetch) -> Option<String> {
+    match prefetch {
+        Prefetch::None => None,
+        Prefetch::Intent => Some("intent".to_owned()),
+        Prefetch::Viewport => Some("viewport".to_owned()),
     }
 }
 
@@ -164,8 +105,5 @@ impl Intent {
 /// next step), with the same rules as `<Link prefetch>`. Does nothing on
 /// the server.
 pub fn prefetch(href: &str) {
-    #[cfg(feature = "hydrate")]
-    crate::client::prefetch::prefetch(href);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = href;
+    browser::prefetch(href);
 }

@@ -10,8 +10,9 @@
 use crate::erase::SyncHydrate;
 use crate::Erase;
 use crate::{
-    page::{Layout, Page, PageError},
+    page::{Page, PageError},
     path::RoutePattern,
+    side::server::{self as side, LoadedLayout, LoadedPage, ServerPart},
 };
 use leptos::prelude::*;
 use std::{any::Any, fmt, sync::Arc};
@@ -53,8 +54,9 @@ pub(crate) struct LayoutEntry {
     /// The layout type's name, for messages.
     #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     pub(crate) name: &'static str,
-    #[cfg(feature = "ssr")]
-    pub(crate) loader: crate::ssr::loader::ErasedLoader,
+    /// Its loader, in the server build.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) loader: ServerPart,
 }
 
 pub(crate) struct PageEntry {
@@ -86,12 +88,13 @@ pub(crate) struct PropsPage {
     /// The page's pending view from the route params (browser).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) pending: fn(&crate::params::DecodedParams) -> Option<AnyView>,
-    #[cfg(feature = "ssr")]
-    pub(crate) loader: crate::ssr::loader::ErasedLoader,
+    /// Its loader, in the server build.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) loader: ServerPart,
 }
 
 impl PropsPage {
-    fn new<P: Page>(#[cfg(feature = "ssr")] loader: crate::ssr::loader::ErasedLoader) -> Self {
+    fn new<P: LoadedPage>() -> Self {
         fn render<P: Page>(props: Box<dyn Any + Send>) -> AnyView {
             match props.downcast::<P::Props>() {
                 Ok(props) => P::view(*props).erase(),
@@ -111,8 +114,7 @@ impl PropsPage {
             render_json: render_json::<P>,
             navigation: P::NAVIGATION,
             pending: P::pending,
-            #[cfg(feature = "ssr")]
-            loader,
+            loader: side::page_part::<P>(),
         }
     }
 }
@@ -149,25 +151,9 @@ impl Pages {
     /// exactly the URLs of a page already in the table, or a loader whose
     /// params type does not fit the path (naming the page, the path and the
     /// field).
-    #[cfg(feature = "ssr")]
     #[track_caller]
     #[must_use]
-    pub fn page<P>(mut self) -> Self
-    where
-        P: Page + crate::Loader<Props = <P as Page>::Props>,
-    {
-        for path in paths_of::<P>() {
-            self = self.page_at::<P>(path);
-        }
-        self
-    }
-
-    /// Adds a page with a server-side loader at its paths (see the server
-    /// build's documentation).
-    #[cfg(not(feature = "ssr"))]
-    #[track_caller]
-    #[must_use]
-    pub fn page<P: Page>(mut self) -> Self {
+    pub fn page<P: LoadedPage>(mut self) -> Self {
         for path in paths_of::<P>() {
             self = self.page_at::<P>(path);
         }
@@ -179,79 +165,35 @@ impl Pages {
     ///
     /// # Panics
     /// Like [`Pages::page`].
-    #[cfg(feature = "ssr")]
     #[track_caller]
     #[must_use]
-    pub fn page_at<P>(self, path: &'static str) -> Self
-    where
-        P: Page + crate::Loader<Props = <P as Page>::Props>,
-    {
-        let loader = crate::ssr::loader::ErasedLoader::new::<P>();
+    pub fn page_at<P: LoadedPage>(self, path: &'static str) -> Self {
         let name = std::any::type_name::<P>();
-        let check = (loader.params_shape, loader.params_name, loader.params_read);
-        let pages = self.push(path, name, PageKind::Props(PropsPage::new::<P>(loader)));
-        let pattern = &pages.entries.last().expect("just pushed").pattern;
-        if let Err(e) = crate::params::check_shape(pattern, check.1, &(check.0)()) {
-            panic!("server_props::Pages: page `{name}`: {e}");
-        }
-        if let Some(read) = check
-            .2
-            .iter()
-            .find(|p| !pattern.param_names().any(|n| n == **p))
-        {
-            panic!(
-                "server_props::Pages: page `{name}`: its loader reads the param `{read}`, \
-                 which the path `{pattern}` does not have"
-            );
+        let page = PropsPage::new::<P>();
+        let pages = self.push(path, name, PageKind::Props(page));
+        let entry = pages.entries.last().expect("just pushed");
+        if let PageKind::Props(page) = &entry.kind {
+            if let Err(e) = side::check_page(&page.loader, &entry.pattern) {
+                panic!("server_props::Pages: page `{name}`: {e}");
+            }
         }
         pages
     }
 
-    /// Adds a page with a server-side loader at `path`.
-    #[cfg(not(feature = "ssr"))]
-    #[track_caller]
-    #[must_use]
-    pub fn page_at<P: Page>(self, path: &'static str) -> Self {
-        self.push(
-            path,
-            std::any::type_name::<P>(),
-            PageKind::Props(PropsPage::new::<P>()),
-        )
-    }
-
-    /// Sets the app's layout data ([`Layout`]): its loader runs beside every
+    /// Sets the app's layout data ([`Layout`](crate::Layout)): its loader runs beside every
     /// page's, on every document and props request.
     ///
     /// # Panics
     /// When the layout's loader declares route params: a layout serves
     /// every path, so it reads none (`type Params = serde::de::IgnoredAny`).
-    #[cfg(feature = "ssr")]
     #[track_caller]
     #[must_use]
-    pub fn layout<L>(mut self) -> Self
-    where
-        L: Layout + crate::Loader<Props = <L as Layout>::Data>,
-    {
-        let loader = crate::ssr::loader::ErasedLoader::new::<L>();
+    pub fn layout<L: LoadedLayout>(mut self) -> Self {
         let name = std::any::type_name::<L>();
-        assert!(
-            (loader.params_shape)() == crate::params::Shape::Any,
-            "server_props::Pages: the layout `{name}` serves every path, so its loader reads no \
-             route params; declare `type Params = serde::de::IgnoredAny` (it declares `{}`)",
-            loader.params_name
-        );
-        self.layout = Some(LayoutEntry { name, loader });
-        self
-    }
-
-    /// Sets the app's layout data ([`Layout`]).
-    #[cfg(not(feature = "ssr"))]
-    #[track_caller]
-    #[must_use]
-    pub fn layout<L: Layout>(mut self) -> Self {
-        self.layout = Some(LayoutEntry {
-            name: std::any::type_name::<L>(),
-        });
+        match side::layout_part::<L>(name) {
+            Ok(loader) => self.layout = Some(LayoutEntry { name, loader }),
+            Err(e) => panic!("server_props::Pages: {e}"),
+        }
         self
     }
 

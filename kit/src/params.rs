@@ -56,6 +56,7 @@ pub fn from_params<T: DeserializeOwned>(
     T::deserialize(ParamsDeserializer { params })
 }
 
+#[doc(hidden)]
 /// A serde deserializer over a request's decoded params: a map of names to
 /// values for a struct, the values in order for a tuple, the one value for a
 /// scalar.
@@ -369,6 +370,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     }
 }
 
+#[doc(hidden)]
 /// What a params type asks to be deserialised as.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -387,6 +389,7 @@ pub enum Shape {
     Single,
 }
 
+#[doc(hidden)]
 /// The shape a params type deserialises as, found by asking the type.
 pub fn shape_of<T: DeserializeOwned>() -> Shape {
     let mut shape = Shape::Any;
@@ -394,6 +397,7 @@ pub fn shape_of<T: DeserializeOwned>() -> Shape {
     shape
 }
 
+#[doc(hidden)]
 /// Checks a params type's shape against a route pattern.
 ///
 /// # Errors

@@ -25,12 +25,16 @@ use crate::redirect::Redirect;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+#[doc(hidden)]
 /// The first path segment of every props URL.
 pub const PROPS_PREFIX_SEGMENT: &str = "_props";
+#[doc(hidden)]
 /// The props URL prefix, with its slashes.
 pub const PROPS_PREFIX: &str = "/_props/";
+#[doc(hidden)]
 /// The suffix of every props URL's path.
 pub const PROPS_SUFFIX: &str = ".json";
+#[doc(hidden)]
 /// The `id` of the `<script type="application/json">` element holding the
 /// first page's props.
 pub const SCRIPT_ID: &str = "__SERVER_PROPS__";
@@ -50,6 +54,7 @@ pub const INVALIDATE_HEADER: &str = "x-server-props-invalidate";
 /// `Cache-Control` of every page response whose loader did not set one: the
 /// value Next.js uses for `getServerSideProps` pages.
 pub const DEFAULT_CACHE_CONTROL: &str = "private, no-cache, no-store, max-age=0, must-revalidate";
+#[doc(hidden)]
 /// Media type of props answers.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
@@ -163,6 +168,7 @@ pub fn props_url(build_id: &str, page_url: &str) -> String {
     out
 }
 
+#[doc(hidden)]
 /// Splits the path of a props URL into the build id and the page path, or
 /// `None` when it is not a well-formed props URL.
 ///

@@ -7,7 +7,7 @@
 //! tests at the end are Redis's own: several instances on one store, and
 //! Redis failing.
 
-#![cfg(feature = "ssr")]
+#![cfg(feature = "cache")]
 
 use axum::{
     body::Body,

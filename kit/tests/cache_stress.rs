@@ -6,7 +6,7 @@
 //! `redis`) with two instances on one redis-server, the clients taking
 //! turns between them.
 
-#![cfg(feature = "ssr")]
+#![cfg(feature = "cache")]
 
 use axum::{response::IntoResponse, routing::get, Router};
 use http::HeaderValue;

@@ -3,7 +3,7 @@
 //! server: a slow loader stops working for nobody. Uses a real socket on
 //! loopback, since that is where the disconnect happens.
 
-#![cfg(feature = "ssr")]
+#![cfg(feature = "server")]
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! cap wait, shutdown lets the request under way finish, and a drain period
 //! keeps answering (health failing) before the listener closes.
 
-#![cfg(feature = "ssr")]
+#![cfg(feature = "server")]
 
 use axum::{routing::get, Router};
 use server_props::serve::{serve, ServeConfig};

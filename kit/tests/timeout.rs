@@ -1,7 +1,7 @@
 //! A loader that runs past the configured timeout: the request gets a 504
 //! (the error page, or a 504 JSON answer) and the loader's future is dropped.
 
-#![cfg(feature = "ssr")]
+#![cfg(feature = "tokio")]
 
 mod common;
 

@@ -145,3 +145,63 @@ fn save_data() -> bool {
         .and_then(|v| v.as_bool())
         .unwrap_or(false)
 }
+
+/// A link's prefetch on intent: a timer (`INTENT_DELAY`) that a pointer
+/// leaving the link cancels, started by `<Link prefetch=Intent>`.
+#[derive(Clone)]
+pub(crate) struct Intent {
+    href: std::sync::Arc<str>,
+    prefetch: crate::Prefetch,
+    timer: std::sync::Arc<std::sync::Mutex<Option<send_wrapper::SendWrapper<TimeoutHandle>>>>,
+}
+
+impl Intent {
+    pub(crate) fn new(href: &str, prefetch: crate::Prefetch) -> Self {
+        Self {
+            href: href.into(),
+            prefetch,
+            timer: Default::default(),
+        }
+    }
+
+    /// The pointer or focus arrived: prefetch after `INTENT_DELAY`.
+    pub(crate) fn start(&self) {
+        if self.prefetch != crate::Prefetch::Intent {
+            return;
+        }
+        let href = self.href.clone();
+        let handle = set_timeout_with_handle(move || prefetch(&href), crate::INTENT_DELAY);
+        if let Ok(handle) = handle {
+            let old =
+                crate::sync::lock(&self.timer).replace(send_wrapper::SendWrapper::new(handle));
+            if let Some(old) = old {
+                old.clear();
+            }
+        }
+    }
+
+    /// The pointer or focus left before the delay: no prefetch.
+    pub(crate) fn cancel(&self) {
+        if let Some(timer) = crate::sync::lock(&self.timer).take() {
+            timer.clear();
+        }
+    }
+
+    /// A touch: prefetch at once.
+    pub(crate) fn now(&self) {
+        if self.prefetch == crate::Prefetch::Intent {
+            self.cancel();
+            prefetch(&self.href);
+        }
+    }
+}
+
+/// Prefetches `href` once one of its viewport links comes into view, for
+/// as long as the calling component lives.
+pub(crate) fn watch_viewport(href: &str) {
+    let url = href.to_owned();
+    Effect::new(move |_| {
+        let observer = when_visible(&url);
+        on_cleanup(move || drop(observer));
+    });
+}

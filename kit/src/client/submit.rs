@@ -58,9 +58,16 @@ pub(super) fn take_answer(page_url: &str) -> Option<PropsPayload> {
     })
 }
 
+/// The submit handler of a `<Form>` in the component being built: one
+/// request through the router's navigation.
+pub(crate) fn submit_handler() -> impl Fn(web_sys::SubmitEvent) + 'static {
+    let navigate = leptos_router::hooks::use_navigate();
+    move |event: web_sys::SubmitEvent| on_submit(&event, &navigate)
+}
+
 /// Handles a `<Form>`'s submit event: submits it in one request, unless it
 /// is something the browser must do itself.
-pub(crate) fn on_submit<N>(event: &web_sys::SubmitEvent, navigate: &N)
+fn on_submit<N>(event: &web_sys::SubmitEvent, navigate: &N)
 where
     N: Fn(&str, NavigateOptions) + Clone + 'static,
 {

@@ -26,6 +26,7 @@ pub(crate) mod middleware;
 pub(crate) mod render;
 pub(crate) mod request;
 pub(crate) mod response;
+pub mod runtime;
 pub(crate) mod server;
 
 pub use loader::{

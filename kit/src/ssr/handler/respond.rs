@@ -439,8 +439,12 @@ impl ServerProps {
                 headers.append(SERVER_TIMING, value);
             }
         }
+        // A component may have set a status or headers the Leptos way
+        // (leptos_axum's `ResponseOptions`, with the `server` feature).
+        #[cfg(not(feature = "server"))]
+        let _: Option<()> = leptos_options;
+        #[cfg(feature = "server")]
         if let Some(options) = leptos_options {
-            // A component may have set a status or headers the Leptos way.
             let options = options.0.read().unwrap_or_else(|e| e.into_inner());
             if let Some(s) = options.status {
                 *response.status_mut() = s;

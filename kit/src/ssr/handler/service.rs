@@ -504,7 +504,11 @@ impl ServerProps {
     ) -> T {
         let timeout = self.inner.loader_timeout;
         let span = tracing::info_span!("server_props.run", otel.name = what, run = what);
-        match tokio::time::timeout(timeout, future).instrument(span).await {
+        let runtime = &*self.inner.runtime;
+        match crate::ssr::runtime::within(runtime, timeout, future)
+            .instrument(span)
+            .await
+        {
             Ok(done) => done,
             Err(_) => {
                 tracing::warn!(path = url, "{what} timed out after {timeout:?}");

@@ -4,7 +4,9 @@
 //! [`compression`], the cross-site check ([`csrf`], which the handler
 //! applies to writes) and the [`security`] headers.
 
+#[cfg(feature = "cache")]
 pub mod cache;
+#[cfg(feature = "compression")]
 pub mod compression;
 pub mod csrf;
 pub mod security;

@@ -30,6 +30,16 @@ use std::{
     },
 };
 
+/// What a component set the Leptos way while rendering: leptos_axum's
+/// `ResponseOptions` (a status, headers), which apps written for
+/// leptos_axum use; with the `server` feature only, as leptos_axum brings
+/// tokio.
+#[cfg(feature = "server")]
+pub(crate) type ComponentResponse = leptos_axum::ResponseOptions;
+/// Without the `server` feature, nothing.
+#[cfg(not(feature = "server"))]
+pub(crate) type ComponentResponse = ();
+
 /// What the matched page shows in this render.
 pub(crate) enum PageState {
     /// A page without a loader.
@@ -149,7 +159,7 @@ impl Renderer {
         state: RenderState,
         embedded: &str,
         nonce: Option<&Nonce>,
-    ) -> Result<(String, leptos_axum::ResponseOptions), Panicked> {
+    ) -> Result<(String, ComponentResponse), Panicked> {
         let size_hint = state
             .0
             .page
@@ -159,10 +169,12 @@ impl Renderer {
         let shared: Arc<dyn SharedContext + Send + Sync> = Arc::new(SsrSharedContext::new());
         let owner = Owner::new_root(Some(shared));
         let (meta, meta_output) = ServerMetaContext::new();
-        let response_options = leptos_axum::ResponseOptions::default();
+        #[cfg_attr(not(feature = "server"), allow(clippy::let_unit_value))]
+        let response_options = ComponentResponse::default();
         let rendered = catch_unwind(AssertUnwindSafe(|| {
             owner.with(|| {
                 provide_context(RequestUrl::new(&router_url(url)));
+                #[cfg(feature = "server")]
                 provide_context(response_options.clone());
                 provide_context(meta);
                 provide_context(Source(Arc::new(state)));

@@ -10,7 +10,7 @@ use crate::pages::Pages;
 use crate::ssr::{
     middleware::security::ContentSecurityPolicy, render::Renderer,
     request::body::DEFAULT_MAX_BODY_BYTES, request::config::RequestConfig,
-    response::etag::content_hash,
+    response::etag::content_hash, runtime::Runtime,
 };
 use cookie::Key;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub(crate) trusted_origins: Vec<String>,
     /// Whether answers carry `Server-Timing`.
     pub(crate) server_timing: bool,
+    /// The timer and executor behind the pipeline.
+    pub(crate) runtime: Arc<dyn Runtime>,
 }
 
 impl fmt::Debug for ServerProps {
@@ -62,6 +64,7 @@ pub struct ServerPropsBuilder {
     request: RequestConfig,
     trusted_origins: Vec<String>,
     server_timing: bool,
+    runtime: Arc<dyn Runtime>,
 }
 
 impl fmt::Debug for ServerPropsBuilder {
@@ -109,6 +112,7 @@ impl ServerProps {
             },
             trusted_origins: Vec::new(),
             server_timing: true,
+            runtime: crate::ssr::runtime::default_runtime(),
         }
     }
 
@@ -120,6 +124,8 @@ impl ServerProps {
     /// The shared cache for this build (see [`cache`](crate::ssr::middleware::cache)): add
     /// it with `Router::layer`. Keys include the build id, so a new build
     /// never serves the previous one's pages.
+    #[cfg(feature = "cache")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
     pub fn cache_layer(
         &self,
         config: &crate::ssr::middleware::cache::CacheConfig,
@@ -234,6 +240,16 @@ impl ServerPropsBuilder {
         self
     }
 
+    /// The async runtime behind the pipeline: the loader timeout's timer
+    /// and Leptos's executor ([`runtime`](crate::runtime)). Default:
+    /// [`TokioRuntime`](crate::runtime::TokioRuntime) with the `tokio`
+    /// feature (on with `server`), else
+    /// [`NoTimer`](crate::runtime::NoTimer).
+    pub fn runtime(mut self, runtime: impl Runtime) -> Self {
+        self.runtime = Arc::new(runtime);
+        self
+    }
+
     /// Finishes the configuration.
     ///
     /// # Panics
@@ -241,7 +257,7 @@ impl ServerPropsBuilder {
     #[track_caller]
     pub fn build(self) -> ServerProps {
         // Leptos's spawner drives leptos_meta and resources; idempotent.
-        let _ = any_spawner::Executor::init_tokio();
+        self.runtime.init_executor();
         let mut matcher = matchit::Router::new();
         for (index, entry) in self.pages.entries.iter().enumerate() {
             if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
@@ -281,6 +297,7 @@ impl ServerPropsBuilder {
                 build_id,
                 dev,
                 server_timing: self.server_timing,
+                runtime: self.runtime,
                 matcher,
                 loader_timeout: self.loader_timeout,
                 request: Arc::new(self.request),

@@ -3,9 +3,11 @@
 //! whole server in one call), [`serve`] (the accept loop) and, for tests,
 //! [`testing`] (the app without a socket).
 
+#[cfg(feature = "server")]
 pub mod app;
 pub(crate) mod builder;
 pub(crate) mod router;
+#[cfg(feature = "server")]
 pub mod serve;
 #[cfg(feature = "testing")]
 pub mod testing;
