@@ -160,9 +160,12 @@ pub(crate) fn install_submitter(submitter: Submitter) {
 /// Does nothing on the server.
 pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
     let submit = SUBMITTER.get().map(|make| make());
-    move |url: &str, fields: Vec<(String, String)>| {
-        if let Some(submit) = &submit {
-            submit(url, fields);
-        }
+    move |url: &str, fields: Vec<(String, String)>| match &submit {
+        Some(submit) => submit(url, fields),
+        // Called, so a browser: one whose entry point did not hydrate
+        // through the kit (`server_props::hydrate`), which installs it.
+        None => leptos::logging::error!(
+            "server_props: use_submit() has no submitter: hydrate with server_props::hydrate"
+        ),
     }
 }

@@ -145,9 +145,7 @@ fn cached<T: Clone + Send + 'static>(
     cell: &Mutex<Option<Box<dyn std::any::Any + Send>>>,
     make: impl FnOnce() -> T,
 ) -> T {
-    let mut cell = cell
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cell = crate::sync::lock(cell);
     cell.get_or_insert_with(|| Box::new(make()))
         .downcast_ref::<T>()
         .expect("one route type per page table")
@@ -207,9 +205,7 @@ impl PageView {
             revalidated.track();
             let reload =
                 seen_refresh.swap(generation, std::sync::atomic::Ordering::Relaxed) != generation;
-            let first = first
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
+            let first = crate::sync::lock(&first)
                 .take()
                 .filter(|_| key == first_key);
             let source = source.clone();

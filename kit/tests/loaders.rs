@@ -686,3 +686,33 @@ fn a_layout_that_reads_params_fails_at_start_up() {
     }
     let _ = Pages::new().layout::<BadLayout>();
 }
+
+/// The 404 document of a URL no page serves runs the layout's loader with
+/// the router's state; given a state the layout cannot take, it is still
+/// a 404 (without the layout's data), never a 500.
+#[tokio::test]
+async fn the_404_of_an_unknown_url_runs_the_layout_with_the_routers_state() {
+    let options = LeptosOptions::builder().output_name("kit-test").build();
+    let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
+        .build_id(BUILD)
+        .dev_errors(false)
+        .build();
+    let request = || {
+        Request::builder()
+            .uri("/no/such/page")
+            .header("x-name", "ada")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let answer = props.clone().not_found(7u32, request()).await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let body = answer.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    assert!(body.contains(r#""layout":{"name":"ada"}"#), "{body}");
+
+    let answer = props.not_found((), request()).await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND, "not a 500");
+    let body = answer.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    assert!(!body.contains(r#""layout""#), "no layout data: {body}");
+}

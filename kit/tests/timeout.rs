@@ -47,7 +47,33 @@ impl Loader for Hanging {
     }
 }
 
-static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page_at::<Hanging>("/hanging"));
+/// A loader that is never idle: it spends tokio's cooperative budget on
+/// every poll, which a timer under that budget would never get past.
+struct Busy;
+
+impl Page for Busy {
+    type Props = ();
+    fn view(_: ()) -> impl IntoView {
+        view! { <h1>"never shown"</h1> }
+    }
+}
+
+impl Loader for Busy {
+    type Props = ();
+    type State = ();
+    type Params = ();
+    async fn load(_: &mut LoaderContext<()>) -> LoaderResult<()> {
+        loop {
+            tokio::task::coop::consume_budget().await;
+        }
+    }
+}
+
+static PAGES: LazyLock<Pages> = LazyLock::new(|| {
+    Pages::new()
+        .page_at::<Hanging>("/hanging")
+        .page_at::<Busy>("/busy")
+});
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, http::HeaderMap, String) {
     let request = Request::builder().uri(uri).body(Body::empty()).unwrap();
@@ -93,4 +119,19 @@ async fn a_loader_past_its_timeout_gets_a_504_and_is_dropped() {
         "both loaders were dropped"
     );
     assert_eq!(FINISHED.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_loader_that_spends_the_tasks_budget_still_times_out() {
+    let options = LeptosOptions::builder().output_name("kit-test").build();
+    let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
+        .build_id("b")
+        .loader_timeout(Duration::from_millis(50))
+        .build();
+    let app = Router::new().server_props(&props);
+    // `tokio::time::timeout` polls its timer outside the budget: if the
+    // kit's timer does not, this one ends the test instead.
+    let answer = tokio::time::timeout(Duration::from_secs(20), get(&app, "/busy")).await;
+    let (status, _, _) = answer.expect("the loader timeout fired");
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
 }

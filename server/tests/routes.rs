@@ -678,6 +678,33 @@ async fn the_404_page_of_an_unknown_url_runs_the_layout_loader() {
     }
 }
 
+/// A write to a URL no page serves has nothing to guard: a 404 that runs
+/// nothing (not the layout's loader, not the cross-site check's 403).
+#[tokio::test]
+async fn a_write_to_an_unknown_url_is_a_404_that_runs_nothing() {
+    let app = TestApp::new().await;
+    let signed = common::session_cookie("ada", &common::cookie_key());
+    for origin in [None, Some("https://evil.example")] {
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri("/no-such-url")
+            .header("cookie", &signed)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let request = request.body(axum::body::Body::from("a=1")).unwrap();
+        let doc = app.send(request).await;
+        assert_eq!(doc.status, StatusCode::NOT_FOUND, "{origin:?}");
+        assert!(doc.text().contains("This page could not be found."));
+        assert!(
+            doc.text().contains("Not signed in"),
+            "the layout's loader did not run: {}",
+            doc.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
     let app = TestApp::new().await;

@@ -541,7 +541,12 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
                 // one does not compile. Errors point at the argument's type.
                 // Each expression runs from the type's first token to its
                 // last, so an error is reported once, on the whole type.
+                // Located at the type, resolved at the call site: the
+                // expansion's own names (`cx`, `__body`) stay the macro's
+                // even for a loader a `macro_rules!` writes.
                 let (first, last) = first_and_last_span(ty);
+                let first = Span::call_site().located_at(first);
+                let last = Span::call_site().located_at(last);
                 let then = quote_spanned!(first=> __body.then::<);
                 let then_end = quote_spanned!(last=> , #state, _>());
                 let qself = quote_spanned!(first=> <);
@@ -608,7 +613,8 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
     let Some(props) = props else {
         // The action's context is its loader's; an action that names
         // another state is refused with both types named.
-        let same_state = quote_spanned! {state.span()=>
+        let at_state = Span::call_site().located_at(state.span());
+        let same_state = quote_spanned! {at_state=>
             let cx = #kit::__private::action_state::<<Self as #kit::Loader>::State, #state>(cx);
         };
         return Ok(quote! {

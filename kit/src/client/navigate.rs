@@ -223,14 +223,13 @@ pub(super) async fn with_pending(
             if left > 0.0 {
                 sleep(left).await;
             }
-            *page_view.lock().unwrap_or_else(|e| e.into_inner()) = Some(view);
+            *crate::sync::lock(&page_view) = Some(view);
             ready.set(true);
         });
     }
     (move || {
         let slot = if ready.get() { &page_view } else { &pending };
-        slot.lock()
-            .unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&slot)
             .take()
             .unwrap_or_else(|| ().erase())
     })

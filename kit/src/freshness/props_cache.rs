@@ -2,7 +2,7 @@
 //! kept, for how long, which go first when it is full, and which an
 //! invalidation drops.
 //!
-//! They live apart from the browser half (`client::cache` keeps one
+//! They live apart from the browser half (`client::props_cache` keeps one
 //! [`PropsCache`] per tab and reads the browser's clock) so that they build
 //! and are tested natively: nothing here touches `web-sys`, and every rule
 //! that depends on time takes the time, `now` in milliseconds since any

@@ -58,7 +58,12 @@ pub struct TokioRuntime;
 #[cfg(feature = "tokio")]
 impl Runtime for TokioRuntime {
     fn sleep(&self, duration: Duration) -> Option<BoxFuture<'static, ()>> {
-        Some(Box::pin(tokio::time::sleep(duration)))
+        // Outside tokio's cooperative budget, as `tokio::time::timeout`
+        // polls its timer: a loader that spends the task's budget on every
+        // poll would otherwise keep a budgeted timer from ever firing.
+        Some(Box::pin(tokio::task::coop::unconstrained(
+            tokio::time::sleep(duration),
+        )))
     }
 
     fn init_executor(&self) {
@@ -83,12 +88,70 @@ impl Runtime for NoTimer {
     }
 }
 
-/// The runtime a builder uses when the app gives none.
-pub(crate) fn default_runtime() -> std::sync::Arc<dyn Runtime> {
+/// The runtime a `ServerProps` runs on. Tokio, the default, is called
+/// directly: its timeout is `tokio::time::timeout` around the loader, as
+/// it was before the seam, with no boxed timer per loader run (measured:
+/// the boxed timer cost about 1k instructions a document). Any other
+/// runtime goes through the trait.
+#[derive(Clone, Debug)]
+pub(crate) enum RuntimeHandle {
+    /// [`TokioRuntime`].
     #[cfg(feature = "tokio")]
-    return std::sync::Arc::new(TokioRuntime);
-    #[cfg(not(feature = "tokio"))]
-    return std::sync::Arc::new(NoTimer);
+    Tokio,
+    /// A runtime of the app's own, or [`NoTimer`].
+    Other(std::sync::Arc<dyn Runtime>),
+}
+
+impl RuntimeHandle {
+    /// The handle of `runtime`.
+    pub(crate) fn new<R: Runtime>(runtime: R) -> Self {
+        #[cfg(feature = "tokio")]
+        if std::any::TypeId::of::<R>() == std::any::TypeId::of::<TokioRuntime>() {
+            return Self::Tokio;
+        }
+        Self::Other(std::sync::Arc::new(runtime))
+    }
+
+    /// The runtime a builder uses when the app gives none: tokio with the
+    /// `tokio` feature, else [`NoTimer`].
+    pub(crate) fn default_runtime() -> Self {
+        #[cfg(feature = "tokio")]
+        return Self::Tokio;
+        #[cfg(not(feature = "tokio"))]
+        return Self::Other(std::sync::Arc::new(NoTimer));
+    }
+
+    /// Makes the runtime Leptos's executor.
+    pub(crate) fn init_executor(&self) {
+        match self {
+            #[cfg(feature = "tokio")]
+            Self::Tokio => TokioRuntime.init_executor(),
+            Self::Other(runtime) => runtime.init_executor(),
+        }
+    }
+
+    /// Whether the runtime can time a loader.
+    pub(crate) fn has_timer(&self) -> bool {
+        match self {
+            #[cfg(feature = "tokio")]
+            Self::Tokio => true,
+            Self::Other(runtime) => runtime.sleep(Duration::ZERO).is_some(),
+        }
+    }
+
+    /// Runs `future` within `timeout`: `Err(())` when the timer fired
+    /// first (the future is dropped), the future's output otherwise.
+    pub(crate) async fn within<T>(
+        &self,
+        timeout: Duration,
+        future: BoxFuture<'static, T>,
+    ) -> Result<T, ()> {
+        match self {
+            #[cfg(feature = "tokio")]
+            Self::Tokio => tokio::time::timeout(timeout, future).await.map_err(|_| ()),
+            Self::Other(runtime) => within(&**runtime, timeout, future).await,
+        }
+    }
 }
 
 /// Runs `future` within `timeout` on `runtime`'s timer: `Err(())` when
@@ -124,13 +187,29 @@ mod tests {
         fn init_executor(&self) {}
     }
 
+    /// Counts its drops.
+    struct DropGuard(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Drop for DropGuard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     #[test]
     fn a_fired_timer_drops_a_pending_future_and_a_ready_one_wins() {
-        let pending: BoxFuture<'static, u8> = Box::pin(futures::future::pending());
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let guard = DropGuard(drops.clone());
+        let pending: BoxFuture<'static, u8> = Box::pin(async move {
+            let _guard = guard;
+            futures::future::pending::<u8>().await
+        });
         assert_eq!(
             within(&Expired, Duration::ZERO, pending).now_or_never(),
             Some(Err(()))
         );
+        let dropped = drops.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(dropped, 1, "the loader's future is dropped on time-out");
         let ready: BoxFuture<'static, u8> = Box::pin(std::future::ready(7));
         assert_eq!(
             within(&Expired, Duration::ZERO, ready).now_or_never(),

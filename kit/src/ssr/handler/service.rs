@@ -4,7 +4,7 @@
 //! the props matcher for props URLs), decode params, run the page's loader
 //! and the layout's side by side, then hand what they decided (an
 //! [`Answer`](crate::ssr::handler::respond::Answer)) to the one mapping in
-//! [`answer`](crate::ssr::handler::respond), which writes it as a document or as JSON.
+//! [`respond`](crate::ssr::handler::respond), which writes it as a document or as JSON.
 //!
 //! A submission to a page with an action runs the action instead. When it
 //! goes through, a document gets `303 See Other` to what comes next
@@ -73,12 +73,27 @@ impl ServerProps {
     /// # }
     /// ```
     ///
-    /// A state of another type than the layout loader's is a 500 that names
-    /// the type the loader wants.
+    /// A write (`POST`, …) to a URL no page serves is a 404 that runs
+    /// nothing. A state of another type than the layout loader's cannot run
+    /// the layout: the 404 page is sent without its data, and an error
+    /// naming both types is logged.
     pub async fn not_found<S>(self, state: S, request: Request) -> Response
     where
         S: Send + Sync + 'static,
     {
+        let wanted = self.inner.pages.layout.as_ref().map(|l| &l.loader);
+        if let Some(loader) = wanted.filter(|l| !l.accepts_state(std::any::TypeId::of::<S>())) {
+            tracing::error!(
+                "server_props: ServerProps::not_found was given state `{}`, but the layout \
+                 loader wants `{}`: the 404 page is sent without the layout's data",
+                std::any::type_name::<S>(),
+                loader.state_name,
+            );
+            let span = request_span(&request, Format::Document);
+            let url = normalized_url(request.uri());
+            let answer = Answer::exit(crate::NotFound.into());
+            return traced(span, self.respond(None, &url, answer, Format::Document)).await;
+        }
         self.document(None, &state, request).await
     }
 
@@ -325,6 +340,12 @@ impl ServerProps {
         body: Body,
         url: &str,
     ) -> Decided {
+        let pages = self.inner.pages;
+        let resolved = matched.and_then(|i| pages.resolve(i, parts.uri.path()));
+        if resolved.is_none() && !is_read(&parts.method) {
+            // A write to no page: nothing to guard and nothing to run.
+            return Decided::Answer(matched, Answer::exit(crate::NotFound.into()));
+        }
         if crate::ssr::middleware::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
             tracing::info!(path = url, "refused a write from another site");
             let refused = LoaderError::new(
@@ -333,7 +354,6 @@ impl ServerProps {
             );
             return Decided::Answer(matched, Answer::exit(refused));
         }
-        let pages = self.inner.pages;
         let layout = pages.layout.as_ref().map(|l| &l.loader);
         let request = |parts, body, params| RequestParts {
             parts,
@@ -341,7 +361,7 @@ impl ServerProps {
             params,
             config: self.inner.request.clone(),
         };
-        let Some(index) = matched.and_then(|i| pages.resolve(i, parts.uri.path())) else {
+        let Some(index) = resolved else {
             // No page: the 404 page, with the layout's data as a page's own
             // "not found" has it (the layout may still redirect or fail).
             let layout = match layout {
@@ -504,8 +524,10 @@ impl ServerProps {
     ) -> T {
         let timeout = self.inner.loader_timeout;
         let span = tracing::info_span!("server_props.run", otel.name = what, run = what);
-        let runtime = &*self.inner.runtime;
-        match crate::ssr::runtime::within(runtime, timeout, future)
+        match self
+            .inner
+            .runtime
+            .within(timeout, future)
             .instrument(span)
             .await
         {

@@ -226,9 +226,10 @@ impl ErasedLoader {
 }
 
 /// The loader's (or action's) state from the router's. Mounting checks the
-/// types of every page's loader (`accepts_state`); a 404 handler the app
-/// calls with a state of its own is checked here, and a mismatch is a 500
-/// that names both types rather than a panic.
+/// types of every page's loader (`accepts_state`), and
+/// `ServerProps::not_found` the layout's; a state of another type that
+/// still reaches here is a 500 naming the type the loader wants, never a
+/// panic.
 pub(crate) fn downcast_state<T: Clone + 'static>(
     state: &(dyn Any + Send + Sync),
 ) -> Result<T, LoaderError> {

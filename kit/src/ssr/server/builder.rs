@@ -8,9 +8,12 @@
 
 use crate::pages::Pages;
 use crate::ssr::{
-    middleware::security::ContentSecurityPolicy, render::Renderer,
-    request::body::DEFAULT_MAX_BODY_BYTES, request::config::RequestConfig,
-    response::etag::content_hash, runtime::Runtime,
+    middleware::security::ContentSecurityPolicy,
+    render::Renderer,
+    request::body::DEFAULT_MAX_BODY_BYTES,
+    request::config::RequestConfig,
+    response::etag::content_hash,
+    runtime::{Runtime, RuntimeHandle},
 };
 use cookie::Key;
 use leptos::{config::LeptosOptions, prelude::*};
@@ -37,7 +40,7 @@ pub(crate) struct Inner {
     /// Whether answers carry `Server-Timing`.
     pub(crate) server_timing: bool,
     /// The timer and executor behind the pipeline.
-    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) runtime: RuntimeHandle,
 }
 
 impl fmt::Debug for ServerProps {
@@ -64,7 +67,7 @@ pub struct ServerPropsBuilder {
     request: RequestConfig,
     trusted_origins: Vec<String>,
     server_timing: bool,
-    runtime: Arc<dyn Runtime>,
+    runtime: RuntimeHandle,
 }
 
 impl fmt::Debug for ServerPropsBuilder {
@@ -112,7 +115,7 @@ impl ServerProps {
             },
             trusted_origins: Vec::new(),
             server_timing: true,
-            runtime: crate::ssr::runtime::default_runtime(),
+            runtime: RuntimeHandle::default_runtime(),
         }
     }
 
@@ -152,7 +155,9 @@ impl ServerPropsBuilder {
     /// How long a loader may run (default [`DEFAULT_LOADER_TIMEOUT`]). When
     /// it runs longer, its future is dropped (closing what it had open) and
     /// the request gets the error page with status 504 (a props request, a
-    /// 504 JSON answer). `Duration::MAX` waits forever.
+    /// 504 JSON answer). `Duration::MAX` waits forever. The timer is the
+    /// [runtime](Self::runtime)'s: without one (feature `ssr` alone, no
+    /// `tokio`) loaders are not timed, which `build` logs as a warning.
     pub fn loader_timeout(mut self, timeout: Duration) -> Self {
         self.loader_timeout = timeout;
         self
@@ -246,7 +251,7 @@ impl ServerPropsBuilder {
     /// feature (on with `server`), else
     /// [`NoTimer`](crate::runtime::NoTimer).
     pub fn runtime(mut self, runtime: impl Runtime) -> Self {
-        self.runtime = Arc::new(runtime);
+        self.runtime = RuntimeHandle::new(runtime);
         self
     }
 
@@ -258,6 +263,13 @@ impl ServerPropsBuilder {
     pub fn build(self) -> ServerProps {
         // Leptos's spawner drives leptos_meta and resources; idempotent.
         self.runtime.init_executor();
+        if self.loader_timeout != Duration::MAX && !self.runtime.has_timer() {
+            tracing::warn!(
+                "server_props: the runtime ({:?}) has no timer, so loaders are not timed: \
+                 enable the `tokio` feature or give ServerPropsBuilder::runtime one",
+                self.runtime
+            );
+        }
         let mut matcher = matchit::Router::new();
         for (index, entry) in self.pages.entries.iter().enumerate() {
             if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
