@@ -541,17 +541,17 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
                 // one does not compile. Errors point at the argument's type.
                 // Each expression runs from the type's first token to its
                 // last, so an error is reported once, on the whole type.
-                // Located at the type, resolved at the call site: the
-                // expansion's own names (`cx`, `__body`) stay the macro's
-                // even for a loader a `macro_rules!` writes.
+                // The expansion's own names (`cx`, `__body`) keep the call
+                // site's span, so they resolve the same for a loader a
+                // `macro_rules!` writes (whose type's spans are the macro's).
                 let (first, last) = first_and_last_span(ty);
-                let first = Span::call_site().located_at(first);
-                let last = Span::call_site().located_at(last);
-                let then = quote_spanned!(first=> __body.then::<);
+                let body = Ident::new("__body", Span::call_site());
+                let cx = Ident::new("cx", Span::call_site());
+                let then = quote_spanned!(first=> #body.then::<);
                 let then_end = quote_spanned!(last=> , #state, _>());
                 let qself = quote_spanned!(first=> <);
                 let make = quote_spanned! {last=>
-                    as #kit::extract::FromLoader<#state, _>>::from_loader(&mut *cx).await?
+                    as #kit::extract::FromLoader<#state, _>>::from_loader(&mut *#cx).await?
                 };
                 made.push(quote! {
                     let __body = #then #ty #then_end;
@@ -613,9 +613,9 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
     let Some(props) = props else {
         // The action's context is its loader's; an action that names
         // another state is refused with both types named.
-        let at_state = Span::call_site().located_at(state.span());
-        let same_state = quote_spanned! {at_state=>
-            let cx = #kit::__private::action_state::<<Self as #kit::Loader>::State, #state>(cx);
+        let cx = Ident::new("cx", Span::call_site());
+        let same_state = quote_spanned! {state.span()=>
+            let #cx = #kit::__private::action_state::<<Self as #kit::Loader>::State, #state>(#cx);
         };
         return Ok(quote! {
             #[cfg(feature = "ssr")]
