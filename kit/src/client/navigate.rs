@@ -229,9 +229,7 @@ pub(super) async fn with_pending(
     }
     (move || {
         let slot = if ready.get() { &page_view } else { &pending };
-        crate::sync::lock(&slot)
-            .take()
-            .unwrap_or_else(|| ().erase())
+        crate::sync::lock(slot).take().unwrap_or_else(|| ().erase())
     })
     .erase()
 }
