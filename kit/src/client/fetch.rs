@@ -7,7 +7,7 @@
 //! requests; this module reads its epoch.
 
 use super::{build_id, props_cache};
-use crate::freshness::Freshness;
+use crate::freshness::{Answer, Freshness};
 use crate::protocol::{self, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
 use futures::{
     future::{LocalBoxFuture, Shared},
@@ -80,6 +80,18 @@ pub(crate) struct Fetched {
 impl Fetched {
     pub(crate) fn not_modified(&self) -> bool {
         self.status == 304
+    }
+
+    /// The answer as the props cache is offered it (its `ETag` and tags
+    /// move into it; the payload stays here).
+    pub(crate) fn answer(&mut self) -> Answer<'_> {
+        Answer {
+            payload: &self.payload,
+            freshness: &self.freshness,
+            etag: self.etag.take(),
+            tags: std::mem::take(&mut self.tags),
+            sent_at: self.epoch,
+        }
     }
 }
 

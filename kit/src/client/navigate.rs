@@ -260,7 +260,7 @@ fn restores_on_back(view: PageView) -> bool {
 /// the cache kept it.
 pub(super) fn keep(
     props_url: &str,
-    fetched: Fetched,
+    mut fetched: Fetched,
     keep_last: bool,
 ) -> (Option<PropsPayload>, bool) {
     if fetched.not_modified() {
@@ -268,16 +268,8 @@ pub(super) fn keep(
         let found = kept.is_some();
         return (kept, found);
     }
-    let kept = (fetched.status < 400 || fetched.payload.not_found) && {
-        let answer = Answer {
-            payload: &fetched.payload,
-            freshness: &fetched.freshness,
-            etag: fetched.etag,
-            tags: fetched.tags,
-            sent_at: fetched.epoch,
-        };
-        props_cache::store(props_url, answer, back_or_as_allowed(keep_last))
-    };
+    let kept = (fetched.status < 400 || fetched.payload.not_found)
+        && props_cache::store(props_url, fetched.answer(), back_or_as_allowed(keep_last));
     (Some(fetched.payload), kept)
 }
 

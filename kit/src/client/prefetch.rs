@@ -9,10 +9,7 @@
 //! under way.
 
 use super::{fetch::fetch_props, location_url, props_cache};
-use crate::{
-    freshness::{Answer, Keep},
-    protocol,
-};
+use crate::{freshness::Keep, protocol};
 use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -49,20 +46,13 @@ pub(crate) fn prefetch(href: &str) {
     };
     leptos::task::spawn_local(async move {
         let fetch = async {
-            let Ok(fetched) = fetch_props(&page_url, None, true).await else {
+            let Ok(mut fetched) = fetch_props(&page_url, None, true).await else {
                 return;
             };
             // A navigation that joined this request has kept the answer
             // already, as its own headers say.
             if fetched.status < 400 && !fetched.not_modified() && location_url() != page_url {
-                let answer = Answer {
-                    payload: &fetched.payload,
-                    freshness: &fetched.freshness,
-                    etag: fetched.etag,
-                    tags: fetched.tags,
-                    sent_at: fetched.epoch,
-                };
-                props_cache::store(&props_url, answer, Keep::Prefetched);
+                props_cache::store(&props_url, fetched.answer(), Keep::Prefetched);
             }
         };
         let _ = Abortable::new(fetch, registration).await;
