@@ -661,21 +661,29 @@ async fn search_takes_a_typed_query_and_rejects_bad_page_numbers() {
 #[tokio::test]
 async fn the_404_page_of_an_unknown_url_runs_the_layout_loader() {
     let app = TestApp::new().await;
-    let signed = common::session_cookie("ada", &common::cookie_key());
     for page in ["/no-such-url", "/not-found"] {
-        let doc = app
-            .send(common::request_with(page, &[("cookie", &signed)]))
-            .await;
-        assert_eq!(doc.status, StatusCode::NOT_FOUND, "{page}");
-        assert!(
-            doc.text().contains("Signed in as ada"),
-            "{page}: {}",
-            doc.body
-        );
-        assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
-        let doc = app.get(page).await;
-        assert!(doc.text().contains("Not signed in"), "{page}");
+        let status = assert_the_layout_shows_ada(&app, page).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
     }
+}
+
+/// Signed in as ada, `page`'s document shows it in the layout (and embeds
+/// the layout's data); signed out, it does not. The signed-in status.
+async fn assert_the_layout_shows_ada(app: &TestApp, page: &str) -> StatusCode {
+    let signed = common::session_cookie("ada", &common::cookie_key());
+    let doc = app
+        .send(common::request_with(page, &[("cookie", &signed)]))
+        .await;
+    assert!(
+        doc.text().contains("Signed in as ada"),
+        "{page}: {}",
+        doc.body
+    );
+    assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
+    let status = doc.status;
+    let doc = app.get(page).await;
+    assert!(doc.text().contains("Not signed in"), "{page}");
+    status
 }
 
 /// A write to a URL no page serves has nothing to guard: a 404 that runs
@@ -710,17 +718,7 @@ async fn the_layout_shows_the_signed_in_user_from_a_signed_session_cookie() {
     let app = TestApp::new().await;
     let signed = common::session_cookie("ada", &common::cookie_key());
     for page in ["/", "/blog/a", "/search?q=x"] {
-        let doc = app
-            .send(common::request_with(page, &[("cookie", &signed)]))
-            .await;
-        assert!(
-            doc.text().contains("Signed in as ada"),
-            "{page}: {}",
-            doc.body
-        );
-        assert_eq!(doc.embedded()["layout"], json!({"user": "ada"}), "{page}");
-        let doc = app.get(page).await;
-        assert!(doc.text().contains("Not signed in"), "{page}");
+        assert_the_layout_shows_ada(&app, page).await;
     }
     let props = app
         .send(common::request_with(
