@@ -23,9 +23,8 @@
 
 use crate::redirect::Redirect;
 use crate::ssr::{
-    loader::{error::LoaderError, ErasedProps, Loader},
+    loader::{error::LoaderError, AnyProps, Loader, Ran},
     request::context::{LoaderContext, RequestParts},
-    response::head::ResponseHead,
 };
 use futures::{future::BoxFuture, FutureExt};
 use std::{any::Any, fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
@@ -123,6 +122,10 @@ impl<P> From<Redirect> for ActionOutcome<P> {
 /// What an action returns: what comes next, or an early exit.
 pub type ActionResult<P> = Result<ActionOutcome<P>, LoaderError>;
 
+/// What an action run produced: what comes next, with the props of an
+/// invalid submission type-erased.
+pub(crate) type Acted = Ran<ActionOutcome<AnyProps>>;
+
 type ActFn =
     dyn Fn(&(dyn Any + Send + Sync), RequestParts) -> BoxFuture<'static, Acted> + Send + Sync;
 
@@ -147,11 +150,10 @@ impl PageAction {
             act: Arc::new(|state, request| {
                 match crate::ssr::loader::downcast_state::<P::State>(state) {
                     Ok(state) => Box::pin(run::<P>(state, request)),
-                    Err(error) => Box::pin(std::future::ready(Acted {
-                        result: Err(error),
-                        head: ResponseHead::default(),
-                        elapsed: std::time::Duration::ZERO,
-                    })),
+                    Err(error) => Box::pin(std::future::ready(Ran::failed(
+                        error,
+                        std::time::Duration::ZERO,
+                    ))),
                 }
             }),
         }
@@ -167,28 +169,20 @@ impl PageAction {
     }
 }
 
-/// What an action run produced, with the response head it wrote.
-pub(crate) struct Acted {
-    pub(crate) result: Result<ActionOutcome<Box<dyn ErasedProps>>, LoaderError>,
-    pub(crate) head: ResponseHead,
-    /// How long the action ran.
-    pub(crate) elapsed: std::time::Duration,
-}
-
 async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
     let started = std::time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::act(&mut cx)).catch_unwind().await;
     let result = match result {
         Ok(Ok(ActionOutcome::Done)) => Ok(ActionOutcome::Done),
-        Ok(Ok(ActionOutcome::Invalid(props))) => Ok(ActionOutcome::Invalid(
-            Box::new(props) as Box<dyn ErasedProps>
-        )),
+        Ok(Ok(ActionOutcome::Invalid(props))) => {
+            Ok(ActionOutcome::Invalid(Box::new(props) as AnyProps))
+        }
         Ok(Ok(ActionOutcome::Redirect(r))) => Ok(ActionOutcome::Redirect(r)),
         Ok(Err(e)) => Err(e),
         Err(panic) => Err(LoaderError::panicked("action", panic.as_ref())),
     };
-    Acted {
+    Ran {
         result,
         head: cx.into_response_head(),
         elapsed: started.elapsed(),

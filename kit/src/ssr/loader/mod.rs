@@ -149,16 +149,33 @@ impl<P: Props> ErasedProps for P {
     }
 }
 
-/// What a loader run produced, with the response head it wrote.
-pub(crate) struct Loaded {
-    pub(crate) result: Result<Box<dyn ErasedProps>, LoaderError>,
+/// What one run of user code produced, a loader's (`T`: its props) or an
+/// action's (`T`: an [`ActionOutcome`](action::ActionOutcome)), with the
+/// response head it wrote: the one result type of the loader half.
+pub(crate) struct Ran<T> {
+    pub(crate) result: Result<T, LoaderError>,
     pub(crate) head: ResponseHead,
-    /// How long the loader ran.
+    /// How long it ran.
     pub(crate) elapsed: std::time::Duration,
 }
 
-type LoadFn =
-    dyn Fn(&(dyn Any + Send + Sync), RequestParts) -> BoxFuture<'static, Loaded> + Send + Sync;
+impl<T> Ran<T> {
+    /// A run that failed before (or instead of) running the user's code.
+    pub(crate) fn failed(error: LoaderError, elapsed: std::time::Duration) -> Self {
+        Self {
+            result: Err(error),
+            head: ResponseHead::default(),
+            elapsed,
+        }
+    }
+}
+
+/// Type-erased props, as a loader run leaves them.
+pub(crate) type AnyProps = Box<dyn ErasedProps>;
+
+type LoadFn = dyn Fn(&(dyn Any + Send + Sync), RequestParts) -> BoxFuture<'static, Ran<AnyProps>>
+    + Send
+    + Sync;
 
 /// A loader with its page type erased, as the page table stores it.
 #[derive(Clone)]
@@ -190,11 +207,10 @@ impl ErasedLoader {
             action: P::action(),
             load: Arc::new(|state, request| match downcast_state::<P::State>(state) {
                 Ok(state) => Box::pin(run::<P>(state, request)),
-                Err(error) => Box::pin(std::future::ready(Loaded {
-                    result: Err(error),
-                    head: ResponseHead::default(),
-                    elapsed: std::time::Duration::ZERO,
-                })),
+                Err(error) => Box::pin(std::future::ready(Ran::failed(
+                    error,
+                    std::time::Duration::ZERO,
+                ))),
             }),
             json_size: Arc::new(AtomicUsize::new(0)),
         }
@@ -220,7 +236,7 @@ impl ErasedLoader {
         &self,
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
-    ) -> BoxFuture<'static, Loaded> {
+    ) -> BoxFuture<'static, Ran<AnyProps>> {
         (self.load)(state, request)
     }
 }
@@ -248,16 +264,16 @@ pub(crate) fn downcast_state<T: Clone + 'static>(
         })
 }
 
-async fn run<P: Loader>(state: P::State, request: RequestParts) -> Loaded {
+async fn run<P: Loader>(state: P::State, request: RequestParts) -> Ran<AnyProps> {
     let started = std::time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::load(&mut cx)).catch_unwind().await;
     let result = match result {
-        Ok(Ok(props)) => Ok(Box::new(props) as Box<dyn ErasedProps>),
+        Ok(Ok(props)) => Ok(Box::new(props) as AnyProps),
         Ok(Err(e)) => Err(e),
         Err(panic) => Err(LoaderError::panicked("loader", panic.as_ref())),
     };
-    Loaded {
+    Ran {
         result,
         head: cx.into_response_head(),
         elapsed: started.elapsed(),

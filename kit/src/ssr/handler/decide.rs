@@ -1,0 +1,434 @@
+//! The middle of every request: from a request head and body to one
+//! [`Decision`].
+//!
+//! The steps, in order, for a document and a props request alike: a write
+//! to no page is a 404 that runs nothing; a method the page does not take
+//! is a 405; a write from another site is a 403; the page is resolved and
+//! its params decoded (a 400 when they do not parse); then a write to a
+//! page with an action runs the action (the layout's loader first, which
+//! may refuse it), and anything else runs the page's loader and the
+//! layout's (side by side for reads, the layout first for writes). A URL
+//! no page serves runs the layout's loader for its 404 page, as a page's
+//! own "not found" does.
+//!
+//! [`ServerProps::follow`] is the one step only props answers take: a
+//! submission that went through gets its destination's props in the same
+//! request.
+
+use super::decision::{Decision, Follow, Outcome};
+use crate::ssr::{
+    handler::trace::record_page,
+    loader::action::{Acted, ActionOutcome, PageAction},
+    loader::{error::LoaderError, AnyProps, ErasedLoader, Ran},
+    request::context::RequestParts,
+    response::head::ResponseHead,
+    server::builder::ServerProps,
+};
+use crate::{pages::PageKind, protocol, redirect::Redirect};
+use axum::body::Body;
+use http::StatusCode;
+use std::any::Any;
+use tracing::Instrument;
+
+impl ServerProps {
+    /// Decides the answer for the page that serves the request (the one at
+    /// `matched` that the router matched, or the one `Pages::resolve`
+    /// picks; none: the 404 page), from a request whose head carries the
+    /// page's URI.
+    pub(crate) async fn decide(
+        &self,
+        matched: Option<usize>,
+        state: &(dyn Any + Send + Sync),
+        parts: http::request::Parts,
+        body: Body,
+    ) -> Decision {
+        let url = normalized_url(&parts.uri);
+        self.decide_at(matched, state, parts, body, url)
+            .await
+            .see_other_if_write()
+    }
+
+    async fn decide_at(
+        &self,
+        matched: Option<usize>,
+        state: &(dyn Any + Send + Sync),
+        parts: http::request::Parts,
+        body: Body,
+        url: String,
+    ) -> Decision {
+        let pages = self.inner.pages;
+        let method = parts.method.clone();
+        let reads = is_read(&method);
+        if let Some(index) = matched {
+            record_page(&method, &pages.entries[index].pattern);
+        }
+        let resolved = matched.and_then(|i| pages.resolve(i, parts.uri.path()));
+        if resolved.is_none() && !reads {
+            // A write to no page: nothing to guard and nothing to run.
+            return Decision::exit(matched, method, url, crate::NotFound.into());
+        }
+        if let Some(index) = matched.filter(|&i| !self.accepts(i, &method)) {
+            let error = LoaderError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("the page does not accept {method}"),
+            );
+            let decision = Decision::exit(Some(index), method, url, error);
+            decision
+                .head
+                .insert_header(http::header::ALLOW, self.allowed(index));
+            return decision;
+        }
+        if crate::ssr::middleware::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
+            tracing::info!(path = url, "refused a write from another site");
+            let refused = LoaderError::new(
+                StatusCode::FORBIDDEN,
+                "a write from another site (Origin / Sec-Fetch-Site)",
+            );
+            return Decision::exit(matched, method, url, refused);
+        }
+        let layout = pages.layout.as_ref().map(|l| &l.loader);
+        let request = |parts, body, params| RequestParts {
+            parts,
+            body: std::sync::Mutex::new(body),
+            params,
+            config: self.inner.request.clone(),
+        };
+        let Some(index) = resolved else {
+            // No page: the 404 page, with the layout's data as a page's own
+            // "not found" has it (the layout may still redirect or fail).
+            let layout = match layout {
+                Some(loader) => {
+                    let request = request(parts, None, Vec::new());
+                    Some(
+                        self.run("layout loader", loader, state, request, &url)
+                            .await,
+                    )
+                }
+                None => None,
+            };
+            return Decision::not_found(method, url, layout);
+        };
+        let entry = &pages.entries[index];
+        if Some(index) != matched {
+            record_page(&method, &entry.pattern);
+        }
+        let params = match entry.pattern.decode_params(parts.uri.path()) {
+            Ok(params) => params,
+            Err(e) => {
+                let error = LoaderError::bad_request(e.to_string());
+                return Decision::exit(Some(index), method, url, error);
+            }
+        };
+        let request = request(parts, Some(body), params);
+        let page = match &entry.kind {
+            PageKind::Props(page) => Some(&page.loader),
+            PageKind::Static(_) => None,
+        };
+        if let (false, Some(action)) = (reads, page.and_then(|p| p.action.as_ref())) {
+            return self.act(index, action, layout, state, request, url).await;
+        }
+        if let (false, Some(loader)) = (reads, layout) {
+            // A write (a form POST) runs only if the layout lets it: a layout
+            // that redirects to a login page stops it before it reads the
+            // body or changes anything.
+            let layout = self
+                .run("layout loader", loader, state, request.head_copy(), &url)
+                .await;
+            if layout.result.is_err() {
+                return Decision::of_runs(Some(index), method, url, None, Some(layout));
+            }
+            let run = match page {
+                Some(loader) => Some(self.run("loader", loader, state, request, &url).await),
+                None => None,
+            };
+            return Decision::of_runs(Some(index), method, url, run, Some(layout));
+        }
+        // Reads run both loaders side by side.
+        let layout_request = layout.map(|_| request.head_copy());
+        let (run, layout) = futures::join!(
+            async {
+                match page {
+                    Some(loader) => Some(self.run("loader", loader, state, request, &url).await),
+                    None => None,
+                }
+            },
+            async {
+                match (layout, layout_request) {
+                    (Some(loader), Some(request)) => Some(
+                        self.run("layout loader", loader, state, request, &url)
+                            .await,
+                    ),
+                    _ => None,
+                }
+            },
+        );
+        Decision::of_runs(Some(index), method, url, run, layout)
+    }
+
+    /// A submission to a page with an action: the layout's loader first (it
+    /// may refuse), then the action, whose outcome is the answer (invalid,
+    /// or an exit) or says what to show next.
+    async fn act(
+        &self,
+        index: usize,
+        action: &PageAction,
+        layout: Option<&ErasedLoader>,
+        state: &(dyn Any + Send + Sync),
+        request: RequestParts,
+        url: String,
+    ) -> Decision {
+        let method = request.parts.method.clone();
+        let follow_request = request.head_copy();
+        let layout = match layout {
+            Some(loader) => {
+                let ran = self
+                    .run("layout loader", loader, state, request.head_copy(), &url)
+                    .await;
+                if ran.result.is_err() {
+                    return Decision::of_runs(Some(index), method, url, None, Some(ran));
+                }
+                Some(ran)
+            }
+            None => None,
+        };
+        let timeout = self.inner.loader_timeout;
+        let Acted {
+            result,
+            head,
+            elapsed,
+        } = self
+            .within_timeout(&url, "action", action.call(state, request), |error| {
+                Ran::failed(error, timeout)
+            })
+            .await;
+        // An invalid submission's props or an exit show the page; a
+        // submission that went through leads on.
+        let leads_to = match result {
+            Ok(ActionOutcome::Invalid(props)) => {
+                if head.status().is_none() {
+                    head.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+                }
+                Ok(Ok(props))
+            }
+            Err(error) => Ok(Err(error)),
+            Ok(ActionOutcome::Done) => Err(Redirect::see_other(&url)),
+            Ok(ActionOutcome::Redirect(to)) => Err(to),
+        };
+        let result = match leads_to {
+            Ok(result) => result,
+            Err(to) => {
+                if let Some(layout) = layout {
+                    head.merge_layout(layout.head);
+                }
+                let follow = Follow {
+                    to,
+                    request: follow_request,
+                };
+                let mut decision =
+                    Decision::new(Some(index), method, url, Outcome::Follow(Box::new(follow)));
+                decision.head = head;
+                decision.timing.action = Some(elapsed);
+                return decision;
+            }
+        };
+        let ran = Ran {
+            result,
+            head,
+            elapsed,
+        };
+        let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
+        // The page's "loader" here was the action.
+        decision.timing.action = decision.timing.loader.take();
+        decision
+    }
+
+    /// A props answer's last step after a submission went through: the
+    /// destination's props, from its loaders run now in this request
+    /// (single flight), with the cookies the action set already in the
+    /// request they see. A destination on another site, or one no page
+    /// serves, stays a redirect for the browser to follow.
+    pub(crate) async fn follow(
+        &self,
+        state: &(dyn Any + Send + Sync),
+        decision: Decision,
+    ) -> Decision {
+        let Outcome::Follow(follow) = decision.outcome else {
+            return decision;
+        };
+        let Follow { to, request } = *follow;
+        let Decision {
+            head,
+            timing: submitted,
+            ..
+        } = decision;
+        let target = to.destination.split('#').next().unwrap_or_default();
+        let path = target.split('?').next().unwrap_or_default();
+        let index = to
+            .is_same_origin()
+            .then(|| self.inner.matcher.at(path).ok().map(|m| *m.value))
+            .flatten();
+        let (Some(index), Ok(uri)) = (index, http::Uri::try_from(target)) else {
+            head.insert_header(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static(protocol::DEFAULT_CACHE_CONTROL),
+            );
+            return Decision {
+                outcome: Outcome::Exit(to.into()),
+                head,
+                timing: submitted,
+                ..decision
+            };
+        };
+        let mut parts = request.parts;
+        parts.method = http::Method::GET;
+        parts.uri = uri;
+        for name in [
+            http::header::CONTENT_TYPE,
+            http::header::CONTENT_LENGTH,
+            http::header::TRANSFER_ENCODING,
+        ] {
+            parts.headers.remove(name);
+        }
+        with_cookies_set(&mut parts.headers, &head, path);
+        // The destination's loaders in a span of their own, which takes its
+        // page: the request's span keeps the page the form was sent to.
+        let span = tracing::info_span!(
+            "server_props.follow",
+            otel.name = tracing::field::Empty,
+            page = tracing::field::Empty,
+        );
+        let mut next = self
+            .decide(Some(index), state, parts, Body::empty())
+            .instrument(span)
+            .await;
+        next.head.absorb_submission(head);
+        next.led_to = Some(to.destination);
+        next.timing.action = submitted.action;
+        next
+    }
+
+    /// Runs one loader (`what`: the page's `loader` or the `layout loader`)
+    /// within the loader timeout.
+    async fn run(
+        &self,
+        what: &'static str,
+        loader: &ErasedLoader,
+        state: &(dyn Any + Send + Sync),
+        request: RequestParts,
+        url: &str,
+    ) -> Ran<AnyProps> {
+        let timeout = self.inner.loader_timeout;
+        self.within_timeout(url, what, loader.call(state, request), |error| {
+            Ran::failed(error, timeout)
+        })
+        .await
+    }
+
+    /// Runs a loader's or an action's future within the loader timeout.
+    async fn within_timeout<T>(
+        &self,
+        url: &str,
+        what: &'static str,
+        future: futures::future::BoxFuture<'static, T>,
+        timed_out: impl FnOnce(LoaderError) -> T,
+    ) -> T {
+        let timeout = self.inner.loader_timeout;
+        let span = tracing::info_span!("server_props.run", otel.name = what, run = what);
+        match self
+            .inner
+            .runtime
+            .within(timeout, future)
+            .instrument(span)
+            .await
+        {
+            Ok(done) => done,
+            Err(_) => {
+                tracing::warn!(path = url, "{what} timed out after {timeout:?}");
+                timed_out(LoaderError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!("the {what} did not finish within {timeout:?}"),
+                ))
+            }
+        }
+    }
+
+    /// Whether the page at `index` accepts `method` (reads always).
+    fn accepts(&self, index: usize, method: &http::Method) -> bool {
+        if is_read(method) {
+            return true;
+        }
+        match &self.inner.pages.entries[index].kind {
+            PageKind::Props(page) => page.loader.methods.iter().any(|m| m.as_method() == *method),
+            PageKind::Static(_) => false,
+        }
+    }
+
+    /// `Allow` for the page at `index`.
+    fn allowed(&self, index: usize) -> http::HeaderValue {
+        let mut allow = String::from("GET, HEAD");
+        if let PageKind::Props(page) = &self.inner.pages.entries[index].kind {
+            for method in page.loader.methods {
+                allow.push_str(", ");
+                allow.push_str(method.as_method().as_str());
+            }
+        }
+        http::HeaderValue::from_str(&allow).expect("method names are header values")
+    }
+}
+
+/// `GET` and `HEAD`: the methods that read a page; the others are writes.
+pub(crate) fn is_read(method: &http::Method) -> bool {
+    matches!(*method, http::Method::GET | http::Method::HEAD)
+}
+
+/// Path and query of a URI, without an empty query (`/a?` is `/a`, as
+/// `location.pathname + location.search` is in the browser).
+pub(crate) fn normalized_url(uri: &http::Uri) -> String {
+    let url = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    url.strip_suffix('?').unwrap_or(url).to_owned()
+}
+
+/// Puts the cookies a submission's answer sets (or removes) for `path` into
+/// the request headers its destination's loaders see, as the browser would
+/// send them on the next request.
+fn with_cookies_set(headers: &mut http::HeaderMap, head: &ResponseHead, path: &str) {
+    // The request's cookies, parsed as `LoaderContext::cookies` does (bytes
+    // as UTF-8: a cookie holding a name such as "José" must survive).
+    let mut jar: Vec<(String, String)> = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+        .flat_map(|v| cookie::Cookie::split_parse(v.to_owned()).flatten())
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
+        .collect();
+    let set: Vec<cookie::Cookie<'static>> = head.with_headers(|set| {
+        set.get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .filter_map(|v| cookie::Cookie::parse(v.to_owned()).ok())
+            .filter(|c| path.starts_with(c.path().unwrap_or("/")))
+            .collect()
+    });
+    if set.is_empty() {
+        return;
+    }
+    for cookie in set {
+        jar.retain(|(name, _)| name != cookie.name());
+        let removed = cookie.max_age().is_some_and(|age| age.is_zero())
+            || cookie
+                .expires_datetime()
+                .is_some_and(|at| at <= cookie::time::OffsetDateTime::now_utc());
+        if !removed {
+            jar.push((cookie.name().to_owned(), cookie.value().to_owned()));
+        }
+    }
+    headers.remove(http::header::COOKIE);
+    let line = jar
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if let (false, Ok(value)) = (line.is_empty(), http::HeaderValue::from_str(&line)) {
+        headers.insert(http::header::COOKIE, value);
+    }
+}

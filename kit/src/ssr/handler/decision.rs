@@ -1,0 +1,221 @@
+//! What a request decided: the one value [`decide`](super::decide) makes
+//! and the two writers ([`document`](super::document), [`json`](super::json))
+//! write.
+//!
+//! A request meets two result types on its way down: a run of user code
+//! ([`Ran`]: a loader's or an action's result with the head it wrote) and
+//! the [`Decision`] made from the runs. Everything a writer needs is in the
+//! decision, the request's method and URL included, so no step patches an
+//! answer after it was made.
+
+use crate::redirect::{Redirect, RedirectStatus};
+use crate::ssr::{
+    loader::{error::LoaderError, AnyProps, Ran},
+    request::context::RequestParts,
+    response::head::ResponseHead,
+};
+use http::{HeaderValue, Method};
+
+/// What a request's loaders (or its page's action) decided.
+pub(crate) struct Decision {
+    /// The page that serves the request (`None`: no page does).
+    pub(crate) page: Option<usize>,
+    /// The request's method.
+    pub(crate) method: Method,
+    /// The page URL (path and query) the request is for.
+    pub(crate) url: String,
+    pub(crate) outcome: Outcome,
+    /// The status, headers and cookies the loaders and the action set.
+    pub(crate) head: ResponseHead,
+    /// The layout loader's data as JSON, when it ran and succeeded.
+    pub(crate) layout: Option<String>,
+    /// Where a submission led, when a props answer is for another page
+    /// than the one the request named.
+    pub(crate) led_to: Option<String>,
+    /// How long the loaders and the action ran, for `Server-Timing`.
+    pub(crate) timing: Timing,
+}
+
+/// What the page shows, or why it does not.
+pub(crate) enum Outcome {
+    /// A page without a loader.
+    Static,
+    /// Render the page with these props.
+    Props(AnyProps),
+    /// A submission went through: the page to show next.
+    Follow(Box<Follow>),
+    /// Not the page: not found, a redirect, a failure or an own response.
+    Exit(LoaderError),
+}
+
+/// A submission that went through, and where it leads: a document answers
+/// it with `303 See Other`; a props answer runs the destination's loaders
+/// in the same request (single flight) when it can, else redirects too.
+pub(crate) struct Follow {
+    /// The action's redirect, or the page itself when the action is done.
+    pub(crate) to: Redirect,
+    /// The submission's request head, for the destination's loaders.
+    pub(crate) request: RequestParts,
+}
+
+/// What `Server-Timing` reports of a request: the loaders' and the action's
+/// durations (the render's is added where it happens).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Timing {
+    pub(crate) loader: Option<std::time::Duration>,
+    pub(crate) layout: Option<std::time::Duration>,
+    pub(crate) action: Option<std::time::Duration>,
+}
+
+impl Decision {
+    /// A decision with nothing but its outcome: no head, no layout data.
+    pub(crate) fn new(page: Option<usize>, method: Method, url: String, outcome: Outcome) -> Self {
+        Self {
+            page,
+            method,
+            url,
+            outcome,
+            head: ResponseHead::default(),
+            layout: None,
+            led_to: None,
+            timing: Timing::default(),
+        }
+    }
+
+    /// A decision made before any loader ran.
+    pub(crate) fn exit(
+        page: Option<usize>,
+        method: Method,
+        url: String,
+        error: LoaderError,
+    ) -> Self {
+        Self::new(page, method, url, Outcome::Exit(error))
+    }
+
+    /// What a page's run and the layout loader's decided together: the
+    /// layout's early exit wins, with only the layout's headers and
+    /// cookies; then the page's. No page run: a page without a loader.
+    pub(crate) fn of_runs(
+        page: Option<usize>,
+        method: Method,
+        url: String,
+        run: Option<Ran<AnyProps>>,
+        layout: Option<Ran<AnyProps>>,
+    ) -> Self {
+        let timing = Timing {
+            loader: run.as_ref().map(|r| r.elapsed),
+            layout: layout.as_ref().map(|l| l.elapsed),
+            action: None,
+        };
+        let (outcome, head) = match run {
+            None => (Outcome::Static, ResponseHead::default()),
+            Some(Ran { result, head, .. }) => match result {
+                Ok(props) => (Outcome::Props(props), head),
+                Err(e) => (Outcome::Exit(e), head),
+            },
+        };
+        let mut decision = Self {
+            page,
+            method,
+            url,
+            outcome,
+            head,
+            layout: None,
+            led_to: None,
+            timing,
+        };
+        let Some(Ran { result, head, .. }) = layout else {
+            return decision;
+        };
+        let exit = match result.and_then(|data| {
+            let mut json = Vec::with_capacity(64);
+            data.write_json(&mut json).map_err(LoaderError::from)?;
+            Ok(String::from_utf8(json).expect("serde_json writes UTF-8"))
+        }) {
+            Ok(json) => {
+                decision.layout = Some(json);
+                decision.head.merge_layout(head);
+                return decision;
+            }
+            Err(e) => e,
+        };
+        decision.outcome = Outcome::Exit(exit);
+        decision.head = head;
+        decision
+    }
+
+    /// The 404 page for a URL no page serves, with what the layout's
+    /// loader decided: its data for the page's header, or its own exit.
+    pub(crate) fn not_found(method: Method, url: String, layout: Option<Ran<AnyProps>>) -> Self {
+        let nothing = Ran::failed(crate::NotFound.into(), std::time::Duration::ZERO);
+        let mut decision = Self::of_runs(None, method, url, Some(nothing), layout);
+        // No page loader ran.
+        decision.timing.loader = None;
+        decision
+    }
+
+    /// Whatever redirects a write (the action, the layout's guard, a
+    /// loader's `?`) is a `303 See Other`: the browser follows it with a
+    /// `GET`, never posting the form again somewhere else (a 307 would).
+    pub(crate) fn see_other_if_write(mut self) -> Self {
+        if matches!(self.method, Method::GET | Method::HEAD) {
+            return self;
+        }
+        match &mut self.outcome {
+            Outcome::Exit(error) => error.see_other_if_redirect(),
+            Outcome::Follow(follow) => follow.to.status = RedirectStatus::SeeOther,
+            Outcome::Static | Outcome::Props(_) => {}
+        }
+        self
+    }
+
+    /// `OTel`-style name of the outcome, recorded on the request's span:
+    /// `static`, `props`, `not_found`, `redirect`, `response` or `error`.
+    pub(crate) fn outcome_name(&self) -> &'static str {
+        use crate::ssr::loader::error::ErrorKind;
+        match &self.outcome {
+            Outcome::Static => "static",
+            Outcome::Props(_) => "props",
+            Outcome::Follow(_) => "redirect",
+            Outcome::Exit(e) => match &e.kind {
+                ErrorKind::NotFound => "not_found",
+                ErrorKind::Redirect(_) => "redirect",
+                ErrorKind::Response(_) => "response",
+                ErrorKind::Failed { status, .. } if *status == http::StatusCode::NOT_FOUND => {
+                    "not_found"
+                }
+                ErrorKind::Failed { .. } => "error",
+            },
+        }
+    }
+}
+
+impl Timing {
+    /// `action;dur=…, loader;dur=1.23, layout;dur=0.05`, or `None` when
+    /// nothing ran.
+    pub(crate) fn header(&self) -> Option<HeaderValue> {
+        let mut out = String::new();
+        for (name, elapsed) in [
+            ("action", self.action),
+            ("loader", self.loader),
+            ("layout", self.layout),
+        ] {
+            if let Some(elapsed) = elapsed {
+                push_metric(&mut out, name, elapsed);
+            }
+        }
+        (!out.is_empty()).then(|| HeaderValue::from_str(&out).expect("ASCII metrics"))
+    }
+}
+
+/// Appends `name;dur=<ms>` to a `Server-Timing` value.
+pub(crate) fn push_metric(out: &mut String, name: &str, elapsed: std::time::Duration) {
+    use std::fmt::Write;
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+    let _ = write!(out, "{name};dur={:.2}", elapsed.as_secs_f64() * 1000.0);
+}
+
+/// The `Server-Timing` header.
+pub(crate) const SERVER_TIMING: http::HeaderName = http::HeaderName::from_static("server-timing");

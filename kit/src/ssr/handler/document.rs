@@ -1,0 +1,253 @@
+//! The document writer: a [`Decision`] as a complete HTML document, the
+//! page rendered by Leptos with its props embedded for hydration.
+//!
+//! One walk over the outcomes: a page without a loader, a page with props,
+//! a submission that went through (post/redirect/get: `303 See Other`, the
+//! browser loads what comes next itself), and an early exit as
+//! [`shown`](ServerProps::shown) says (a redirect, an own response, the 404
+//! page, the error page). A render that panics becomes the error page too.
+
+use super::{
+    decision::{push_metric, Decision, Outcome, SERVER_TIMING},
+    respond::{head_headers, own_response, redirect_response, uncacheable_if_server_error, Shown},
+    Format,
+};
+use crate::ssr::{
+    loader::{error::LoaderError, ErasedLoader},
+    render::{PageState, RenderState, Renderer},
+    response::{
+        head::ResponseHead,
+        payload::{Payload, Said},
+    },
+    server::builder::ServerProps,
+};
+use crate::{
+    escape::escape_json_tail,
+    pages::PageKind,
+    protocol::{DEFAULT_CACHE_CONTROL, TAGS_HEADER},
+};
+use axum::{body::Body, response::Response};
+use http::{
+    header::{CACHE_CONTROL, CONTENT_TYPE},
+    HeaderValue, StatusCode,
+};
+use tracing::Instrument;
+
+impl ServerProps {
+    /// Writes a decision as a document.
+    pub(crate) async fn write_document(&self, decision: Decision) -> Response {
+        let Decision {
+            page,
+            method,
+            url,
+            outcome,
+            head,
+            layout,
+            ..
+        } = decision;
+        let request = self.dev_request(&method, &url, Format::Document);
+        let request = request.as_deref();
+        let layout = layout.as_deref();
+        let error: LoaderError = match outcome {
+            Outcome::Static => {
+                let payload = self
+                    .embedded(&url, layout, Said::Nothing, None)
+                    .expect("a payload without props serialises");
+                let state = PageState::Static;
+                return self
+                    .render_document(
+                        page,
+                        &url,
+                        request,
+                        state,
+                        layout,
+                        &payload,
+                        StatusCode::OK,
+                        head,
+                    )
+                    .await;
+            }
+            Outcome::Props(props) => {
+                let status = head.status().unwrap_or(StatusCode::OK);
+                let (cache_control, tags) = head.with_headers(|headers| {
+                    let cache_control = headers
+                        .get(CACHE_CONTROL)
+                        .and_then(|v| v.to_str().ok().map(str::to_owned));
+                    let tags: Vec<String> = headers
+                        .get_all(TAGS_HEADER)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                        .collect();
+                    (cache_control, tags)
+                });
+                let said = Said::Props {
+                    props: props.as_ref(),
+                    cache_control: cache_control.as_deref(),
+                    tags: &tags,
+                };
+                match self.embedded(&url, layout, said, self.loader_of(page)) {
+                    Ok(payload) => {
+                        let state = PageState::Props(props.into_any());
+                        return self
+                            .render_document(
+                                page, &url, request, state, layout, &payload, status, head,
+                            )
+                            .await;
+                    }
+                    Err(e) => e.into(),
+                }
+            }
+            // Post/redirect/get: the browser loads what comes next itself.
+            Outcome::Follow(follow) => follow.to.into(),
+            Outcome::Exit(error) => error,
+        };
+        match self.shown(page, &url, request, error, &head) {
+            Shown::Redirect(redirect, location) => redirect_response(&redirect, location, head),
+            Shown::Own(response) => own_response(*response, head),
+            Shown::NotFound => {
+                let payload = self
+                    .embedded(&url, layout, Said::NotFound, None)
+                    .expect("a payload without props serialises");
+                let status = StatusCode::NOT_FOUND;
+                let state = PageState::NotFound;
+                self.render_document(page, &url, request, state, layout, &payload, status, head)
+                    .await
+            }
+            Shown::Error(status, error) => {
+                let payload = self
+                    .embedded(&url, layout, Said::Error(&error), None)
+                    .expect("a payload without props serialises");
+                let state = PageState::Error(error);
+                self.render_document(page, &url, request, state, layout, &payload, status, head)
+                    .await
+            }
+        }
+    }
+
+    /// The loader of the page at `index`, whose last props size sizes the
+    /// next payload's buffer.
+    pub(crate) fn loader_of(&self, page: Option<usize>) -> Option<&ErasedLoader> {
+        page.and_then(|i| match &self.inner.pages.entries[i].kind {
+            PageKind::Props(page) => Some(&page.loader),
+            PageKind::Static(_) => None,
+        })
+    }
+
+    /// The embedded payload (`{"build":…,"url":…,…}`), escaped for the
+    /// document's script element.
+    fn embedded(
+        &self,
+        url: &str,
+        layout: Option<&str>,
+        said: Said<'_>,
+        sizing: Option<&ErasedLoader>,
+    ) -> Result<String, serde_json::Error> {
+        let build = self.inner.build_id.as_str();
+        let extra = url.len() + build.len() + layout.map_or(0, str::len) + 48;
+        let mut out = match sizing {
+            Some(loader) => loader.json_buffer(extra),
+            None => Vec::with_capacity(extra),
+        };
+        let payload = Payload {
+            build: Some(build),
+            url: Some(url),
+            layout,
+            said,
+        };
+        payload.write(&mut out)?;
+        if let Some(loader) = sizing {
+            loader.note_json_size(out.len());
+        }
+        escape_json_tail(&mut out, 0);
+        Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    }
+
+    /// Renders the page (or the 404 or error page) with its embedded
+    /// payload into the document; a render that panics is answered with
+    /// the error page.
+    #[allow(clippy::too_many_arguments)]
+    async fn render_document(
+        &self,
+        page: Option<usize>,
+        url: &str,
+        request: Option<&str>,
+        state: PageState,
+        layout: Option<&str>,
+        payload: &str,
+        status: StatusCode,
+        head: ResponseHead,
+    ) -> Response {
+        let renderer = &self.inner.renderer;
+        let nonce = renderer.nonce();
+        let nonce = nonce.as_ref();
+        let started = std::time::Instant::now();
+        let state = RenderState::new(page, state, layout);
+        let (status, html, leptos_options) = match renderer
+            .render(url, state, payload, nonce)
+            .instrument(tracing::info_span!("server_props.render"))
+            .await
+        {
+            Ok((html, options)) => (status, html, Some(options)),
+            Err(panic) => {
+                let message = format!("rendering panicked: {}", panic.message);
+                tracing::error!(path = url, "server_props: {message}");
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                uncacheable_if_server_error(status, &head);
+                let error = self.page_error(status, message, panic.location, page, request);
+                let payload = self
+                    .embedded(url, None, Said::Error(&error), None)
+                    .expect("a payload without props serialises");
+                // Once more with the error page in the page's place; a panic in
+                // the layout itself would recur, so then a bare page.
+                let state = RenderState::new(page, PageState::Error(error), None);
+                let html = match renderer.render(url, state, &payload, nonce).await {
+                    Ok((html, _)) => html,
+                    Err(_) => Renderer::bare_error_page(500),
+                };
+                (status, html, None)
+            }
+        };
+        let mut response = Response::new(Body::from(html));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        *headers = head_headers(head);
+        headers
+            .entry(CONTENT_TYPE)
+            .or_insert(HeaderValue::from_static("text/html; charset=utf-8"));
+        headers
+            .entry(CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+        if let (Some(csp), Some(nonce)) = (&renderer.csp, nonce) {
+            headers
+                .entry(csp.name.clone())
+                .or_insert_with(|| csp.header_value(nonce));
+        }
+        if self.inner.server_timing {
+            let mut render = String::new();
+            push_metric(&mut render, "render", started.elapsed());
+            if let Ok(value) = HeaderValue::from_str(&render) {
+                headers.append(SERVER_TIMING, value);
+            }
+        }
+        // A component may have set a status or headers the Leptos way
+        // (leptos_axum's `ResponseOptions`, with the `server` feature).
+        #[cfg(not(feature = "server"))]
+        let _: Option<()> = leptos_options;
+        #[cfg(feature = "server")]
+        if let Some(options) = leptos_options {
+            let options = options.0.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = options.status {
+                *response.status_mut() = s;
+            }
+            for (name, value) in options.headers.iter() {
+                // Cookies add to the loaders' cookies; other headers replace.
+                if name == http::header::SET_COOKIE {
+                    response.headers_mut().append(name.clone(), value.clone());
+                } else {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,161 @@
+//! The props-answer writer: a [`Decision`] as the JSON a client navigation
+//! or a `<Form>` submission receives (`protocol::PropsPayload`'s shapes).
+//!
+//! One walk over the outcomes, as the document writer's: props (`null` for
+//! a page without a loader, whose layout data still counts), a submission
+//! that could not be followed in this request (a redirect for the browser),
+//! and an early exit as [`shown`](ServerProps::shown) says. A props answer
+//! is a `200` with an `ETag` when it is one, carries the build id in its
+//! [`PROPS_HEADER`], and is `private, no-store` unless the loader said
+//! otherwise.
+
+use super::{
+    decision::{Decision, Outcome},
+    respond::{head_headers, own_response, Shown},
+    Format,
+};
+use crate::protocol::{DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER};
+use crate::ssr::{
+    loader::{error::LoaderError, ErasedLoader},
+    response::{
+        etag::etag_of,
+        head::ResponseHead,
+        payload::{Payload, Said},
+    },
+    server::builder::ServerProps,
+};
+use axum::{body::Body, response::Response};
+use http::{
+    header::{CACHE_CONTROL, CONTENT_TYPE},
+    HeaderName, HeaderValue, StatusCode,
+};
+
+impl ServerProps {
+    /// Writes a decision as a props answer.
+    pub(crate) fn write_json(&self, decision: Decision) -> Response {
+        let Decision {
+            page,
+            method,
+            url,
+            outcome,
+            head,
+            layout,
+            led_to,
+            ..
+        } = decision;
+        let layout = layout.as_deref();
+        let led_to = led_to.as_deref();
+        // A props answer names its page only when it is another than the
+        // one asked for.
+        fn answer<'a>(
+            url: Option<&'a str>,
+            layout: Option<&'a str>,
+            said: Said<'a>,
+        ) -> Payload<'a> {
+            Payload {
+                build: None,
+                url,
+                layout,
+                said,
+            }
+        }
+        let error: LoaderError = match outcome {
+            Outcome::Static => {
+                let said = Said::Props {
+                    props: &(),
+                    cache_control: None,
+                    tags: &[],
+                };
+                return self.json(StatusCode::OK, &answer(led_to, layout, said), head);
+            }
+            Outcome::Props(props) => {
+                let status = head.status().unwrap_or(StatusCode::OK);
+                let said = Said::Props {
+                    props: props.as_ref(),
+                    cache_control: None,
+                    tags: &[],
+                };
+                match json_body(&answer(led_to, layout, said), self.loader_of(page)) {
+                    Ok(body) => return self.json_response(status, body, head),
+                    Err(e) => e.into(),
+                }
+            }
+            Outcome::Follow(follow) => follow.to.into(),
+            Outcome::Exit(error) => error,
+        };
+        let request = self.dev_request(&method, &url, Format::Json);
+        match self.shown(page, &url, request.as_deref(), error, &head) {
+            Shown::Redirect(redirect, _) => {
+                let payload = Payload {
+                    build: None,
+                    url: None,
+                    layout: None,
+                    said: Said::Redirect(&redirect),
+                };
+                self.json(StatusCode::OK, &payload, head)
+            }
+            Shown::Own(response) => own_response(*response, head),
+            // The layout's data too: the 404 page shows the header.
+            Shown::NotFound => self.json(
+                StatusCode::NOT_FOUND,
+                &answer(led_to, layout, Said::NotFound),
+                head,
+            ),
+            Shown::Error(status, error) => {
+                let payload = Payload {
+                    layout: None,
+                    ..answer(led_to, layout, Said::Error(&error))
+                };
+                self.json(status, &payload, head)
+            }
+        }
+    }
+
+    /// A props answer with `payload`, which holds no props, for its body.
+    pub(crate) fn json(
+        &self,
+        status: StatusCode,
+        payload: &Payload<'_>,
+        head: ResponseHead,
+    ) -> Response {
+        let body = json_body(payload, None).expect("a payload without props serialises");
+        self.json_response(status, body, head)
+    }
+
+    /// A props answer with `body`.
+    fn json_response(&self, status: StatusCode, body: Vec<u8>, head: ResponseHead) -> Response {
+        let etag = (status == StatusCode::OK).then(|| etag_of(&body));
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        *headers = head_headers(head);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        if let Some(etag) = etag {
+            headers.insert(http::header::ETAG, etag);
+        }
+        headers
+            .entry(CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+        if let Ok(v) = HeaderValue::from_str(&self.inner.build_id) {
+            headers.insert(HeaderName::from_static(PROPS_HEADER), v);
+        }
+        response
+    }
+}
+
+/// A payload's JSON, in a buffer sized from the page's last answer.
+fn json_body(
+    payload: &Payload<'_>,
+    sizing: Option<&ErasedLoader>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let extra = payload.layout.map_or(0, str::len) + payload.url.map_or(0, |u| u.len() + 10);
+    let mut body = match sizing {
+        Some(loader) => loader.json_buffer(16 + extra),
+        None => Vec::with_capacity(32 + extra),
+    };
+    payload.write(&mut body)?;
+    if let Some(loader) = sizing {
+        loader.note_json_size(body.len());
+    }
+    Ok(body)
+}

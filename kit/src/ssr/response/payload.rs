@@ -1,0 +1,284 @@
+//! The one writer of the props payload: the JSON of a props answer and of
+//! the props embedded in a document, in the field order and shapes of
+//! [`PropsPayload`](crate::protocol::PropsPayload), which the browser
+//! decodes.
+//!
+//! Written by hand rather than through `serde`'s derive because the props
+//! are already type-erased ([`ErasedProps`]) and the layout's data is
+//! already JSON: each is written straight into the answer's one buffer,
+//! never parsed back into a value.
+
+use crate::{page::PageError, redirect::Redirect, ssr::loader::ErasedProps};
+use http::StatusCode;
+
+/// One payload: what it is for, and what it says ([`Said`]).
+pub(crate) struct Payload<'a> {
+    /// The build that made it (embedded props only).
+    pub(crate) build: Option<&'a str>,
+    /// The page URL it is for: always in embedded props; in a props answer
+    /// only when it differs from the URL asked for (where a submission led).
+    pub(crate) url: Option<&'a str>,
+    /// The layout loader's data, as JSON.
+    pub(crate) layout: Option<&'a str>,
+    pub(crate) said: Said<'a>,
+}
+
+/// What a payload says: exactly one thing.
+pub(crate) enum Said<'a> {
+    /// Embedded props of a page without a loader: nothing.
+    Nothing,
+    /// The page's props (`null` for a page without a loader in a props
+    /// answer), with the `Cache-Control` and tags the loader set, for the
+    /// browser's props cache (embedded props only).
+    Props {
+        props: &'a dyn ErasedProps,
+        cache_control: Option<&'a str>,
+        tags: &'a [String],
+    },
+    /// `"notFound":true`.
+    NotFound,
+    /// `"redirect":{"destination":…,"status":…}`.
+    Redirect(&'a Redirect),
+    /// `"error"`, its reason phrase, with the detail and the overlay's facts
+    /// in development mode.
+    Error(&'a PageError),
+    /// `"staleBuild":true`: the props URL names another build.
+    StaleBuild,
+}
+
+impl Payload<'_> {
+    /// Appends the payload's JSON to `out`.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let mut first = true;
+        let mut field = |out: &mut Vec<u8>, name: &str| {
+            out.push(if first { b'{' } else { b',' });
+            first = false;
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+        };
+        if let Some(build) = self.build {
+            field(out, "build");
+            serde_json::to_writer(&mut *out, build)?;
+        }
+        if let Some(url) = self.url {
+            field(out, "url");
+            serde_json::to_writer(&mut *out, url)?;
+        }
+        if let Said::Props { props, .. } = &self.said {
+            field(out, "props");
+            props.write_json(out)?;
+        }
+        if let Some(layout) = self.layout {
+            field(out, "layout");
+            out.extend_from_slice(layout.as_bytes());
+        }
+        match &self.said {
+            Said::Nothing => {}
+            Said::Props {
+                cache_control,
+                tags,
+                ..
+            } => {
+                if let Some(cache_control) = cache_control {
+                    field(out, "cacheControl");
+                    serde_json::to_writer(&mut *out, cache_control)?;
+                }
+                if !tags.is_empty() {
+                    field(out, "tags");
+                    serde_json::to_writer(&mut *out, tags)?;
+                }
+            }
+            Said::NotFound => {
+                field(out, "notFound");
+                out.extend_from_slice(b"true");
+            }
+            Said::Redirect(redirect) => {
+                field(out, "redirect");
+                serde_json::to_writer(&mut *out, redirect)?;
+            }
+            Said::Error(error) => {
+                let status =
+                    StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                field(out, "error");
+                serde_json::to_writer(&mut *out, status.canonical_reason().unwrap_or("Error"))?;
+                if let Some(detail) = &error.detail {
+                    field(out, "detail");
+                    serde_json::to_writer(&mut *out, detail)?;
+                }
+                if let Some(dev) = &error.dev {
+                    field(out, "dev");
+                    serde_json::to_writer(&mut *out, dev)?;
+                }
+                field(out, "status");
+                serde_json::to_writer(&mut *out, &error.status)?;
+            }
+            Said::StaleBuild => {
+                field(out, "staleBuild");
+                out.extend_from_slice(b"true");
+            }
+        }
+        if first {
+            out.push(b'{');
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{DevError, PropsPayload};
+
+    fn written(payload: &Payload<'_>) -> String {
+        let mut out = Vec::new();
+        payload.write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn answer(said: Said<'_>) -> Payload<'_> {
+        Payload {
+            build: None,
+            url: None,
+            layout: None,
+            said,
+        }
+    }
+
+    /// The hand-written JSON is exactly what `serde` writes for the same
+    /// `PropsPayload`, field order included, so the browser's decoding and
+    /// every test that compares an answer's text agree with it.
+    #[test]
+    fn writes_what_the_protocol_type_serialises_to() {
+        let props = serde_json::json!({"n": 1, "s": "<b>"});
+        let layout = r#"{"user":"ada"}"#;
+        let tags = vec!["posts".to_owned(), "post:1".to_owned()];
+        let dev = DevError {
+            message: "boom".into(),
+            location: Some("src/a.rs:1:2".into()),
+            page: Some("/a".into()),
+            request: "GET /a".into(),
+        };
+        let error = PageError::new(503)
+            .with_detail(Some("boom".into()))
+            .with_dev(Some(dev.clone()));
+        let redirect = Redirect::temporary("/login?next=/a");
+        let plain = PageError::new(500);
+        let raw = |s: &str| Some(serde_json::value::RawValue::from_string(s.to_owned()).unwrap());
+        let cases: Vec<(Payload<'_>, PropsPayload)> = vec![
+            (
+                Payload {
+                    build: Some("b1"),
+                    url: Some("/a?x=1"),
+                    layout: Some(layout),
+                    said: Said::Props {
+                        props: &props,
+                        cache_control: Some("public, max-age=60"),
+                        tags: &tags,
+                    },
+                },
+                PropsPayload {
+                    build: Some("b1".into()),
+                    url: Some("/a?x=1".into()),
+                    props: raw(&props.to_string()),
+                    layout: raw(layout),
+                    cache_control: Some("public, max-age=60".into()),
+                    tags: tags.clone(),
+                    ..Default::default()
+                },
+            ),
+            (
+                answer(Said::Props {
+                    props: &(),
+                    cache_control: None,
+                    tags: &[],
+                }),
+                PropsPayload {
+                    props: raw("null"),
+                    ..Default::default()
+                },
+            ),
+            (
+                Payload {
+                    build: Some("b1"),
+                    url: Some("/"),
+                    layout: None,
+                    said: Said::Nothing,
+                },
+                PropsPayload {
+                    build: Some("b1".into()),
+                    url: Some("/".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                Payload {
+                    layout: Some(layout),
+                    url: Some("/gone"),
+                    ..answer(Said::NotFound)
+                },
+                PropsPayload {
+                    url: Some("/gone".into()),
+                    layout: raw(layout),
+                    not_found: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                answer(Said::Redirect(&redirect)),
+                PropsPayload {
+                    redirect: Some(redirect.clone()),
+                    ..Default::default()
+                },
+            ),
+            (
+                Payload {
+                    build: Some("b1"),
+                    url: Some("/a"),
+                    layout: Some(layout),
+                    said: Said::Error(&error),
+                },
+                PropsPayload {
+                    build: Some("b1".into()),
+                    url: Some("/a".into()),
+                    layout: raw(layout),
+                    error: Some("Service Unavailable".into()),
+                    detail: Some("boom".into()),
+                    dev: Some(dev),
+                    status: Some(503),
+                    ..Default::default()
+                },
+            ),
+            (
+                answer(Said::Error(&plain)),
+                PropsPayload {
+                    error: Some("Internal Server Error".into()),
+                    status: Some(500),
+                    ..Default::default()
+                },
+            ),
+            (
+                answer(Said::StaleBuild),
+                PropsPayload {
+                    stale_build: true,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (payload, expected) in cases {
+            assert_eq!(written(&payload), serde_json::to_string(&expected).unwrap());
+        }
+    }
+
+    #[test]
+    fn an_empty_payload_is_an_empty_object() {
+        let payload = Payload {
+            build: None,
+            url: None,
+            layout: None,
+            said: Said::Nothing,
+        };
+        assert_eq!(written(&payload), "{}");
+    }
+}
