@@ -1,8 +1,9 @@
 //! How long the browser may keep a props answer, from its `Cache-Control`
 //! read as a private cache reads it (RFC 9111: `s-maxage` is for shared
-//! caches; `no-cache` and `must-revalidate` mean "ask first"), and the
-//! rules of the browser's props cache built on it ([`props_cache`]). Shared by
-//! both builds so it is tested natively; the browser's props cache
+//! caches; `no-cache` and `must-revalidate` mean "ask first"), what an
+//! answer says the cache must drop ([`Invalidation`]), and the rules of the
+//! browser's props cache built on it ([`props_cache`]). Shared by both
+//! builds so it is tested natively; the browser's props cache
 //! (`client::props_cache`) holds one [`PropsCache`] and gives it the time.
 
 mod props_cache;
@@ -61,9 +62,52 @@ impl Freshness {
     }
 }
 
+/// What an answer says about the answers the browser keeps, whatever else
+/// it holds: the fetch returns it as a value, and the navigator applies it
+/// to the props cache before anything from the answer is kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Invalidation {
+    /// Nothing kept changes.
+    #[default]
+    Nothing,
+    /// A write changed what these tags name (`x-server-props-invalidate`):
+    /// the answers carrying one of them go.
+    Tags(Vec<String>),
+    /// Every answer goes: the session changed (the header's `*`), or the
+    /// server runs another build (a stale build).
+    Everything,
+}
+
+impl Invalidation {
+    /// From the values of `x-server-props-invalidate` (empty: none).
+    pub(crate) fn from_header(tags: Vec<String>) -> Self {
+        if tags.iter().any(|t| t == "*") {
+            Self::Everything
+        } else if tags.is_empty() {
+            Self::Nothing
+        } else {
+            Self::Tags(tags)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_invalidate_header_names_tags_or_everything() {
+        assert_eq!(Invalidation::from_header(Vec::new()), Invalidation::Nothing);
+        let tags = vec!["guestbook".to_owned(), "catalog".to_owned()];
+        assert_eq!(
+            Invalidation::from_header(tags.clone()),
+            Invalidation::Tags(tags)
+        );
+        assert_eq!(
+            Invalidation::from_header(vec!["a".to_owned(), "*".to_owned()]),
+            Invalidation::Everything
+        );
+    }
 
     #[test]
     fn a_private_cache_reads_max_age_and_stale_while_revalidate() {

@@ -58,7 +58,7 @@
 //! | `tokio`       | server           | `runtime::TokioRuntime` (the loader timeout's timer, Leptos's executor), the default runtime |
 //! | `cache`       | server           | `cache`: the shared cache, a tower layer                |
 //! | `compression` | server           | `compression`: brotli and gzip, a tower layer           |
-//! | `server`      | server           | the batteries for `AppServer` apps: `app::AppServer`, `serve`, static files, with `tokio`, `cache` and `compression` |
+//! | `server`      | server           | the batteries for `AppServer` apps: `app::AppServer`, `serve`, static files, `security::SecurityHeaders`, with `tokio`, `cache` and `compression` |
 //! | `hydrate`     | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
 //! | `testing`     | tests (native)   | `testing::TestClient`: the app without a socket       |
 //! | `sqlx`        | server (native)  | `db`: database errors as 503 (down for now) or 500    |
@@ -80,6 +80,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod assets;
+#[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
+mod bookkeeping;
 mod erase;
 #[doc(hidden)]
 pub mod escape;

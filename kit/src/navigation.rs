@@ -11,12 +11,15 @@
 //! `router.replace(router.asPath)`.
 //!
 //! This module is shared by both builds and names neither: what only the
-//! browser can do ([`use_submit`]'s request) reaches it through a
-//! [`Submitter`] the browser half installs when it hydrates, as the props
-//! themselves reach a page through the `PropsSource` each side provides.
+//! browser has (the tab's navigation [`Signals`], which its state object
+//! holds, and [`use_submit`]'s request) reaches it through a [`BrowserHalf`]
+//! the browser half installs when it hydrates, as the props themselves
+//! reach a page through the `PropsSource` each side provides. Where nothing
+//! is installed (the server), every call gets signals of its own that
+//! nothing updates, so concurrent requests share none.
 
 use leptos::prelude::*;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// Whether a client navigation is waiting for props.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -65,13 +68,16 @@ impl Submission {
     }
 }
 
-/// The kit's navigation signals: one set per process (a browser tab runs one
-/// wasm module; on the server they never change from their initial values).
-/// Reference-counted signals, so no reactive owner (a render's, a page's)
-/// can dispose of them.
+/// The kit's navigation signals: in the browser, the tab's one set (its
+/// state object holds it); on the server, a fresh set for each call, which
+/// nothing ever updates. Reference-counted signals, so no reactive owner
+/// (a render's, a page's) can dispose of them.
 #[derive(Clone)]
 pub(crate) struct Signals {
+    /// Whether a navigation or a submission is under way ([`use_navigation`]).
     pub(crate) state: ArcRwSignal<NavigationState>,
+    /// Bumped by [`use_refresh`] (and by a submission's answer for the page
+    /// on screen): the page re-renders with props fetched anew.
     pub(crate) refresh: ArcRwSignal<u64>,
     /// Bumped when a background revalidation kept new props for the page
     /// on screen: it re-renders from the cache.
@@ -85,15 +91,26 @@ pub(crate) struct Signals {
 }
 
 impl Signals {
-    pub(crate) fn get() -> Self {
-        static SIGNALS: LazyLock<Signals> = LazyLock::new(|| Signals {
+    /// A set at the initial values: idle, no submission, no layout data.
+    pub(crate) fn new() -> Self {
+        Self {
             state: ArcRwSignal::new(NavigationState::Idle),
             refresh: ArcRwSignal::new(0),
             submission: ArcRwSignal::new(None),
             revalidated: ArcRwSignal::new(0),
             layout: ArcRwSignal::new(None),
-        });
-        SIGNALS.clone()
+        }
+    }
+
+    /// The browser tab's signals once its browser half is installed;
+    /// otherwise (the server, or a browser before hydration) a fresh set,
+    /// which nothing updates: on the server each render reads its own, so
+    /// one request's navigation state never leaks into another's.
+    pub(crate) fn get() -> Self {
+        match BROWSER_HALF.get() {
+            Some(half) => (half.signals)(),
+            None => Self::new(),
+        }
     }
 }
 
@@ -144,14 +161,23 @@ pub(crate) type Submit = Arc<dyn Fn(&str, Vec<(String, String)>) + Send + Sync>;
 /// the app, so under its router).
 pub(crate) type Submitter = fn() -> Submit;
 
-/// The browser half's [`Submitter`]; never set on the server.
-static SUBMITTER: OnceLock<Submitter> = OnceLock::new();
+/// What only the browser half has, as it installs it when it hydrates.
+#[derive(Clone, Copy)]
+pub(crate) struct BrowserHalf {
+    /// Makes [`use_submit`]'s function.
+    pub(crate) submitter: Submitter,
+    /// The tab's navigation signals, which the browser's state object holds.
+    pub(crate) signals: fn() -> Signals,
+}
 
-/// Installs the browser half's way of submitting (by `hydrate`, before the
-/// app runs). The first one stays.
+/// The browser half; never set on the server.
+static BROWSER_HALF: OnceLock<BrowserHalf> = OnceLock::new();
+
+/// Installs the browser half (by `hydrate`, before the app runs). The
+/// first one stays.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub(crate) fn install_submitter(submitter: Submitter) {
-    let _ = SUBMITTER.set(submitter);
+pub(crate) fn install(half: BrowserHalf) {
+    let _ = BROWSER_HALF.set(half);
 }
 
 /// A function that submits fields to a page's action as a `<Form>` would
@@ -159,7 +185,7 @@ pub(crate) fn install_submitter(submitter: Submitter) {
 /// vec![("intent".into(), "delete".into()), ("id".into(), "3".into())])`.
 /// Does nothing on the server.
 pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
-    let submit = SUBMITTER.get().map(|make| make());
+    let submit = BROWSER_HALF.get().map(|half| (half.submitter)());
     move |url: &str, fields: Vec<(String, String)>| match &submit {
         Some(submit) => submit(url, fields),
         // Called, so a browser: one whose entry point did not hydrate
@@ -167,5 +193,32 @@ pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
         None => leptos::logging::error!(
             "server_props: use_submit() has no submitter: hydrate with server_props::hydrate"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No browser half is ever installed here, as on the server.
+    #[test]
+    fn without_the_browser_half_each_call_gets_signals_nothing_shares() {
+        let owner = Owner::new();
+        owner.set();
+        let one = Signals::get();
+        one.state.set(NavigationState::Loading { url: "/a".into() });
+        one.submission.set(Some(Submission {
+            url: "/a".into(),
+            fields: Vec::new(),
+        }));
+        one.refresh.set(7);
+        assert_eq!(use_navigation().get_untracked(), NavigationState::Idle);
+        assert_eq!(use_submission().get_untracked(), None);
+        let refresh = use_refresh();
+        refresh();
+        let another = Signals::get();
+        assert_eq!(another.refresh.get_untracked(), 0);
+        assert_eq!(another.layout.get_untracked(), None);
+        assert_eq!(one.refresh.get_untracked(), 7, "a set of its own");
     }
 }

@@ -10,7 +10,7 @@
 //!   root page `/` written as `/index` (so `/_props/<id>/index.json`) and a page
 //!   path that itself starts with `/index` prefixed with another `/index`,
 //!   the rule Next.js uses for `/_next/data`.
-//! * **Answers** ([`PropsPayload`]): `{"props":…,"layout":…}` (200 or the
+//! * **Answers** ([`PropsPayload`], one [`PayloadBody`] each): `{"props":…,"layout":…}` (200 or the
 //!   loader's status; `layout` when the app has a layout loader), `{"notFound":true}` (404), `{"redirect":{"destination":…,
 //!   "status":307}}` (200, so `fetch` never follows it),
 //!   `{"error":…}` (500) and `{"staleBuild":true}` (410). Each carries the
@@ -58,54 +58,210 @@ pub const DEFAULT_CACHE_CONTROL: &str = "private, no-cache, no-store, max-age=0,
 /// Media type of props answers.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
 
-/// The body of a props answer, and of the embedded props: exactly one of
-/// `props`, `notFound`, `redirect`, `error` or `staleBuild` is meaningful.
+/// The body of a props answer, and of the embedded props: an envelope (the
+/// build, the page URL, the layout's data) around the one thing the answer
+/// says ([`PayloadBody`]).
 ///
-/// `props` stays raw JSON here: only the page that owns it knows its type.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// On the wire it is one flat, sparse, camel-case object:
+/// `{"url":…,"props":…,"layout":…}`, `{"notFound":true}`,
+/// `{"redirect":{…}}`, `{"error":…,"status":…}` or `{"staleBuild":true}`.
+///
+/// ```
+/// use server_props::protocol::{PayloadBody, PropsPayload};
+///
+/// let payload: PropsPayload = serde_json::from_str(r#"{"notFound":true}"#).unwrap();
+/// assert!(matches!(payload.body, PayloadBody::NotFound));
+/// assert_eq!(serde_json::to_string(&payload).unwrap(), r#"{"notFound":true}"#);
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "Wire", into = "Wire")]
+#[non_exhaustive]
 pub struct PropsPayload {
     /// The build the answer was made by (always set in embedded props).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,
-    /// The page URL (path and query) the answer is for (always set in embedded props).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The page URL (path and query) the answer is for: always set in
+    /// embedded props; in a props answer, where a submission led.
     pub url: Option<String>,
-    /// The page's props.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub props: Option<Box<RawValue>>,
     /// The layout loader's data, when the app has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Box<RawValue>>,
+    /// What the answer says.
+    pub body: PayloadBody,
+}
+
+/// What a [`PropsPayload`] says: exactly one thing.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum PayloadBody {
+    /// Nothing: the embedded props of a page without a loader.
+    Nothing,
+    /// The page's props, raw (only the page that owns them knows their
+    /// type; `null` for a page without a loader in a props answer).
+    Props {
+        /// The props as JSON.
+        props: Box<RawValue>,
+        /// In embedded props: the `Cache-Control` the loader set, so the
+        /// browser keeps the first page's props as it would a props answer's.
+        cache_control: Option<String>,
+        /// In embedded props: the tags the loader gave them, so a write
+        /// that names one drops them from the browser's cache too.
+        tags: Vec<String>,
+    },
     /// The loader said "not found", or no page matches.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub not_found: bool,
+    NotFound,
     /// The loader redirected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redirect: Option<Redirect>,
-    /// The loader failed: the status's reason phrase.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// What failed, for developers: only in development mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// What the development error overlay shows: only in development mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dev: Option<DevError>,
-    /// The status of an error answer (500, or a 4xx the loader chose).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
+    Redirect(Redirect),
+    /// The loader failed.
+    Error {
+        /// The status (500, or a 4xx the loader chose).
+        status: u16,
+        /// The status's reason phrase.
+        error: String,
+        /// What failed, for developers: only in development mode.
+        detail: Option<String>,
+        /// What the development error overlay shows: only in development mode.
+        dev: Option<DevError>,
+    },
     /// The props URL names another build than the server's.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub stale_build: bool,
-    /// In embedded props: the `Cache-Control` the loader set, so the
-    /// browser keeps the first page's props as it would a props answer's.
+    StaleBuild,
+}
+
+impl PropsPayload {
+    /// A payload that says `body`, with nothing around it.
+    #[must_use]
+    pub fn new(body: PayloadBody) -> Self {
+        Self {
+            build: None,
+            url: None,
+            layout: None,
+            body,
+        }
+    }
+
+    /// The props, when the payload carries them.
+    #[must_use]
+    pub fn props(&self) -> Option<&RawValue> {
+        match &self.body {
+            PayloadBody::Props { props, .. } => Some(props),
+            _ => None,
+        }
+    }
+
+    /// Whether the payload says "not found".
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.body, PayloadBody::NotFound)
+    }
+
+    /// Whether the payload says the loader failed.
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        matches!(self.body, PayloadBody::Error { .. })
+    }
+}
+
+/// The flat object on the wire: every field optional, one meaningful.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<String>,
-    /// In embedded props: the tags the loader gave them, so a write that
-    /// names one drops them from the browser's cache too.
+    build: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    props: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layout: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    not_found: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect: Option<Redirect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dev: Option<DevError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    stale_build: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cache_control: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    tags: Vec<String>,
+}
+
+impl From<Wire> for PropsPayload {
+    /// The one meaningful field, by precedence: a stale build, a redirect,
+    /// "not found", an error, then props.
+    fn from(wire: Wire) -> Self {
+        let body = if wire.stale_build {
+            PayloadBody::StaleBuild
+        } else if let Some(redirect) = wire.redirect {
+            PayloadBody::Redirect(redirect)
+        } else if wire.not_found {
+            PayloadBody::NotFound
+        } else if let Some(error) = wire.error {
+            PayloadBody::Error {
+                status: wire.status.unwrap_or(500),
+                error,
+                detail: wire.detail,
+                dev: wire.dev,
+            }
+        } else if let Some(props) = wire.props {
+            PayloadBody::Props {
+                props,
+                cache_control: wire.cache_control,
+                tags: wire.tags,
+            }
+        } else {
+            PayloadBody::Nothing
+        };
+        Self {
+            build: wire.build,
+            url: wire.url,
+            layout: wire.layout,
+            body,
+        }
+    }
+}
+
+impl From<PropsPayload> for Wire {
+    fn from(payload: PropsPayload) -> Self {
+        let mut wire = Wire {
+            build: payload.build,
+            url: payload.url,
+            layout: payload.layout,
+            ..Wire::default()
+        };
+        match payload.body {
+            PayloadBody::Nothing => {}
+            PayloadBody::Props {
+                props,
+                cache_control,
+                tags,
+            } => {
+                wire.props = Some(props);
+                wire.cache_control = cache_control;
+                wire.tags = tags;
+            }
+            PayloadBody::NotFound => wire.not_found = true,
+            PayloadBody::Redirect(redirect) => wire.redirect = Some(redirect),
+            PayloadBody::Error {
+                status,
+                error,
+                detail,
+                dev,
+            } => {
+                wire.error = Some(error);
+                wire.detail = detail;
+                wire.dev = dev;
+                wire.status = Some(status);
+            }
+            PayloadBody::StaleBuild => wire.stale_build = true,
+        }
+        wire
+    }
 }
 
 /// What failed on the server, as the development error overlay shows it.
@@ -232,17 +388,11 @@ mod tests {
 
     #[test]
     fn payload_shapes_are_camel_case_and_sparse() {
-        let p = PropsPayload {
-            not_found: true,
-            ..Default::default()
-        };
+        let p = PropsPayload::new(PayloadBody::NotFound);
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"notFound":true}"#);
-        let p = PropsPayload {
-            stale_build: true,
-            ..Default::default()
-        };
+        let p = PropsPayload::new(PayloadBody::StaleBuild);
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"staleBuild":true}"#);
         let p: PropsPayload = serde_json::from_str(r#"{"props":{"a":[1,2]},"url":"/x"}"#).unwrap();
-        assert_eq!(p.props.unwrap().get(), r#"{"a":[1,2]}"#);
+        assert_eq!(p.props().unwrap().get(), r#"{"a":[1,2]}"#);
     }
 }

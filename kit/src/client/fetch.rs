@@ -3,18 +3,29 @@
 //!
 //! A request belongs to the props cache's epoch it was sent in: after a
 //! write or a session change (a new epoch), a navigation never joins one
-//! sent before, whose answer is old news. The cache knows nothing of
-//! requests; this module reads its epoch.
+//! sent before, whose answer is old news.
+//!
+//! This module talks to the server and keeps nothing of its own: the
+//! caller hands it the table of requests in flight (the browser state's)
+//! and the cache's epoch, and gets back, with the answer, what the answer
+//! said about the answers the browser keeps (`Reply::invalidation`: the
+//! tags a write changed, a changed session, a stale build), which the
+//! navigator applies to the props cache. The cache knows nothing of
+//! requests, nor this module of the cache.
 
-use super::{build_id, props_cache};
-use crate::freshness::{Answer, Freshness};
-use crate::protocol::{self, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
+use crate::bookkeeping::Flights;
+use crate::freshness::{Answer, Freshness, Invalidation};
+use crate::protocol::{PayloadBody, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
 use futures::{
     future::{LocalBoxFuture, Shared},
     FutureExt,
 };
 use leptos::prelude::*;
-use std::{cell::RefCell, collections::HashMap, fmt};
+use std::{
+    cell::{Cell, RefCell},
+    fmt,
+    rc::Rc,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -95,67 +106,79 @@ impl Fetched {
     }
 }
 
-type FetchFuture = LocalBoxFuture<'static, Result<Fetched, FetchError>>;
-type PropsFetch = Shared<FetchFuture>;
-
-thread_local! {
-    /// Props requests in flight, by props URL, with how many navigations wait for each.
-    static IN_FLIGHT: RefCell<HashMap<String, Flight>> = RefCell::new(HashMap::new());
-    /// Numbers flights, so a waiter only ever counts down its own.
-    static FLIGHTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+/// What a props request brought back: the answer (or why there is none to
+/// render), and what it said about the answers the browser keeps.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply<T> {
+    /// What the answer's headers (and a stale build) say the props cache
+    /// must drop, for the navigator to apply before it keeps anything of
+    /// the answer. Handed to one waiter of a shared request only, so it is
+    /// applied once per answer; [`Invalidation::Nothing`] for the others,
+    /// and when no answer of the kit's came.
+    pub(crate) invalidation: Invalidation,
+    /// The answer; `Err` means "not props": the caller falls back to a
+    /// document navigation.
+    pub(crate) result: Result<T, FetchError>,
 }
 
-/// A request in flight: the shared answer, how many wait for it, its
-/// number, and the props cache's epoch it was sent in.
-struct Flight {
-    fetch: PropsFetch,
-    waiting: usize,
-    id: u64,
-    epoch: u64,
+impl<T> Reply<T> {
+    /// No answer of the kit's: nothing to apply.
+    fn failed(error: FetchError) -> Self {
+        Self {
+            invalidation: Invalidation::Nothing,
+            result: Err(error),
+        }
+    }
 }
 
-/// Fetches the props answer for a page URL, sharing a request already in
-/// flight for the same URL (a prefetch's, a navigation's). `Err` means "not
-/// props": the caller falls back to a document navigation. With an `ETag`,
-/// the request is conditional and may come back `304`.
+type FetchFuture = LocalBoxFuture<'static, Reply<Fetched>>;
+
+/// A request in flight, as each of its waiters holds it (what the browser
+/// state's table of requests in flight keeps).
+#[derive(Clone)]
+pub(crate) struct Request {
+    /// The reply, shared by every waiter.
+    reply: Shared<FetchFuture>,
+    /// Whether a waiter has taken the reply's invalidation already.
+    invalidation_taken: Rc<Cell<bool>>,
+}
+
+/// Fetches the props answer at a props URL, joining a request already in
+/// flight for it in the same epoch (a prefetch's, a navigation's), with
+/// one more waiting for it in `flights`. With an `ETag`, the request is
+/// conditional and may come back `304`.
 ///
 /// `share: false` starts a request of its own (a refresh, a retry), which
 /// nothing else joins.
 pub(crate) async fn fetch_props(
-    page_url: &str,
+    flights: &'static RefCell<Flights<Request>>,
+    props_url: String,
+    epoch: u64,
     etag: Option<String>,
     share: bool,
-) -> Result<Fetched, FetchError> {
-    let url = protocol::props_url(&build_id(), page_url);
-    let id = FLIGHTS.with(|f| {
-        f.set(f.get() + 1);
-        f.get()
-    });
-    // A request of its own waits under a key nothing else asks for.
-    let key = if share {
-        url.clone()
-    } else {
-        format!("{url}\n{id}")
-    };
-    let epoch = props_cache::epoch();
-    let fetch = IN_FLIGHT.with(|in_flight| {
-        let mut in_flight = in_flight.borrow_mut();
-        // Sent before a write or a session change: later navigations ask
-        // again. Those waiting for it still get its answer (never kept).
-        if in_flight.get(&key).is_some_and(|f| f.epoch != epoch) {
-            in_flight.remove(&key);
-        }
-        let entry = in_flight.entry(key.clone()).or_insert_with(|| Flight {
-            fetch: fetch_once(url, etag, epoch).boxed_local().shared(),
-            waiting: 0,
-            id,
-            epoch,
+) -> Reply<Fetched> {
+    let (request, key, id) = {
+        let mut flights = flights.borrow_mut();
+        let id = flights.number();
+        // A request of its own waits under a key nothing else asks for.
+        let key = if share {
+            props_url.clone()
+        } else {
+            format!("{props_url}\n{id}")
+        };
+        let (request, id) = flights.join(&key, id, epoch, || Request {
+            reply: fetch_once(props_url, etag, epoch).boxed_local().shared(),
+            invalidation_taken: Rc::default(),
         });
-        entry.waiting += 1;
-        (entry.fetch.clone(), entry.id)
-    });
-    let _waiting = Waiting(key, fetch.1);
-    fetch.0.await
+        (request, key, id)
+    };
+    let _waiting = Waiting { flights, key, id };
+    let mut reply = request.reply.await;
+    if request.invalidation_taken.replace(true) {
+        // Another waiter of this answer took it (and has applied it).
+        reply.invalidation = Invalidation::Nothing;
+    }
+    reply
 }
 
 /// One navigation waiting for an in-flight request. When the last one stops
@@ -163,33 +186,23 @@ pub(crate) async fn fetch_props(
 /// if it is still running. That happens a moment later, so that a repeat of
 /// the same navigation (a second click on one link) joins it instead of
 /// starting a new request and a second loader run.
-struct Waiting(String, u64);
+struct Waiting {
+    flights: &'static RefCell<Flights<Request>>,
+    key: String,
+    id: u64,
+}
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        let (url, id) = (std::mem::take(&mut self.0), self.1);
-        let last = IN_FLIGHT.with(|in_flight| {
-            let mut in_flight = in_flight.borrow_mut();
-            in_flight
-                .get_mut(&url)
-                .filter(|entry| entry.id == id)
-                .is_some_and(|entry| {
-                    entry.waiting -= 1;
-                    entry.waiting == 0
-                })
-        });
+        let (flights, key, id) = (self.flights, std::mem::take(&mut self.key), self.id);
+        let last = flights.borrow_mut().leave(&key, id);
         if last {
             set_timeout(
                 move || {
-                    IN_FLIGHT.with(|in_flight| {
-                        let mut in_flight = in_flight.borrow_mut();
-                        let idle = in_flight
-                            .get(&url)
-                            .is_some_and(|entry| entry.id == id && entry.waiting == 0);
-                        if idle {
-                            in_flight.remove(&url);
-                        }
-                    })
+                    let forgotten = flights.borrow_mut().forget_idle(&key, id);
+                    // Dropped once the table is free again: the last handle
+                    // on a request aborts it.
+                    drop(forgotten);
                 },
                 std::time::Duration::ZERO,
             );
@@ -222,49 +235,60 @@ fn js_text(value: &wasm_bindgen::JsValue) -> String {
 /// Submits a form-encoded body to a page's action: one `POST` to the
 /// page's props URL, never shared with another request and never repeated.
 /// `Ok` holds the answer's status (a 422 is an invalid submission) and body.
-pub(crate) async fn submit_props(
-    page_url: &str,
-    body: String,
-) -> Result<(u16, PropsPayload), FetchError> {
-    let url = protocol::props_url(&build_id(), page_url);
+pub(crate) async fn submit_props(props_url: String, body: String) -> Reply<(u16, PropsPayload)> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&body.into());
-    let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
+    let headers = match web_sys::Headers::new() {
+        Ok(headers) => headers,
+        Err(e) => return Reply::failed(FetchError::Network(js_text(&e))),
+    };
     let _ = headers.set("content-type", "application/x-www-form-urlencoded");
     init.set_headers(&headers);
-    request(url, init)
-        .await
-        .map(|fetched| (fetched.status, fetched.payload))
+    let Reply {
+        invalidation,
+        result,
+    } = request(props_url, init).await;
+    Reply {
+        invalidation,
+        result: result.map(|fetched| (fetched.status, fetched.payload)),
+    }
 }
 
-async fn fetch_once(url: String, etag: Option<String>, epoch: u64) -> Result<Fetched, FetchError> {
+async fn fetch_once(url: String, etag: Option<String>, epoch: u64) -> Reply<Fetched> {
     let init = web_sys::RequestInit::new();
     if let Some(etag) = etag {
-        let headers = web_sys::Headers::new().map_err(|e| FetchError::Network(js_text(&e)))?;
+        let headers = match web_sys::Headers::new() {
+            Ok(headers) => headers,
+            Err(e) => return Reply::failed(FetchError::Network(js_text(&e))),
+        };
         let _ = headers.set("if-none-match", &etag);
         init.set_headers(&headers);
     }
-    let mut fetched = request(url, init).await?;
-    fetched.epoch = epoch;
-    Ok(fetched)
+    let mut reply = request(url, init).await;
+    if let Ok(fetched) = &mut reply.result {
+        fetched.epoch = epoch;
+    }
+    reply
 }
 
 /// One props request. The browser's HTTP cache stays out of it (`no-store`
 /// mode): the kit's own cache keeps answers, and a `304` reaches it.
-async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, FetchError> {
+async fn request(url: String, init: web_sys::RequestInit) -> Reply<Fetched> {
     init.set_cache(web_sys::RequestCache::NoStore);
     let controller = web_sys::AbortController::new().ok();
     let mut guard = AbortOnDrop(controller.clone());
     if let Some(controller) = &controller {
         init.set_signal(Some(&controller.signal()));
     }
-    let response = JsFuture::from(window().fetch_with_str_and_init(&url, &init))
-        .await
-        .map_err(|e| FetchError::Network(js_text(&e)))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|e| FetchError::Network(js_text(&e)))?;
+    let response = match JsFuture::from(window().fetch_with_str_and_init(&url, &init)).await {
+        Ok(response) => response,
+        Err(e) => return Reply::failed(FetchError::Network(js_text(&e))),
+    };
+    let response: web_sys::Response = match response.dyn_into() {
+        Ok(response) => response,
+        Err(e) => return Reply::failed(FetchError::Network(js_text(&e))),
+    };
     let has_marker = response
         .headers()
         .get(PROPS_HEADER)
@@ -272,7 +296,8 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
         .flatten()
         .is_some();
     if !has_marker {
-        return Err(FetchError::NotProps(response.status()));
+        // Not the kit's answer: its headers say nothing to the kit.
+        return Reply::failed(FetchError::NotProps(response.status()));
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
     let list = |name: &str| -> Vec<String> {
@@ -286,14 +311,14 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
             })
             .unwrap_or_default()
     };
-    // What a write changed leaves the browser's cache at once (`*`: the
-    // session changed, everything goes).
-    let invalidated = list(INVALIDATE_HEADER);
-    if invalidated.iter().any(|t| t == "*") {
-        props_cache::clear();
-    } else {
-        props_cache::invalidate(invalidated.iter().map(String::as_str));
-    }
+    // What a write changed, for the navigator to drop from the props cache
+    // (`*`: the session changed, everything goes); whatever else the answer
+    // holds, even a body that cannot be read.
+    let invalidation = Invalidation::from_header(list(INVALIDATE_HEADER));
+    let answered = |result: Result<Fetched, FetchError>| Reply {
+        invalidation: invalidation.clone(),
+        result,
+    };
     let mut freshness = Freshness::parse(header("cache-control").as_deref());
     // An answer a shared cache kept for a while is that much older.
     freshness.age_ms = header("age")
@@ -303,32 +328,41 @@ async fn request(url: String, init: web_sys::RequestInit) -> Result<Fetched, Fet
     let tags = list(TAGS_HEADER);
     if response.status() == 304 {
         guard.0 = None;
-        return Ok(Fetched {
-            payload: PropsPayload::default(),
+        return answered(Ok(Fetched {
+            payload: PropsPayload::new(PayloadBody::Nothing),
             status: 304,
             freshness,
             etag,
             tags,
             epoch: 0,
-        });
+        }));
     }
-    let text = response.text().map_err(|e| FetchError::Body(js_text(&e)))?;
-    let text = JsFuture::from(text)
-        .await
-        .map_err(|e| FetchError::Body(js_text(&e)))?;
+    let text = match response.text() {
+        Ok(text) => JsFuture::from(text).await,
+        Err(e) => Err(e),
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(e) => return answered(Err(FetchError::Body(js_text(&e)))),
+    };
     guard.0 = None;
-    let payload: PropsPayload = serde_json::from_str(&text.as_string().unwrap_or_default())
-        .map_err(|e| FetchError::Json(e.to_string()))?;
-    if payload.stale_build {
-        props_cache::clear();
-        return Err(FetchError::StaleBuild);
+    let payload: PropsPayload = match serde_json::from_str(&text.as_string().unwrap_or_default()) {
+        Ok(payload) => payload,
+        Err(e) => return answered(Err(FetchError::Json(e.to_string()))),
+    };
+    if matches!(payload.body, PayloadBody::StaleBuild) {
+        // Everything kept is another build's.
+        return Reply {
+            invalidation: Invalidation::Everything,
+            result: Err(FetchError::StaleBuild),
+        };
     }
-    Ok(Fetched {
+    answered(Ok(Fetched {
         payload,
         status: response.status(),
         freshness,
         etag,
         tags,
         epoch: 0,
-    })
+    }))
 }

@@ -19,22 +19,27 @@
 //!   has rendered.
 //!
 //! The modules split it by concern: [`fetch`] talks to the server,
-//! `navigate` turns an answer into what happens next, `scroll` keeps
-//! positions; this one hydrates and provides the browser's props source.
+//! `navigate` turns an answer into what happens next (and applies it to
+//! the props cache), `scroll` keeps positions; this one hydrates and
+//! provides the browser's props source, which owns everything the tab
+//! remembers, in one object (`state`).
 
 use crate::{
-    navigation::{self, Signals},
+    navigation::{self, BrowserHalf},
     protocol::{PropsPayload, SCRIPT_ID},
     view::{PageView, PropsSource, Source, ViewFuture},
 };
 use leptos::prelude::*;
-use std::{cell::RefCell, sync::Arc};
+use send_wrapper::SendWrapper;
+use state::BrowserState;
+use std::sync::Arc;
 
 pub mod fetch;
 mod navigate;
 pub(crate) mod prefetch;
 mod props_cache;
 mod scroll;
+mod state;
 pub(crate) mod submit;
 
 /// The `window` property set to `true` once hydration has finished: tests and
@@ -42,10 +47,24 @@ pub(crate) mod submit;
 pub const HYDRATED_FLAG: &str = "__serverPropsHydrated";
 
 thread_local! {
-    /// The embedded payload, until hydration is over.
-    static INITIAL: RefCell<Option<PropsPayload>> = const { RefCell::new(None) };
-    /// The server build the page was rendered by.
-    static BUILD: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The tab's props source, made on first use and never dropped (the tab
+    /// runs this one wasm thread for its whole life): the one the app's
+    /// context gets, and the owner of the browser half's state, which
+    /// [`state`] hands to code no component calls.
+    static SOURCE: &'static BrowserSource = Box::leak(Box::new(BrowserSource {
+        state: SendWrapper::new(BrowserState::new()),
+    }));
+}
+
+/// The browser half's state: the tab's props source's.
+fn state() -> &'static BrowserState {
+    SOURCE.with(|source| source.state())
+}
+
+/// The tab's navigation signals, as the shared `navigation` module asks
+/// for them (`Signals::get`).
+fn signals() -> navigation::Signals {
+    state().signals.clone()
 }
 
 /// Settings of the browser half, for [`hydrate_with`].
@@ -98,34 +117,39 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
-    props_cache::set_prefetch_window(options.prefetch_window);
-    navigation::install_submitter(submit::submitter);
-    navigate::note_arrival();
+    let source = SOURCE.with(|source| *source);
+    let state = source.state();
+    state.cache.set_prefetch_window(options.prefetch_window);
+    navigation::install(BrowserHalf {
+        submitter: submit::submitter,
+        signals,
+    });
+    navigate::note_arrival(state);
     if let Some(payload) = read_embedded() {
         if let Some(build) = &payload.build {
-            BUILD.with(|b| b.borrow_mut().clone_from(build));
+            state.build.borrow_mut().clone_from(build);
         }
-        set_layout(&payload);
-        INITIAL.with(|i| *i.borrow_mut() = Some(payload));
+        set_layout(state, &payload);
+        *state.initial.borrow_mut() = Some(payload);
     }
     // Before the router's own `popstate` listener (listeners run in the
     // order they were added): a Back/Forward navigation is known as one by
     // the time the router chooses the page's view.
-    scroll::track_scroll();
+    scroll::track_scroll(state);
     leptos::mount::hydrate_body(move || {
-        provide_context(Source(Arc::new(BrowserSource)));
+        provide_context(Source(Arc::new(source)));
         app()
     });
     // Hydration is synchronous: whatever page was going to use the embedded
     // props has done so. A later page must never take them (the location
     // still shows the old URL while a navigation chooses its view).
-    INITIAL.with(|i| i.borrow_mut().take());
+    state.initial.borrow_mut().take();
     let _ = js_sys::Reflect::set(&window(), &HYDRATED_FLAG.into(), &true.into());
 }
 
 /// The build id of the server that rendered this document.
 pub fn build_id() -> String {
-    BUILD.with(|b| b.borrow().clone())
+    state().build()
 }
 
 fn read_embedded() -> Option<PropsPayload> {
@@ -181,29 +205,43 @@ fn normalized(url: &str) -> &str {
 }
 
 /// The layout data an answer carries, for `use_layout_data`.
-fn set_layout(payload: &PropsPayload) {
+fn set_layout(state: &BrowserState, payload: &PropsPayload) {
     if let Some(layout) = &payload.layout {
-        Signals::get().layout.set(Some(Arc::from(layout.get())));
+        state.signals.layout.set(Some(Arc::from(layout.get())));
     }
 }
 
 /// The browser's props source: the embedded props on hydration, fetched
-/// props afterwards.
-struct BrowserSource;
+/// props afterwards. It owns the browser half's state, and hands it to the
+/// navigator with each view it is asked for.
+struct BrowserSource {
+    /// Everything the tab remembers. Only ever touched on the tab's one
+    /// thread; the wrapper gives the source the `Send` and `Sync` that
+    /// context asks of it.
+    state: SendWrapper<BrowserState>,
+}
 
-impl PropsSource for BrowserSource {
+impl BrowserSource {
+    fn state(&'static self) -> &'static BrowserState {
+        &self.state
+    }
+}
+
+impl PropsSource for &'static BrowserSource {
     fn first_view(&self, view: PageView) -> ViewFuture {
-        Box::pin(send_wrapper::SendWrapper::new(navigate::first_view(view)))
+        Box::pin(SendWrapper::new(navigate::first_view(self.state(), view)))
     }
 
     fn navigated_view(&self, view: PageView, url: String, reload: bool) -> ViewFuture {
-        Box::pin(send_wrapper::SendWrapper::new(async move {
+        let state = self.state();
+        Box::pin(SendWrapper::new(async move {
             let page_url = url.clone();
-            navigate::with_pending(view, &page_url, navigate::fetched_view(view, url, reload)).await
+            let view_future = navigate::fetched_view(state, view, url, reload);
+            navigate::with_pending(view, &page_url, view_future).await
         }))
     }
 
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
-        Signals::get().layout.into()
+        self.state().signals.layout.clone().into()
     }
 }

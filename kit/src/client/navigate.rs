@@ -1,48 +1,72 @@
 //! What a props answer leads to: the page rendered in place, a client-side
 //! redirect, or one document navigation (with a guard against reload loops).
+//!
+//! The navigator is also what applies an answer to the props cache: what
+//! the answer keeps (its props, as its headers allow) and what it drops
+//! (the fetch returns the tags a write invalidated and a stale build as a
+//! value, [`apply`] drops them), for every props request the browser half
+//! makes, a prefetch's and a submission's included.
 
 use super::{
-    fetch::{fetch_props, Fetched},
+    fetch::{self, FetchError, Fetched},
     is_web_url, location_url, normalized,
-    props_cache::{self, Found},
-    scroll, set_layout, INITIAL,
+    props_cache::Found,
+    scroll, set_layout,
+    state::BrowserState,
 };
 use crate::Erase;
 use crate::{
-    freshness::{Answer, Freshness, Keep},
-    navigation::{NavigationState, Signals},
+    bookkeeping::Arrival,
+    freshness::{Answer, Freshness, Invalidation, Keep},
+    navigation::NavigationState,
     page::PageError,
     pages::PageKind,
-    protocol::{self, PropsPayload},
+    protocol::{PayloadBody, PropsPayload},
     view::PageView,
 };
 use leptos::prelude::*;
 use leptos_router::{hooks::use_url, NavigateOptions};
 use serde_json::value::RawValue;
-use std::cell::{Cell, RefCell};
 
 /// `sessionStorage` key of the last document navigation the kit made.
 const LAST_HARD_NAVIGATION: &str = "server_props:hard-navigation";
-/// A document loaded by the kit's document navigation that wants another one
-/// to the same URL within this many milliseconds is in a loop: the kit shows
-/// the error page instead.
-const LOOP_WINDOW_MS: f64 = 10_000.0;
 
-thread_local! {
-    /// Numbers navigations, so only the newest one resets the state to idle.
-    static GENERATION: Cell<u64> = const { Cell::new(0) };
-    /// When and to which URL the kit's document navigation loaded this document.
-    static ARRIVED_BY_DOCUMENT_NAVIGATION: RefCell<Option<(f64, String)>> = const { RefCell::new(None) };
+/// The props answer for a page URL (see [`fetch::fetch_props`]: shared with
+/// a request in flight unless `share` is false), with what it says about
+/// the answers kept already applied to the props cache.
+pub(super) async fn fetch_props(
+    state: &'static BrowserState,
+    page_url: &str,
+    etag: Option<String>,
+    share: bool,
+) -> Result<Fetched, FetchError> {
+    let props_url = state.props_url(page_url);
+    let epoch = state.cache.epoch();
+    let reply = fetch::fetch_props(&state.flights, props_url, epoch, etag, share).await;
+    apply(state, &reply.invalidation);
+    reply.result
+}
+
+/// Applies what an answer said about the answers kept: the ones carrying a
+/// tag a write changed go, and every one when the session changed or
+/// another build is serving. Either starts a new epoch of the props cache,
+/// so answers on their way, sent before, are never kept.
+pub(super) fn apply(state: &BrowserState, invalidation: &Invalidation) {
+    match invalidation {
+        Invalidation::Nothing => {}
+        Invalidation::Tags(tags) => state.cache.invalidate(tags.iter().map(String::as_str)),
+        Invalidation::Everything => state.cache.clear(),
+    }
 }
 
 /// The view of the page a navigation (or hydration) chose: the embedded
 /// props on hydration, fetched props otherwise.
-pub(super) async fn first_view(view: PageView) -> AnyView {
-    let initial = INITIAL.with(|i| i.borrow_mut().take());
+pub(super) async fn first_view(state: &'static BrowserState, view: PageView) -> AnyView {
+    let initial = state.initial.borrow_mut().take();
     if let Some(payload) = initial {
         if payload.url.as_deref().map(normalized) == Some(location_url().as_str()) {
-            seed(view, &payload);
-            if let Next::View(view) = render_payload(view, payload, None) {
+            seed(state, view, &payload);
+            if let Next::View(view) = render_payload(state, view, payload, None) {
                 return view;
             }
         }
@@ -54,7 +78,12 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
         format!("{}?{}", url.path(), url.search())
     };
     let hash = url.hash().trim_start_matches('#').to_owned();
-    let view = with_pending(view, &page_url.clone(), fetched_view(view, page_url, false)).await;
+    let view = with_pending(
+        view,
+        &page_url.clone(),
+        fetched_view(state, view, page_url, false),
+    )
+    .await;
     if !hash.is_empty() {
         scroll::scroll_to_hash_after_render(hash);
     }
@@ -68,39 +97,47 @@ pub(super) async fn first_view(view: PageView) -> AnyView {
 /// load), the returned future never completes: Leptos then never commits
 /// the abandoned URL to history, and the page on screen stays until the
 /// browser leaves it.
-pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool) -> AnyView {
-    // A form submission's answer for this page: rendered as it is, errors
-    // included (the submission is over; nothing is fetched again).
-    if let Some(payload) = super::submit::take_answer(&page_url) {
-        note_new_view();
-        if let Next::View(view) = render_payload(view, payload, None) {
+pub(super) async fn fetched_view(
+    state: &'static BrowserState,
+    view: PageView,
+    page_url: String,
+    reload: bool,
+) -> AnyView {
+    // A form submission's answer for this page, which the submission left
+    // in the state for it: rendered as it is, errors included (the
+    // submission is over; nothing is fetched again).
+    let submitted = state.submitted.borrow_mut().take_for(&page_url);
+    if let Some(payload) = submitted {
+        note_new_view(state);
+        if let Next::View(view) = render_payload(state, view, payload, None) {
             return view;
         }
     }
     // A background revalidation's new props for the page on screen.
-    if let Some(payload) = take_revalidated(&page_url) {
-        if let Next::View(view) = render_payload(view, payload, Some(&page_url)) {
+    let revalidated = state.revalidated.borrow_mut().take_for(&page_url);
+    if let Some(payload) = revalidated {
+        if let Next::View(view) = render_payload(state, view, payload, Some(&page_url)) {
             return view;
         }
     }
-    super::prefetch::cancel_others(&page_url);
-    let props_url = protocol::props_url(&super::build_id(), &page_url);
+    cancel_other_prefetches(state, &page_url);
+    let props_url = state.props_url(&page_url);
     let keeps_last = restores_on_back(view);
-    let restores = keeps_last && scroll::is_popped();
+    let restores = keeps_last && state.scroll.borrow().is_popped();
     let mut etag = None;
     if reload {
-        props_cache::forget(&props_url);
+        state.cache.forget(&props_url);
     } else {
-        let cached = match props_cache::lookup(&props_url) {
+        let cached = match state.cache.lookup(&props_url) {
             Found::Fresh(payload) => Some(payload),
             Found::Stale(payload, etag) => {
-                revalidate_in_background(page_url.clone(), etag, keeps_last);
+                revalidate_in_background(state, page_url.clone(), etag, keeps_last);
                 Some(payload)
             }
             Found::Expired(tag) if restores => {
                 // A page that restores its last props on Back/Forward.
-                revalidate_in_background(page_url.clone(), Some(tag), keeps_last);
-                props_cache::last(&props_url)
+                revalidate_in_background(state, page_url.clone(), Some(tag), keeps_last);
+                state.cache.last(&props_url)
             }
             Found::Expired(tag) => {
                 etag = Some(tag);
@@ -108,34 +145,34 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
             }
             Found::Miss if restores => {
                 // A page that restores its last props on Back/Forward.
-                let last = props_cache::last(&props_url);
+                let last = state.cache.last(&props_url);
                 if last.is_some() {
-                    revalidate_in_background(page_url.clone(), None, keeps_last);
+                    revalidate_in_background(state, page_url.clone(), None, keeps_last);
                 }
                 last
             }
             Found::Miss => None,
         };
         if let Some(payload) = cached {
-            if let Next::View(view) = render_payload(view, payload, Some(&page_url)) {
-                scroll::restore_scroll_if_popped();
+            if let Next::View(view) = render_payload(state, view, payload, Some(&page_url)) {
+                scroll::restore_scroll_if_popped(state);
                 return view;
             }
         }
     }
     let navigate = leptos_router::hooks::use_navigate();
-    let loading = Loading::start(&page_url);
+    let loading = Loading::start(state, &page_url);
     // A refresh asks anew; it never joins a request already on its way.
-    let next = match fetch_props(&page_url, etag, !reload).await {
+    let next = match fetch_props(state, &page_url, etag, !reload).await {
         Ok(fetched) => {
-            let payload = keep(&props_url, fetched, keeps_last).0;
+            let payload = keep(state, &props_url, fetched, keeps_last).0;
             match payload {
-                Some(payload) => render_payload(view, payload, Some(&page_url)),
+                Some(payload) => render_payload(state, view, payload, Some(&page_url)),
                 // A 304 for an entry that is gone since: ask again, plainly,
                 // with a request of its own.
-                None => match fetch_props(&page_url, None, false).await {
-                    Ok(fetched) => match keep(&props_url, fetched, keeps_last).0 {
-                        Some(payload) => render_payload(view, payload, Some(&page_url)),
+                None => match fetch_props(state, &page_url, None, false).await {
+                    Ok(fetched) => match keep(state, &props_url, fetched, keeps_last).0 {
+                        Some(payload) => render_payload(state, view, payload, Some(&page_url)),
                         None => Next::Document(page_url.clone()),
                     },
                     Err(error) => {
@@ -168,7 +205,7 @@ pub(super) async fn fetched_view(view: PageView, page_url: String, reload: bool)
             );
         }
         Next::Document(url) => {
-            if let Some(error) = document_navigation(&url, committed) {
+            if let Some(error) = document_navigation(state, &url, committed) {
                 drop(loading);
                 return error;
             }
@@ -254,22 +291,34 @@ fn restores_on_back(view: PageView) -> bool {
     }
 }
 
+/// Aborts every prefetch under way but the one for `page_url` (which the
+/// navigation to it joins).
+fn cancel_other_prefetches(state: &BrowserState, page_url: &str) {
+    let others = state.prefetches.borrow_mut().all_but(page_url);
+    for prefetch in others {
+        prefetch.abort();
+    }
+}
+
 /// Keeps a fetched answer as its headers allow (and, `keep_last`, for
 /// Back/Forward when they allow nothing) and returns what to render (the
 /// answer, or the kept one for a `304`; `None` if that is gone) and whether
 /// the cache kept it.
-pub(super) fn keep(
+fn keep(
+    state: &BrowserState,
     props_url: &str,
     mut fetched: Fetched,
     keep_last: bool,
 ) -> (Option<PropsPayload>, bool) {
     if fetched.not_modified() {
-        let kept = props_cache::revalidated(props_url, &fetched.freshness);
+        let kept = state.cache.revalidated(props_url, &fetched.freshness);
         let found = kept.is_some();
         return (kept, found);
     }
-    let kept = (fetched.status < 400 || fetched.payload.not_found)
-        && props_cache::store(props_url, fetched.answer(), back_or_as_allowed(keep_last));
+    let kept = (fetched.status < 400 || fetched.payload.is_not_found())
+        && state
+            .cache
+            .store(props_url, fetched.answer(), back_or_as_allowed(keep_last));
     (Some(fetched.payload), kept)
 }
 
@@ -283,84 +332,82 @@ fn back_or_as_allowed(keep_last: bool) -> Keep {
     }
 }
 
-thread_local! {
-    /// New props a background revalidation found for the page on screen:
-    /// its re-render takes them, without looking at the cache again (which
-    /// would start another revalidation of an entry still stale).
-    static REVALIDATED: RefCell<Option<(String, PropsPayload)>> = const { RefCell::new(None) };
-}
-
 /// Something new is on screen (a kept answer, a submission's): a
 /// background revalidation started before it must not replace it.
-pub(super) fn note_new_view() {
-    GENERATION.with(|g| g.set(g.get() + 1));
-}
-
-fn take_revalidated(page_url: &str) -> Option<PropsPayload> {
-    REVALIDATED.with(|r| {
-        let (url, payload) = r.borrow_mut().take()?;
-        (url == page_url).then_some(payload)
-    })
+fn note_new_view(state: &BrowserState) {
+    state.generation.next();
 }
 
 /// Revalidates a kept answer without holding up the page; when the props
 /// changed and nothing happened meanwhile (no navigation, no submission, no
 /// write or session change), the page re-renders with them.
-fn revalidate_in_background(page_url: String, etag: Option<String>, keep_last: bool) {
-    let generation = GENERATION.with(Cell::get);
+fn revalidate_in_background(
+    state: &'static BrowserState,
+    page_url: String,
+    etag: Option<String>,
+    keep_last: bool,
+) {
+    let generation = state.generation.newest();
     leptos::task::spawn_local(async move {
-        let props_url = protocol::props_url(&super::build_id(), &page_url);
-        let before = props_cache::last(&props_url);
-        let Ok(fetched) = fetch_props(&page_url, etag, true).await else {
+        let props_url = state.props_url(&page_url);
+        let before = state.cache.last(&props_url);
+        let Ok(fetched) = fetch_props(state, &page_url, etag, true).await else {
             return;
         };
-        if fetched.epoch != props_cache::epoch() && !fetched.not_modified() {
+        if fetched.epoch != state.cache.epoch() && !fetched.not_modified() {
             // Sent before a write or a session change: old news.
             return;
         }
         let changed = !fetched.not_modified()
             && fetched.status < 400
-            && fetched.payload.props.is_some()
-            && before.as_ref().map(|p| raw(&p.props)) != Some(raw(&fetched.payload.props));
+            && fetched.payload.props().is_some()
+            && before.as_ref().map(raw) != Some(raw(&fetched.payload));
         let payload = fetched.payload.clone();
-        let _ = keep(&props_url, fetched, keep_last);
-        let undisturbed = GENERATION.with(Cell::get) == generation
-            && Signals::get()
+        let _ = keep(state, &props_url, fetched, keep_last);
+        let undisturbed = state.generation.newest() == generation
+            && state
+                .signals
                 .state
                 .with_untracked(|s| *s == NavigationState::Idle)
             && location_url() == page_url;
         if changed && undisturbed {
-            set_layout(&payload);
-            REVALIDATED.with(|r| *r.borrow_mut() = Some((page_url, payload)));
-            Signals::get().revalidated.update(|n| *n += 1);
+            set_layout(state, &payload);
+            state.revalidated.borrow_mut().put(page_url, payload);
+            state.signals.revalidated.update(|n| *n += 1);
         }
     });
 }
 
-fn raw(value: &Option<Box<RawValue>>) -> Option<String> {
-    value.as_ref().map(|v| v.get().to_owned())
+/// The props of a payload as their JSON, to tell whether they changed.
+fn raw(payload: &PropsPayload) -> Option<String> {
+    payload.props().map(|v| v.get().to_owned())
 }
 
 /// Keeps the document's embedded props as the props answer for its URL
 /// would be kept: the first page counts for Back and repeat visits too.
-fn seed(view: PageView, payload: &PropsPayload) {
-    let tags = payload.tags.clone();
+fn seed(state: &BrowserState, view: PageView, payload: &PropsPayload) {
+    let PayloadBody::Props {
+        cache_control,
+        tags,
+        ..
+    } = &payload.body
+    else {
+        return;
+    };
+    let tags = tags.clone();
     let Some(url) = payload.url.as_deref() else {
         return;
     };
-    if payload.props.is_none() {
-        return;
-    }
-    let freshness = Freshness::parse(payload.cache_control.as_deref());
-    let props_url = protocol::props_url(&super::build_id(), normalized(url));
+    let freshness = Freshness::parse(cache_control.as_deref());
+    let props_url = state.props_url(normalized(url));
     let answer = Answer {
         payload,
         freshness: &freshness,
         etag: None,
         tags,
-        sent_at: props_cache::epoch(),
+        sent_at: state.cache.epoch(),
     };
-    props_cache::store(
+    state.cache.store(
         &props_url,
         answer,
         back_or_as_allowed(restores_on_back(view)),
@@ -378,70 +425,87 @@ enum Next {
 }
 
 /// Marks a navigation as loading until it is dropped (done or superseded).
-struct Loading(u64);
+struct Loading {
+    state: &'static BrowserState,
+    /// The navigation's number: only the newest one sets the state back.
+    generation: u64,
+}
 
 impl Loading {
-    fn start(url: &str) -> Self {
-        let generation = GENERATION.with(|g| {
-            g.set(g.get() + 1);
-            g.get()
-        });
-        Signals::get().state.set(NavigationState::Loading {
+    fn start(state: &'static BrowserState, url: &str) -> Self {
+        let generation = state.generation.next();
+        state.signals.state.set(NavigationState::Loading {
             url: url.to_owned(),
         });
-        Self(generation)
+        Self { state, generation }
     }
 }
 
 impl Drop for Loading {
     fn drop(&mut self) {
-        if GENERATION.with(Cell::get) == self.0 {
-            Signals::get().state.set(NavigationState::Idle);
-            scroll::restore_scroll_if_popped();
+        if self.state.generation.newest() == self.generation {
+            self.state.signals.state.set(NavigationState::Idle);
+            scroll::restore_scroll_if_popped(self.state);
         }
+    }
+}
+
+/// Where a navigation's redirect leads: a page of this site through the
+/// router, another site by a document navigation, anything else nowhere.
+fn follow(pages: &crate::pages::Pages, redirect: crate::redirect::Redirect) -> Next {
+    let destination = redirect.destination;
+    if crate::redirect::is_same_origin_path(&destination) {
+        Next::Redirect(destination)
+    } else if is_web_url(&destination) {
+        Next::Document(destination)
+    } else {
+        // `javascript:` and friends: never followed.
+        leptos::logging::error!("server_props: refusing to redirect to {destination:?}");
+        Next::View(pages.render_error(PageError::new(500)))
     }
 }
 
 /// The outcome of a props answer. `page_url` is `None` on hydration, where
 /// the document already is the server's answer and everything renders in place.
-fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>) -> Next {
+fn render_payload(
+    state: &BrowserState,
+    view: PageView,
+    payload: PropsPayload,
+    page_url: Option<&str>,
+) -> Next {
     let pages = view.pages;
     let PageKind::Props(page) = &pages.entries[view.index].kind else {
         return Next::View(().erase());
     };
-    set_layout(&payload);
-    if payload.not_found {
-        return Next::View(pages.not_found.run());
-    }
-    if let (Some(redirect), Some(_)) = (&payload.redirect, page_url) {
-        let destination = redirect.destination.clone();
-        return if redirect.is_same_origin() {
-            Next::Redirect(destination)
-        } else if is_web_url(&destination) {
-            Next::Document(destination)
-        } else {
-            // `javascript:` and friends: never followed.
-            leptos::logging::error!("server_props: refusing to redirect to {destination:?}");
-            Next::View(pages.render_error(PageError::new(500)))
-        };
-    }
-    if payload.error.is_some() {
-        if let (Some(url), None) = (page_url, &payload.dev) {
-            // A failed navigation: let the server render its error page.
-            return Next::Document(url.to_owned());
+    set_layout(state, &payload);
+    let props = match payload.body {
+        PayloadBody::NotFound => return Next::View(pages.not_found.run()),
+        PayloadBody::Redirect(redirect) => match page_url {
+            Some(_) => return follow(pages, redirect),
+            // Hydration: the document is the server's answer.
+            None => None,
+        },
+        PayloadBody::Error {
+            status,
+            detail,
+            dev,
+            ..
+        } => {
+            if let (Some(url), None) = (page_url, &dev) {
+                // A failed navigation: let the server render its error page.
+                return Next::Document(url.to_owned());
+            }
+            // Hydration, or development mode: the error page (and the overlay)
+            // in place, from this answer; the failing loader does not run twice.
+            return Next::View(
+                pages.render_error(PageError::new(status).with_detail(detail).with_dev(dev)),
+            );
         }
-        // Hydration, or development mode: the error page (and the overlay)
-        // in place, from this answer; the failing loader does not run twice.
-        return Next::View(
-            pages.render_error(
-                PageError::new(payload.status.unwrap_or(500))
-                    .with_detail(payload.detail)
-                    .with_dev(payload.dev),
-            ),
-        );
-    }
-    // `"props":null` (props of type `()`) reads as no `props` field.
-    let json = payload.props.as_deref().map_or("null", RawValue::get);
+        PayloadBody::Props { props, .. } => Some(props),
+        // `"props":null` (props of type `()`) reads as no `props` field.
+        _ => None,
+    };
+    let json = props.as_deref().map_or("null", RawValue::get);
     match (page.render_json)(json) {
         Ok(view) => Next::View(view),
         Err(e) => {
@@ -460,23 +524,26 @@ fn render_payload(view: PageView, payload: PropsPayload, page_url: Option<&str>)
 /// the router already pushed it), unless this very document was loaded by
 /// the kit's document navigation to the same URL moments ago: a loop. Then it
 /// returns the error page to show in place.
-fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
+fn document_navigation(state: &BrowserState, url: &str, replace: bool) -> Option<AnyView> {
     let now = js_sys::Date::now();
     let storage = window().session_storage().ok().flatten();
-    if let Some((at, arrived)) = ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| a.borrow().clone()) {
-        if arrived == url && now - at < LOOP_WINDOW_MS {
-            leptos::logging::error!("server_props: not reloading {url} again (loop)");
-            return Some(
-                view! {
-                    <h1>"500"</h1>
-                    <p>"Internal Server Error."</p>
-                }
-                .erase(),
-            );
-        }
+    let looping = state
+        .arrival
+        .borrow()
+        .as_ref()
+        .is_some_and(|arrival| arrival.is_loop(url, now));
+    if looping {
+        leptos::logging::error!("server_props: not reloading {url} again (loop)");
+        return Some(
+            view! {
+                <h1>"500"</h1>
+                <p>"Internal Server Error."</p>
+            }
+            .erase(),
+        );
     }
     if let Some(storage) = storage {
-        let _ = storage.set_item(LAST_HARD_NAVIGATION, &format!("{} {url}", now as u64));
+        let _ = storage.set_item(LAST_HARD_NAVIGATION, &Arrival::record(now, url));
     }
     let location = window().location();
     let result = if replace {
@@ -488,21 +555,19 @@ fn document_navigation(url: &str, replace: bool) -> Option<AnyView> {
         leptos::logging::error!("server_props: navigation to {url} failed: {e:?}");
     }
     // The document may never unload (a download, a 204): not loading any more.
-    Signals::get().state.set(NavigationState::Idle);
+    state.signals.state.set(NavigationState::Idle);
     None
 }
 
 /// Notes whether this document was loaded by the kit's own document
 /// navigation (the loop guard's evidence), and forgets the record.
-pub(super) fn note_arrival() {
+pub(super) fn note_arrival(state: &BrowserState) {
     let Some(storage) = window().session_storage().ok().flatten() else {
         return;
     };
     let record = storage.get_item(LAST_HARD_NAVIGATION).ok().flatten();
     let _ = storage.remove_item(LAST_HARD_NAVIGATION);
-    if let Some((at, url)) = record.as_deref().and_then(|r| r.split_once(' ')) {
-        if let (Ok(at), true) = (at.parse::<u64>().map(|at| at as f64), url == location_url()) {
-            ARRIVED_BY_DOCUMENT_NAVIGATION.with(|a| *a.borrow_mut() = Some((at, url.to_owned())));
-        }
+    if let Some(arrival) = record.and_then(|r| Arrival::from_record(&r, &location_url())) {
+        *state.arrival.borrow_mut() = Some(arrival);
     }
 }

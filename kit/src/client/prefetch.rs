@@ -6,19 +6,14 @@
 //! a window when it allows none (10 s unless
 //! [`ClientOptions::prefetch_window`](super::ClientOptions::prefetch_window)
 //! says otherwise). A navigation to another page aborts the prefetches
-//! under way.
+//! under way (the browser state's
+//! [`prefetches`](super::state::BrowserState::prefetches)).
 
-use super::{fetch::fetch_props, location_url, props_cache};
-use crate::{freshness::Keep, protocol};
+use super::{location_url, navigate, state};
+use crate::freshness::Keep;
 use futures::future::{AbortHandle, Abortable};
 use leptos::prelude::*;
-use std::cell::RefCell;
 use wasm_bindgen::{closure::Closure, JsCast};
-
-thread_local! {
-    /// Prefetches under way, by page URL.
-    static UNDER_WAY: RefCell<Vec<(String, AbortHandle)>> = const { RefCell::new(Vec::new()) };
-}
 
 /// Prefetches the props of the page at `href` (same origin only).
 pub(crate) fn prefetch(href: &str) {
@@ -28,49 +23,33 @@ pub(crate) fn prefetch(href: &str) {
     let Some(page_url) = super::same_origin_page_url(href) else {
         return;
     };
-    let props_url = protocol::props_url(&super::build_id(), &page_url);
-    if props_cache::is_fresh(&props_url) || page_url == location_url() {
+    let state = state();
+    let props_url = state.props_url(&page_url);
+    if state.cache.is_fresh(&props_url) || page_url == location_url() {
         return;
     }
-    let started = UNDER_WAY.with(|u| {
-        let mut under_way = u.borrow_mut();
-        if under_way.iter().any(|(url, _)| *url == page_url) {
-            return None;
-        }
-        let (handle, registration) = AbortHandle::new_pair();
-        under_way.push((page_url.clone(), handle));
-        Some(registration)
-    });
+    let started = state
+        .prefetches
+        .borrow_mut()
+        .start(&page_url, AbortHandle::new_pair);
     let Some(registration) = started else {
         return;
     };
     leptos::task::spawn_local(async move {
         let fetch = async {
-            let Ok(mut fetched) = fetch_props(&page_url, None, true).await else {
+            let Ok(mut fetched) = navigate::fetch_props(state, &page_url, None, true).await else {
                 return;
             };
             // A navigation that joined this request has kept the answer
             // already, as its own headers say.
             if fetched.status < 400 && !fetched.not_modified() && location_url() != page_url {
-                props_cache::store(&props_url, fetched.answer(), Keep::Prefetched);
+                state
+                    .cache
+                    .store(&props_url, fetched.answer(), Keep::Prefetched);
             }
         };
         let _ = Abortable::new(fetch, registration).await;
-        UNDER_WAY.with(|u| u.borrow_mut().retain(|(url, _)| *url != page_url));
-    });
-}
-
-/// Aborts every prefetch under way but the one for `page_url` (which the
-/// navigation to it joins).
-pub(crate) fn cancel_others(page_url: &str) {
-    UNDER_WAY.with(|u| {
-        u.borrow_mut().retain(|(url, handle)| {
-            let keep = url == page_url;
-            if !keep {
-                handle.abort();
-            }
-            keep
-        });
+        state.prefetches.borrow_mut().finished(&page_url);
     });
 }
 

@@ -1,16 +1,13 @@
 //! Scroll positions: restored after a Back/Forward navigation has rendered,
 //! and `#hash` targets scrolled to once their page is in the document.
+//!
+//! The positions themselves are the browser state's
+//! ([`BrowserState::scroll`](super::state::BrowserState::scroll)); this
+//! module listens for the events that change them and scrolls.
 
-use super::location_url;
-use crate::navigation::Signals;
+use super::{location_url, state::BrowserState};
 use leptos::prelude::*;
-use std::{cell::RefCell, collections::HashMap};
 use wasm_bindgen::{closure::Closure, JsCast};
-
-thread_local! {
-    /// Scroll positions of the history entries seen, by URL.
-    static SCROLL: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
-}
 
 /// Scrolls the element the `#hash` names into view once the page that holds
 /// it is in the document (the router scrolls before a loader page has
@@ -26,33 +23,28 @@ pub(super) fn scroll_to_hash_after_render(hash: String) {
     });
 }
 
-thread_local! {
-    /// Set by Back/Forward: the URL whose scroll position to restore once its page is shown.
-    static POPPED: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
 /// Takes over scroll restoration: the browser's own happens before the new
 /// page has rendered, so the kit remembers each URL's position and restores
 /// it after a Back/Forward navigation has rendered.
-pub(super) fn track_scroll() {
+pub(super) fn track_scroll(state: &'static BrowserState) {
     if let Ok(history) = window().history() {
         let _ = history.set_scroll_restoration(web_sys::ScrollRestoration::Manual);
     }
-    let on_scroll = Closure::<dyn Fn()>::new(|| {
-        if POPPED.with(|p| p.borrow().is_some()) {
+    let on_scroll = Closure::<dyn Fn()>::new(move || {
+        if state.scroll.borrow().is_popped() {
             // The entry being restored: its saved position must survive
             // scrolls the page swap causes.
             return;
         }
         let y = window().scroll_y().unwrap_or(0.0);
-        SCROLL.with(|s| s.borrow_mut().insert(location_url(), y));
+        state.scroll.borrow_mut().scrolled(location_url(), y);
     });
-    let on_popstate = Closure::<dyn Fn()>::new(|| {
-        POPPED.with(|p| *p.borrow_mut() = Some(location_url()));
+    let on_popstate = Closure::<dyn Fn()>::new(move || {
+        state.scroll.borrow_mut().popped(location_url());
         // A page without a loader renders at once: restore after it has.
-        request_animation_frame(|| {
-            if !Signals::get().state.get_untracked().is_loading() {
-                restore_scroll_if_popped();
+        request_animation_frame(move || {
+            if !state.signals.state.get_untracked().is_loading() {
+                restore_scroll_if_popped(state);
             }
         });
     });
@@ -63,18 +55,12 @@ pub(super) fn track_scroll() {
     on_popstate.forget();
 }
 
-/// Whether the navigation under way is a Back/Forward one.
-pub(super) fn is_popped() -> bool {
-    POPPED.with(|p| p.borrow().is_some())
-}
-
-pub(super) fn restore_scroll_if_popped() {
-    let Some(url) = POPPED.with(|p| p.borrow_mut().take()) else {
+/// Once a Back/Forward navigation's page has rendered, scrolls to where
+/// its entry was left.
+pub(super) fn restore_scroll_if_popped(state: &BrowserState) {
+    let Some(y) = state.scroll.borrow_mut().take_restore() else {
         return;
     };
-    let y = SCROLL
-        .with(|s| s.borrow().get(&url).copied())
-        .unwrap_or(0.0);
     // After the new page's DOM is in place.
     request_animation_frame(move || window().scroll_to_with_x_and_y(0.0, y));
 }

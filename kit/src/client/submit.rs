@@ -7,10 +7,12 @@
 //!
 //! * the props of the page to show (the same page after "done" or
 //!   "invalid", the destination after a redirect, named by `"url"`), which
-//!   are handed to that page's view through [`take_answer`]: the page on
-//!   screen re-renders in place when it is that page, otherwise the router
-//!   navigates there (a new history entry, as a redirect after a POST
-//!   makes; the entry is a `GET` URL, so Back and refresh never post again);
+//!   are handed to that page's view as a value (left in the browser
+//!   state, [`submitted`](super::state::BrowserState::submitted), for
+//!   the page's next view to take): the page on screen re-renders in
+//!   place when it is that page, otherwise the router navigates there (a
+//!   new history entry, as a redirect after a POST makes; the entry is a
+//!   `GET` URL, so Back and refresh never post again);
 //! * a redirect to another site, followed by the browser;
 //! * "not found", an error, a network failure: the app's 404 or error page,
 //!   at the URL the form posted to (in place when that is the page on
@@ -27,36 +29,18 @@
 //! submit, so the action did not run) are the same fields submitted again,
 //! as a document, which is what the user asked for.
 
-use super::{fetch, is_web_url, location_url, page_url_parts, same_origin_page_url, set_layout};
+use super::{
+    fetch, is_web_url, location_url, page_url_parts, same_origin_page_url, set_layout,
+    state::BrowserState,
+};
 use crate::{
-    navigation::{NavigationState, Signals, Submission, Submit},
-    protocol::PropsPayload,
+    navigation::{NavigationState, Submission, Submit},
+    protocol::{PayloadBody, PropsPayload},
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use std::{
-    cell::{Cell, RefCell},
-    sync::Arc,
-};
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
-
-thread_local! {
-    /// The last submission's answer, for the page view that shows it:
-    /// the page URL (path and query) and the answer.
-    static ANSWER: RefCell<Option<(String, PropsPayload)>> = const { RefCell::new(None) };
-    /// Numbers submissions: only the newest one's answer is shown, and
-    /// only it clears the pending state.
-    static LATEST: Cell<u64> = const { Cell::new(0) };
-}
-
-/// The answer of the last submission, when it is for `page_url`: the page
-/// view renders it instead of fetching. Any other navigation forgets it.
-pub(super) fn take_answer(page_url: &str) -> Option<PropsPayload> {
-    ANSWER.with(|answer| {
-        let (url, payload) = answer.borrow_mut().take()?;
-        (url == page_url).then_some(payload)
-    })
-}
 
 /// The submit handler of a `<Form>` in the component being built: one
 /// request through the router's navigation.
@@ -147,13 +131,11 @@ async fn submit<N>(busy: Option<Busy>, page_url: String, fields: Vec<(String, St
 where
     N: Fn(&str, NavigateOptions) + Clone + 'static,
 {
+    let state = super::state();
     let form = busy.as_ref().map(|b| b.0.clone());
-    let number = LATEST.with(|l| {
-        l.set(l.get() + 1);
-        l.get()
-    });
-    let newest = move || LATEST.with(Cell::get) == number;
-    let signals = Signals::get();
+    let number = state.submissions.next();
+    let newest = move || state.submissions.newest() == number;
+    let signals = &state.signals;
     let submission = Submission {
         url: page_url.clone(),
         fields,
@@ -164,11 +146,14 @@ where
         .state
         .set(NavigationState::Submitting(submission.clone()));
     let started_at = location_url();
-    let payload = match fetch::submit_props(&page_url, body).await {
+    let reply = fetch::submit_props(state.props_url(&page_url), body).await;
+    // What the write changed leaves the props cache at once.
+    super::navigate::apply(state, &reply.invalidation);
+    let payload = match reply.result {
         Ok((status, payload)) => {
             // As SvelteKit's `enhance` does: a submission that went through
             // empties its form (an invalid one keeps what was typed).
-            let went_through = status < 400 && payload.error.is_none() && !payload.not_found;
+            let went_through = status < 400 && !payload.is_error() && !payload.is_not_found();
             if let (true, Some(form)) = (went_through, &form) {
                 form.reset();
             }
@@ -194,14 +179,14 @@ where
             .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if *s == submission));
     if let Some(payload) = payload {
         if ours && location_url() == started_at {
-            show(page_url, payload, &navigate);
+            show(state, page_url, payload, &navigate);
         } else {
             // The user went elsewhere: the answer is not shown, its session
             // is (and a changed session empties the props cache).
-            let before = Signals::get().layout.get_untracked();
-            set_layout(&payload);
-            if Signals::get().layout.get_untracked() != before {
-                super::props_cache::clear();
+            let before = signals.layout.get_untracked();
+            set_layout(state, &payload);
+            if signals.layout.get_untracked() != before {
+                state.cache.clear();
             }
         }
     }
@@ -217,18 +202,18 @@ where
 /// Shows a submission's answer: in place when it is for the page on screen,
 /// otherwise by navigating to its page, which takes the answer instead of
 /// fetching.
-fn show<N>(page_url: String, payload: PropsPayload, navigate: &N)
+fn show<N>(state: &BrowserState, page_url: String, payload: PropsPayload, navigate: &N)
 where
     N: Fn(&str, NavigateOptions),
 {
     // A submission that changed the session (a login, a logout) empties the
     // props cache: what it kept was another session's.
-    let before = Signals::get().layout.get_untracked();
-    set_layout(&payload);
-    if Signals::get().layout.get_untracked() != before {
-        super::props_cache::clear();
+    let before = state.signals.layout.get_untracked();
+    set_layout(state, &payload);
+    if state.signals.layout.get_untracked() != before {
+        state.cache.clear();
     }
-    if let Some(redirect) = &payload.redirect {
+    if let PayloadBody::Redirect(redirect) = &payload.body {
         let destination = redirect.destination.clone();
         if redirect.is_same_origin() {
             navigate(&destination, NavigateOptions::default());
@@ -246,10 +231,12 @@ where
         return;
     };
     let here = key == location_url();
-    ANSWER.with(|answer| *answer.borrow_mut() = Some((key.clone(), payload)));
+    // The answer goes to the page's next view, as a value it takes instead
+    // of fetching.
+    state.submitted.borrow_mut().put(key.clone(), payload);
     if here {
         // The page on screen re-renders with the answer's props.
-        Signals::get().refresh.update(|n| *n += 1);
+        state.signals.refresh.update(|n| *n += 1);
     } else {
         navigate(&format!("{key}{hash}"), NavigateOptions::default());
     }
@@ -263,11 +250,12 @@ fn failed(error: &fetch::FetchError) -> PropsPayload {
         fetch::FetchError::NotProps(_) => 500,
         _ => 503,
     };
-    PropsPayload {
-        error: Some(error.to_string()),
-        status: Some(status),
-        ..Default::default()
-    }
+    PropsPayload::new(PayloadBody::Error {
+        status,
+        error: error.to_string(),
+        detail: None,
+        dev: None,
+    })
 }
 
 /// The server runs another build, so the action did not run: submit the

@@ -191,7 +191,7 @@ impl PropsCache {
         if sent_at != self.epoch {
             return false;
         }
-        if payload.props.is_none() && !payload.not_found {
+        if payload.props().is_none() && !payload.is_not_found() {
             // Errors and redirects are never kept.
             return false;
         }
@@ -209,7 +209,7 @@ impl PropsCache {
                 }
             }
         };
-        let bytes = payload.props.as_ref().map_or(0, |p| p.get().len()) + url.len() + 64;
+        let bytes = payload.props().map_or(0, |p| p.get().len()) + url.len() + 64;
         if bytes > MAX_BYTES / 4 {
             // Too big to keep; nor may an older answer stand for it.
             self.remove(url);
@@ -313,6 +313,7 @@ impl PropsCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::PayloadBody;
     use serde_json::value::RawValue;
 
     const URL: &str = "/_props/b1/blog/a.json";
@@ -330,10 +331,11 @@ mod tests {
     }
 
     fn props(json: &str) -> PropsPayload {
-        PropsPayload {
-            props: Some(RawValue::from_string(json.to_owned()).unwrap()),
-            ..Default::default()
-        }
+        PropsPayload::new(PayloadBody::Props {
+            props: RawValue::from_string(json.to_owned()).unwrap(),
+            cache_control: None,
+            tags: Vec::new(),
+        })
     }
 
     fn headers(cache_control: &str) -> Freshness {
@@ -396,7 +398,7 @@ mod tests {
 
     fn raw(payload: PropsPayload) -> String {
         payload
-            .props
+            .props()
             .map(|p| p.get().to_owned())
             .unwrap_or_default()
     }
@@ -536,11 +538,12 @@ mod tests {
     fn errors_and_redirects_are_never_kept_not_found_is() {
         let mut cache = PropsCache::default();
         let freshness = headers("max-age=60");
-        let error = PropsPayload {
-            error: Some("Internal Server Error".into()),
-            status: Some(500),
-            ..Default::default()
-        };
+        let error = PropsPayload::new(PayloadBody::Error {
+            status: 500,
+            error: "Internal Server Error".into(),
+            detail: None,
+            dev: None,
+        });
         assert!(!offer(
             &mut cache,
             URL,
@@ -562,10 +565,7 @@ mod tests {
             T0
         ));
         assert!(cache.last(URL).is_none());
-        let not_found = PropsPayload {
-            not_found: true,
-            ..Default::default()
-        };
+        let not_found = PropsPayload::new(PayloadBody::NotFound);
         assert!(offer(
             &mut cache,
             URL,
@@ -575,7 +575,7 @@ mod tests {
             Keep::AsAllowed,
             T0
         ));
-        assert!(cache.last(URL).is_some_and(|p| p.not_found));
+        assert!(cache.last(URL).is_some_and(|p| p.is_not_found()));
     }
 
     #[test]
@@ -595,7 +595,7 @@ mod tests {
         ));
         let kept = cache.last(URL).unwrap();
         assert!(kept.layout.is_none());
-        assert_eq!(kept.props.unwrap().get(), "1");
+        assert_eq!(kept.props().unwrap().get(), "1");
     }
 
     #[test]
