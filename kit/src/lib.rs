@@ -92,6 +92,7 @@ mod link;
 mod navigation;
 mod overlay;
 mod page;
+mod page_url;
 mod pages;
 pub mod params;
 #[doc(hidden)]

@@ -300,12 +300,10 @@ fn is_false(b: &bool) -> bool {
 /// assert_eq!(props_url("b1", "/index/x"), "/_props/b1/index/index/x.json");
 /// ```
 pub fn props_url(build_id: &str, page_url: &str) -> String {
-    let page_url = page_url.split('#').next().unwrap_or_default();
-    let (path, query) = match page_url.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (page_url, None),
-    };
-    let mut out = String::with_capacity(PROPS_PREFIX.len() + build_id.len() + page_url.len() + 12);
+    let page_url = crate::page_url::PageUrl::parse(page_url);
+    let (path, query) = (page_url.path(), page_url.query());
+    let mut out =
+        String::with_capacity(PROPS_PREFIX.len() + build_id.len() + page_url.as_str().len() + 12);
     out.push_str(PROPS_PREFIX);
     out.push_str(build_id);
     if path == "/" || path.is_empty() {

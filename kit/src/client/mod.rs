@@ -26,6 +26,7 @@
 
 use crate::{
     navigation::{self, BrowserHalf},
+    page_url::PageUrl,
     protocol::{PropsPayload, SCRIPT_ID},
     view::{PageView, PropsSource, Source, ViewFuture},
 };
@@ -167,7 +168,7 @@ fn location_url() -> String {
     let location = window().location();
     let path = location.pathname().unwrap_or_default();
     let search = location.search().unwrap_or_default();
-    path + &search
+    PageUrl::from_search(&path, &search).into_string()
 }
 
 /// The path and query of a URL of this origin (resolved against the
@@ -184,7 +185,8 @@ pub(crate) fn page_url_parts(url: &str) -> Option<(String, String)> {
     if parsed.origin() != location.origin().ok()? {
         return None;
     }
-    Some((parsed.pathname() + &parsed.search(), parsed.hash()))
+    let page_url = PageUrl::from_search(&parsed.pathname(), &parsed.search());
+    Some((page_url.into_string(), parsed.hash()))
 }
 
 /// Whether a URL is an absolute `http:` or `https:` URL: the only
@@ -197,11 +199,6 @@ fn is_web_url(url: &str) -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// A page URL without an empty query (`/a?` is `/a`: `location.search` is empty for both).
-fn normalized(url: &str) -> &str {
-    url.strip_suffix('?').unwrap_or(url)
 }
 
 /// The layout data an answer carries, for `use_layout_data`.

@@ -9,7 +9,7 @@
 
 use super::{
     fetch::{self, FetchError, Fetched},
-    is_web_url, location_url, normalized,
+    is_web_url, location_url,
     props_cache::Found,
     scroll, set_layout,
     state::BrowserState,
@@ -20,6 +20,7 @@ use crate::{
     freshness::{Answer, Freshness, Invalidation, Keep},
     navigation::NavigationState,
     page::PageError,
+    page_url::PageUrl,
     pages::PageKind,
     protocol::{PayloadBody, PropsPayload},
     view::PageView,
@@ -64,7 +65,8 @@ pub(super) fn apply(state: &BrowserState, invalidation: &Invalidation) {
 pub(super) async fn first_view(state: &'static BrowserState, view: PageView) -> AnyView {
     let initial = state.initial.borrow_mut().take();
     if let Some(payload) = initial {
-        if payload.url.as_deref().map(normalized) == Some(location_url().as_str()) {
+        let for_here = payload.url.as_deref().map(PageUrl::parse);
+        if for_here.is_some_and(|url| url == *location_url()) {
             seed(state, view, &payload);
             if let Next::View(view) = render_payload(state, view, payload, None) {
                 return view;
@@ -72,11 +74,7 @@ pub(super) async fn first_view(state: &'static BrowserState, view: PageView) -> 
         }
     }
     let url = use_url().get_untracked();
-    let page_url = if url.search().is_empty() {
-        url.path().to_owned()
-    } else {
-        format!("{}?{}", url.path(), url.search())
-    };
+    let page_url = PageUrl::new(url.path(), url.search()).into_string();
     let hash = url.hash().trim_start_matches('#').to_owned();
     let view = with_pending(
         view,
@@ -399,7 +397,7 @@ fn seed(state: &BrowserState, view: PageView, payload: &PropsPayload) {
         return;
     };
     let freshness = Freshness::parse(cache_control.as_deref());
-    let props_url = state.props_url(normalized(url));
+    let props_url = state.props_url(PageUrl::parse(url).as_str());
     let answer = Answer {
         payload,
         freshness: &freshness,

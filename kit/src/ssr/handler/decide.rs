@@ -24,7 +24,7 @@ use crate::ssr::{
     response::head::ResponseHead,
     server::builder::ServerProps,
 };
-use crate::{pages::PageKind, protocol, redirect::Redirect};
+use crate::{page_url::PageUrl, pages::PageKind, protocol, redirect::Redirect};
 use axum::body::Body;
 use http::StatusCode;
 use std::any::Any;
@@ -42,7 +42,7 @@ impl ServerProps {
         parts: http::request::Parts,
         body: Body,
     ) -> Decision {
-        let url = normalized_url(&parts.uri);
+        let url = PageUrl::from_uri(&parts.uri);
         self.decide_at(matched, state, parts, body, url)
             .await
             .see_other_if_write()
@@ -54,7 +54,7 @@ impl ServerProps {
         state: &(dyn Any + Send + Sync),
         parts: http::request::Parts,
         body: Body,
-        url: String,
+        url: PageUrl,
     ) -> Decision {
         let pages = self.inner.pages;
         let method = parts.method.clone();
@@ -79,7 +79,7 @@ impl ServerProps {
             return decision;
         }
         if crate::ssr::middleware::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
-            tracing::info!(path = url, "refused a write from another site");
+            tracing::info!(path = url.as_str(), "refused a write from another site");
             let refused = LoaderError::new(
                 StatusCode::FORBIDDEN,
                 "a write from another site (Origin / Sec-Fetch-Site)",
@@ -100,7 +100,7 @@ impl ServerProps {
                 Some(loader) => {
                     let request = request(parts, None, Vec::new());
                     Some(
-                        self.run("layout loader", loader, state, request, &url)
+                        self.run("layout loader", loader, state, request, url.as_str())
                             .await,
                     )
                 }
@@ -132,13 +132,22 @@ impl ServerProps {
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
             let layout = self
-                .run("layout loader", loader, state, request.head_copy(), &url)
+                .run(
+                    "layout loader",
+                    loader,
+                    state,
+                    request.head_copy(),
+                    url.as_str(),
+                )
                 .await;
             if layout.result.is_err() {
                 return Decision::of_runs(Some(index), method, url, None, Some(layout));
             }
             let run = match page {
-                Some(loader) => Some(self.run("loader", loader, state, request, &url).await),
+                Some(loader) => Some(
+                    self.run("loader", loader, state, request, url.as_str())
+                        .await,
+                ),
                 None => None,
             };
             return Decision::of_runs(Some(index), method, url, run, Some(layout));
@@ -148,14 +157,17 @@ impl ServerProps {
         let (run, layout) = futures::join!(
             async {
                 match page {
-                    Some(loader) => Some(self.run("loader", loader, state, request, &url).await),
+                    Some(loader) => Some(
+                        self.run("loader", loader, state, request, url.as_str())
+                            .await,
+                    ),
                     None => None,
                 }
             },
             async {
                 match (layout, layout_request) {
                     (Some(loader), Some(request)) => Some(
-                        self.run("layout loader", loader, state, request, &url)
+                        self.run("layout loader", loader, state, request, url.as_str())
                             .await,
                     ),
                     _ => None,
@@ -175,14 +187,20 @@ impl ServerProps {
         layout: Option<&ErasedLoader>,
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
-        url: String,
+        url: PageUrl,
     ) -> Decision {
         let method = request.parts.method.clone();
         let follow_request = request.head_copy();
         let layout = match layout {
             Some(loader) => {
                 let ran = self
-                    .run("layout loader", loader, state, request.head_copy(), &url)
+                    .run(
+                        "layout loader",
+                        loader,
+                        state,
+                        request.head_copy(),
+                        url.as_str(),
+                    )
                     .await;
                 if ran.result.is_err() {
                     return Decision::of_runs(Some(index), method, url, None, Some(ran));
@@ -197,9 +215,12 @@ impl ServerProps {
             head,
             elapsed,
         } = self
-            .within_timeout(&url, "action", action.call(state, request), |error| {
-                Ran::failed(error, timeout)
-            })
+            .within_timeout(
+                url.as_str(),
+                "action",
+                action.call(state, request),
+                |error| Ran::failed(error, timeout),
+            )
             .await;
         // An invalid submission's props or an exit show the page; a
         // submission that went through leads on.
@@ -211,7 +232,7 @@ impl ServerProps {
                 Ok(Ok(props))
             }
             Err(error) => Ok(Err(error)),
-            Ok(ActionOutcome::Done) => Err(Redirect::see_other(&url)),
+            Ok(ActionOutcome::Done) => Err(Redirect::see_other(url.as_str())),
             Ok(ActionOutcome::Redirect(to)) => Err(to),
         };
         let result = match leads_to {
@@ -261,13 +282,12 @@ impl ServerProps {
             timing: submitted,
             ..
         } = decision;
-        let target = to.destination.split('#').next().unwrap_or_default();
-        let path = target.split('?').next().unwrap_or_default();
+        let target = PageUrl::parse(&to.destination);
         let index = to
             .is_same_origin()
-            .then(|| self.inner.matcher.at(path).ok().map(|m| *m.value))
+            .then(|| self.inner.matcher.at(target.path()).ok().map(|m| *m.value))
             .flatten();
-        let (Some(index), Ok(uri)) = (index, http::Uri::try_from(target)) else {
+        let (Some(index), Ok(uri)) = (index, http::Uri::try_from(target.as_str())) else {
             head.insert_header(
                 http::header::CACHE_CONTROL,
                 http::HeaderValue::from_static(protocol::DEFAULT_CACHE_CONTROL),
@@ -289,7 +309,7 @@ impl ServerProps {
         ] {
             parts.headers.remove(name);
         }
-        with_cookies_set(&mut parts.headers, &head, path);
+        with_cookies_set(&mut parts.headers, &head, target.path());
         // The destination's loaders in a span of their own, which takes its
         // page: the request's span keeps the page the form was sent to.
         let span = tracing::info_span!(
@@ -379,13 +399,6 @@ impl ServerProps {
 /// `GET` and `HEAD`: the methods that read a page; the others are writes.
 pub(crate) fn is_read(method: &http::Method) -> bool {
     matches!(*method, http::Method::GET | http::Method::HEAD)
-}
-
-/// Path and query of a URI, without an empty query (`/a?` is `/a`, as
-/// `location.pathname + location.search` is in the browser).
-pub(crate) fn normalized_url(uri: &http::Uri) -> String {
-    let url = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    url.strip_suffix('?').unwrap_or(url).to_owned()
 }
 
 /// Puts the cookies a submission's answer sets (or removes) for `path` into

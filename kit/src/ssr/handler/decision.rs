@@ -8,6 +8,7 @@
 //! decision, the request's method and URL included, so no step patches an
 //! answer after it was made.
 
+use crate::page_url::PageUrl;
 use crate::redirect::{Redirect, RedirectStatus};
 use crate::ssr::{
     loader::{error::LoaderError, AnyProps, Ran},
@@ -23,7 +24,7 @@ pub(crate) struct Decision {
     /// The request's method.
     pub(crate) method: Method,
     /// The page URL (path and query) the request is for.
-    pub(crate) url: String,
+    pub(crate) url: PageUrl,
     pub(crate) outcome: Outcome,
     /// The status, headers and cookies the loaders and the action set.
     pub(crate) head: ResponseHead,
@@ -69,7 +70,7 @@ pub(crate) struct Timing {
 
 impl Decision {
     /// A decision with nothing but its outcome: no head, no layout data.
-    pub(crate) fn new(page: Option<usize>, method: Method, url: String, outcome: Outcome) -> Self {
+    pub(crate) fn new(page: Option<usize>, method: Method, url: PageUrl, outcome: Outcome) -> Self {
         Self {
             page,
             method,
@@ -86,7 +87,7 @@ impl Decision {
     pub(crate) fn exit(
         page: Option<usize>,
         method: Method,
-        url: String,
+        url: PageUrl,
         error: LoaderError,
     ) -> Self {
         Self::new(page, method, url, Outcome::Exit(error))
@@ -98,7 +99,7 @@ impl Decision {
     pub(crate) fn of_runs(
         page: Option<usize>,
         method: Method,
-        url: String,
+        url: PageUrl,
         run: Option<Ran<AnyProps>>,
         layout: Option<Ran<AnyProps>>,
     ) -> Self {
@@ -146,7 +147,7 @@ impl Decision {
 
     /// The 404 page for a URL no page serves, with what the layout's
     /// loader decided: its data for the page's header, or its own exit.
-    pub(crate) fn not_found(method: Method, url: String, layout: Option<Ran<AnyProps>>) -> Self {
+    pub(crate) fn not_found(method: Method, url: PageUrl, layout: Option<Ran<AnyProps>>) -> Self {
         let nothing = Ran::failed(crate::NotFound.into(), std::time::Duration::ZERO);
         let mut decision = Self::of_runs(None, method, url, Some(nothing), layout);
         // No page loader ran.

@@ -45,19 +45,20 @@ impl ServerProps {
             layout,
             ..
         } = decision;
-        let request = self.dev_request(&method, &url, Format::Document);
+        let url = url.as_str();
+        let request = self.dev_request(&method, url, Format::Document);
         let request = request.as_deref();
         let layout = layout.as_deref();
         let error: LoaderError = match outcome {
             Outcome::Static => {
                 let payload = self
-                    .embedded(&url, layout, Said::Nothing, None)
+                    .embedded(url, layout, Said::Nothing, None)
                     .expect("a payload without props serialises");
                 let state = PageState::Static;
                 return self
                     .render_document(
                         page,
-                        &url,
+                        url,
                         request,
                         state,
                         layout,
@@ -85,12 +86,12 @@ impl ServerProps {
                     cache_control: cache_control.as_deref(),
                     tags: &tags,
                 };
-                match self.embedded(&url, layout, said, self.loader_of(page)) {
+                match self.embedded(url, layout, said, self.loader_of(page)) {
                     Ok(payload) => {
                         let state = PageState::Props(props.into_any());
                         return self
                             .render_document(
-                                page, &url, request, state, layout, &payload, status, head,
+                                page, url, request, state, layout, &payload, status, head,
                             )
                             .await;
                     }
@@ -101,24 +102,24 @@ impl ServerProps {
             Outcome::Follow(follow) => follow.to.into(),
             Outcome::Exit(error) => error,
         };
-        match self.shown(page, &url, request, error, &head) {
+        match self.shown(page, url, request, error, &head) {
             Shown::Redirect(redirect, location) => redirect_response(&redirect, location, head),
             Shown::Own(response) => own_response(*response, head),
             Shown::NotFound => {
                 let payload = self
-                    .embedded(&url, layout, Said::NotFound, None)
+                    .embedded(url, layout, Said::NotFound, None)
                     .expect("a payload without props serialises");
                 let status = StatusCode::NOT_FOUND;
                 let state = PageState::NotFound;
-                self.render_document(page, &url, request, state, layout, &payload, status, head)
+                self.render_document(page, url, request, state, layout, &payload, status, head)
                     .await
             }
             Shown::Error(status, error) => {
                 let payload = self
-                    .embedded(&url, layout, Said::Error(&error), None)
+                    .embedded(url, layout, Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 let state = PageState::Error(error);
-                self.render_document(page, &url, request, state, layout, &payload, status, head)
+                self.render_document(page, url, request, state, layout, &payload, status, head)
                     .await
             }
         }

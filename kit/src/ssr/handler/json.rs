@@ -43,6 +43,7 @@ impl ServerProps {
             led_to,
             ..
         } = decision;
+        let url = url.as_str();
         let layout = layout.as_deref();
         let led_to = led_to.as_deref();
         // A props answer names its page only when it is another than the
@@ -83,8 +84,8 @@ impl ServerProps {
             Outcome::Follow(follow) => follow.to.into(),
             Outcome::Exit(error) => error,
         };
-        let request = self.dev_request(&method, &url, Format::Json);
-        match self.shown(page, &url, request.as_deref(), error, &head) {
+        let request = self.dev_request(&method, url, Format::Json);
+        match self.shown(page, url, request.as_deref(), error, &head) {
             Shown::Redirect(redirect, _) => {
                 let payload = Payload {
                     build: None,

@@ -10,7 +10,7 @@
 //! ([`ServerProps::follow`]).
 
 use super::{
-    decide::{is_read, normalized_url},
+    decide::is_read,
     decision::Decision,
     trace::{request_span, traced},
     Format,
@@ -19,7 +19,7 @@ use crate::ssr::{
     response::payload::{Payload, Said},
     server::builder::ServerProps,
 };
-use crate::{protocol, ssr::request::context::with_page_uri};
+use crate::{page_url::PageUrl, protocol, ssr::request::context::with_page_uri};
 use axum::{extract::Request, response::Response};
 use http::StatusCode;
 use std::any::Any;
@@ -59,7 +59,7 @@ impl ServerProps {
                 loader.state_name,
             );
             let span = request_span(&request, Format::Document);
-            let url = normalized_url(request.uri());
+            let url = PageUrl::from_uri(request.uri());
             let method = request.method().clone();
             let decision = Decision::exit(None, method, url, crate::NotFound.into());
             return traced(span, self.respond(decision, Format::Document)).await;
@@ -116,7 +116,8 @@ impl ServerProps {
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let Some((build, page_path)) = protocol::parse_props_path(parts.uri.path()) else {
-            let decision = Decision::exit(None, method, String::new(), crate::NotFound.into());
+            let url = PageUrl::from_uri(&parts.uri);
+            let decision = Decision::exit(None, method, url, crate::NotFound.into());
             return self.respond(decision, Format::Json).await;
         };
         if build != self.inner.build_id {
@@ -132,15 +133,13 @@ impl ServerProps {
             // A props URL that names no page is no page's request: the
             // browser's router shows its 404 page for a URL of no page
             // without asking, so nothing here runs a loader.
-            let decision = Decision::exit(None, method, page_path, crate::NotFound.into());
+            let url = PageUrl::new(&page_path, "");
+            let decision = Decision::exit(None, method, url, crate::NotFound.into());
             return self.respond(decision, Format::Json).await;
         };
         let index = *matched.value;
-        let url = match parts.uri.query().filter(|q| !q.is_empty()) {
-            Some(q) => format!("{page_path}?{q}"),
-            None => page_path,
-        };
-        let parts = with_page_uri(parts, &url);
+        let url = PageUrl::new(&page_path, parts.uri.query().unwrap_or_default());
+        let parts = with_page_uri(parts, url.as_str());
         let decision = self.decide(Some(index), state, parts, body).await;
         let decision = self.follow(state, decision).await;
         self.respond(decision, Format::Json).await
