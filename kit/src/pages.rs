@@ -30,7 +30,7 @@ pub(crate) type ErrorViewFn = Arc<dyn Fn(PageError) -> AnyView + Send + Sync>;
 /// fn Home() -> impl IntoView { view! { <h1>"Home"</h1> } }
 ///
 /// let pages = Pages::new()
-///     .route("/", Home)
+///     .static_page("/", Home)
 ///     .not_found(|| view! { <h1>"404"</h1> })
 ///     .error_page(|e| view! { <h1>{e.status}</h1> });
 /// assert_eq!(pages.len(), 1);
@@ -197,13 +197,14 @@ impl Pages {
         self
     }
 
-    /// Adds a page without a loader: client navigation to it makes no request.
+    /// Adds a page without a loader at `path`: its view needs no props, and
+    /// client navigation to it makes no request.
     ///
     /// # Panics
     /// Like [`Pages::page`].
     #[track_caller]
     #[must_use]
-    pub fn route<F, V>(self, path: &'static str, view: F) -> Self
+    pub fn static_page<F, V>(self, path: &'static str, view: F) -> Self
     where
         F: Fn() -> V + Send + Sync + 'static,
         V: IntoView + 'static,
@@ -213,6 +214,19 @@ impl Pages {
             std::any::type_name::<F>(),
             PageKind::Static(ViewFn::from(move || SyncHydrate(view()))),
         )
+    }
+
+    /// The old name of [`Pages::static_page`].
+    #[deprecated(note = "renamed to `static_page`")]
+    #[doc(hidden)]
+    #[track_caller]
+    #[must_use]
+    pub fn route<F, V>(self, path: &'static str, view: F) -> Self
+    where
+        F: Fn() -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        self.static_page(path, view)
     }
 
     /// The page shown for unknown URLs and loaders that return "not found".
@@ -367,22 +381,29 @@ mod tests {
     #[should_panic(expected = "`/blog/:slug` (")]
     fn two_pages_on_one_path_panic_at_build_time() {
         let _ = Pages::new()
-            .route("/blog/:post", page)
-            .route("/blog/:slug", page);
+            .static_page("/blog/:post", page)
+            .static_page("/blog/:slug", page);
     }
 
     #[test]
     #[should_panic(expected = "must start with `/`")]
     fn malformed_path_panics_with_the_path() {
-        let _ = Pages::new().route("blog", page);
+        let _ = Pages::new().static_page("blog", page);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_name_still_adds_a_page_without_a_loader() {
+        let pages = Pages::new().route("/about", page);
+        assert_eq!(pages.paths().collect::<Vec<_>>(), ["/about"]);
     }
 
     #[test]
     fn order_is_most_specific_first() {
         let pages = Pages::new()
-            .route("/blog/:post", page)
-            .route("/blog/new", page)
-            .route("/*rest", page);
+            .static_page("/blog/:post", page)
+            .static_page("/blog/new", page)
+            .static_page("/*rest", page);
         let order: Vec<_> = pages
             .order
             .iter()
@@ -403,7 +424,7 @@ mod tests {
         ];
         let pages = paths
             .iter()
-            .fold(Pages::new(), |p, path| p.route(path, page));
+            .fold(Pages::new(), |p, path| p.static_page(path, page));
         let order: Vec<_> = pages
             .order
             .iter()

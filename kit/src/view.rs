@@ -100,7 +100,7 @@ pub fn use_layout_data<L: Layout>() -> ArcSignal<Option<L::Data>> {
 /// use std::sync::LazyLock;
 ///
 /// static PAGES: LazyLock<Pages> = LazyLock::new(|| {
-///     Pages::new().route("/", || view! { <h1>"Home"</h1> })
+///     Pages::new().static_page("/", || view! { <h1>"Home"</h1> })
 /// });
 ///
 /// #[component]

@@ -215,7 +215,7 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<WhoAmI>()
         .page::<Echo>()
         .page::<TasksPage>()
-        .route("/about", || view! { <h1>"About"</h1> })
+        .static_page("/about", || view! { <h1>"About"</h1> })
         .layout::<Site>()
 });
 

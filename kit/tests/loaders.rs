@@ -257,7 +257,7 @@ fn Shell() -> impl IntoView {
 
 static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
-        .route("/", || view! { <Shell/> })
+        .static_page("/", || view! { <Shell/> })
         .page::<RepoPage>()
         .page::<QueryPage>()
         .page::<Guarded>()

@@ -95,7 +95,7 @@ impl Loader for Exploding {
 
 static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
-        .route("/", || view! { <p>"home"</p> })
+        .static_page("/", || view! { <p>"home"</p> })
         .page_at::<Created>("/created")
         .page_at::<Failing>("/failing")
         .page_at::<Exploding>("/exploding")

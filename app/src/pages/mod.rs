@@ -37,7 +37,7 @@ use std::sync::LazyLock;
 /// The app's page table, shared by the server and the browser build.
 pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
-        .route("/", Home)
+        .static_page("/", Home)
         .page::<RepoPage>()
         .page::<Blog>()
         .page::<CatchAll>()

@@ -103,7 +103,7 @@ fn Home() -> impl IntoView {
 
 pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
-        .route("/", Home)
+        .static_page("/", Home)
         .page::<Item>()
         .page::<Post>()
         .page::<Files>()

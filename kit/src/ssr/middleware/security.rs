@@ -1,5 +1,7 @@
 //! Security headers: a `Content-Security-Policy` with a per-document nonce,
-//! and the headers every response should carry.
+//! and the headers every response should carry (`SecurityHeaders`, with
+//! feature `server`: tower-http's `set_header` layers, which the request
+//! pipeline alone does without).
 //!
 //! Why a nonce and not hashes: the document's inline scripts are Leptos's
 //! hydration bootstrap, its resource data (which changes with the data) and,
@@ -38,17 +40,16 @@
 //! );
 //! ```
 
-use axum::{extract::Request, response::Response};
-use http::{
-    header::{REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS},
-    HeaderMap, HeaderName, HeaderValue,
-};
-use std::{
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{ready, Context, Poll},
-    time::Duration,
+use http::{HeaderName, HeaderValue};
+#[cfg(feature = "server")]
+use {
+    axum::{extract::Request, response::Response},
+    http::header::{
+        REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    },
+    std::{convert::Infallible, time::Duration},
+    tower::util::BoxCloneSyncService,
+    tower_http::set_header::SetResponseHeaderLayer,
 };
 
 /// `Content-Security-Policy`, sent with every document the kit renders.
@@ -223,6 +224,10 @@ impl CompiledPolicy {
 /// - `Strict-Transport-Security`, only when the site is served over HTTPS
 ///   ([`SecurityHeaders::hsts`]).
 ///
+/// The set is tower-http's [`SetResponseHeaderLayer::if_not_present`], one
+/// layer per header ([`SecurityHeaders::layers`]); as a layer itself it
+/// wraps a service in them, in order, as a [`SecurityHeadersService`].
+///
 /// ```
 /// use server_props::security::SecurityHeaders;
 /// use std::time::Duration;
@@ -230,127 +235,103 @@ impl CompiledPolicy {
 /// let app: axum::Router = axum::Router::new()
 ///     .layer(SecurityHeaders::default().hsts(Duration::from_secs(63_072_000), false));
 /// ```
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
-    // Shared by every request's future.
-    headers: Arc<HeaderMap>,
+    /// In the order a response gets them; each name once.
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+#[cfg(feature = "server")]
 impl Default for SecurityHeaders {
     fn default() -> Self {
-        let mut headers = HeaderMap::new();
-        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        headers.insert(
-            REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        );
-        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         Self {
-            headers: Arc::new(headers),
+            headers: vec![
+                (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                (
+                    REFERRER_POLICY,
+                    HeaderValue::from_static("strict-origin-when-cross-origin"),
+                ),
+                (X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            ],
         }
     }
 }
 
+#[cfg(feature = "server")]
 impl SecurityHeaders {
     /// Adds `Strict-Transport-Security: max-age=…` (with
     /// `includeSubDomains` when asked): only for a site served over HTTPS
     /// (browsers then refuse plain HTTP to it for `max_age`).
     #[must_use]
-    pub fn hsts(mut self, max_age: Duration, include_subdomains: bool) -> Self {
+    pub fn hsts(self, max_age: Duration, include_subdomains: bool) -> Self {
         let value = if include_subdomains {
             format!("max-age={}; includeSubDomains", max_age.as_secs())
         } else {
             format!("max-age={}", max_age.as_secs())
         };
-        Arc::make_mut(&mut self.headers).insert(
+        self.header(
             STRICT_TRANSPORT_SECURITY,
             HeaderValue::try_from(value).expect("digits make a header value"),
-        );
-        self
+        )
     }
 
-    /// Sets a header (or replaces one of the kit's).
+    /// Sets a header (or replaces one of the kit's, in its place).
     #[must_use]
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        Arc::make_mut(&mut self.headers).insert(name, value);
+        match self.headers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, old)) => *old = value,
+            None => self.headers.push((name, value)),
+        }
         self
     }
 
     /// Leaves a header out (`Referrer-Policy` for an app that sets it in HTML).
     #[must_use]
     pub fn without(mut self, name: &HeaderName) -> Self {
-        Arc::make_mut(&mut self.headers).remove(name);
+        self.headers.retain(|(n, _)| n != name);
         self
     }
 
-    fn apply(&self, headers: &mut HeaderMap) {
-        for (name, value) in self.headers.iter() {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
-        }
+    /// The set as tower-http layers, one per header, each adding its header
+    /// to a response that lacks it; the first is the innermost (the order a
+    /// response gets them in). For a stack of statically typed layers:
+    /// `ServiceBuilder` or `Router::layer` on each, last first.
+    pub fn layers(
+        &self,
+    ) -> impl ExactSizeIterator<Item = SetResponseHeaderLayer<HeaderValue>> + '_ {
+        self.headers.iter().map(|(name, value)| {
+            SetResponseHeaderLayer::if_not_present(name.clone(), value.clone())
+        })
     }
 }
 
-impl<S> tower::Layer<S> for SecurityHeaders {
-    type Service = SecurityHeadersService<S>;
+/// The service of [`SecurityHeaders`]: the inner service under tower-http's
+/// [`SetResponseHeader`](tower_http::set_header::SetResponseHeader), once
+/// per header, each erased (the set is chosen at run time). `E` is the inner
+/// service's error (`Infallible` under axum).
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub type SecurityHeadersService<E = Infallible> = BoxCloneSyncService<Request, Response, E>;
+
+#[cfg(feature = "server")]
+impl<S> tower::Layer<S> for SecurityHeaders
+where
+    S: tower::Service<Request, Response = Response> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+{
+    type Service = SecurityHeadersService<S::Error>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SecurityHeadersService {
-            inner,
-            headers: self.clone(),
+        let mut layers = self.layers();
+        match layers.next() {
+            None => BoxCloneSyncService::new(inner),
+            Some(first) => layers.fold(
+                BoxCloneSyncService::new(first.layer(inner)),
+                |service, layer| BoxCloneSyncService::new(layer.layer(service)),
+            ),
         }
-    }
-}
-
-/// The service of [`SecurityHeaders`].
-#[derive(Clone, Debug)]
-pub struct SecurityHeadersService<S> {
-    inner: S,
-    headers: SecurityHeaders,
-}
-
-impl<S> tower::Service<Request> for SecurityHeadersService<S>
-where
-    S: tower::Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = SecurityHeadersFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        SecurityHeadersFuture {
-            inner: self.inner.call(request),
-            headers: self.headers.clone(),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The response future of [`SecurityHeadersService`]: the inner one,
-    /// whose response gets the headers (no allocation per request).
-    pub struct SecurityHeadersFuture<F> {
-        #[pin]
-        inner: F,
-        headers: SecurityHeaders,
-    }
-}
-
-impl<F, E> Future for SecurityHeadersFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
-        this.headers.apply(response.headers_mut());
-        Poll::Ready(Ok(response))
     }
 }
 
@@ -402,13 +383,70 @@ mod tests {
         assert_eq!(csp.header_name(), "content-security-policy-report-only");
     }
 
+    /// The response `headers` gets through `layer` (its own first, in order).
+    #[cfg(feature = "server")]
+    fn through(layer: &SecurityHeaders, own: &[(HeaderName, &'static str)]) -> http::HeaderMap {
+        use tower::ServiceExt as _;
+        let own = own.to_vec();
+        let inner = tower::service_fn(move |_: Request| {
+            let mut response = Response::default();
+            for (name, value) in &own {
+                response
+                    .headers_mut()
+                    .insert(name.clone(), HeaderValue::from_static(value));
+            }
+            std::future::ready(Ok::<_, Infallible>(response))
+        });
+        let service = tower::Layer::layer(layer, inner);
+        let Ok(response) = futures::executor::block_on(service.oneshot(Request::default()));
+        response.headers().clone()
+    }
+
     #[test]
+    #[cfg(feature = "server")]
     fn headers_already_set_are_kept() {
-        let mut headers = HeaderMap::new();
-        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-        SecurityHeaders::default().apply(&mut headers);
+        let headers = through(
+            &SecurityHeaders::default(),
+            &[(X_FRAME_OPTIONS, "SAMEORIGIN")],
+        );
         assert_eq!(headers[X_FRAME_OPTIONS], "SAMEORIGIN");
         assert_eq!(headers[X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(!headers.contains_key(STRICT_TRANSPORT_SECURITY));
+    }
+
+    #[test]
+    #[cfg(feature = "server")]
+    fn the_set_is_configurable_and_added_in_order() {
+        let layer = SecurityHeaders::default()
+            .hsts(Duration::from_secs(600), true)
+            .header(X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"))
+            .header(
+                HeaderName::from_static("x-extra"),
+                HeaderValue::from_static("1"),
+            )
+            .without(&REFERRER_POLICY);
+        let headers = through(&layer, &[(http::header::CONTENT_TYPE, "text/plain")]);
+        let names: Vec<_> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-content-type-options",
+                "x-frame-options",
+                "strict-transport-security",
+                "x-extra"
+            ]
+        );
+        assert_eq!(headers[X_FRAME_OPTIONS], "SAMEORIGIN");
+        assert_eq!(
+            headers[STRICT_TRANSPORT_SECURITY],
+            "max-age=600; includeSubDomains"
+        );
+        assert_eq!(layer.layers().len(), 4);
+        let none = SecurityHeaders::default()
+            .without(&X_CONTENT_TYPE_OPTIONS)
+            .without(&REFERRER_POLICY)
+            .without(&X_FRAME_OPTIONS);
+        assert!(through(&none, &[]).is_empty());
     }
 }

@@ -279,7 +279,10 @@ mod tests {
             // a page without a loader, as no props at all).
             let read: PropsPayload = serde_json::from_str(&text).unwrap();
             let again = serde_json::to_string(&read).unwrap();
-            assert_eq!(again, text.replace(r#""props":null"#, "").replace("{,", "{"));
+            assert_eq!(
+                again,
+                text.replace(r#""props":null"#, "").replace("{,", "{")
+            );
         }
     }
 

@@ -210,7 +210,7 @@ mod tests {
                 if !shapes.insert(parsed.shape()) || matcher.insert(parsed.axum_path(), pages.len()).is_err() {
                     continue;
                 }
-                pages = pages.route(source, || view! { <p/> });
+                pages = pages.static_page(source, || view! { <p/> });
             }
             let pages: &'static Pages = Box::leak(Box::new(pages));
             for path in &paths {

@@ -7,7 +7,7 @@
 //! # use server_props::{app::AppServer, Pages};
 //! use server_props::testing::TestClient;
 //! # static PAGES: std::sync::LazyLock<Pages> =
-//! #     std::sync::LazyLock::new(|| Pages::new().route("/", || view! { <h1>"Home"</h1> }));
+//! #     std::sync::LazyLock::new(|| Pages::new().static_page("/", || view! { <h1>"Home"</h1> }));
 //! # fn shell(_: LeptosOptions) -> impl IntoView { view! { <html><head></head><body>
 //! #     <leptos_router::components::Router><server_props::PageRoutes pages=&PAGES/></leptos_router::components::Router>
 //! # </body></html> } }
