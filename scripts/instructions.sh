@@ -5,18 +5,21 @@
 #   scripts/instructions.sh /bench/items/1
 #   scripts/instructions.sh /_props/cg/bench/items/1.json   (build id "cg")
 #   CACHE_BYTES=67108864 scripts/instructions.sh /cached     (shared cache on: hits)
+#   WARMUP=100 REQUESTS=900 SERVER=/tmp/other-build scripts/instructions.sh /bench/items/1
+#     (1,000 requests less 100: start-up's run-to-run noise divided by 4.5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 path=${1:?usage: scripts/instructions.sh PATH}
 port=${PORT:-3911}
-[[ -x target/release/server ]] || { echo "instructions: build the release server first (make build-release)" >&2; exit 1; }
+server=${SERVER:-target/release/server}
+[[ -x $server ]] || { echo "instructions: build the release server first (make build-release)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 run() {
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=reference-app \
   LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=${CACHE_BYTES:-0} \
   SERVER_PROPS_COOKIE_SECRET=instructions-benchmark-secret-of-32-bytes SERVER_PROPS_BUILD_ID=cg \
-    valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" target/release/server >/dev/null 2>&1 &
+    valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" "$server" >/dev/null 2>&1 &
   local pid=$!
   python3 - "$1" "$path" "$port" <<'PY'
 import http.client, sys, time
@@ -35,5 +38,6 @@ PY
   kill -INT "$pid"; wait "$pid" || true
   awk '/^summary:/ {print $2}' "$out/cg.$1"
 }
-a=$(run 20); b=$(run 220)
-echo "$path: $(( (b - a) / 200 )) instructions per request"
+warmup=${WARMUP:-20} requests=${REQUESTS:-200}
+a=$(run "$warmup"); b=$(run $((warmup + requests)))
+echo "$path: $(( (b - a) / requests )) instructions per request (over $requests)"

@@ -15,8 +15,9 @@
 //! holds, and [`use_submit`]'s request) reaches it through a [`BrowserHalf`]
 //! the browser half installs when it hydrates, as the props themselves
 //! reach a page through the `PropsSource` each side provides. Where nothing
-//! is installed (the server), every call gets signals of its own that
-//! nothing updates, so concurrent requests share none.
+//! is installed (the server), the hooks read stored values nothing can
+//! change, so concurrent requests share nothing and a render builds no
+//! reactive machinery it never uses.
 
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -68,9 +69,8 @@ impl Submission {
     }
 }
 
-/// The kit's navigation signals: in the browser, the tab's one set (its
-/// state object holds it); on the server, a fresh set for each call, which
-/// nothing ever updates. Reference-counted signals, so no reactive owner
+/// The kit's navigation signals: the browser tab's one set (its state
+/// object holds it); the server has none. Reference-counted signals, so no reactive owner
 /// (a render's, a page's) can dispose of them.
 #[derive(Clone)]
 pub(crate) struct Signals {
@@ -92,6 +92,7 @@ pub(crate) struct Signals {
 
 impl Signals {
     /// A set at the initial values: idle, no submission, no layout data.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) fn new() -> Self {
         Self {
             state: ArcRwSignal::new(NavigationState::Idle),
@@ -102,30 +103,44 @@ impl Signals {
         }
     }
 
-    /// The browser tab's signals once its browser half is installed;
-    /// otherwise (the server, or a browser before hydration) a fresh set,
-    /// which nothing updates: on the server each render reads its own, so
-    /// one request's navigation state never leaks into another's.
-    pub(crate) fn get() -> Self {
-        match BROWSER_HALF.get() {
-            Some(half) => (half.signals)(),
-            None => Self::new(),
-        }
+    /// The browser tab's signals, once its browser half is installed
+    /// (never on the server).
+    pub(crate) fn installed() -> Option<Self> {
+        BROWSER_HALF.get().map(|half| (half.signals)())
+    }
+}
+
+/// What a page view re-renders on: `use_refresh`'s count and the
+/// background revalidation's. On the server (nothing installed) values
+/// that never change, stored rather than signals: nothing can update them,
+/// no render subscribes to anything another render could touch, and a
+/// render pays for no reactive machinery it never uses.
+pub(crate) fn page_triggers() -> (ArcSignal<u64>, ArcSignal<u64>) {
+    match Signals::installed() {
+        Some(signals) => (signals.refresh.into(), signals.revalidated.into()),
+        None => (ArcSignal::stored(0), ArcSignal::stored(0)),
     }
 }
 
 /// The current navigation state: `Loading { url }` while a client navigation
 /// waits for props, `Idle` otherwise (always `Idle` on the server).
 pub fn use_navigation() -> Signal<NavigationState> {
-    Signals::get().state.into()
+    match Signals::installed() {
+        Some(signals) => signals.state.into(),
+        None => Signal::stored(NavigationState::Idle),
+    }
 }
 
 /// A function that re-runs the current page's loader and re-renders the page
 /// with the new props, keeping the URL, the history entry and the scroll
 /// position. Does nothing on the server or on a page without a loader.
 pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
-    let refresh = Signals::get().refresh;
-    move || refresh.update(|n| *n += 1)
+    let refresh = Signals::installed().map(|signals| signals.refresh);
+    move || {
+        if let Some(refresh) = &refresh {
+            refresh.update(|n| *n += 1);
+        }
+    }
 }
 
 /// The form submission in flight (`None` when there is none, and always on
@@ -149,7 +164,10 @@ pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
 /// }
 /// ```
 pub fn use_submission() -> ArcSignal<Option<Submission>> {
-    Signals::get().submission.into()
+    match Signals::installed() {
+        Some(signals) => signals.submission.into(),
+        None => ArcSignal::stored(None),
+    }
 }
 
 /// Submits fields to the page at a URL (path and query). `Send` and `Sync`
@@ -200,25 +218,22 @@ pub fn use_submit() -> impl Fn(&str, Vec<(String, String)>) + Clone + 'static {
 mod tests {
     use super::*;
 
-    /// No browser half is ever installed here, as on the server.
+    /// No browser half is ever installed here, as on the server: the hooks
+    /// read values nothing can change, and `use_refresh` does nothing.
     #[test]
-    fn without_the_browser_half_each_call_gets_signals_nothing_shares() {
+    fn without_the_browser_half_the_hooks_are_inert() {
         let owner = Owner::new();
         owner.set();
-        let one = Signals::get();
-        one.state.set(NavigationState::Loading { url: "/a".into() });
-        one.submission.set(Some(Submission {
-            url: "/a".into(),
-            fields: Vec::new(),
-        }));
-        one.refresh.set(7);
-        assert_eq!(use_navigation().get_untracked(), NavigationState::Idle);
-        assert_eq!(use_submission().get_untracked(), None);
+        assert!(Signals::installed().is_none());
         let refresh = use_refresh();
         refresh();
-        let another = Signals::get();
-        assert_eq!(another.refresh.get_untracked(), 0);
-        assert_eq!(another.layout.get_untracked(), None);
-        assert_eq!(one.refresh.get_untracked(), 7, "a set of its own");
+        refresh();
+        assert_eq!(use_navigation().get_untracked(), NavigationState::Idle);
+        assert_eq!(use_submission().get_untracked(), None);
+        let (refreshed, revalidated) = page_triggers();
+        assert_eq!(
+            (refreshed.get_untracked(), revalidated.get_untracked()),
+            (0, 0)
+        );
     }
 }

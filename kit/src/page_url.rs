@@ -75,7 +75,6 @@ impl PageUrl {
     }
 
     /// The string.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) fn into_string(self) -> String {
         self.text
     }

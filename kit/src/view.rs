@@ -184,9 +184,7 @@ impl PageView {
         // URL may move on (a query change) while the first props load.
         let url = use_url();
         let key = Memo::new(move |_| url.with(|u| PageKey::of(u.path(), u.search())));
-        let signals = crate::navigation::Signals::get();
-        let refresh = signals.refresh;
-        let revalidated = signals.revalidated;
+        let (refresh, revalidated) = crate::navigation::page_triggers();
         let seen_refresh = Arc::new(std::sync::atomic::AtomicU64::new(refresh.get_untracked()));
         let first_key = key.get_untracked();
         let source = use_context::<Source>();
@@ -227,10 +225,6 @@ pub(crate) struct PageKey(pub(crate) String);
 
 impl PageKey {
     fn of(path: &str, search: &str) -> Self {
-        if search.is_empty() {
-            Self(path.to_owned())
-        } else {
-            Self(format!("{path}?{search}"))
-        }
+        Self(crate::page_url::PageUrl::new(path, search).into_string())
     }
 }

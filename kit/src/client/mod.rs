@@ -63,7 +63,7 @@ fn state() -> &'static BrowserState {
 }
 
 /// The tab's navigation signals, as the shared `navigation` module asks
-/// for them (`Signals::get`).
+/// for them (`Signals::installed`).
 fn signals() -> navigation::Signals {
     state().signals.clone()
 }

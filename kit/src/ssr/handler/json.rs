@@ -137,8 +137,8 @@ impl ServerProps {
         headers
             .entry(CACHE_CONTROL)
             .or_insert(HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
-        if let Ok(v) = HeaderValue::from_str(&self.inner.build_id) {
-            headers.insert(HeaderName::from_static(PROPS_HEADER), v);
+        if let Some(build) = &self.inner.build_header {
+            headers.insert(HeaderName::from_static(PROPS_HEADER), build.clone());
         }
         response
     }

@@ -48,8 +48,8 @@ use {
         REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
     },
     std::{convert::Infallible, time::Duration},
-    tower::util::BoxCloneSyncService,
-    tower_http::set_header::SetResponseHeaderLayer,
+    tower::util::{BoxCloneSyncService, Either},
+    tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer},
 };
 
 /// `Content-Security-Policy`, sent with every document the kit renders.
@@ -226,7 +226,7 @@ impl CompiledPolicy {
 ///
 /// The set is tower-http's [`SetResponseHeaderLayer::if_not_present`], one
 /// layer per header ([`SecurityHeaders::layers`]); as a layer itself it
-/// wraps a service in them, in order, as a [`SecurityHeadersService`].
+/// wraps a service in them as a [`SecurityHeadersService`].
 ///
 /// ```
 /// use server_props::security::SecurityHeaders;
@@ -307,13 +307,46 @@ impl SecurityHeaders {
     }
 }
 
+/// The kit's own headers, one slot each in the statically typed stack:
+/// a set made only of these (the default, with or without HSTS, any of
+/// them replaced or left out) costs no allocation per request.
+#[cfg(feature = "server")]
+const SLOTS: [HeaderName; 4] = [
+    X_CONTENT_TYPE_OPTIONS,
+    REFERRER_POLICY,
+    X_FRAME_OPTIONS,
+    STRICT_TRANSPORT_SECURITY,
+];
+
+/// One header under tower-http's [`SetResponseHeader`]: `None` adds nothing.
+#[cfg(feature = "server")]
+type Slot<S> = SetResponseHeader<S, Option<HeaderValue>>;
+
 /// The service of [`SecurityHeaders`]: the inner service under tower-http's
-/// [`SetResponseHeader`](tower_http::set_header::SetResponseHeader), once
-/// per header, each erased (the set is chosen at run time). `E` is the inner
-/// service's error (`Infallible` under axum).
+/// [`SetResponseHeader`], one per header. A set of the kit's own headers
+/// (`X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`,
+/// `Strict-Transport-Security`) is a statically typed stack of four
+/// (`Either::Left`); a set that adds other headers is the same stack under
+/// one layer per extra header, erased (`Either::Right`), as its length is
+/// known only at run time. `E` is the inner service's error (`Infallible`
+/// under axum).
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-pub type SecurityHeadersService<E = Infallible> = BoxCloneSyncService<Request, Response, E>;
+pub type SecurityHeadersService<S, E = Infallible> =
+    Either<Slot<Slot<Slot<Slot<S>>>>, BoxCloneSyncService<Request, Response, E>>;
+
+#[cfg(feature = "server")]
+impl SecurityHeaders {
+    /// `inner` under the slot of header `name` (empty when the set leaves it out).
+    fn slot<S>(&self, inner: S, name: HeaderName) -> Slot<S> {
+        let value = self
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone());
+        SetResponseHeader::if_not_present(inner, name, value)
+    }
+}
 
 #[cfg(feature = "server")]
 impl<S> tower::Layer<S> for SecurityHeaders
@@ -321,17 +354,26 @@ where
     S: tower::Service<Request, Response = Response> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
-    type Service = SecurityHeadersService<S::Error>;
+    type Service = SecurityHeadersService<S, S::Error>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        let mut layers = self.layers();
-        match layers.next() {
-            None => BoxCloneSyncService::new(inner),
-            Some(first) => layers.fold(
-                BoxCloneSyncService::new(first.layer(inner)),
-                |service, layer| BoxCloneSyncService::new(layer.layer(service)),
-            ),
+        let [a, b, c, d] = SLOTS;
+        let slots = self.slot(self.slot(self.slot(self.slot(inner, a), b), c), d);
+        let mut extra = self
+            .headers
+            .iter()
+            .filter(|(name, _)| !SLOTS.contains(name))
+            .map(|(name, value)| {
+                SetResponseHeaderLayer::if_not_present(name.clone(), value.clone())
+            })
+            .peekable();
+        if extra.peek().is_none() {
+            return Either::Left(slots);
         }
+        let erased = extra.fold(BoxCloneSyncService::new(slots), |service, layer| {
+            BoxCloneSyncService::new(layer.layer(service))
+        });
+        Either::Right(erased)
     }
 }
 
@@ -443,6 +485,19 @@ mod tests {
             "max-age=600; includeSubDomains"
         );
         assert_eq!(layer.layers().len(), 4);
+        // The kit's own headers take the typed stack, no allocation per
+        // request; another header the erased one.
+        let service =
+            tower::service_fn(|_: Request| async { Ok::<_, Infallible>(Response::default()) });
+        let typed = SecurityHeaders::default().hsts(Duration::from_secs(1), false);
+        assert!(matches!(
+            tower::Layer::layer(&typed, service),
+            Either::Left(_)
+        ));
+        assert!(matches!(
+            tower::Layer::layer(&layer, service),
+            Either::Right(_)
+        ));
         let none = SecurityHeaders::default()
             .without(&X_CONTENT_TYPE_OPTIONS)
             .without(&REFERRER_POLICY)

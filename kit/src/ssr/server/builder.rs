@@ -30,6 +30,9 @@ pub(crate) struct Inner {
     pub(crate) pages: &'static Pages,
     pub(crate) renderer: Renderer,
     pub(crate) build_id: String,
+    /// The build id as the `x-server-props` value every props answer
+    /// carries, made once (sanitised ids are always header values).
+    pub(crate) build_header: Option<http::HeaderValue>,
     pub(crate) dev: bool,
     /// Props URLs are matched here (documents by axum's router).
     pub(crate) matcher: matchit::Router<usize>,
@@ -306,6 +309,7 @@ impl ServerPropsBuilder {
                         .map(|_| std::sync::atomic::AtomicUsize::new(0))
                         .collect(),
                 },
+                build_header: http::HeaderValue::from_str(&build_id).ok(),
                 build_id,
                 dev,
                 server_timing: self.server_timing,
