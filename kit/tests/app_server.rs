@@ -61,26 +61,31 @@ async fn load_list(cx: &LoaderContext<&'static str>) -> LoaderResult<Vec<String>
 static PAGES: LazyLock<Pages> =
     LazyLock::new(|| Pages::new().page::<VisitsPage>().page::<ListPage>());
 
-/// A site root with one file, and a secret beside it: written once per
-/// process, since the tests run concurrently and a rewrite (which truncates
-/// first) would let another test read an empty file.
+/// A site root with a few files, and a secret beside it, in cargo's
+/// temporary directory for integration tests (inside `target/`, so nothing
+/// is left behind in the system's). Written once per process; each file is
+/// written beside its place and renamed into it, so a run in another
+/// process never reads a half-written file.
 fn site_root() -> String {
     static ROOT: LazyLock<String> = LazyLock::new(|| {
-        let dir =
-            std::env::temp_dir().join(format!("server-props-app-test-{}", std::process::id()));
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("app_server_site");
         let root = dir.join("site");
         std::fs::create_dir_all(root.join("pkg")).unwrap();
-        std::fs::write(root.join("pkg/app.js"), "console.log(1)").unwrap();
+        let write = |path: std::path::PathBuf, contents: &[u8]| {
+            let partial = path.with_extension(format!("partial-{}", std::process::id()));
+            std::fs::write(&partial, contents).unwrap();
+            std::fs::rename(&partial, &path).unwrap();
+        };
+        write(root.join("pkg/app.js"), b"console.log(1)");
         // A stylesheet worth compressing, and its build-time brotli twin
         // (its bytes stand in for real brotli: the server sends them as
         // they are).
-        std::fs::write(
+        write(
             root.join("pkg/app.css"),
-            "body { color: red; }\n".repeat(100),
-        )
-        .unwrap();
-        std::fs::write(root.join("pkg/app.css.br"), "PRECOMPRESSED").unwrap();
-        std::fs::write(dir.join("secret.txt"), "TOP SECRET").unwrap();
+            "body { color: red; }\n".repeat(100).as_bytes(),
+        );
+        write(root.join("pkg/app.css.br"), b"PRECOMPRESSED");
+        write(dir.join("secret.txt"), b"TOP SECRET");
         root.to_string_lossy().into_owned()
     });
     ROOT.clone()
