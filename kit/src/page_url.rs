@@ -10,10 +10,8 @@
 //! no origin, no `#fragment` (it never reaches a server), and no empty
 //! query (`/a?` is `/a`, as `location.search` is empty for both).
 
-use std::fmt;
-
 /// A path and an optional query, normalised (see the module docs).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PageUrl {
     /// `path` or `path?query`.
     text: String,
@@ -77,12 +75,6 @@ impl PageUrl {
     /// The string.
     pub(crate) fn into_string(self) -> String {
         self.text
-    }
-}
-
-impl fmt::Display for PageUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
     }
 }
 

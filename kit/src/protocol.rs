@@ -192,15 +192,15 @@ struct Wire {
 }
 
 impl From<Wire> for PropsPayload {
-    /// The one meaningful field, by precedence: a stale build, a redirect,
-    /// "not found", an error, then props.
+    /// The one meaningful field, by precedence: a stale build, "not
+    /// found", a redirect, an error, then props.
     fn from(wire: Wire) -> Self {
         let body = if wire.stale_build {
             PayloadBody::StaleBuild
-        } else if let Some(redirect) = wire.redirect {
-            PayloadBody::Redirect(redirect)
         } else if wire.not_found {
             PayloadBody::NotFound
+        } else if let Some(redirect) = wire.redirect {
+            PayloadBody::Redirect(redirect)
         } else if let Some(error) = wire.error {
             PayloadBody::Error {
                 status: wire.status.unwrap_or(500),
@@ -315,7 +315,7 @@ pub fn props_url(build_id: &str, page_url: &str) -> String {
         out.push_str(path);
     }
     out.push_str(PROPS_SUFFIX);
-    if let Some(q) = query.filter(|q| !q.is_empty()) {
+    if let Some(q) = query {
         out.push('?');
         out.push_str(q);
     }

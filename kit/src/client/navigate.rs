@@ -397,7 +397,7 @@ fn seed(state: &BrowserState, view: PageView, payload: &PropsPayload) {
         return;
     };
     let freshness = Freshness::parse(cache_control.as_deref());
-    let props_url = state.props_url(PageUrl::parse(url).as_str());
+    let props_url = state.props_url(url);
     let answer = Answer {
         payload,
         freshness: &freshness,

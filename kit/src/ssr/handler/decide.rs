@@ -1,9 +1,9 @@
 //! The middle of every request: from a request head and body to one
 //! [`Decision`].
 //!
-//! The steps, in order, for a document and a props request alike: a write
-//! to no page is a 404 that runs nothing; a method the page does not take
-//! is a 405; a write from another site is a 403; the page is resolved and
+//! The steps, in order, for a document and a props request alike: a method
+//! the page does not take is a 405; a write to no page is a 404 that runs
+//! nothing; a write from another site is a 403; the page is resolved and
 //! its params decoded (a 400 when they do not parse); then a write to a
 //! page with an action runs the action (the layout's loader first, which
 //! may refuse it), and anything else runs the page's loader and the
@@ -15,7 +15,7 @@
 //! submission that went through gets its destination's props in the same
 //! request.
 
-use super::decision::{Decision, Follow, Outcome};
+use super::decision::{is_read, Decision, Follow, Outcome};
 use crate::ssr::{
     handler::trace::record_page,
     loader::action::{Acted, ActionOutcome, PageAction},
@@ -62,11 +62,6 @@ impl ServerProps {
         if let Some(index) = matched {
             record_page(&method, &pages.entries[index].pattern);
         }
-        let resolved = matched.and_then(|i| pages.resolve(i, parts.uri.path()));
-        if resolved.is_none() && !reads {
-            // A write to no page: nothing to guard and nothing to run.
-            return Decision::exit(matched, method, url, crate::NotFound.into());
-        }
         if let Some(index) = matched.filter(|&i| !self.accepts(i, &method)) {
             let error = LoaderError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -77,6 +72,11 @@ impl ServerProps {
                 .head
                 .insert_header(http::header::ALLOW, self.allowed(index));
             return decision;
+        }
+        let resolved = matched.and_then(|i| pages.resolve(i, parts.uri.path()));
+        if resolved.is_none() && !reads {
+            // A write to no page: nothing to guard and nothing to run.
+            return Decision::exit(matched, method, url, crate::NotFound.into());
         }
         if crate::ssr::middleware::csrf::is_cross_site(&parts, &self.inner.trusted_origins) {
             tracing::info!(path = url.as_str(), "refused a write from another site");
@@ -394,11 +394,6 @@ impl ServerProps {
         }
         http::HeaderValue::from_str(&allow).expect("method names are header values")
     }
-}
-
-/// `GET` and `HEAD`: the methods that read a page; the others are writes.
-pub(crate) fn is_read(method: &http::Method) -> bool {
-    matches!(*method, http::Method::GET | http::Method::HEAD)
 }
 
 /// Puts the cookies a submission's answer sets (or removes) for `path` into

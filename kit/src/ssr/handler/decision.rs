@@ -159,7 +159,7 @@ impl Decision {
     /// loader's `?`) is a `303 See Other`: the browser follows it with a
     /// `GET`, never posting the form again somewhere else (a 307 would).
     pub(crate) fn see_other_if_write(mut self) -> Self {
-        if matches!(self.method, Method::GET | Method::HEAD) {
+        if is_read(&self.method) {
             return self;
         }
         match &mut self.outcome {
@@ -189,6 +189,11 @@ impl Decision {
             },
         }
     }
+}
+
+/// `GET` and `HEAD`: the methods that read a page; the others are writes.
+pub(crate) fn is_read(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
 }
 
 impl Timing {

@@ -23,7 +23,6 @@ use crate::ssr::{
 };
 use crate::{
     escape::escape_json_tail,
-    pages::PageKind,
     protocol::{DEFAULT_CACHE_CONTROL, TAGS_HEADER},
 };
 use axum::{body::Body, response::Response};
@@ -125,15 +124,6 @@ impl ServerProps {
         }
     }
 
-    /// The loader of the page at `index`, whose last props size sizes the
-    /// next payload's buffer.
-    pub(crate) fn loader_of(&self, page: Option<usize>) -> Option<&ErasedLoader> {
-        page.and_then(|i| match &self.inner.pages.entries[i].kind {
-            PageKind::Props(page) => Some(&page.loader),
-            PageKind::Static(_) => None,
-        })
-    }
-
     /// The embedded payload (`{"build":…,"url":…,…}`), escaped for the
     /// document's script element.
     fn embedded(
@@ -146,7 +136,7 @@ impl ServerProps {
         let build = self.inner.build_id.as_str();
         let extra = url.len() + build.len() + layout.map_or(0, str::len) + 48;
         let mut out = match sizing {
-            Some(loader) => loader.json_buffer(extra),
+            Some(loader) => loader.json_buffer(64),
             None => Vec::with_capacity(extra),
         };
         let payload = Payload {

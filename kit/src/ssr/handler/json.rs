@@ -81,7 +81,9 @@ impl ServerProps {
                     Err(e) => e.into(),
                 }
             }
-            Outcome::Follow(follow) => follow.to.into(),
+            Outcome::Follow(_) => {
+                unreachable!("a props answer follows a submission before it is written")
+            }
             Outcome::Exit(error) => error,
         };
         let request = self.dev_request(&method, url, Format::Json);
@@ -112,7 +114,8 @@ impl ServerProps {
         }
     }
 
-    /// A props answer with `payload`, which holds no props, for its body.
+    /// A props answer with `payload` for its body, whose props (if any)
+    /// cannot fail to serialise.
     pub(crate) fn json(
         &self,
         status: StatusCode,
@@ -149,10 +152,12 @@ fn json_body(
     payload: &Payload<'_>,
     sizing: Option<&ErasedLoader>,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let extra = payload.layout.map_or(0, str::len) + payload.url.map_or(0, |u| u.len() + 10);
     let mut body = match sizing {
-        Some(loader) => loader.json_buffer(16 + extra),
-        None => Vec::with_capacity(32 + extra),
+        Some(loader) => loader.json_buffer(16),
+        None => {
+            let extra = payload.layout.map_or(0, str::len) + payload.url.map_or(0, str::len);
+            Vec::with_capacity(32 + extra)
+        }
     };
     payload.write(&mut body)?;
     if let Some(loader) = sizing {

@@ -15,12 +15,16 @@ use super::{
     Format,
 };
 use crate::ssr::{
-    loader::error::{ErrorKind, LoaderError},
+    loader::{
+        error::{ErrorKind, LoaderError},
+        ErasedLoader,
+    },
     response::head::ResponseHead,
     server::builder::ServerProps,
 };
 use crate::{
     page::{DevError, PageError},
+    pages::PageKind,
     protocol::DEFAULT_CACHE_CONTROL,
     redirect::{Redirect, RedirectStatus},
 };
@@ -65,6 +69,15 @@ impl ServerProps {
             }
         }
         response
+    }
+
+    /// The loader of the page at `index`, whose last props size sizes the
+    /// next payload's buffer.
+    pub(crate) fn loader_of(&self, page: Option<usize>) -> Option<&ErasedLoader> {
+        page.and_then(|i| match &self.inner.pages.entries[i].kind {
+            PageKind::Props(page) => Some(&page.loader),
+            PageKind::Static(_) => None,
+        })
     }
 
     /// What development mode's overlay names as the request (`None` outside

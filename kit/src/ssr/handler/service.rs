@@ -10,8 +10,7 @@
 //! ([`ServerProps::follow`]).
 
 use super::{
-    decide::is_read,
-    decision::Decision,
+    decision::{is_read, Decision},
     trace::{request_span, traced},
     Format,
 };

@@ -190,7 +190,7 @@ pub(crate) struct ErasedLoader {
     /// What a submission to the page runs instead of the loader.
     pub(crate) action: Option<PageAction>,
     load: Arc<LoadFn>,
-    /// The size of the page's last props JSON, so the next buffer is
+    /// The size of the page's last payload JSON, so the next buffer is
     /// allocated once instead of grown by doubling.
     json_size: Arc<AtomicUsize>,
 }
@@ -216,12 +216,13 @@ impl ErasedLoader {
         }
     }
 
-    /// A buffer for this page's props JSON, with `extra` bytes to spare.
+    /// A buffer for this page's next payload (embedded or answered), as
+    /// big as its last one plus `extra` bytes.
     pub(crate) fn json_buffer(&self, extra: usize) -> Vec<u8> {
         Vec::with_capacity(self.json_size.load(Ordering::Relaxed) + extra)
     }
 
-    /// Remembers how big the last props JSON was.
+    /// Remembers how big the page's last payload was.
     pub(crate) fn note_json_size(&self, size: usize) {
         self.json_size.store(size, Ordering::Relaxed);
     }

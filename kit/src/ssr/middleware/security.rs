@@ -239,7 +239,8 @@ impl CompiledPolicy {
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
-    /// In the order a response gets them; each name once.
+    /// Each name once. The layer adds the kit's own four in a fixed order,
+    /// then the others in this order (headers' order carries no meaning).
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -295,9 +296,10 @@ impl SecurityHeaders {
     }
 
     /// The set as tower-http layers, one per header, each adding its header
-    /// to a response that lacks it; the first is the innermost (the order a
-    /// response gets them in). For a stack of statically typed layers:
-    /// `ServiceBuilder` or `Router::layer` on each, last first.
+    /// to a response that lacks it, in the set's order. For a stack of
+    /// statically typed layers: `Router::layer` with each in this order
+    /// (each call wraps the ones before), or `ServiceBuilder::layer` with
+    /// each in the reverse order.
     pub fn layers(
         &self,
     ) -> impl ExactSizeIterator<Item = SetResponseHeaderLayer<HeaderValue>> + '_ {
