@@ -124,24 +124,30 @@ impl ServerProps {
             PageKind::Props(page) => Some(&page.loader),
             PageKind::Static(_) => None,
         };
-        if let (false, Some(action)) = (reads, page.and_then(|p| p.action.as_ref())) {
-            return self.act(index, action, layout, state, request, url).await;
-        }
-        if let (false, Some(loader)) = (reads, layout) {
+        if !reads {
             // A write (a form POST) runs only if the layout lets it: a layout
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
-            let layout = self
-                .run(
-                    "layout loader",
-                    loader,
-                    state,
-                    request.head_copy(),
-                    url.as_str(),
-                )
-                .await;
-            if layout.result.is_err() {
-                return Decision::of_runs(Some(index), method, url, None, Some(layout));
+            let layout = match layout {
+                Some(loader) => {
+                    let ran = self
+                        .run(
+                            "layout loader",
+                            loader,
+                            state,
+                            request.head_copy(),
+                            url.as_str(),
+                        )
+                        .await;
+                    if ran.result.is_err() {
+                        return Decision::of_runs(Some(index), method, url, None, Some(ran));
+                    }
+                    Some(ran)
+                }
+                None => None,
+            };
+            if let Some(action) = page.and_then(|p| p.action.as_ref()) {
+                return self.act(index, action, layout, state, request, url).await;
             }
             let run = match page {
                 Some(loader) => Some(
@@ -150,7 +156,7 @@ impl ServerProps {
                 ),
                 None => None,
             };
-            return Decision::of_runs(Some(index), method, url, run, Some(layout));
+            return Decision::of_runs(Some(index), method, url, run, layout);
         }
         // Reads run both loaders side by side.
         let layout_request = layout.map(|_| request.head_copy());
@@ -177,38 +183,20 @@ impl ServerProps {
         Decision::of_runs(Some(index), method, url, run, layout)
     }
 
-    /// A submission to a page with an action: the layout's loader first (it
-    /// may refuse), then the action, whose outcome is the answer (invalid,
-    /// or an exit) or says what to show next.
+    /// A submission to a page with an action, which the layout's loader
+    /// let through (its run, when the app has one): the action's outcome is
+    /// the answer (invalid, or an exit) or says what to show next.
     async fn act(
         &self,
         index: usize,
         action: &PageAction,
-        layout: Option<&ErasedLoader>,
+        layout: Option<Ran<AnyProps>>,
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
         url: PageUrl,
     ) -> Decision {
         let method = request.parts.method.clone();
         let follow_request = request.head_copy();
-        let layout = match layout {
-            Some(loader) => {
-                let ran = self
-                    .run(
-                        "layout loader",
-                        loader,
-                        state,
-                        request.head_copy(),
-                        url.as_str(),
-                    )
-                    .await;
-                if ran.result.is_err() {
-                    return Decision::of_runs(Some(index), method, url, None, Some(ran));
-                }
-                Some(ran)
-            }
-            None => None,
-        };
         let timeout = self.inner.loader_timeout;
         let Acted {
             result,
