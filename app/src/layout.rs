@@ -27,11 +27,8 @@ impl Layout for AppLayout {
 /// changed, or signed with another key) is no session.
 #[loader(AppLayout)]
 async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
-    // The layout differs per session: caches keep one copy per cookie.
-    cx.response().append_header(
-        axum::http::header::VARY,
-        axum::http::HeaderValue::from_static("Cookie"),
-    );
+    // Reading the cookie makes every page vary by it (`Vary: Cookie`, which
+    // the kit adds): caches keep one copy per session.
     // The login action percent-encodes the name.
     let user = cx.signed_cookie(SESSION_COOKIE).and_then(|c| {
         percent_encoding::percent_decode_str(c.value())

@@ -197,9 +197,10 @@ fn log_error(url: &str, error: &LoaderError) {
     }
 }
 
-/// The headers a response starts from: what the loaders wrote.
+/// The headers a response starts from: what the loaders wrote, and `Vary`
+/// by the credentials they read.
 pub(crate) fn head_headers(head: ResponseHead) -> HeaderMap {
-    head.into_parts().1
+    head.into_headers()
 }
 
 /// A redirect document; `location` is the destination, already checked.
@@ -226,7 +227,9 @@ pub(crate) fn redirect_response(
 }
 
 /// A loader's own response, sent as is, plus the cookies and headers it set
-/// through its response head (the response's own headers win).
+/// through its response head (the response's own headers win, but for
+/// `Set-Cookie` and `Vary`, which add up: what the loaders read still
+/// keys the answer in a shared cache).
 pub(crate) fn own_response(mut response: Response, head: ResponseHead) -> Response {
     let headers = response.headers_mut();
     let own: Vec<HeaderName> = headers.keys().cloned().collect();
@@ -238,7 +241,8 @@ pub(crate) fn own_response(mut response: Response, head: ResponseHead) -> Respon
         let Some(name) = current.clone() else {
             continue;
         };
-        if name == http::header::SET_COOKIE || !own.contains(&name) {
+        let adds_up = name == http::header::SET_COOKIE || name == http::header::VARY;
+        if adds_up || !own.contains(&name) {
             headers.append(name, value);
         }
     }

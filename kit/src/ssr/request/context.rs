@@ -9,7 +9,9 @@
 
 use crate::params::{from_params, DecodedParams, ParamValue};
 use crate::ssr::{
-    loader::error::LoaderError, request::config::RequestConfig, response::head::ResponseHead,
+    loader::error::LoaderError,
+    request::config::RequestConfig,
+    response::head::{Credential, ResponseHead},
 };
 use axum::{
     body::{Body, Bytes},
@@ -115,24 +117,53 @@ impl<S> LoaderContext<S> {
     }
 
     /// The request head: method, the page's URI, headers, extensions.
+    ///
+    /// The answer varies by `Cookie` and `Authorization` (`Vary`), as the
+    /// loader may have read them: see [`headers`](Self::headers).
     pub fn parts(&self) -> &Parts {
+        self.reads_credentials(&Credential::ALL);
         &self.request.parts
     }
 
     /// The request headers.
+    ///
+    /// The answer varies by `Cookie` and `Authorization` (`Vary`), as the
+    /// loader may have read them: a shared cache then never gives one
+    /// visitor's answer to another. Read one header with
+    /// [`header`](Self::header) to vary only by what was read.
     pub fn headers(&self) -> &HeaderMap {
+        self.reads_credentials(&Credential::ALL);
         &self.request.parts.headers
     }
 
-    /// One request header as text, if present and valid text.
+    /// One request header as text, if present and valid text. Reading
+    /// `Cookie` or `Authorization` makes the answer vary by it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers().get(name).and_then(|v| v.to_str().ok())
+        if let Some(credential) = Credential::of_header(name) {
+            self.reads_credentials(&[credential]);
+        }
+        self.request
+            .parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
     }
 
-    /// The request's cookies.
+    /// Records that the loader read these request headers: the answer
+    /// varies by them.
+    fn reads_credentials(&self, credentials: &[Credential]) {
+        for credential in credentials {
+            self.response.note_read(*credential);
+        }
+    }
+
+    /// The request's cookies. The answer varies by `Cookie` (`Vary`), so a
+    /// shared cache keeps one copy per visitor's cookies, never shares
+    /// one visitor's page with another.
     pub fn cookies(&self) -> CookieJar {
+        self.reads_credentials(&[Credential::Cookie]);
         let mut jar = CookieJar::new();
-        for header in self.headers().get_all(COOKIE) {
+        for header in self.request.parts.headers.get_all(COOKIE) {
             // UTF-8 is fine (browsers send what was set); `to_str` would
             // refuse the whole line for one byte above ASCII.
             let Ok(header) = std::str::from_utf8(header.as_bytes()) else {
@@ -270,6 +301,10 @@ impl<S> LoaderContext<S> {
         E: FromRequestParts<S>,
         S: Send + Sync,
     {
+        if !reads_no_credentials::<E>() {
+            // An extractor may read any header.
+            self.reads_credentials(&Credential::ALL);
+        }
         // Neither the value nor the rejection is held across the second
         // await, so the future is `Send` for any extractor (generic ones
         // too: `FromLoader`'s impl for every `FromRequestParts`).
@@ -307,7 +342,7 @@ impl<S> LoaderContext<S> {
     /// fields do not fit `T`.
     pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
         crate::ssr::request::body::expect_content_type(
-            self.headers(),
+            &self.request.parts.headers,
             crate::ssr::request::body::BodyKind::Form,
         )?;
         let bytes = self.bytes().await?;
@@ -322,7 +357,7 @@ impl<S> LoaderContext<S> {
     /// JSON of `T`'s shape.
     pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
         crate::ssr::request::body::expect_content_type(
-            self.headers(),
+            &self.request.parts.headers,
             crate::ssr::request::body::BodyKind::Json,
         )?;
         let bytes = self.bytes().await?;
@@ -373,8 +408,45 @@ impl LoaderError {
     }
 }
 
+/// Whether an axum extractor is one of axum's own that read no request
+/// header (the state, the query, the path, extensions): they leave the
+/// answer's `Vary` alone. Any other extractor may read `Cookie` or
+/// `Authorization`, so the answer varies by both. Recognised by the type's
+/// name, which is safe either way: a name that stops matching only makes
+/// an answer vary by more than it needs.
+fn reads_no_credentials<E>() -> bool {
+    const HEADER_FREE: [&str; 7] = [
+        "axum::extract::state::State<",
+        "axum::extract::query::Query<",
+        "axum::extract::path::Path<",
+        "axum::extract::raw_query::RawQuery",
+        "axum::extract::matched_path::MatchedPath",
+        "axum::extract::original_uri::OriginalUri",
+        "axum::extension::Extension<",
+    ];
+    let name = std::any::type_name::<E>();
+    HEADER_FREE.iter().any(|prefix| name.starts_with(prefix))
+}
+
 #[cfg(test)]
 mod tests {
+    /// axum's header-free extractors are recognised by name; anything else
+    /// (a header map, a typed header, a user's extractor) may read
+    /// credentials.
+    #[test]
+    fn axums_header_free_extractors_are_recognised() {
+        use axum::extract::{MatchedPath, OriginalUri, Path, Query, RawQuery, State};
+        assert!(reads_no_credentials::<State<u8>>());
+        assert!(reads_no_credentials::<Query<Vec<(String, String)>>>());
+        assert!(reads_no_credentials::<Path<u32>>());
+        assert!(reads_no_credentials::<RawQuery>());
+        assert!(reads_no_credentials::<MatchedPath>());
+        assert!(reads_no_credentials::<OriginalUri>());
+        assert!(reads_no_credentials::<axum::Extension<u8>>());
+        assert!(!reads_no_credentials::<http::HeaderMap>());
+        assert!(!reads_no_credentials::<http::Method>());
+    }
+
     use super::*;
     use crate::ssr::response::head::CookieError;
     use cookie::Key;

@@ -2,6 +2,12 @@
 //! shared by the page's loader and the layout's and merged by the
 //! handler. Its own module so that reading a request (`request`) and
 //! writing a response depend on it, never on each other.
+//!
+//! It also records which credentials the loaders read (the `Cookie` and
+//! `Authorization` request headers, [`Credential`]): the answer then says
+//! `Vary` by them whatever the loader wrote, so no shared cache can hand
+//! one visitor's page (their name, their session) to another, or a
+//! signed-out page to a signed-in visitor. A loader cannot forget it.
 
 use crate::ssr::request::config::RequestConfig;
 use cookie::{Cookie, CookieJar};
@@ -9,7 +15,48 @@ use http::{
     header::{InvalidHeaderValue, CACHE_CONTROL, SET_COOKIE},
     HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{
+    atomic::{AtomicU8, Ordering},
+    Arc, Mutex, MutexGuard, PoisonError,
+};
+
+/// A request header that identifies a visitor, which an answer read from
+/// it must vary by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// `Cookie`: the session, any cookie.
+    Cookie = 1,
+    /// `Authorization`.
+    Authorization = 2,
+}
+
+impl Credential {
+    /// Both: what reading the whole request head may have read.
+    pub(crate) const ALL: [Credential; 2] = [Credential::Cookie, Credential::Authorization];
+
+    /// The request header.
+    fn header(self) -> HeaderName {
+        match self {
+            Credential::Cookie => http::header::COOKIE,
+            Credential::Authorization => http::header::AUTHORIZATION,
+        }
+    }
+
+    /// The header's name as `Vary` lists it, capitalised as it is written.
+    fn vary_token(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Credential::Cookie => "Cookie",
+            Credential::Authorization => "Authorization",
+        })
+    }
+
+    /// The credential a request header is, if it is one.
+    pub(crate) fn of_header(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| name.eq_ignore_ascii_case(c.header().as_str()))
+    }
+}
 
 /// Why a cookie could not be set.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +94,8 @@ fn tag_value(tag: &str) -> Result<HeaderValue, InvalidTag> {
 pub struct ResponseHead {
     inner: Mutex<HeadParts>,
     config: Arc<RequestConfig>,
+    /// The [`Credential`]s read, one bit each.
+    reads: AtomicU8,
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +115,42 @@ impl ResponseHead {
 
     fn parts(&self) -> MutexGuard<'_, HeadParts> {
         crate::sync::lock(&self.inner)
+    }
+
+    /// Records that a loader read `credential`: the answer varies by it.
+    pub(crate) fn note_read(&self, credential: Credential) {
+        self.reads.fetch_or(credential as u8, Ordering::Relaxed);
+    }
+
+    /// Records what another head's loader read.
+    fn note_reads_of(&self, other: &ResponseHead) {
+        self.reads
+            .fetch_or(other.reads.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// The headers for the response: what the loaders wrote, and `Vary`
+    /// by every credential they read (unless the answer already varies by
+    /// it, or by `*`).
+    pub(crate) fn into_headers(self) -> HeaderMap {
+        let reads = self.reads.load(Ordering::Relaxed);
+        let (_, mut headers) = self.into_parts();
+        for credential in Credential::ALL {
+            if reads & credential as u8 == 0 {
+                continue;
+            }
+            let name = credential.header();
+            let varies = headers.get_all(http::header::VARY).iter().any(|v| {
+                v.to_str().is_ok_and(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .any(|t| t == "*" || t.eq_ignore_ascii_case(name.as_str()))
+                })
+            });
+            if !varies {
+                headers.append(http::header::VARY, credential.vary_token());
+            }
+        }
+        headers
     }
 
     /// Sets the status of a props outcome's response (default 200).
@@ -211,6 +296,7 @@ impl ResponseHead {
     /// the session keeps a page it marks `private` out of shared caches;
     /// the page's status stands.
     pub(crate) fn merge_layout(&self, layout: ResponseHead) {
+        self.note_reads_of(&layout);
         let (_, layout_headers) = layout.into_parts();
         let mut parts = self.parts();
         let mut current: Option<HeaderName> = None;
@@ -244,6 +330,7 @@ impl ResponseHead {
     /// the one the browser keeps; a header both set with the same value
     /// (the layout's `Vary`) is sent once.
     pub(crate) fn absorb_submission(&self, action: ResponseHead) {
+        self.note_reads_of(&action);
         let (_, action_headers) = action.into_parts();
         let mut parts = self.parts();
         let destination = std::mem::take(&mut parts.headers);
