@@ -385,6 +385,8 @@ def main() -> None:
         "LEPTOS_ENV": "PROD",
         "DATABASE_URL": "sqlite::memory:",
         "RUST_LOG": "warn",
+        # A production server needs its cookie key's secret.
+        "SERVER_PROPS_COOKIE_SECRET": "benchmark secret, thirty-two bytes or more",
     }
     ours_base = f"http://127.0.0.1:{PORTS['ours']}"
     ours = Server(

@@ -14,6 +14,7 @@ fi
 port=3977
 LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=reference-app \
 LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn \
+SERVER_PROPS_COOKIE_SECRET=serving-costs-secret-of-thirty-two-bytes \
   taskset -c 0 target/release/server >/dev/null 2>&1 &
 pid=$!
 trap 'kill $pid' EXIT

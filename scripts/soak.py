@@ -87,6 +87,8 @@ def main() -> int:
             "LEPTOS_SITE_ADDR": f"127.0.0.1:{PORT}",
             "DATABASE_URL": f"sqlite://{tmp}/soak.db",
             "RUST_LOG": "warn",
+            # A production server needs its cookie key's secret.
+            "SERVER_PROPS_COOKIE_SECRET": "soak test secret, thirty-two bytes or more",
         }
         server = bench.Server("ours", [str(ROOT / "target" / "release" / "server")], ROOT, env, f"{base}/")
         try:

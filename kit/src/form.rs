@@ -7,7 +7,9 @@
 //! redirect, get) or the page again with its errors (`422`). Once hydrated,
 //! a submit is intercepted and sent to the page's props URL instead; the
 //! answer carries the props of the page to show next, which the browser
-//! renders without loading a document (see `client::submit`).
+//! renders without loading a document (see `client::submit`). A form with
+//! files is sent the same way, as `multipart/form-data`, with its upload's
+//! progress in the submission state.
 
 use crate::Erase;
 use leptos::prelude::*;
@@ -32,8 +34,30 @@ use leptos::prelude::*;
 /// The form's fields, and the `name=value` of the button that submitted
 /// it, are sent form-encoded, as a browser sends them. A second submit while
 /// one is in flight is ignored (the form carries `aria-busy="true"`
-/// meanwhile), so a double click adds one entry. A form with a file input,
-/// a `target` or another origin's `action` is left to the browser.
+/// meanwhile), so a double click adds one entry. A form with a `target` or
+/// another origin's `action` is left to the browser.
+///
+/// A form with a file input is sent as `multipart/form-data`, in the same
+/// one request, and [`use_submission`](crate::use_submission)'s
+/// [`upload`](crate::Submission::upload) follows its progress; the action
+/// reads it with a `Multipart` argument (`server_props::multipart`). Give it
+/// `attr:enctype="multipart/form-data"`, so that it sends its files without
+/// JavaScript too:
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::Form;
+///
+/// #[component]
+/// fn Upload() -> impl IntoView {
+///     view! {
+///         <Form attr:enctype="multipart/form-data">
+///             <input type="file" name="files" multiple/>
+///             <button>"Upload"</button>
+///         </Form>
+///     }
+/// }
+/// ```
 // `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
 #[allow(unreachable_pub)]
 #[component]

@@ -113,6 +113,7 @@ pub use erase::Erase;
 pub use form::{Form, FormProps};
 pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
+    UploadProgress,
 };
 pub use page::{DevError, Layout, Navigation, Page, PageError, Props};
 pub use pages::Pages;
@@ -143,6 +144,8 @@ pub mod doc_examples {
     pub struct Observability;
     #[doc = include_str!("../../docs/deploy.md")]
     pub struct Deploy;
+    #[doc = include_str!("../../docs/uploads.md")]
+    pub struct Uploads;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.
@@ -155,11 +158,13 @@ pub mod prelude {
     pub use crate::{
         action, loader, page, use_layout_data, use_navigation, use_refresh, use_submission,
         use_submit, Erase, Form, Layout, Link, Navigation, Page, PageError, Pages, Prefetch,
-        Redirect, Submission,
+        Redirect, Submission, UploadProgress,
     };
     #[cfg(feature = "ssr")]
     pub use crate::{
         extract::{FormData, Json, Params},
+        multipart::Multipart,
+        session::Session,
         ActionOutcome, ActionResult, LoaderContext, LoaderError, LoaderResult, NotFound,
         ResponseHead,
     };
@@ -258,6 +263,12 @@ pub use ssr::middleware::security;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::request::extract;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::request::multipart;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::request::session;
 #[cfg(feature = "ssr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
 pub use ssr::runtime;

@@ -56,7 +56,12 @@ pub struct Submission {
     /// The page URL (path and query) the form is submitted to.
     pub url: String,
     /// The fields, in form order (the clicked button's `name=value` too).
+    /// A file field's value is the file's name.
     pub fields: Vec<(String, String)>,
+    /// How much of a form with files (`multipart/form-data`) has been
+    /// sent, from the start of its submission (its `total` unknown until
+    /// the browser first reports); `None` for a form without files.
+    pub upload: Option<UploadProgress>,
 }
 
 impl Submission {
@@ -66,6 +71,55 @@ impl Submission {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `other` is the same submission, at any point of its upload.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.url == other.url && self.fields == other.fields
+    }
+}
+
+/// How much of a submission's body the browser has sent, as its
+/// `XMLHttpRequest` reports it (`fetch` reports no upload progress).
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::use_submission;
+///
+/// #[component]
+/// fn UploadProgress() -> impl IntoView {
+///     let submission = use_submission();
+///     move || {
+///         let upload = submission.get()?.upload?;
+///         let percent = upload.percent().unwrap_or(0);
+///         Some(view! { <progress max="100" value=percent>{percent}"%"</progress> })
+///     }
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes of the body sent so far.
+    pub sent: u64,
+    /// The body's size in bytes, when the browser knows it.
+    pub total: Option<u64>,
+}
+
+impl UploadProgress {
+    /// How much is sent, in whole percent (at most 100); `None` when the
+    /// total is unknown.
+    #[must_use]
+    pub fn percent(&self) -> Option<u8> {
+        let total = self.total.filter(|t| *t > 0)?;
+        let percent = self.sent.min(total).saturating_mul(100) / total;
+        u8::try_from(percent).ok()
+    }
+
+    /// Whether the whole body has been sent (the server may still be
+    /// working on it).
+    #[must_use]
+    pub fn is_done(&self) -> bool {
+        self.total.is_some_and(|t| self.sent >= t)
     }
 }
 
@@ -144,7 +198,8 @@ pub fn use_refresh() -> impl Fn() + Clone + Send + Sync + 'static {
 }
 
 /// The form submission in flight (`None` when there is none, and always on
-/// the server): show what it adds before the answer arrives. A
+/// the server): show what it adds before the answer arrives, and, for a
+/// form with files, how much of it is uploaded ([`Submission::upload`]). A
 /// reference-counted signal: the page that reads it re-renders when the
 /// answer arrives, and its old view may still read it once.
 ///
@@ -235,5 +290,27 @@ mod tests {
             (refreshed.get_untracked(), revalidated.get_untracked()),
             (0, 0)
         );
+    }
+
+    #[test]
+    fn upload_progress_is_a_bounded_percentage() {
+        let progress = |sent, total| UploadProgress { sent, total };
+        assert_eq!(progress(50, Some(200)).percent(), Some(25));
+        assert_eq!(progress(300, Some(200)).percent(), Some(100));
+        assert_eq!(progress(5, None).percent(), None);
+        assert_eq!(progress(0, Some(0)).percent(), None);
+        assert!(progress(200, Some(200)).is_done());
+        assert!(!progress(199, Some(200)).is_done() && !progress(9, None).is_done());
+        // Progress is not what tells two submissions apart.
+        let a = Submission {
+            url: "/files".into(),
+            fields: vec![("note".into(), "n".into())],
+            upload: None,
+        };
+        let b = Submission {
+            upload: Some(progress(1, Some(2))),
+            ..a.clone()
+        };
+        assert!(a.same_as(&b) && a != b);
     }
 }

@@ -27,12 +27,16 @@ pub struct Settings {
     pub cache: CacheConfig,
     /// Headers added to every response (with HSTS under `SERVER_PROPS_HTTPS=1`).
     pub security_headers: SecurityHeaders,
-    /// The largest request body accepted (413 above it).
+    /// The largest request body accepted (413 above it; default
+    /// [`MAX_BODY_BYTES`]).
     pub max_body_bytes: usize,
     /// `SERVER_PROPS_HTTPS=1`: the site is reached over HTTPS, so cookies
     /// get `Secure`.
     pub https: bool,
-    /// `SERVER_PROPS_COOKIE_SECRET`: the key that signs the session cookie.
+    /// The key that signs the session cookie; `None`: the kit's
+    /// `AppServer` takes it from `SERVER_PROPS_COOKIE_SECRET` (a public
+    /// development key when unset, a start-up error for a production
+    /// server).
     pub cookie_key: Option<Key>,
     /// `SERVER_PROPS_BUILD_ID`: names the build (default: a hash of the wasm).
     pub build_id: Option<String>,
@@ -49,7 +53,7 @@ impl Default for Settings {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             cache: CacheConfig::default(),
             security_headers: SecurityHeaders::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: MAX_BODY_BYTES,
             https: false,
             cookie_key: None,
             build_id: None,
@@ -57,6 +61,12 @@ impl Default for Settings {
         }
     }
 }
+
+/// The largest request body the reference app accepts: 4 MiB, the kit's
+/// default (1 MiB) and more, so that `/files` takes a few files of up to
+/// 1 MiB each (`app::pages::MAX_FILE_BYTES`) in one upload, and a larger
+/// file reaches the page's own limit, whose 413 is the app's error page.
+pub const MAX_BODY_BYTES: usize = 4 * DEFAULT_MAX_BODY_BYTES;
 
 /// Two years (the usual production value; subdomains are left to their own
 /// servers).
@@ -94,17 +104,6 @@ impl Settings {
         if settings.https {
             settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);
         }
-        settings.cookie_key = Some(match std::env::var("SERVER_PROPS_COOKIE_SECRET") {
-            Ok(secret) if secret.len() >= 32 => Key::derive_from(secret.as_bytes()),
-            Ok(_) => return Err("SERVER_PROPS_COOKIE_SECRET must be at least 32 bytes".into()),
-            Err(_) => {
-                tracing::warn!(
-                    "SERVER_PROPS_COOKIE_SECRET is not set: sessions are signed with a random key \
-                     and end when the server stops"
-                );
-                Key::generate()
-            }
-        });
         settings.build_id = std::env::var("SERVER_PROPS_BUILD_ID").ok();
         if let Ok(url) = std::env::var("REDIS_URL") {
             // Instances sharing one Redis share the cache: an entry filled

@@ -34,6 +34,8 @@ const LINKS: &[(&str, &str)] = &[
     ("/counter", "A counter that hydrates"),
     ("/search?q=leptos&page=2", "Search with a typed query"),
     ("/guestbook", "Guestbook: a form with an action"),
+    ("/files", "Files: uploads, with their progress"),
+    ("/files/1", "The first file uploaded (a download)"),
     (
         "/catalog/1",
         "Catalog: kept by the browser for 30 s, next page prefetched",

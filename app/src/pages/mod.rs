@@ -5,6 +5,7 @@ mod blog;
 mod cache;
 mod catalog;
 mod errors;
+mod files;
 mod guestbook;
 mod home;
 mod outcomes;
@@ -21,6 +22,9 @@ pub use catalog::{
     Report, ReportParams, ReportProps, ReportQuery, DIGEST_PENDING_DELAY, MAX_REPORT_MS,
 };
 pub use errors::{ErrorPage, NotFound};
+pub use files::{
+    FileDownload, Files, FilesProps, StoredFile, UploadFields, MAX_FILE_BYTES, MAX_NOTE_CHARS,
+};
 pub use guestbook::{
     Entry, Guestbook, GuestbookIntent, GuestbookProps, NewEntry, MAX_MESSAGE_CHARS,
 };
@@ -56,6 +60,8 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Counter>()
         .page::<Search>()
         .page::<Guestbook>()
+        .page::<Files>()
+        .page::<FileDownload>()
         .page::<Catalog>()
         .page::<Report>()
         .page::<Digest>()

@@ -28,19 +28,28 @@
 //! Only when the server runs another build (a deploy between page load and
 //! submit, so the action did not run) are the same fields submitted again,
 //! as a document, which is what the user asked for.
+//!
+//! A form with a file input (or one that says
+//! `enctype="multipart/form-data"`) is sent as the browser's own `FormData`,
+//! `multipart/form-data`, in the same one request. It goes through
+//! `XMLHttpRequest` rather than `fetch`, because only the former reports
+//! how much of the body is sent: the submission's
+//! [`upload`](crate::navigation::Submission::upload) follows it, for the
+//! page to show.
 
 use super::{
     fetch, is_web_url, location_url, page_url_parts, same_origin_page_url, set_layout,
     state::BrowserState,
 };
 use crate::{
-    navigation::{NavigationState, Submission, Submit},
-    protocol::{PayloadBody, PropsPayload},
+    freshness::Invalidation,
+    navigation::{NavigationState, Signals, Submission, Submit, UploadProgress},
+    protocol::{PayloadBody, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER},
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use std::sync::Arc;
-use wasm_bindgen::JsCast;
+use std::{cell::Cell, rc::Rc, sync::Arc};
+use wasm_bindgen::{closure::Closure, JsCast};
 
 /// The submit handler of a `<Form>` in the component being built: one
 /// request through the router's navigation.
@@ -81,14 +90,15 @@ where
     let Some(page_url) = same_origin_page_url(&action) else {
         return;
     };
-    let Some(fields) = fields(&form, submitter.as_ref()) else {
-        // A file input: the browser sends it as multipart.
+    let Some(entries) = entries(&form, submitter.as_ref()) else {
+        // An entry that is neither text nor a file: the browser's.
         return;
     };
     event.prevent_default();
     if method == "get" {
+        // A file's name, as the browser puts it in the query.
         let path = page_url.split('?').next().unwrap_or_default();
-        let query = encode(&fields);
+        let query = encode(&entries.fields);
         let url = if query.is_empty() {
             path.to_owned()
         } else {
@@ -101,9 +111,37 @@ where
         // Submitted already, and not answered yet: a double click.
         return;
     }
+    let enctype = attr("formenctype").unwrap_or_else(|| form.enctype());
+    let body = if entries.files || enctype.eq_ignore_ascii_case("multipart/form-data") {
+        Body::Multipart {
+            data: entries.data,
+            submitter: entries.submitter,
+        }
+    } else {
+        Body::Encoded
+    };
     // Busy from now on, before the task first runs.
     let busy = Busy::mark(form);
-    leptos::task::spawn_local(submit(Some(busy), page_url, fields, navigate.clone()));
+    leptos::task::spawn_local(submit(
+        Some(busy),
+        page_url,
+        entries.fields,
+        body,
+        navigate.clone(),
+    ));
+}
+
+/// How a submission's fields are sent.
+enum Body {
+    /// Form-encoded (`application/x-www-form-urlencoded`).
+    Encoded,
+    /// The browser's `FormData`, as `multipart/form-data`, files and all;
+    /// with the submitter's `name=value` (in `data` too), should the form
+    /// have to be submitted again as a document.
+    Multipart {
+        data: web_sys::FormData,
+        submitter: Option<(String, String)>,
+    },
 }
 
 /// `use_submit`'s function in the browser ([`Submitter`](crate::navigation::Submitter),
@@ -124,11 +162,16 @@ where
         leptos::logging::error!("server_props: not submitting to another site: {url}");
         return;
     };
-    leptos::task::spawn_local(submit(None, page_url, fields, navigate));
+    leptos::task::spawn_local(submit(None, page_url, fields, Body::Encoded, navigate));
 }
 
-async fn submit<N>(busy: Option<Busy>, page_url: String, fields: Vec<(String, String)>, navigate: N)
-where
+async fn submit<N>(
+    busy: Option<Busy>,
+    page_url: String,
+    fields: Vec<(String, String)>,
+    body: Body,
+    navigate: N,
+) where
     N: Fn(&str, NavigateOptions) + Clone + 'static,
 {
     let state = super::state();
@@ -136,17 +179,39 @@ where
     let number = state.submissions.next();
     let newest = move || state.submissions.newest() == number;
     let signals = &state.signals;
+    let multipart = matches!(body, Body::Multipart { .. });
     let submission = Submission {
         url: page_url.clone(),
         fields,
+        // An upload from the start, its size not known yet.
+        upload: multipart.then_some(UploadProgress {
+            sent: 0,
+            total: None,
+        }),
     };
-    let body = encode(&submission.fields);
     signals.submission.set(Some(submission.clone()));
     signals
         .state
         .set(NavigationState::Submitting(submission.clone()));
     let started_at = location_url();
-    let reply = fetch::submit_props(state.props_url(&page_url), body).await;
+    let props_url = state.props_url(&page_url);
+    let (reply, submitter) = match body {
+        Body::Encoded => (
+            fetch::submit_props(props_url, encode(&submission.fields)).await,
+            None,
+        ),
+        Body::Multipart { data, submitter } => {
+            let on_progress = {
+                let submission = submission.clone();
+                move |progress| {
+                    if newest() {
+                        report_progress(signals, &submission, progress);
+                    }
+                }
+            };
+            (upload(&props_url, &data, on_progress).await, submitter)
+        }
+    };
     // What the write changed leaves the props cache at once.
     super::navigate::apply(state, &reply.invalidation);
     let payload = match reply.result {
@@ -160,7 +225,11 @@ where
             Some(payload)
         }
         Err(fetch::FetchError::StaleBuild) => {
-            resubmit_as_document(&submission);
+            match &form {
+                // Its files too: only the form itself has them.
+                Some(form) if multipart => resubmit_form_as_document(form, submitter),
+                _ => resubmit_as_document(&submission),
+            }
             None
         }
         Err(error) => {
@@ -174,9 +243,9 @@ where
     // URL is not committed until its page is ready) nor a newer submission
     // owns the state now.
     let ours = newest()
-        && signals
-            .state
-            .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if *s == submission));
+        && signals.state.with_untracked(
+            |s| matches!(s, NavigationState::Submitting(s) if s.same_as(&submission)),
+        );
     if let Some(payload) = payload {
         if ours && location_url() == started_at {
             show(state, page_url, payload, &navigate);
@@ -287,6 +356,148 @@ fn resubmit_as_document(submission: &Submission) {
     }
 }
 
+/// The same form submitted again as a document, files and all (a form
+/// with files: its fields cannot be copied into another form), as
+/// `multipart/form-data`, with the button that submitted it.
+fn resubmit_form_as_document(form: &web_sys::HtmlFormElement, submitter: Option<(String, String)>) {
+    if let Some((name, value)) = submitter {
+        if let Ok(input) = document().create_element("input") {
+            let _ = input.set_attribute("type", "hidden");
+            let _ = input.set_attribute("name", &name);
+            let _ = input.set_attribute("value", &value);
+            let _ = form.append_child(&input);
+        }
+    }
+    form.set_enctype("multipart/form-data");
+    // `submit()` fires no submit event: this handler stays out of it.
+    if let Err(e) = form.submit() {
+        leptos::logging::error!("server_props: submitting the form again failed: {e:?}");
+    }
+}
+
+/// An upload's progress, on the submission while it is still the one in
+/// flight (progress says nothing about which submission it is).
+fn report_progress(signals: &Signals, submission: &Submission, progress: UploadProgress) {
+    let now = Submission {
+        upload: Some(progress),
+        ..submission.clone()
+    };
+    let in_state = signals
+        .state
+        .with_untracked(|s| matches!(s, NavigationState::Submitting(s) if s.same_as(submission)));
+    if in_state {
+        signals.state.set(NavigationState::Submitting(now.clone()));
+    }
+    let in_flight = signals
+        .submission
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.same_as(submission)));
+    if in_flight {
+        signals.submission.set(Some(now));
+    }
+}
+
+/// Sends a form with files to a page's action: one `POST` of the browser's
+/// `FormData` (the browser writes it as `multipart/form-data`, with its
+/// boundary) to the page's props URL, never repeated. Through
+/// `XMLHttpRequest`, whose upload reports its progress to `on_progress`;
+/// the answer is read as `fetch::submit_props` reads one.
+async fn upload(
+    props_url: &str,
+    data: &web_sys::FormData,
+    on_progress: impl Fn(UploadProgress) + 'static,
+) -> fetch::Reply<(u16, PropsPayload)> {
+    let failed = |error: fetch::FetchError| fetch::Reply {
+        invalidation: Invalidation::Nothing,
+        result: Err(error),
+    };
+    let network = |e: wasm_bindgen::JsValue| failed(fetch::FetchError::Network(format!("{e:?}")));
+    let xhr = match web_sys::XmlHttpRequest::new() {
+        Ok(xhr) => xhr,
+        Err(e) => return network(e),
+    };
+    if let Err(e) = xhr.open("POST", props_url) {
+        return network(e);
+    }
+    // The request's end, whichever way it ends, settles one channel.
+    let (sender, receiver) = futures::channel::oneshot::channel::<Result<(), &'static str>>();
+    let sender = Rc::new(Cell::new(Some(sender)));
+    let settle = |outcome: Result<(), &'static str>| {
+        let sender = Rc::clone(&sender);
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(sender) = sender.take() {
+                let _ = sender.send(outcome);
+            }
+        })
+    };
+    let on_load = settle(Ok(()));
+    let on_error = settle(Err("the request failed"));
+    let on_abort = settle(Err("the request was aborted"));
+    let on_timeout = settle(Err("the request timed out"));
+    xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
+    xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    xhr.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+    xhr.set_ontimeout(Some(on_timeout.as_ref().unchecked_ref()));
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            on_progress(UploadProgress {
+                sent: event.loaded() as u64,
+                total: event.length_computable().then(|| event.total() as u64),
+            });
+        });
+    let upload = xhr.upload().ok();
+    if let Some(upload) = &upload {
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    if let Err(e) = xhr.send_with_opt_form_data(Some(data)) {
+        return network(e);
+    }
+    let outcome = receiver.await.unwrap_or(Err("the request was dropped"));
+    // No handler is called once it is dropped.
+    xhr.set_onload(None);
+    xhr.set_onerror(None);
+    xhr.set_onabort(None);
+    xhr.set_ontimeout(None);
+    if let Some(upload) = &upload {
+        upload.set_onprogress(None);
+    }
+    drop((on_load, on_error, on_abort, on_timeout, on_progress));
+    if let Err(e) = outcome {
+        return failed(fetch::FetchError::Network(e.to_owned()));
+    }
+    let status = xhr.status().unwrap_or(0);
+    let header = |name: &str| xhr.get_response_header(name).ok().flatten();
+    if header(PROPS_HEADER).is_none() {
+        // Not the kit's answer (a proxy's 413): its headers say nothing.
+        return failed(fetch::FetchError::NotProps(status));
+    }
+    let tags = header(INVALIDATE_HEADER)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let invalidation = Invalidation::from_header(tags);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    let result = match serde_json::from_str::<PropsPayload>(&text) {
+        Ok(payload) if matches!(payload.body, PayloadBody::StaleBuild) => {
+            // Everything kept is another build's.
+            return fetch::Reply {
+                invalidation: Invalidation::Everything,
+                result: Err(fetch::FetchError::StaleBuild),
+            };
+        }
+        Ok(payload) => Ok((status, payload)),
+        Err(e) => Err(fetch::FetchError::Json(e.to_string())),
+    };
+    fetch::Reply {
+        invalidation,
+        result,
+    }
+}
+
 /// Marks a form as submitting (`aria-busy="true"`) until dropped.
 struct Busy(web_sys::HtmlFormElement);
 
@@ -303,31 +514,60 @@ impl Drop for Busy {
     }
 }
 
-/// The fields a form submits, the submitter's `name=value` included;
-/// `None` when one is a file.
-fn fields(
+/// What a form submits.
+struct Entries {
+    /// Its fields as text, the submitter's `name=value` included; a file
+    /// as its name.
+    fields: Vec<(String, String)>,
+    /// Whether a field is a file.
+    files: bool,
+    /// The browser's own `FormData` of the form, files and the submitter's
+    /// field included: what a multipart submission sends.
+    data: web_sys::FormData,
+    /// The submitter's `name=value`, if it has a name.
+    submitter: Option<(String, String)>,
+}
+
+/// The entries a form submits; `None` when one is neither text nor a file.
+fn entries(
     form: &web_sys::HtmlFormElement,
     submitter: Option<&web_sys::HtmlElement>,
-) -> Option<Vec<(String, String)>> {
+) -> Option<Entries> {
     let data = web_sys::FormData::new_with_form(form).ok()?;
     let mut fields = Vec::new();
-    let entries = js_sys::try_iter(&data).ok()??;
-    for entry in entries {
+    let mut files = false;
+    let iter = js_sys::try_iter(&data).ok()??;
+    for entry in iter {
         let entry: js_sys::Array = entry.ok()?.dyn_into().ok()?;
         let name = entry.get(0).as_string()?;
-        let value = entry.get(1).as_string()?;
+        let value = entry.get(1);
+        let value = match value.as_string() {
+            Some(text) => text,
+            None => {
+                files = true;
+                value.dyn_into::<web_sys::File>().ok()?.name()
+            }
+        };
         fields.push((name, value));
     }
-    if let Some(submitter) = submitter {
-        if let Some(name) = submitter.get_attribute("name").filter(|n| !n.is_empty()) {
-            let value = js_sys::Reflect::get(submitter, &"value".into())
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_default();
-            fields.push((name, value));
-        }
+    let submitter = submitter.and_then(|submitter| {
+        let name = submitter.get_attribute("name").filter(|n| !n.is_empty())?;
+        let value = js_sys::Reflect::get(submitter, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        Some((name, value))
+    });
+    if let Some((name, value)) = &submitter {
+        data.append_with_str(name, value).ok()?;
+        fields.push((name.clone(), value.clone()));
     }
-    Some(fields)
+    Some(Entries {
+        fields,
+        files,
+        data,
+        submitter,
+    })
 }
 
 fn encode(fields: &[(String, String)]) -> String {

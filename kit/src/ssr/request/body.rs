@@ -60,8 +60,9 @@ pub(crate) async fn read(body: Body, limit: usize) -> Result<Bytes, LoaderError>
 }
 
 /// Whether a body error is a length limit (the kit's own, or a
-/// `RequestBodyLimitLayer`'s further out).
-fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+/// `RequestBodyLimitLayer`'s further out); a multipart body's parser
+/// reports it inside its own error.
+pub(crate) fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
         if e.is::<http_body_util::LengthLimitError>() {

@@ -13,6 +13,8 @@ pub(crate) struct RequestConfig {
     pub(crate) cookie_key: Option<Key>,
     /// The most a loader may read of a request body.
     pub(crate) max_body_bytes: usize,
+    /// Where and how [`Session`](crate::ssr::request::session::Session)s are kept.
+    pub(crate) sessions: std::sync::Arc<crate::ssr::request::session::store::SessionConfig>,
 }
 
 impl fmt::Debug for RequestConfig {
@@ -21,6 +23,7 @@ impl fmt::Debug for RequestConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("cookie_key", &self.cookie_key.as_ref().map(|_| "…"))
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("sessions", &self.sessions)
             .finish()
     }
 }

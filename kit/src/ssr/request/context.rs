@@ -76,13 +76,15 @@ pub struct LoaderContext<S> {
     request: RequestParts,
     /// The decoded query pairs, parsed when first asked for.
     query: std::sync::OnceLock<Vec<(String, String)>>,
-    response: ResponseHead,
+    /// Shared with what writes to it after the loader took it as an
+    /// argument (a [`Session`](crate::ssr::request::session::Session)).
+    response: Arc<ResponseHead>,
 }
 
 impl<S> LoaderContext<S> {
     pub(crate) fn new(state: S, request: RequestParts) -> Self {
         let query = std::sync::OnceLock::new();
-        let response = ResponseHead::with_config(request.config.clone());
+        let response = Arc::new(ResponseHead::with_config(request.config.clone()));
         Self {
             state,
             request,
@@ -321,6 +323,17 @@ impl<S> LoaderContext<S> {
     /// 413 when it is larger than the limit, 400 when the client broke off,
     /// 500 when the body was already read.
     pub async fn bytes(&mut self) -> Result<Bytes, LoaderError> {
+        let limit = self.request.config.max_body_bytes;
+        let body = axum::body::Body::new(self.take_body()?);
+        crate::ssr::request::body::read(body, limit).await
+    }
+
+    /// The request body as it streams in, bounded by the kit's body limit
+    /// (a read past it fails with `http_body_util::LengthLimitError`), for
+    /// an argument that parses as it reads (a multipart body). Once only.
+    pub(crate) fn take_body(
+        &mut self,
+    ) -> Result<http_body_util::Limited<axum::body::Body>, LoaderError> {
         let body = self
             .request
             .body
@@ -330,7 +343,10 @@ impl<S> LoaderContext<S> {
         let Some(body) = body else {
             return Err(LoaderError::internal("the request body was already read"));
         };
-        crate::ssr::request::body::read(body, self.request.config.max_body_bytes).await
+        Ok(http_body_util::Limited::new(
+            body,
+            self.request.config.max_body_bytes,
+        ))
     }
 
     /// The body as a form (`application/x-www-form-urlencoded`), the way a
@@ -370,7 +386,19 @@ impl<S> LoaderContext<S> {
     }
 
     pub(crate) fn into_response_head(self) -> ResponseHead {
-        self.response
+        // An argument that kept its handle (a session held past the
+        // loader) leaves the head's contents behind.
+        Arc::try_unwrap(self.response).unwrap_or_else(|shared| shared.take())
+    }
+
+    /// The response head, for an argument that writes to it later.
+    pub(crate) fn shared_response(&self) -> Arc<ResponseHead> {
+        self.response.clone()
+    }
+
+    /// How sessions are kept.
+    pub(crate) fn session_config(&self) -> Arc<crate::ssr::request::session::store::SessionConfig> {
+        self.request.config.sessions.clone()
     }
 }
 

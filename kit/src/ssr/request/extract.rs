@@ -275,3 +275,28 @@ pub(crate) mod check {
         }
     }
 }
+
+/// A `multipart/form-data` body ([`multipart`](crate::ssr::request::multipart)):
+/// 415 for another content type and 400 without a usable boundary, before
+/// the body is read; then the body under the kit's limit (413). Its
+/// limits are the request's `MultipartLimits` extension, if a layer set
+/// one, else the defaults.
+impl<S> FromLoaderBody<S> for crate::ssr::request::multipart::Multipart
+where
+    S: Send + Sync,
+{
+    async fn from_loader_body(cx: &mut LoaderContext<S>) -> Result<Self, LoaderError> {
+        use crate::ssr::request::multipart::{boundary, Multipart, MultipartLimits};
+        // One header, by name: the answer does not vary by the others.
+        let boundary = boundary(cx.header("content-type"))?;
+        let limits = cx
+            .extensions()
+            .get::<MultipartLimits>()
+            .copied()
+            .unwrap_or_default();
+        // The body as it streams in, under the kit's limit: parts are
+        // parsed as they arrive, and only what the caller keeps is held.
+        let body = axum::body::Body::new(cx.take_body()?);
+        Ok(Multipart::new(body.into_data_stream(), boundary, limits))
+    }
+}

@@ -117,6 +117,16 @@ impl ResponseHead {
         crate::sync::lock(&self.inner)
     }
 
+    /// Moves the status, headers and reads out, leaving this head empty.
+    pub(crate) fn take(&self) -> ResponseHead {
+        let parts = std::mem::take(&mut *self.parts());
+        ResponseHead {
+            inner: Mutex::new(parts),
+            config: self.config.clone(),
+            reads: AtomicU8::new(self.reads.load(Ordering::Relaxed)),
+        }
+    }
+
     /// Records that a loader read `credential`: the answer varies by it.
     pub(crate) fn note_read(&self, credential: Credential) {
         self.reads.fetch_or(credential as u8, Ordering::Relaxed);

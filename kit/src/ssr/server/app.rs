@@ -37,6 +37,7 @@ use crate::ssr::{
     server::serve::{serve, ServeConfig},
 };
 use axum::{body::Body, extract::Request, handler::HandlerWithoutStateExt, Router};
+use cookie::Key;
 use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
 use leptos::{config::LeptosOptions, prelude::*};
 use std::{fmt, sync::Arc};
@@ -90,6 +91,10 @@ pub enum AppError {
     /// `[[workspace.metadata.leptos]]` in the working directory.
     #[error("the Leptos configuration could not be read: {0}")]
     Config(String),
+    /// No cookie key for a production server: `SERVER_PROPS_COOKIE_SECRET`
+    /// is unset or too short ([`COOKIE_SECRET_VAR`]).
+    #[error("{0}")]
+    CookieKey(String),
     /// The site address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -284,6 +289,11 @@ where
         for configure in self.configure {
             builder = configure(builder);
         }
+        if !builder.has_cookie_key() {
+            let production = !cfg!(debug_assertions) && options.env == leptos::config::Env::PROD;
+            let secret = std::env::var(COOKIE_SECRET_VAR).ok();
+            builder = builder.cookie_key(cookie_key(secret.as_deref(), production)?);
+        }
         let props = builder.build();
         let not_found = {
             let props = props.clone();
@@ -455,6 +465,42 @@ fn no_file_has(site_root: &str, path: &str) -> bool {
 /// cargo-leptos's environment when it is set (`cargo leptos serve`,
 /// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
 /// working directory, whose `LEPTOS_*` variables still override it.
+/// The environment variable [`AppServer`] reads the cookie key from (when
+/// the app gave none with `.props(|p| p.cookie_key(…))`): a secret of 32
+/// bytes or more, the same on every instance, which signs and encrypts
+/// cookies and sessions.
+pub const COOKIE_SECRET_VAR: &str = "SERVER_PROPS_COOKIE_SECRET";
+
+/// The key that signs development sessions when no secret is set: fixed,
+/// so a session survives a rebuild; public, so never for production.
+const DEVELOPMENT_SECRET: &[u8] =
+    b"server_props development key: public, never for production (set SERVER_PROPS_COOKIE_SECRET)";
+
+/// The cookie key from the secret: a secret of 32 bytes or more; without
+/// one, the development key with a warning, or for a production server (a
+/// release build in Leptos's `PROD` env) an error, since a key drawn at
+/// random would sign every visitor out at each restart and differ between
+/// instances.
+fn cookie_key(secret: Option<&str>, production: bool) -> Result<Key, AppError> {
+    match secret.map(str::trim) {
+        Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
+        Some(_) => Err(AppError::CookieKey(format!(
+            "{COOKIE_SECRET_VAR} must be at least 32 bytes"
+        ))),
+        None if production => Err(AppError::CookieKey(format!(
+            "{COOKIE_SECRET_VAR} is not set: a production server needs a secret of 32 bytes or \
+             more (the same on every instance) to sign cookies and sessions"
+        ))),
+        None => {
+            tracing::warn!(
+                "{COOKIE_SECRET_VAR} is not set: cookies and sessions are signed with the public \
+                 development key"
+            );
+            Ok(Key::derive_from(DEVELOPMENT_SECRET))
+        }
+    }
+}
+
 fn leptos_options() -> Result<LeptosOptions, AppError> {
     let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
         leptos::config::get_configuration(None)
@@ -494,4 +540,29 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down: draining if configured, then no new connections, finishing the requests under way");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret of 32 bytes or more is the key; a shorter one never is; no
+    /// secret is the development key, except for a production server.
+    #[test]
+    fn the_cookie_key_comes_from_the_secret() {
+        let secret = "a secret of thirty-two bytes, or a little more";
+        let key = cookie_key(Some(secret), true).unwrap();
+        assert_eq!(key.master(), Key::derive_from(secret.as_bytes()).master());
+        assert!(matches!(
+            cookie_key(Some("short"), false),
+            Err(AppError::CookieKey(_))
+        ));
+        let missing = cookie_key(None, true).unwrap_err().to_string();
+        assert!(missing.contains(COOKIE_SECRET_VAR), "{missing}");
+        let development = cookie_key(None, false).unwrap();
+        assert_eq!(
+            development.master(),
+            Key::derive_from(DEVELOPMENT_SECRET).master()
+        );
+    }
 }

@@ -202,6 +202,20 @@ impl ServerPropsBuilder {
         self
     }
 
+    /// Whether a cookie key was given.
+    #[cfg(feature = "server")]
+    pub(crate) fn has_cookie_key(&self) -> bool {
+        self.request.cookie_key.is_some()
+    }
+
+    /// Where and how [`Session`](crate::session::Session)s are kept
+    /// (default: a private cookie named `session`, for 30 days, which
+    /// needs the [`cookie_key`](Self::cookie_key)).
+    pub fn sessions(mut self, sessions: crate::session::SessionConfig) -> Self {
+        self.request.sessions = std::sync::Arc::new(sessions);
+        self
+    }
+
     /// The most a loader may read of a request body (default 1 MiB): more
     /// is a 413.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
