@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { hydrated, isSoft, markWindow, recordErrors, recordRequests } from "./helpers";
+import { COOKIE_SECRET } from "./session";
 
 // The development error overlay, against two servers of the app's own,
 // both in Leptos's `DEV` env (what a binary run with `LEPTOS_ENV` unset
@@ -29,6 +30,8 @@ async function start(binary: string, port: number): Promise<ChildProcess> {
       LEPTOS_HASH_FILES: "true",
       LEPTOS_HASH_FILE_NAME: hashFile || "hash.txt",
       LEPTOS_ENV: "DEV",
+      // A release build starts only with the cookie key's secret.
+      SERVER_PROPS_COOKIE_SECRET: COOKIE_SECRET,
       DATABASE_URL: "sqlite::memory:",
       RUST_LOG: "error",
     },

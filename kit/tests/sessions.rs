@@ -261,3 +261,41 @@ impl server_props::session::SessionStore for SharedMemory {
         self.0.delete(id)
     }
 }
+
+/// A session kept in a cookie ends when it says, whatever the browser
+/// does with the cookie; and one too large for a cookie is refused (a
+/// browser would drop it without a word) rather than lost.
+#[tokio::test]
+async fn a_session_in_a_cookie_expires_and_stays_small() {
+    // Sessions that end as soon as they are made: the browser is told
+    // `Max-Age=0`, and a client that keeps the cookie anyway gets nothing.
+    let expired = app_with(
+        key("one"),
+        SessionConfig::default().max_age(std::time::Duration::ZERO),
+    );
+    let ada = TestClient::new(&expired);
+    let answer = ada.post_form("/login", &[("name", "ada")]).await;
+    assert_eq!(answer.status, 303);
+    let sent = answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| Cookie::parse(v.to_owned()).ok())
+        .find(|c| c.name() == "session")
+        .expect("a session cookie was sent");
+    let keeps_it = TestClient::new(&expired);
+    keeps_it.set_cookie(Cookie::new("session", sent.value().to_owned()));
+    assert_eq!(me(&keeps_it).await, "nobody", "the sealed expiry holds");
+    // The same cookie value under a config that lets sessions live reads
+    // fine: it is the expiry inside it that ended it, not the key.
+    let lasting = app_with(key("one"), SessionConfig::default());
+    let keeper = TestClient::new(&lasting);
+    login(&keeper, "ada").await;
+    assert_eq!(me(&keeper).await, "ada");
+
+    let big = "x".repeat(4_000);
+    let answer = keeper.post_form("/rename", &[("name", big.as_str())]).await;
+    assert_eq!(answer.status, 500, "{}", answer.body);
+    assert_eq!(me(&keeper).await, "ada", "the session it had stays");
+}

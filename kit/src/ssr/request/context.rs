@@ -151,6 +151,12 @@ impl<S> LoaderContext<S> {
             .and_then(|v| v.to_str().ok())
     }
 
+    /// An extension the kit itself reads (its own settings put there by a
+    /// layer), which says nothing of the visitor: no `Vary`.
+    pub(crate) fn kit_extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.request.parts.extensions.get::<T>()
+    }
+
     /// Records that the loader read these request headers: the answer
     /// varies by them.
     fn reads_credentials(&self, credentials: &[Credential]) {
@@ -201,7 +207,11 @@ impl<S> LoaderContext<S> {
     }
 
     /// Request extensions set by middleware (an authenticated user, a request id).
+    ///
+    /// The answer varies by `Cookie` and `Authorization` (`Vary`): what a
+    /// middleware put here may have come from them (a user from a session).
     pub fn extensions(&self) -> &Extensions {
+        self.reads_credentials(&Credential::ALL);
         &self.request.parts.extensions
     }
 
@@ -437,20 +447,19 @@ impl LoaderError {
 }
 
 /// Whether an axum extractor is one of axum's own that read no request
-/// header (the state, the query, the path, extensions): they leave the
+/// header (the state, the query, the path): they leave the
 /// answer's `Vary` alone. Any other extractor may read `Cookie` or
 /// `Authorization`, so the answer varies by both. Recognised by the type's
 /// name, which is safe either way: a name that stops matching only makes
 /// an answer vary by more than it needs.
 fn reads_no_credentials<E>() -> bool {
-    const HEADER_FREE: [&str; 7] = [
+    const HEADER_FREE: [&str; 6] = [
         "axum::extract::state::State<",
         "axum::extract::query::Query<",
         "axum::extract::path::Path<",
         "axum::extract::raw_query::RawQuery",
         "axum::extract::matched_path::MatchedPath",
         "axum::extract::original_uri::OriginalUri",
-        "axum::extension::Extension<",
     ];
     let name = std::any::type_name::<E>();
     HEADER_FREE.iter().any(|prefix| name.starts_with(prefix))
@@ -470,7 +479,8 @@ mod tests {
         assert!(reads_no_credentials::<RawQuery>());
         assert!(reads_no_credentials::<MatchedPath>());
         assert!(reads_no_credentials::<OriginalUri>());
-        assert!(reads_no_credentials::<axum::Extension<u8>>());
+        // An extension may hold a user a middleware read from the session.
+        assert!(!reads_no_credentials::<axum::Extension<u8>>());
         assert!(!reads_no_credentials::<http::HeaderMap>());
         assert!(!reads_no_credentials::<http::Method>());
     }

@@ -290,8 +290,7 @@ where
         // One header, by name: the answer does not vary by the others.
         let boundary = boundary(cx.header("content-type"))?;
         let limits = cx
-            .extensions()
-            .get::<MultipartLimits>()
+            .kit_extension::<MultipartLimits>()
             .copied()
             .unwrap_or_default();
         // The body as it streams in, under the kit's limit: parts are

@@ -290,9 +290,12 @@ where
             builder = configure(builder);
         }
         if !builder.has_cookie_key() {
-            let production = !cfg!(debug_assertions) && options.env == leptos::config::Env::PROD;
+            // The public development key only where nothing is at stake: a
+            // debug build in Leptos's `DEV` env (what `cargo leptos watch`
+            // runs). A release build without a secret never starts.
+            let development = cfg!(debug_assertions) && options.env == leptos::config::Env::DEV;
             let secret = std::env::var(COOKIE_SECRET_VAR).ok();
-            builder = builder.cookie_key(cookie_key(secret.as_deref(), production)?);
+            builder = builder.cookie_key(cookie_key(secret.as_deref(), !development)?);
         }
         let props = builder.build();
         let not_found = {
@@ -477,19 +480,20 @@ const DEVELOPMENT_SECRET: &[u8] =
     b"server_props development key: public, never for production (set SERVER_PROPS_COOKIE_SECRET)";
 
 /// The cookie key from the secret: a secret of 32 bytes or more; without
-/// one, the development key with a warning, or for a production server (a
-/// release build in Leptos's `PROD` env) an error, since a key drawn at
-/// random would sign every visitor out at each restart and differ between
-/// instances.
+/// one, the development key with a warning in development, else an error
+/// (a key drawn at random would sign every visitor out at each restart and
+/// differ between instances; the development key is public). The secret
+/// is taken as it is, whitespace included.
 fn cookie_key(secret: Option<&str>, production: bool) -> Result<Key, AppError> {
-    match secret.map(str::trim) {
+    match secret {
         Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
         Some(_) => Err(AppError::CookieKey(format!(
             "{COOKIE_SECRET_VAR} must be at least 32 bytes"
         ))),
         None if production => Err(AppError::CookieKey(format!(
-            "{COOKIE_SECRET_VAR} is not set: a production server needs a secret of 32 bytes or \
-             more (the same on every instance) to sign cookies and sessions"
+            "{COOKIE_SECRET_VAR} is not set: outside development (a debug build in Leptos's DEV \
+             env) the server needs a secret of 32 bytes or more (the same on every instance) to \
+             sign cookies and sessions"
         ))),
         None => {
             tracing::warn!(

@@ -93,7 +93,11 @@ where
             None => {
                 let value = cx
                     .private_cookie(&config.cookie_name)
-                    .and_then(|c| serde_json::from_str(c.value()).ok());
+                    .and_then(|c| serde_json::from_str::<InCookie<T>>(c.value()).ok())
+                    // The browser's `Max-Age` is a request; the expiry
+                    // sealed inside the cookie is the server's word.
+                    .filter(|sealed| sealed.until > unix_now())
+                    .map(|sealed| sealed.value);
                 (value, None)
             }
             Some(store) => match cx.signed_cookie(&config.cookie_name) {
@@ -166,18 +170,31 @@ where
     }
 
     async fn write(&self, value: T, id: Option<String>) -> Result<(), LoaderError> {
-        let json = serde_json::to_vec(&value).map_err(LoaderError::from)?;
         let max_age = cookie::time::Duration::seconds(
             i64::try_from(self.config.max_age.as_secs()).unwrap_or(i64::MAX),
         );
         let name = self.config.cookie_name.clone().into_owned();
         match &self.config.store {
             None => {
-                let json = String::from_utf8(json).expect("serde_json writes UTF-8");
+                let sealed = InCookie {
+                    until: unix_now().saturating_add(self.config.max_age.as_secs()),
+                    value,
+                };
+                let json = serde_json::to_string(&sealed).map_err(LoaderError::from)?;
+                if json.len() > MAX_COOKIE_JSON {
+                    // A browser drops a cookie over about 4 kB without a
+                    // word: the visitor would look signed out.
+                    return Err(LoaderError::internal(format!(
+                        "the session is {} bytes of JSON, more than a cookie holds ({MAX_COOKIE_JSON}): \
+                         keep it in a SessionStore (SessionConfig::store)",
+                        json.len()
+                    )));
+                }
                 let cookie = Cookie::build((name, json)).max_age(max_age).build();
                 self.head.set_private_cookie(cookie)?;
             }
             Some(store) => {
+                let json = serde_json::to_vec(&value).map_err(LoaderError::from)?;
                 let id = id.unwrap_or_else(new_id);
                 store
                     .save(&id, json, self.config.max_age)
@@ -189,6 +206,26 @@ where
         }
         Ok(())
     }
+}
+
+/// The most JSON a session kept in a cookie may be: encrypted and encoded
+/// it grows by a third and some, and browsers keep cookies of up to 4,096
+/// bytes, name and attributes included.
+const MAX_COOKIE_JSON: usize = 2_800;
+
+/// A session as its cookie holds it: the value, and until when it holds
+/// (seconds since 1970), sealed with it so a copied cookie stops working
+/// at that time whatever the browser does.
+#[derive(Serialize, serde::Deserialize)]
+struct InCookie<T> {
+    until: u64,
+    value: T,
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A new session id: 128 random bits from the operating system's

@@ -160,7 +160,11 @@ impl SessionStore for MemorySessionStore {
         if sessions.saves.is_multiple_of(1024) {
             sessions.by_id.retain(|_, (_, until)| *until > now);
         }
-        sessions.by_id.insert(id.to_owned(), (data, now + ttl));
+        // A lifetime past what `Instant` can count: for as long as it can.
+        let until = now
+            .checked_add(ttl)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 60 * 60));
+        sessions.by_id.insert(id.to_owned(), (data, until));
         Box::pin(std::future::ready(Ok(())))
     }
 
@@ -252,7 +256,12 @@ impl SessionStore for RedisSessionStore {
                 .arg(format!("{}{id}", self.prefix))
                 .arg(data)
                 .arg("PX")
-                .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+                // Redis takes at most `i64::MAX` milliseconds.
+                .arg(
+                    u64::try_from(ttl.as_millis())
+                        .unwrap_or(u64::MAX)
+                        .clamp(1, i64::MAX as u64),
+                )
                 .query_async::<()>(&mut connection)
                 .await
                 .map_err(|e| SessionStoreError(e.to_string()))
