@@ -300,17 +300,7 @@ async fn request(url: String, init: web_sys::RequestInit) -> Reply<Fetched> {
         return Reply::failed(FetchError::NotProps(response.status()));
     }
     let header = |name: &str| response.headers().get(name).ok().flatten();
-    let list = |name: &str| -> Vec<String> {
-        header(name)
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let list = |name: &str| -> Vec<String> { header_list(header(name)) };
     // What a write changed, for the navigator to drop from the props cache
     // (`*`: the session changed, everything goes); whatever else the answer
     // holds, even a body that cannot be read.
@@ -365,4 +355,18 @@ async fn request(url: String, init: web_sys::RequestInit) -> Reply<Fetched> {
         tags,
         epoch: 0,
     }))
+}
+
+/// The values of a comma-separated header (`x-server-props-tags: a, b`),
+/// as the browser joins repeated headers into one.
+pub(crate) fn header_list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }

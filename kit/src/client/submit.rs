@@ -470,15 +470,7 @@ async fn upload(
         // Not the kit's answer (a proxy's 413): its headers say nothing.
         return failed(fetch::FetchError::NotProps(status));
     }
-    let tags = header(INVALIDATE_HEADER)
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let tags = fetch::header_list(header(INVALIDATE_HEADER));
     let invalidation = Invalidation::from_header(tags);
     let text = xhr.response_text().ok().flatten().unwrap_or_default();
     let result = match serde_json::from_str::<PropsPayload>(&text) {
