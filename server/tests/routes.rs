@@ -777,3 +777,21 @@ async fn health_answers_ok_outside_the_cache_and_touches_no_page() {
     assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
     // The 503 while draining: tests/shutdown.rs, on the real binary.
 }
+
+/// A method the page does not take is a 405 with `Allow` before anything
+/// else is decided, on a props URL whose path takes an empty param too
+/// (which no page serves): the same answer axum gives the document.
+#[tokio::test]
+async fn a_method_the_page_does_not_take_is_a_405_before_the_write_to_no_page() {
+    let app = TestApp::new().await;
+    for path in ["/repos/vercel/next.js", "/repos//next.js"] {
+        let request = http::Request::builder()
+            .method("PUT")
+            .uri(server_props::protocol::props_url(BUILD, path))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let answer = app.send(request).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(answer.header("allow"), Some("GET, HEAD, POST"), "{path}");
+    }
+}
