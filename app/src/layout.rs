@@ -1,12 +1,18 @@
-//! The app's layout data: who is signed in, read from the signed session
-//! cookie on every request, and shown in the header of every page.
+//! The app's layout data: who is signed in, read from the session on
+//! every request (the kit's `Session`, kept in a private cookie), and shown
+//! in the header of every page.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_props::prelude::*;
 
-/// The name of the signed session cookie.
-pub const SESSION_COOKIE: &str = "session";
+/// What the app keeps in a visitor's session: who signed in. The login
+/// action sets it, the logout action clears it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    /// The name given at sign-in.
+    pub name: String,
+}
 
 /// What the layout shows on every page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,20 +29,17 @@ impl Layout for AppLayout {
     type Data = Session;
 }
 
-/// Reads the session: a cookie whose signature does not hold (forged,
-/// changed, or signed with another key) is no session.
+/// Reads the session: a cookie that was changed, forged, encrypted with
+/// another key or past its time is no session. Reading it makes every page
+/// vary by the cookie (`Vary: Cookie`, which the kit adds): caches keep one
+/// copy per session.
 #[loader(AppLayout)]
-async fn load_session(cx: &LoaderContext<()>) -> LoaderResult<Session> {
-    // Reading the cookie makes every page vary by it (`Vary: Cookie`, which
-    // the kit adds): caches keep one copy per session.
-    // The login action percent-encodes the name.
-    let user = cx.signed_cookie(SESSION_COOKIE).and_then(|c| {
-        percent_encoding::percent_decode_str(c.value())
-            .decode_utf8()
-            .ok()
-            .map(|name| name.into_owned())
-    });
-    Ok(Session { user })
+async fn load_session(
+    session: server_props::session::Session<SignedInUser>,
+) -> LoaderResult<Session> {
+    Ok(Session {
+        user: session.get().map(|user| user.name.clone()),
+    })
 }
 
 /// `Signed in as <name>` and a sign-out button, or `Not signed in` and a

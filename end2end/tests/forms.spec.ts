@@ -69,19 +69,76 @@ test.describe("with JavaScript", () => {
     const errors = recordErrors(page);
     await page.goto("/guestbook");
     await hydrated(page);
+    const kept = unique("Kept");
+    await sign(page, "Kim", kept);
+    await expect(page.locator(".entry:not(.pending) .message").first()).toHaveText(kept);
     await markWindow(page);
     const requests = recordRequests(page);
     const answer = page.waitForResponse((r) => r.request().method() === "POST");
     await sign(page, "Ann", "   ");
-    expect((await answer).status()).toBe(422);
+    const refused = await answer;
+    expect(refused.status()).toBe(422);
+    // The action's data beside the props its page's loader made.
+    const body = await refused.json();
+    expect(body.actionData.error).toBe("Message is required.");
+    expect(body.props.entries[0].message).toBe(kept);
     await expect(page.locator("form.sign .error")).toHaveText("Message is required.");
     await expect(page.locator("form.sign input[name=name]")).toHaveValue("Ann");
     await sign(page, "Ann", "x".repeat(501));
     await expect(page.locator("form.sign .error")).toHaveText("Message is too long.");
+    // What was typed stays, and so does the list.
+    await expect(page.locator("form.sign textarea[name=message]")).toHaveValue("x".repeat(501));
+    await expect(page.locator(".entry .message").first()).toHaveText(kept);
     expect(posts(requests)).toHaveLength(2);
     expect(requests.documents()).toEqual([]);
     expect(await isSoft(page)).toBe(true);
+    // A submission that goes through shows no error any more.
+    const fixed = unique("Fixed");
+    await sign(page, "Ann", fixed);
+    await expect(page.locator(".entry:not(.pending) .message").first()).toHaveText(fixed);
+    await expect(page.locator("form.sign .error")).toHaveCount(0);
+    await expect(page.locator("form.sign input[name=name]")).toHaveValue("");
     // Expected 422s are not errors of the page.
+    await expectNoErrors(errors.filter((e) => !e.includes("422")));
+  });
+
+  test("a refused submission's 422 document hydrates with its action data and keeps working", async ({
+    page,
+  }) => {
+    const errors = recordErrors(page);
+    await page.goto("/guestbook");
+    await hydrated(page);
+    // A plain form posted by the browser itself (not the kit's <Form>): the
+    // 422 document loads with JavaScript on, and hydrates.
+    const loaded = page.waitForResponse((r) => r.request().resourceType() === "document");
+    await page.evaluate(() => {
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = "/guestbook";
+      for (const [name, value] of [
+        ["name", "Hy"],
+        ["message", ""],
+      ]) {
+        const input = document.createElement("input");
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+      document.body.appendChild(form);
+      form.submit();
+    });
+    expect((await loaded).status()).toBe(422);
+    await expect(page.locator("form.sign .error")).toHaveText("Message is required.");
+    await hydrated(page);
+    await expect(page.locator("form.sign .error")).toHaveText("Message is required.");
+    await expect(page.locator("form.sign input[name=name]")).toHaveValue("Hy");
+    // Hydrated: the next submission is one request, rendered in place.
+    await markWindow(page);
+    const message = unique("After a 422");
+    await sign(page, "Hy", message);
+    await expect(page.locator(".entry:not(.pending) .message").first()).toHaveText(message);
+    await expect(page.locator("form.sign .error")).toHaveCount(0);
+    expect(await isSoft(page)).toBe(true);
     await expectNoErrors(errors.filter((e) => !e.includes("422")));
   });
 
@@ -295,6 +352,9 @@ test.describe("without JavaScript", () => {
     await sign(page, "Plain", "x".repeat(501));
     await expect(page.locator("form.sign .error")).toHaveText("Message is too long.");
     expect(responses).toEqual([422]);
+    // The 422 document: the typed values and the list, from the loader.
+    await expect(page.locator("form.sign textarea[name=message]")).toHaveValue("x".repeat(501));
+    await expect(page.locator(".entry .message").first()).toHaveText(message);
 
     const entry = page.locator(".entry", { hasText: message });
     await entry.locator("button", { hasText: "Delete" }).click();

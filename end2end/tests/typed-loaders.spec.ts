@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { expectNoErrors, hydrated, isSoft, markWindow, recordErrors, recordRequests } from "./helpers";
-import { signedSession } from "./session";
+import { signIn } from "./session";
 
 test("a typed query page renders by client navigation, and a bad page number is a 400", async ({ page }) => {
   const errors = recordErrors(page);
@@ -44,7 +44,7 @@ test("the layout shows the signed-in user after a document load and after client
   const errors = recordErrors(page);
   await page.goto("/");
   await expect(page.locator(".session")).toHaveText("Not signed in");
-  await context.addCookies([{ name: "session", value: signedSession("ada"), url: baseURL! }]);
+  await signIn(context, "ada");
   await page.goto("/");
   await hydrated(page);
   await expect(page.locator(".session")).toHaveText("Signed in as ada");
@@ -62,8 +62,12 @@ test("the layout shows the signed-in user after a document load and after client
   expect(requests.props()).toHaveLength(2);
   expect(requests.documents()).toEqual([]);
   expect(await isSoft(page)).toBe(true);
-  // A forged session is no session.
-  await context.addCookies([{ name: "session", value: signedSession("ada").slice(0, -3) + "bob", url: baseURL! }]);
+  // A forged session is no session: the real cookie, one character changed.
+  await signIn(context, "ada");
+  const real = (await context.cookies()).find((c) => c.name === "session")!;
+  const changed = real.value.slice(0, 20) + (real.value[20] === "A" ? "B" : "A") + real.value.slice(21);
+  await context.clearCookies();
+  await context.addCookies([{ name: "session", value: changed, url: baseURL! }]);
   await page.goto("/");
   await expect(page.locator(".session")).toHaveText("Not signed in");
   await expectNoErrors(errors);

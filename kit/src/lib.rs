@@ -115,12 +115,12 @@ pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
     UploadProgress,
 };
-pub use page::{DevError, Layout, Navigation, Page, PageError, Props};
+pub use page::{ActionData, DevError, Layout, Navigation, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use server_props_macros::{action, loader, page};
 pub use side::{LoadedLayout, LoadedPage};
-pub use view::{use_layout_data, PageRoutes, PageRoutesProps};
+pub use view::{use_action_data, use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's and the docs' examples, compiled as doc tests: every code
 /// block a user may copy compiles (they use the test client too).
@@ -146,6 +146,10 @@ pub mod doc_examples {
     pub struct Deploy;
     #[doc = include_str!("../../docs/uploads.md")]
     pub struct Uploads;
+    #[doc = include_str!("../../docs/new-app.md")]
+    pub struct NewApp;
+    #[doc = include_str!("../../docs/sessions.md")]
+    pub struct Sessions;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.
@@ -156,9 +160,9 @@ pub mod doc_examples {
 /// app's code.
 pub mod prelude {
     pub use crate::{
-        action, loader, page, use_layout_data, use_navigation, use_refresh, use_submission,
-        use_submit, Erase, Form, Layout, Link, Navigation, Page, PageError, Pages, Prefetch,
-        Redirect, Submission, UploadProgress,
+        action, loader, page, use_action_data, use_layout_data, use_navigation, use_refresh,
+        use_submission, use_submit, Erase, Form, Layout, Link, Navigation, Page, PageError, Pages,
+        Prefetch, Redirect, Submission, UploadProgress,
     };
     #[cfg(feature = "ssr")]
     pub use crate::{

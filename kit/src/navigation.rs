@@ -123,6 +123,16 @@ impl UploadProgress {
     }
 }
 
+/// A refused submission's action data, as JSON, and the page it is for
+/// (`use_action_data` reads it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ActionJson {
+    /// The page's type name (`PageEntry::name`); `None` while a document
+    /// hydrates, before its page view has run: the document's own page.
+    pub(crate) page: Option<&'static str>,
+    pub(crate) json: Arc<str>,
+}
+
 /// The kit's navigation signals: the browser tab's one set (its state
 /// object holds it); the server has none. Reference-counted signals, so no reactive owner
 /// (a render's, a page's) can dispose of them.
@@ -142,6 +152,10 @@ pub(crate) struct Signals {
     /// The layout loader's data as the browser last received it (JSON).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) layout: ArcRwSignal<Option<Arc<str>>>,
+    /// What the action of the page on screen said of a refused submission,
+    /// from the answer the page was rendered from.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) action: ArcRwSignal<Option<ActionJson>>,
 }
 
 impl Signals {
@@ -154,6 +168,7 @@ impl Signals {
             submission: ArcRwSignal::new(None),
             revalidated: ArcRwSignal::new(0),
             layout: ArcRwSignal::new(None),
+            action: ArcRwSignal::new(None),
         }
     }
 

@@ -69,6 +69,38 @@ pub trait Page: Send + Sync + 'static {
     }
 }
 
+/// What a page's action says of a submission it refuses: its errors and
+/// the values submitted, which the page reads with
+/// [`use_action_data`](crate::use_action_data) beside the props its loader
+/// made. React Router's `useActionData`, SvelteKit's `fail(422, data)`.
+///
+/// Known to both builds (the browser decodes the data), unlike the action
+/// itself: `#[action]` implements it from its return type
+/// (`ActionResult<Data>`; `ActionResult` alone is `()`). By hand, implement
+/// it beside [`Action`](crate::Action).
+///
+/// ```
+/// use leptos::prelude::*;
+/// use serde::{Deserialize, Serialize};
+/// use server_props::{ActionData, Page};
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct SignFailure { pub error: String, pub message: String }
+///
+/// pub struct Guestbook;
+/// impl Page for Guestbook {
+///     type Props = Vec<String>;
+///     fn view(entries: Vec<String>) -> impl IntoView { entries }
+/// }
+/// impl ActionData for Guestbook {
+///     type Data = SignFailure;
+/// }
+/// ```
+pub trait ActionData: Page {
+    /// The data of a refused submission: any serde type.
+    type Data: Props + Clone + Sync;
+}
+
 /// How a client navigation to a page behaves while its props load, and on
 /// Back/Forward.
 ///

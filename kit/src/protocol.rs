@@ -11,7 +11,8 @@
 //!   path that itself starts with `/index` prefixed with another `/index`,
 //!   the rule Next.js uses for `/_next/data`.
 //! * **Answers** ([`PropsPayload`], one [`PayloadBody`] each): `{"props":…,"layout":…}` (200 or the
-//!   loader's status; `layout` when the app has a layout loader), `{"notFound":true}` (404), `{"redirect":{"destination":…,
+//!   loader's status; `layout` when the app has a layout loader; `actionData`
+//!   beside the props when the page's action refused a submission, 422), `{"notFound":true}` (404), `{"redirect":{"destination":…,
 //!   "status":307}}` (200, so `fetch` never follows it),
 //!   `{"error":…}` (500) and `{"staleBuild":true}` (410). Each carries the
 //!   [`PROPS_HEADER`] header; a response without it (a loader that sent its
@@ -105,6 +106,9 @@ pub enum PayloadBody {
         /// In embedded props: the tags the loader gave them, so a write
         /// that names one drops them from the browser's cache too.
         tags: Vec<String>,
+        /// What the page's action said of a refused submission (`422`),
+        /// beside the props its loader made: what `use_action_data` reads.
+        action_data: Option<Box<RawValue>>,
     },
     /// The loader said "not found", or no page matches.
     NotFound,
@@ -185,6 +189,13 @@ struct Wire {
     status: Option<u16>,
     #[serde(default, skip_serializing_if = "is_false")]
     stale_build: bool,
+    // Present, even as `null` (the data of `Invalid(())`), is `Some`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    action_data: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cache_control: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,11 +219,18 @@ impl From<Wire> for PropsPayload {
                 detail: wire.detail,
                 dev: wire.dev,
             }
-        } else if let Some(props) = wire.props {
+        } else if let Some(props) = wire.props.or_else(|| {
+            // `"props":null` (a page whose props are `()`) reads as no
+            // field; beside action data it is still the page's props.
+            wire.action_data
+                .as_ref()
+                .map(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"))
+        }) {
             PayloadBody::Props {
                 props,
                 cache_control: wire.cache_control,
                 tags: wire.tags,
+                action_data: wire.action_data,
             }
         } else {
             PayloadBody::Nothing
@@ -240,10 +258,12 @@ impl From<PropsPayload> for Wire {
                 props,
                 cache_control,
                 tags,
+                action_data,
             } => {
                 wire.props = Some(props);
                 wire.cache_control = cache_control;
                 wire.tags = tags;
+                wire.action_data = action_data;
             }
             PayloadBody::NotFound => wire.not_found = true,
             PayloadBody::Redirect(redirect) => wire.redirect = Some(redirect),
@@ -284,6 +304,11 @@ pub struct DevError {
     pub page: Option<String>,
     /// The request: method and URL (`POST /guestbook`).
     pub request: String,
+}
+
+/// A field that is present, whatever its value (`null` too).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 fn is_false(b: &bool) -> bool {

@@ -19,7 +19,8 @@
 
 use crate::Erase;
 use crate::{
-    page::Layout,
+    navigation::ActionJson,
+    page::{ActionData, Layout},
     pages::{PageKind, Pages},
 };
 use leptos::{children::ToChildren, prelude::*, tachys::view::iterators::StaticVec};
@@ -46,6 +47,9 @@ pub(crate) trait PropsSource: Send + Sync + 'static {
     fn navigated_view(&self, view: PageView, url: String, reload: bool) -> ViewFuture;
     /// The layout loader's data, as JSON.
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>>;
+    /// What a page's action said of a refused submission: set by the
+    /// answer the page on screen was rendered from, `None` after any other.
+    fn action_json(&self) -> ArcSignal<Option<ActionJson>>;
 }
 
 /// The props source of this render or this browser tab.
@@ -85,6 +89,54 @@ pub fn use_layout_data<L: Layout>() -> ArcSignal<Option<L::Data>> {
             json.with(|json| {
                 json.as_deref()
                     .and_then(|json| serde_json::from_str::<L::Data>(json).ok())
+            })
+        })
+    })
+}
+
+/// What the action of page `P` said of the submission it refused (`422`):
+/// its errors and the values submitted, beside the props the page's loader
+/// made in the same request. `None` on a page shown any other way (a
+/// navigation, a submission that went through); the document of a refused
+/// submission without JavaScript carries it too, so the page shows the
+/// same with and without it. React Router's `useActionData`.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use serde::{Deserialize, Serialize};
+/// use server_props::{use_action_data, ActionData, Page};
+///
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct SignFailure { pub error: String, pub message: String }
+///
+/// pub struct Guestbook;
+/// impl Page for Guestbook {
+///     type Props = Vec<String>;
+///     fn view(entries: Vec<String>) -> impl IntoView {
+///         let failed = use_action_data::<Guestbook>();
+///         let message = failed.clone();
+///         view! {
+///             <textarea name="message">{move || message.get().map(|f| f.message)}</textarea>
+///             {move || failed.get().map(|f| view! { <p role="alert">{f.error}</p> })}
+///             <ul>{entries.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+///         }
+///     }
+/// }
+/// impl ActionData for Guestbook {
+///     type Data = SignFailure;
+/// }
+/// ```
+pub fn use_action_data<P: ActionData>() -> ArcSignal<Option<P::Data>> {
+    let data = use_context::<Source>().map(|source| source.0.action_json());
+    // The page table names each page by its type's name: another page's
+    // data is never this page's, whatever its JSON would decode to.
+    let page = std::any::type_name::<P>();
+    ArcSignal::derive(move || {
+        data.as_ref().and_then(|data| {
+            data.with(|data| {
+                data.as_ref()
+                    .filter(|data| data.page.is_none_or(|p| p == page))
+                    .and_then(|data| serde_json::from_str::<P::Data>(&data.json).ok())
             })
         })
     })

@@ -8,6 +8,7 @@
 
 mod common;
 
+use axum::extract::State;
 use http::{header, Method, Request};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,8 @@ use server_props::{
     extract::{FormData, Json},
     loader, page,
     testing::TestClient,
-    ActionOutcome, ActionResult, Layout, Loader, LoaderContext, LoaderResult, NotFound, Pages,
+    use_action_data, ActionOutcome, ActionResult, Layout, Loader, LoaderContext, LoaderResult,
+    NotFound, Pages,
 };
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -31,21 +33,33 @@ pub struct Notes {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NotesProps {
     notes: Vec<String>,
+    /// The `draft` cookie the loader saw.
+    draft: Option<String>,
+}
+
+/// What the action says of a note it refuses: the page's action data.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NoteRefused {
     text: String,
-    error: Option<String>,
+    error: String,
 }
 
 #[page("/notes")]
 pub fn NotesPage(props: NotesProps) -> impl IntoView {
+    let refused = use_action_data::<NotesPage>().get();
+    let text = refused.as_ref().map(|r| r.text.clone()).unwrap_or_default();
     view! {
         <ul>{props.notes.into_iter().map(|n| view! { <li class="note">{n}</li> }).collect_view()}</ul>
-        <form method="post"><input name="text" value=props.text/></form>
-        {props.error.map(|e| view! { <p class="error">{e}</p> })}
+        <form method="post"><input name="text" value=text/></form>
+        {refused.map(|r| view! { <p class="error">{r.error}</p> })}
     }
 }
 
 #[loader(NotesPage)]
 async fn load_notes(cx: &LoaderContext<Notes>) -> LoaderResult<NotesProps> {
+    if cx.cookie("gone").is_some() {
+        Err(NotFound)?;
+    }
     cx.response().tag("notes")?;
     // Shared-cacheable unless the reader has a session.
     if cx.cookie("user").is_none() {
@@ -53,38 +67,52 @@ async fn load_notes(cx: &LoaderContext<Notes>) -> LoaderResult<NotesProps> {
     }
     Ok(NotesProps {
         notes: cx.state().list.lock().unwrap().clone(),
-        ..NotesProps::default()
+        draft: cx.cookie("draft"),
     })
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
-    Add { text: String },
-    Delete { index: usize },
-    Login { user: String },
+    Add {
+        text: String,
+    },
+    Delete {
+        index: usize,
+    },
+    Login {
+        user: String,
+    },
     Away,
     Temporary,
     Nowhere,
     About,
     Fail,
     Panic,
+    /// Refused, keeping a draft in a cookie the page's loader reads.
+    Draft {
+        text: String,
+    },
+    /// Refused with a status of the action's own.
+    Conflict,
+    /// Refused, with a cookie that makes the page's loader say "not found".
+    Vanish,
 }
 
 #[action(NotesPage)]
 async fn notes_action(
     FormData(intent): FormData<Intent>,
     cx: &LoaderContext<Notes>,
-) -> ActionResult<NotesProps> {
+) -> ActionResult<NoteRefused> {
     *cx.state().actions.lock().unwrap() += 1;
     let list = &cx.state().list;
     match intent {
         Intent::Add { text } if text.trim().is_empty() => {
-            return Ok(ActionOutcome::Invalid(NotesProps {
-                notes: list.lock().unwrap().clone(),
+            // The page's loader makes the props; the action says only this.
+            return Ok(ActionOutcome::Invalid(NoteRefused {
                 text,
-                error: Some("Text is required.".into()),
-            }))
+                error: "Text is required.".into(),
+            }));
         }
         Intent::Add { text } => list.lock().unwrap().push(text),
         Intent::Delete { index } => {
@@ -105,6 +133,29 @@ async fn notes_action(
         Intent::About => return Ok(ActionOutcome::redirect("/about")),
         Intent::Fail => Err(server_props::LoaderError::internal("the store is down"))?,
         Intent::Panic => panic!("the action panicked"),
+        Intent::Draft { text } => {
+            let cookie = server_props::cookie::Cookie::new("draft", text.clone());
+            cx.response().set_cookie(&cookie)?;
+            let error = "Saved as a draft.".into();
+            return Ok(ActionOutcome::Invalid(NoteRefused { text, error }));
+        }
+        Intent::Conflict => {
+            cx.response().set_status(http::StatusCode::CONFLICT);
+            let error = "Someone else changed it.".into();
+            return Ok(ActionOutcome::Invalid(NoteRefused {
+                text: String::new(),
+                error,
+            }));
+        }
+        Intent::Vanish => {
+            cx.response()
+                .set_cookie(&server_props::cookie::Cookie::new("gone", "1"))?;
+            let error = "Gone.".into();
+            return Ok(ActionOutcome::Invalid(NoteRefused {
+                text: String::new(),
+                error,
+            }));
+        }
     }
     cx.response().invalidate("notes")?;
     Ok(ActionOutcome::Done)
@@ -145,14 +196,14 @@ async fn load_echo(cx: &LoaderContext<()>) -> LoaderResult<String> {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct TasksProps {
     tasks: Vec<String>,
-    error: Option<String>,
 }
 
 #[page("/tasks")]
 pub fn TasksPage(props: TasksProps) -> impl IntoView {
+    let error = use_action_data::<TasksPage>();
     view! {
         <ul>{props.tasks.into_iter().map(|t| view! { <li class="task">{t}</li> }).collect_view()}</ul>
-        {props.error.map(|e| view! { <p class="error">{e}</p> })}
+        {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
     }
 }
 
@@ -160,7 +211,6 @@ pub fn TasksPage(props: TasksProps) -> impl IntoView {
 async fn load_tasks(cx: &LoaderContext<Notes>) -> LoaderResult<TasksProps> {
     Ok(TasksProps {
         tasks: cx.state().list.lock().unwrap().clone(),
-        error: None,
     })
 }
 
@@ -170,18 +220,58 @@ pub struct NewTask {
 }
 
 #[action(TasksPage)]
-async fn add_task(
-    Json(task): Json<NewTask>,
-    cx: &LoaderContext<Notes>,
-) -> ActionResult<TasksProps> {
+async fn add_task(Json(task): Json<NewTask>, cx: &LoaderContext<Notes>) -> ActionResult<String> {
     *cx.state().actions.lock().unwrap() += 1;
     if task.title.is_empty() {
-        return Ok(ActionOutcome::Invalid(TasksProps {
-            tasks: cx.state().list.lock().unwrap().clone(),
-            error: Some("A title is required.".into()),
-        }));
+        return Ok(ActionOutcome::Invalid("A title is required.".into()));
     }
     cx.state().list.lock().unwrap().push(task.title);
+    Ok(ActionOutcome::Done)
+}
+
+/// A page with an action and no loader: a contact form.
+#[page("/contact")]
+pub fn Contact() -> impl IntoView {
+    let refused = use_action_data::<Contact>();
+    view! {
+        <form method="post"><textarea name="message"></textarea></form>
+        {move || refused.get().map(|r| view! { <p class="error">{r}</p> })}
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Message {
+    message: String,
+}
+
+#[action(Contact, no_loader)]
+async fn send_message(
+    FormData(form): FormData<Message>,
+    State(notes): State<Notes>,
+) -> ActionResult<String> {
+    if form.message.trim().is_empty() {
+        return Ok(ActionOutcome::Invalid("Say something.".into()));
+    }
+    notes.list.lock().unwrap().push(form.message);
+    Ok(ActionOutcome::redirect("/about"))
+}
+
+/// A page whose action refuses with no data at all: `Invalid(())`.
+#[page("/ping")]
+pub fn Ping() -> impl IntoView {
+    let refused = use_action_data::<Ping>();
+    move || {
+        refused
+            .get()
+            .map(|()| view! { <p class="error">"Refused."</p> })
+    }
+}
+
+#[action(Ping, no_loader, methods(PUT))]
+async fn ping(FormData(form): FormData<Message>) -> ActionResult {
+    if form.message.is_empty() {
+        return Ok(ActionOutcome::Invalid(()));
+    }
     Ok(ActionOutcome::Done)
 }
 
@@ -215,6 +305,8 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<WhoAmI>()
         .page::<Echo>()
         .page::<TasksPage>()
+        .page::<Contact>()
+        .page::<Ping>()
         .static_page("/about", || view! { <h1>"About"</h1> })
         .layout::<Site>()
 });
@@ -277,15 +369,34 @@ async fn a_document_submission_is_post_redirect_get() {
 #[tokio::test]
 async fn an_invalid_document_submission_is_the_page_with_its_errors() {
     let notes = Notes::default();
+    notes.list.lock().unwrap().push("kept".into());
     let client = app(&notes);
     let r = client
         .post_form("/notes", &[("intent", "add"), ("text", "  ")])
         .await;
     assert_eq!(r.status, 422);
+    // The action's data, rendered by the page and embedded for hydration...
     assert!(r.text().contains("Text is required."), "{}", r.body);
     assert!(r.html().contains(r#"value="  ""#), "{}", r.body);
-    assert_eq!(r.embedded()["props"]["error"], "Text is required.");
-    assert!(stored(&notes).is_empty());
+    assert_eq!(r.embedded()["actionData"]["error"], "Text is required.");
+    assert_eq!(r.embedded()["actionData"]["text"], "  ");
+    // ...beside the props the page's loader made in the same request.
+    assert_eq!(r.embedded()["props"]["notes"], serde_json::json!(["kept"]));
+    assert!(
+        r.html().contains(r#"<li class="note">kept</li>"#),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.header("cache-control"),
+        Some(server_props::protocol::DEFAULT_CACHE_CONTROL)
+    );
+    assert_eq!(stored(&notes), ["kept"]);
+    // The next request shows the page without it.
+    let r = client.get("/notes").await;
+    assert_eq!(r.status, 200);
+    assert!(!r.text().contains("Text is required."), "{}", r.body);
+    assert!(r.embedded().get("actionData").is_none());
 }
 
 #[tokio::test]
@@ -312,14 +423,127 @@ async fn a_form_submission_answers_with_the_fresh_props_of_the_page() {
 #[tokio::test]
 async fn an_invalid_form_submission_is_a_422_with_the_props() {
     let notes = Notes::default();
+    notes.list.lock().unwrap().push("kept".into());
     let client = app(&notes);
     let r = client
         .submit_form("/notes", &[("intent", "add"), ("text", "")])
         .await;
     assert_eq!(r.status, 422);
-    assert_eq!(r.json()["props"]["error"], "Text is required.");
+    assert_eq!(r.json()["actionData"]["error"], "Text is required.");
+    assert_eq!(r.json()["actionData"]["text"], "");
+    assert_eq!(r.json()["props"]["notes"], serde_json::json!(["kept"]));
     assert_eq!(r.json()["layout"], serde_json::json!({ "user": null }));
     assert!(r.header("x-server-props-invalidate").is_none());
+    assert_eq!(actions(&notes), 1);
+}
+
+#[tokio::test]
+async fn a_refused_submission_shows_the_page_as_the_next_get_would() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    // The page's loader sees the cookie the action set.
+    let r = client
+        .submit_form("/notes", &[("intent", "draft"), ("text", "half")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["props"]["draft"], "half");
+    assert_eq!(r.json()["actionData"]["error"], "Saved as a draft.");
+    assert!(r
+        .header_all("set-cookie")
+        .iter()
+        .any(|c| c.starts_with("draft=half")));
+    let r = client
+        .post_form("/notes", &[("intent", "draft"), ("text", "whole")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.embedded()["props"]["draft"], "whole");
+    client.clear_cookies();
+    // A status of the action's own stays.
+    let r = client
+        .submit_form("/notes", &[("intent", "conflict")])
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["actionData"]["error"], "Someone else changed it.");
+    // The page's loader says "not found" after the action: the 404, with
+    // the action's cookie kept and no action data.
+    for r in [
+        client.submit_form("/notes", &[("intent", "vanish")]).await,
+        client.post_form("/notes", &[("intent", "vanish")]).await,
+    ] {
+        assert_eq!(r.status, 404, "{}", r.body);
+        assert!(r
+            .header_all("set-cookie")
+            .iter()
+            .any(|c| c.starts_with("gone=1")));
+        assert!(!r.body.contains("actionData"), "{}", r.body);
+        client.clear_cookies();
+    }
+    // Each submission ran the action once, and only once.
+    assert_eq!(actions(&notes), 5);
+}
+
+#[tokio::test]
+async fn an_action_may_refuse_with_no_data() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    let r = client.submit_form("/ping", &[("message", "")]).await;
+    assert_eq!(r.status, 422);
+    let json = r.json();
+    assert!(
+        json.as_object().unwrap().contains_key("actionData"),
+        "{json}"
+    );
+    assert_eq!(json["actionData"], serde_json::Value::Null);
+    let r = client.post_form("/ping", &[("message", "")]).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.html().contains(r#"<p class="error">Refused.</p>"#),
+        "{}",
+        r.body
+    );
+    // The methods of a page without a loader: PUT too.
+    let r = client
+        .send(
+            Request::builder()
+                .method(Method::PUT)
+                .uri("/ping")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("message=hi"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_page_with_an_action_and_no_loader() {
+    let notes = Notes::default();
+    let client = app(&notes);
+    // Its document and props answer: `()` props, no action data.
+    let r = client.get("/contact").await;
+    assert_eq!(r.status, 200);
+    assert!(r.html().contains("<textarea"), "{}", r.body);
+    assert!(r.embedded().get("actionData").is_none());
+    let r = client.get(&props_uri("/contact")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["props"], serde_json::Value::Null);
+    // Refused, with and without JavaScript.
+    let r = client.post_form("/contact", &[("message", " ")]).await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.html().contains(r#"<p class="error">Say something.</p>"#),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.embedded()["actionData"], "Say something.");
+    let r = client.submit_form("/contact", &[("message", "")]).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["actionData"], "Say something.");
+    // Through: a redirect, 303 for a document.
+    let r = client.post_form("/contact", &[("message", "hi")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/about"));
+    assert_eq!(stored(&notes), ["hi"]);
 }
 
 #[tokio::test]
@@ -538,12 +762,16 @@ async fn an_action_reading_json_has_the_same_outcomes_on_both_sides() {
         r.json()["props"]["tasks"],
         serde_json::json!(["one", "two"])
     );
-    // Invalid: 422 with the page's props, on both sides.
+    // Invalid: 422 with the action's data and the page's props, on both sides.
     let r = client
         .post_json(&props_uri("/tasks"), &serde_json::json!({ "title": "" }))
         .await;
     assert_eq!(r.status, 422);
-    assert_eq!(r.json()["props"]["error"], "A title is required.");
+    assert_eq!(r.json()["actionData"], "A title is required.");
+    assert_eq!(
+        r.json()["props"]["tasks"],
+        serde_json::json!(["one", "two"])
+    );
     let r = client
         .post_json("/tasks", &serde_json::json!({ "title": "" }))
         .await;

@@ -84,7 +84,7 @@ pub enum Intent {
 }
 
 #[action(UploadPage)]
-async fn upload(multipart: Multipart, cx: &LoaderContext<Store>) -> ActionResult<UploadProps> {
+async fn upload(multipart: Multipart, cx: &LoaderContext<Store>) -> ActionResult {
     let dir = cx.state().dir.clone();
     // The `big` field's files go to temporary files, the others stay in
     // memory: chosen per part.
@@ -122,7 +122,34 @@ async fn upload(multipart: Multipart, cx: &LoaderContext<Store>) -> ActionResult
     Ok(ActionOutcome::Done)
 }
 
-static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<UploadPage>());
+/// A page whose action reads its form's text fields with `FormData`,
+/// whichever of the two encodings the form was sent in.
+#[page("/note")]
+pub fn NotePage() -> impl IntoView {}
+
+#[derive(Debug, Deserialize)]
+pub struct NoteFields {
+    note: String,
+}
+
+#[action(NotePage, no_loader)]
+async fn add_note(
+    server_props::extract::FormData(fields): server_props::extract::FormData<NoteFields>,
+    axum::extract::State(store): axum::extract::State<Store>,
+) -> ActionResult {
+    store.saved.lock().unwrap().push(Saved {
+        field: "note".into(),
+        name: String::new(),
+        content_type: None,
+        bytes: Vec::new(),
+        note: fields.note,
+        temp: false,
+    });
+    Ok(ActionOutcome::Done)
+}
+
+static PAGES: LazyLock<Pages> =
+    LazyLock::new(|| Pages::new().page::<UploadPage>().page::<NotePage>());
 
 /// A fresh temporary directory of the test's own (the property test's is
 /// the same one every run: its app is never dropped).
@@ -320,6 +347,72 @@ fn assert_error_page(reply: &TestResponse, status: u16) {
         "the error page: {}",
         reply.body
     );
+}
+
+#[tokio::test]
+async fn form_data_reads_the_text_fields_of_a_multipart_body() {
+    let app = App::new("form-data", 1 << 20, None);
+    let notes = |app: &App| -> Vec<String> { app.saved().into_iter().map(|s| s.note).collect() };
+    // Text fields, and a file input left empty (what a browser sends).
+    let body = Multi::new()
+        .text("note", "héllo")
+        .file("files", "", "application/octet-stream", b"")
+        .end();
+    let r = app
+        .post("/note", &body.content_type(), body.bytes.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The same fields URL-encoded.
+    let r = app
+        .post("/note", "application/x-www-form-urlencoded", "note=plain")
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(notes(&app), ["héllo", "plain"]);
+    // A file is not a text field: 400, with the page, and nothing kept.
+    let body = Multi::new()
+        .text("note", "with a file")
+        .file("files", "a.txt", "text/plain", b"abc")
+        .end();
+    let r = app
+        .post("/note", &body.content_type(), body.bytes.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let uri = server_props::protocol::props_url(&app.build, "/note");
+    let r = app
+        .post(&uri, &body.content_type(), body.bytes.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "Bad Request");
+    // Refused at the file's head, before its bytes: a 400, not a 413.
+    let small = App::new(
+        "form-data-small",
+        1 << 20,
+        Some(MultipartLimits::new().max_file_bytes(1024)),
+    );
+    let body = Multi::new()
+        .text("note", "big")
+        .file("files", "big.bin", "application/octet-stream", &[7; 8192])
+        .end();
+    let r = small
+        .post("/note", &body.content_type(), body.bytes.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(small.saved().is_empty());
+    // A missing field, a broken body, another type.
+    let body = Multi::new().text("other", "x").end();
+    let r = app
+        .post("/note", &body.content_type(), body.bytes.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .post("/note", "multipart/form-data; boundary=x", "--x\r\nbroken")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .post("/note", "application/json", r#"{"note":"x"}"#)
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(notes(&app), ["héllo", "plain"]);
 }
 
 #[tokio::test]

@@ -279,7 +279,8 @@ async fn a_submission_without_a_file_is_a_422() {
         doc.body
     );
     assert_eq!(props.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(props.json()["props"]["error"], "Choose at least one file.");
+    assert_eq!(props.json()["actionData"], "Choose at least one file.");
+    assert_eq!(props.json()["props"]["files"], serde_json::json!([]));
     assert!(stored(&app).await.is_empty());
 }
 

@@ -1,5 +1,5 @@
 //! The reference app's forms, without a socket: `/guestbook` (add with
-//! validation, delete, unknown ids), `/login` (the signed session cookie,
+//! validation, delete, unknown ids), `/login` (the session in an encrypted cookie,
 //! `next` kept on the site) and `/logout`, each as a document submission
 //! (no JavaScript) and as a `<Form>` submission (one request, the next
 //! page's props in the answer).
@@ -67,6 +67,9 @@ async fn signing_without_javascript_is_post_redirect_get() {
 #[tokio::test]
 async fn an_empty_or_long_message_is_a_422_keeping_the_name() {
     let app = TestApp::new().await;
+    app.client
+        .post_form("/guestbook", &[("name", "Bo"), ("message", "Already here")])
+        .await;
     let long = "x".repeat(501);
     for (message, error) in [
         ("", "Message is required."),
@@ -78,10 +81,17 @@ async fn an_empty_or_long_message_is_a_422_keeping_the_name() {
         assert_eq!(doc.status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
         assert!(doc.text().contains(error), "{}", doc.body);
         assert!(doc.html().contains(r#"value="Ann""#), "{}", doc.body);
+        // The list is the loader's, read in the same request.
+        assert!(doc.text().contains("Already here"), "{}", doc.body);
+        assert_eq!(doc.embedded()["actionData"]["error"], error);
         let answer = app.client.submit_form("/guestbook", &fields).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(answer.json()["props"]["error"], error);
-        assert_eq!(answer.json()["props"]["form"]["name"], "Ann");
+        let json = answer.json();
+        assert_eq!(json["actionData"]["error"], error);
+        assert_eq!(json["actionData"]["form"]["name"], "Ann");
+        assert_eq!(json["actionData"]["form"]["message"], message);
+        assert_eq!(json["props"]["entries"][0]["message"], "Already here");
+        assert_eq!(json["props"].as_object().unwrap().len(), 1, "{json}");
     }
     // 500 characters (not bytes) is still fine.
     let fields = [
@@ -91,7 +101,7 @@ async fn an_empty_or_long_message_is_a_422_keeping_the_name() {
     ];
     let answer = app.client.submit_form("/guestbook", &fields).await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(entry_ids(&app).await.len(), 1);
+    assert_eq!(entry_ids(&app).await.len(), 2);
 }
 
 #[tokio::test]
@@ -106,7 +116,8 @@ async fn a_form_submission_answers_with_the_new_list() {
     let json = answer.json();
     assert_eq!(json["url"], "/guestbook");
     assert_eq!(json["props"]["entries"][0]["message"], "Hi");
-    assert_eq!(json["props"]["form"], json!({"name": "", "message": ""}));
+    // What went through says nothing of itself.
+    assert!(json.get("actionData").is_none(), "{json}");
     assert_eq!(json["layout"], json!({"user": null}));
     assert_eq!(
         answer.header("x-server-props-invalidate"),
@@ -184,7 +195,9 @@ async fn login_sets_a_signed_http_only_cookie_and_goes_to_next() {
         cookie.same_site(),
         Some(server_props::cookie::SameSite::Lax)
     );
-    assert_ne!(cookie.value(), "Ada", "signed");
+    // Encrypted: the name cannot be read from it.
+    assert!(!cookie.value().contains("Ada"), "{}", cookie.value());
+    assert!(cookie.max_age().is_some(), "a session lasts its max age");
     let page = app.get("/guestbook").await;
     assert!(page.text().contains("Signed in as Ada"), "{}", page.body);
     // Logging out without JavaScript.
@@ -244,7 +257,11 @@ async fn an_empty_name_is_a_422() {
         assert_eq!(doc.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(doc.text().contains("Name is required."));
         let answer = app.client.submit_form("/login", &[("name", name)]).await;
-        assert_eq!(answer.json()["props"]["error"], "Name is required.");
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.json()["actionData"]["error"], "Name is required.");
+        assert_eq!(answer.json()["actionData"]["name"], name);
+        // The page has no loader: its props are `null`.
+        assert_eq!(answer.json()["props"], serde_json::Value::Null);
     }
     assert!(app.client.cookie("session").is_none());
 }

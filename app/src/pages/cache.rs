@@ -50,7 +50,7 @@ async fn load_cached(
 /// Purges `/cached` (every query of it, document and props) from the shared
 /// cache: the next request runs the loader again.
 #[action(Cached)]
-async fn purge_cached(head: &ResponseHead) -> ActionResult<CachedProps> {
+async fn purge_cached(head: &ResponseHead) -> ActionResult {
     head.invalidate("cached")?;
     Ok(ActionOutcome::Done)
 }

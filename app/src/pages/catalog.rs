@@ -71,7 +71,7 @@ async fn load_catalog(
 /// Restocks every catalog: whatever the browser kept of any catalog page
 /// goes, and this page shows again with fresh props.
 #[action(Catalog)]
-async fn restock(head: &ResponseHead) -> ActionResult<CatalogProps> {
+async fn restock(head: &ResponseHead) -> ActionResult {
     head.invalidate("catalog")?;
     Ok(ActionOutcome::Done)
 }

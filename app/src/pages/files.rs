@@ -27,8 +27,6 @@ pub const MAX_NOTE_CHARS: usize = 200;
 pub struct FilesProps {
     /// The stored files, newest first.
     pub files: Vec<StoredFile>,
-    /// Why the last submission was refused.
-    pub error: Option<String>,
 }
 
 /// One stored file, without its bytes.
@@ -57,7 +55,9 @@ pub struct UploadFields {
 /// The files page.
 #[page("/files")]
 pub fn Files(props: FilesProps) -> impl IntoView {
-    let FilesProps { files, error } = props;
+    let FilesProps { files } = props;
+    // Why the upload was refused: the action's data (a plain message).
+    let error = use_action_data::<Files>().get_untracked();
     let submission = use_submission();
     // While an upload is under way: what it sends, and how much is sent.
     let uploading = move || {
@@ -160,7 +160,6 @@ async fn load_files(
     head.tag("files")?;
     Ok(FilesProps {
         files: stored(&state.db).await?,
-        error: None,
     })
 }
 
@@ -173,7 +172,7 @@ async fn upload_files(
     multipart: Multipart,
     State(state): State<crate::state::AppState>,
     head: &ResponseHead,
-) -> ActionResult<FilesProps> {
+) -> ActionResult<String> {
     use server_props::multipart::MultipartLimits;
     let upload = multipart
         .with_limits(MultipartLimits::new().max_file_bytes(MAX_FILE_BYTES))
@@ -188,10 +187,7 @@ async fn upload_files(
         None
     };
     if let Some(error) = error {
-        return Ok(ActionOutcome::Invalid(FilesProps {
-            files: stored(&state.db).await?,
-            error: Some(error.to_owned()),
-        }));
+        return Ok(ActionOutcome::Invalid(error.to_owned()));
     }
     let mut tx = state.db.begin().await.map_err(server_props::db::error)?;
     for file in &upload.files {

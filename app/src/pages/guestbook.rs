@@ -1,5 +1,7 @@
 //! `/guestbook`: a list, a form that adds to it with validation, and a
-//! delete button per entry; one action dispatching two intents.
+//! delete button per entry; one action dispatching two intents. A refused
+//! entry comes back as the action's data ([`SignRefused`]: the error and
+//! what was typed) beside the list the loader reads in the same request.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,10 +16,15 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 pub struct GuestbookProps {
     /// The entries, newest first.
     pub entries: Vec<Entry>,
-    /// The form's values: empty, or what was submitted when it was invalid.
+}
+
+/// What the action says of an entry it refuses: the page's action data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignRefused {
+    /// What was submitted, shown again in the form.
     pub form: NewEntry,
-    /// Why the submission was refused.
-    pub error: Option<String>,
+    /// Why it was refused.
+    pub error: String,
 }
 
 /// One entry.
@@ -61,11 +68,14 @@ pub enum GuestbookIntent {
 /// The guestbook.
 #[page("/guestbook")]
 pub fn Guestbook(props: GuestbookProps) -> impl IntoView {
-    let GuestbookProps {
-        entries,
-        form,
-        error,
-    } = props;
+    let GuestbookProps { entries } = props;
+    // The page is rendered again from each answer, so the values are read
+    // once here.
+    let refused = use_action_data::<Guestbook>().get_untracked();
+    let (form, error) = match refused {
+        Some(SignRefused { form, error }) => (form, Some(error)),
+        None => (NewEntry::default(), None),
+    };
     let submission = use_submission();
     // A submission from code rather than a form: the same single request.
     let submit = use_submit();
@@ -159,7 +169,6 @@ async fn load_guestbook(
     head.tag("guestbook")?;
     Ok(GuestbookProps {
         entries: entries(&state.db).await?,
-        ..GuestbookProps::default()
     })
 }
 
@@ -168,7 +177,7 @@ async fn guestbook_action(
     FormData(intent): FormData<GuestbookIntent>,
     State(state): State<crate::state::AppState>,
     head: &ResponseHead,
-) -> ActionResult<GuestbookProps> {
+) -> ActionResult<SignRefused> {
     match intent {
         GuestbookIntent::Add(form) => {
             let error = if form.message.trim().is_empty() {
@@ -179,10 +188,10 @@ async fn guestbook_action(
                 None
             };
             if let Some(error) = error {
-                return Ok(ActionOutcome::Invalid(GuestbookProps {
-                    entries: entries(&state.db).await?,
+                // The list is the loader's: it runs in the same request.
+                return Ok(ActionOutcome::Invalid(SignRefused {
                     form,
-                    error: Some(error.to_owned()),
+                    error: error.to_owned(),
                 }));
             }
             let name = match form.name.trim() {

@@ -26,14 +26,14 @@ pub use files::{
     FileDownload, Files, FilesProps, StoredFile, UploadFields, MAX_FILE_BYTES, MAX_NOTE_CHARS,
 };
 pub use guestbook::{
-    Entry, Guestbook, GuestbookIntent, GuestbookProps, NewEntry, MAX_MESSAGE_CHARS,
+    Entry, Guestbook, GuestbookIntent, GuestbookProps, NewEntry, SignRefused, MAX_MESSAGE_CHARS,
 };
 pub use home::Home;
 pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting, RedirectingWithStatus};
 pub use repos::{Repo, RepoPage};
 pub use request::{Counter, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
 pub use search::{Search, SearchProps, SearchQuery};
-pub use session::{next as login_destination, Login, LoginForm, LoginProps, Logout};
+pub use session::{next as login_destination, Login, LoginForm, LoginRefused, Logout};
 
 use server_props::Pages;
 use std::sync::LazyLock;

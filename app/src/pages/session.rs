@@ -1,19 +1,21 @@
-//! `/login` and `/logout`: the signed session cookie the layout reads.
+//! `/login` and `/logout`: the session the layout reads, set (a new one)
+//! on signing in and cleared on signing out.
 
 #[cfg(feature = "ssr")]
-use crate::layout::SESSION_COOKIE;
+use crate::layout::SignedInUser;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use server_props::prelude::*;
 
-/// What `/login` shows.
+/// What the login action says of a sign-in it refuses: the page's action
+/// data (the page itself has no loader and no props).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoginProps {
-    /// The name submitted, when it was refused.
+pub struct LoginRefused {
+    /// The name submitted.
     pub name: String,
     /// Why it was refused.
-    pub error: Option<String>,
+    pub error: String,
 }
 
 /// The login form's fields.
@@ -31,41 +33,43 @@ pub struct LoginForm {
 /// Sign in with a name; `?next=/path` (or a `next` field) says where to go
 /// afterwards.
 #[page("/login")]
-pub fn Login(props: LoginProps) -> impl IntoView {
+pub fn Login() -> impl IntoView {
+    let refused = use_action_data::<Login>()
+        .get_untracked()
+        .unwrap_or_default();
+    let error = (!refused.error.is_empty()).then_some(refused.error);
     view! {
         <Title text="Sign in"/>
         <h1>"Sign in"</h1>
         <Form attr:class="login">
-            <label>"Name " <input name="name" value=props.name autocomplete="username"/></label>
-            {props.error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <label>"Name " <input name="name" value=refused.name autocomplete="username"/></label>
+            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit">"Sign in"</button>
         </Form>
     }
 }
 
-#[loader(Login)]
-async fn load_login() -> LoaderResult<LoginProps> {
-    Ok(LoginProps::default())
-}
-
-/// Signs in: a signed `session` cookie (`HttpOnly; SameSite=Lax`), then
-/// `303` to `next` when it is a path of this site, else to `/`.
-#[action(Login)]
+/// Signs in: a new session (`rotate`: whatever session the visitor had is
+/// replaced, never reused), then `303` to `next` when it is a path of this
+/// site, else to `/`. The page has no loader: the action is all it runs.
+#[action(Login, no_loader)]
 async fn login(
     FormData(form): FormData<LoginForm>,
+    session: Session<SignedInUser>,
     cx: &LoaderContext<()>,
-) -> ActionResult<LoginProps> {
+) -> ActionResult<LoginRefused> {
     let name = form.name.trim();
     if name.is_empty() {
-        return Ok(ActionOutcome::Invalid(LoginProps {
+        return Ok(ActionOutcome::Invalid(LoginRefused {
             name: form.name,
-            error: Some("Name is required.".to_owned()),
+            error: "Name is required.".to_owned(),
         }));
     }
-    // Percent-encoded: a name may hold `;`, spaces or non-ASCII letters.
-    let value = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    let cookie = server_props::cookie::Cookie::new(SESSION_COOKIE, value.to_string());
-    cx.response().set_signed_cookie(cookie)?;
+    session
+        .rotate(SignedInUser {
+            name: name.to_owned(),
+        })
+        .await?;
     let to = form.next.as_deref().or_else(|| cx.query_value("next"));
     Ok(ActionOutcome::redirect(next(to)))
 }
@@ -97,9 +101,9 @@ async fn load_logout() -> LoaderResult<()> {
     Ok(())
 }
 
-/// Signs out: the session cookie is removed, then `303` to `/`.
+/// Signs out: the session is cleared, then `303` to `/`.
 #[action(Logout)]
-async fn logout(head: &ResponseHead) -> ActionResult<()> {
-    head.remove_cookie(SESSION_COOKIE)?;
+async fn logout(session: Session<SignedInUser>) -> ActionResult {
+    session.clear().await?;
     Ok(ActionOutcome::redirect("/"))
 }

@@ -157,9 +157,9 @@ pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```ignore
 /// #[action(Guestbook)]
-/// async fn sign(FormData(entry): FormData<NewEntry>, State(db): State<Db>) -> ActionResult<GuestbookProps> {
+/// async fn sign(FormData(entry): FormData<NewEntry>, State(db): State<Db>) -> ActionResult<SignFailure> {
 ///     if entry.message.trim().is_empty() {
-///         return Ok(ActionOutcome::Invalid(GuestbookProps::with_error(entry, "Message is required.")));
+///         return Ok(ActionOutcome::Invalid(SignFailure { error: "Message is required.".into(), entry }));
 ///     }
 ///     db.insert(entry).await?;
 ///     Ok(ActionOutcome::Done)
@@ -167,9 +167,15 @@ pub fn loader(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// It takes the same arguments as a [`loader`](macro@loader) (typically a
-/// `FormData<T>` or `Json<T>` body) and returns `ActionResult<Props>` with the
-/// props type of the page's loader; the page's `#[loader]` finds it by
-/// itself. Its state is the loader's; an argument (`State<T>`) or `state =
+/// `FormData<T>` or `Json<T>` body) and returns `ActionResult<Data>`: what
+/// a refused submission shows (`ActionOutcome::Invalid(data)`, answered
+/// `422` with fresh props from the page's loader), which the page reads
+/// with `use_action_data::<Page>()`; `ActionResult` alone for an action
+/// that refuses nothing. The data type implements `ActionData` for the
+/// page in both builds, so it must exist in the browser build too (beside
+/// the props). The page's `#[loader]` finds the action by itself; a page
+/// with no loader says so: `#[action(Contact, no_loader)]` (its props are
+/// `()`). Its state is the loader's; an argument (`State<T>`) or `state =
 /// T` that names another does not compile, with both types in the error.
 #[proc_macro_attribute]
 pub fn action(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -327,6 +333,8 @@ struct LoaderArgs {
     state: Option<Type>,
     methods: Vec<Ident>,
     krate: Option<syn::Path>,
+    /// `no_loader` (actions only): the page has no loader of its own.
+    no_loader: Option<Ident>,
 }
 
 impl Parse for LoaderArgs {
@@ -340,12 +348,15 @@ impl Parse for LoaderArgs {
         let mut state = None;
         let mut methods = Vec::new();
         let mut krate = None;
+        let mut no_loader = None;
         while input.parse::<Option<Token![,]>>()?.is_some() {
             if input.is_empty() {
                 break;
             }
             let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-            if key == "crate" {
+            if key == "no_loader" {
+                no_loader = Some(key);
+            } else if key == "crate" {
                 input.parse::<Token![=]>()?;
                 krate = Some(input.parse()?);
             } else if key == "state" {
@@ -367,7 +378,7 @@ impl Parse for LoaderArgs {
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `state = Type`, `methods(…)` or `crate = path`",
+                    "expected `state = Type`, `methods(…)`, `no_loader` or `crate = path`",
                 ));
             }
         }
@@ -376,6 +387,7 @@ impl Parse for LoaderArgs {
             state,
             methods,
             krate,
+            no_loader,
         })
     }
 }
@@ -413,18 +425,22 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
             format!("{} must be an `async fn`", article(what)),
         ));
     }
-    if let (Kind::Action, Some(method)) = (kind, args.methods.first()) {
+    if let (Kind::Action, Some(method), None) = (kind, args.methods.first(), &args.no_loader) {
         return Err(syn::Error::new(
             method.span(),
-            "the methods a page accepts are its loader's: `#[loader(Page, methods(…))]`",
+            "the methods a page accepts are its loader's: `#[loader(Page, methods(…))]` \
+             (or, for a page without one, `#[action(Page, no_loader, methods(…))]`)",
         ));
     }
-    let props = match kind {
-        Kind::Loader => Some(props_type(&function.sig.output)?),
-        Kind::Action => {
-            action_return(&function.sig.output)?;
-            None
-        }
+    if let (Kind::Loader, Some(flag)) = (kind, &args.no_loader) {
+        return Err(syn::Error::new(
+            flag.span(),
+            "`no_loader` is for an action whose page has no loader: `#[action(Page, no_loader)]`",
+        ));
+    }
+    let (props, action_data) = match kind {
+        Kind::Loader => (Some(props_type(&function.sig.output)?), None),
+        Kind::Action => (None, Some(action_data_type(&function.sig.output)?)),
     };
     let mut kinds = Vec::new();
     let mut hints = Hints::default();
@@ -508,6 +524,8 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
     let state: Type = match (&own_state, kind) {
         (Some(state), _) => state.clone(),
         (None, Kind::Loader) => syn::parse_quote!(()),
+        // A page without a loader: the loader made here takes this state.
+        (None, Kind::Action) if args.no_loader.is_some() => syn::parse_quote!(()),
         (None, Kind::Action) => syn::parse_quote!(<#target as #kit::Loader>::State),
     };
     let name = &function.sig.ident;
@@ -617,17 +635,56 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
         let same_state = quote_spanned! {state.span()=>
             let #cx = #kit::__private::action_state::<<Self as #kit::Loader>::State, #state>(#cx);
         };
+        let data: Type = action_data
+            .flatten()
+            .unwrap_or_else(|| syn::parse_quote!(()));
+        // A page with an action and no loader: its loader is made here,
+        // with the action's state, and returns the `()` its page takes.
+        let loader = args.no_loader.as_ref().map(|flag| {
+            // A page with props is told so at `no_loader`.
+            let probe = quote_spanned! {flag.span()=>
+                (&&#kit::__private::PropsProbe::<#target>::new()).expected()
+            };
+            let check = quote_spanned! {flag.span()=> #probe.returned::<()>(); };
+            quote! {
+                #[cfg(feature = "ssr")]
+                impl #kit::Loader for #target {
+                    type Props = ();
+                    type State = #state;
+                    type Params = #kit::__private::IgnoredAny;
+                    #methods_const
+
+                    async fn load(_: &mut #kit::LoaderContext<#state>) -> #kit::LoaderResult<()> {
+                        #[allow(unused_imports)]
+                        use #kit::__private::{ViaPage as _, ViaLayout as _, NeitherPageNorLayout as _};
+                        #check
+                        ::core::result::Result::Ok(())
+                    }
+
+                    fn action() -> ::core::option::Option<#kit::PageAction> {
+                        ::core::option::Option::Some(#kit::PageAction::of::<Self>())
+                    }
+                }
+            }
+        });
         return Ok(quote! {
             #[cfg(feature = "ssr")]
             #function
 
             #(#checks)*
 
+            // Both builds: the browser decodes what a refused submission says.
+            impl #kit::ActionData for #target {
+                type Data = #data;
+            }
+
+            #loader
+
             #[cfg(feature = "ssr")]
             impl #kit::Action for #target {
                 async fn act(
                     cx: &mut #kit::LoaderContext<<Self as #kit::Loader>::State>,
-                ) -> #kit::ActionResult<<Self as #kit::Loader>::Props> {
+                ) -> #kit::ActionResult<<Self as #kit::ActionData>::Data> {
                     #same_state
                     #(#made)*
                     #kit::__private::into_action_result(#name(#(#call),*).await)
@@ -684,22 +741,24 @@ fn article(what: &str) -> String {
     }
 }
 
-/// An action's return type: `ActionResult<P>` or `Result<ActionOutcome<P>, E>`.
-fn action_return(output: &ReturnType) -> syn::Result<()> {
+/// The data a refused submission shows, from an action's return type:
+/// `D` of `ActionResult<D>` or `Result<ActionOutcome<D>, E>`, and `None`
+/// (`()`) for `ActionResult` alone.
+fn action_data_type(output: &ReturnType) -> syn::Result<Option<Type>> {
     let error = || {
         syn::Error::new(
             output.span(),
-            "an action returns what comes next as `ActionResult<Props>` \
-             (or `Result<ActionOutcome<Props>, E>`)",
+            "an action returns what comes next as `ActionResult<Data>` \
+             (or `Result<ActionOutcome<Data>, E>`; `ActionResult` when it refuses nothing)",
         )
     };
     let ReturnType::Type(_, ty) = output else {
         return Err(error());
     };
     match last_segment(ty) {
-        Some((ident, Some(_))) if ident == "ActionResult" => Ok(()),
+        Some((ident, data)) if ident == "ActionResult" => Ok(data),
         Some((ident, Some(inner))) if ident == "Result" => match last_segment(&inner) {
-            Some((ident, _)) if ident == "ActionOutcome" => Ok(()),
+            Some((ident, data)) if ident == "ActionOutcome" => Ok(data),
             _ => Err(error()),
         },
         _ => Err(error()),

@@ -131,6 +131,12 @@ where
             state.build.borrow_mut().clone_from(build);
         }
         set_layout(state, &payload);
+        // Before anything hydrates (a layout component may read it too),
+        // as the server rendered it: the document's own page's, which its
+        // view then names.
+        if payload.url.as_deref().map(PageUrl::parse) == Some(PageUrl::parse(&location_url())) {
+            navigate::set_action_data(state, &payload, None);
+        }
         *state.initial.borrow_mut() = Some(payload);
     }
     // Before the router's own `popstate` listener (listeners run in the
@@ -240,5 +246,9 @@ impl PropsSource for &'static BrowserSource {
 
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
         self.state().signals.layout.clone().into()
+    }
+
+    fn action_json(&self) -> ArcSignal<Option<crate::navigation::ActionJson>> {
+        self.state().signals.action.clone().into()
     }
 }

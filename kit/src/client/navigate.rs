@@ -376,6 +376,29 @@ fn revalidate_in_background(
     });
 }
 
+/// What the action said of a refused submission, from the answer `page` is
+/// rendered from (none: any other answer), for `use_action_data`.
+pub(super) fn set_action_data(
+    state: &BrowserState,
+    payload: &PropsPayload,
+    page: Option<&'static str>,
+) {
+    let data = match &payload.body {
+        PayloadBody::Props {
+            action_data: Some(data),
+            ..
+        } => Some(crate::navigation::ActionJson {
+            page,
+            json: data.get().into(),
+        }),
+        _ => None,
+    };
+    let action = &state.signals.action;
+    if action.with_untracked(|now| *now != data) {
+        action.set(data);
+    }
+}
+
 /// The props of a payload as their JSON, to tell whether they changed.
 fn raw(payload: &PropsPayload) -> Option<String> {
     payload.props().map(|v| v.get().to_owned())
@@ -387,9 +410,11 @@ fn seed(state: &BrowserState, view: PageView, payload: &PropsPayload) {
     let PayloadBody::Props {
         cache_control,
         tags,
+        action_data: None,
         ..
     } = &payload.body
     else {
+        // A refused submission's page (422) is no page's props to keep.
         return;
     };
     let tags = tags.clone();
@@ -476,6 +501,7 @@ fn render_payload(
         return Next::View(().erase());
     };
     set_layout(state, &payload);
+    set_action_data(state, &payload, Some(pages.entries[view.index].name));
     let props = match payload.body {
         PayloadBody::NotFound => return Next::View(pages.not_found.run()),
         PayloadBody::Redirect(redirect) => match page_url {

@@ -218,7 +218,15 @@ async fn submit<N>(
         Ok((status, payload)) => {
             // As SvelteKit's `enhance` does: a submission that went through
             // empties its form (an invalid one keeps what was typed).
-            let went_through = status < 400 && !payload.is_error() && !payload.is_not_found();
+            let refused = matches!(
+                payload.body,
+                crate::protocol::PayloadBody::Props {
+                    action_data: Some(_),
+                    ..
+                }
+            );
+            let went_through =
+                status < 400 && !refused && !payload.is_error() && !payload.is_not_found();
             if let (true, Some(form)) = (went_through, &form) {
                 form.reset();
             }

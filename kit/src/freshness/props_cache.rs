@@ -335,6 +335,7 @@ mod tests {
             props: RawValue::from_string(json.to_owned()).unwrap(),
             cache_control: None,
             tags: Vec::new(),
+            action_data: None,
         })
     }
 

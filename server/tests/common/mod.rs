@@ -186,15 +186,15 @@ pub fn cookie_key() -> server_props::cookie::Key {
     server_props::cookie::Key::derive_from(b"the reference app's test key, 32+ bytes long")
 }
 
-/// A `Cookie` header with a session for `name`, signed with `key`.
+/// A `Cookie` header's `name=value` with a session for `name`, encrypted
+/// with `key`, as the app's login action sets it.
 pub fn session_cookie(name: &str, key: &server_props::cookie::Key) -> String {
-    let mut jar = server_props::cookie::CookieJar::new();
-    jar.signed_mut(key).add(server_props::cookie::Cookie::new(
-        app::layout::SESSION_COOKIE,
-        name.to_owned(),
-    ));
-    let cookie = jar.delta().next().expect("one cookie").clone();
-    format!("{}={}", cookie.name(), cookie.value())
+    server_props::testing::session_cookie(
+        key,
+        &app::layout::SignedInUser {
+            name: name.to_owned(),
+        },
+    )
 }
 
 /// A GET with these headers.

@@ -20,31 +20,49 @@ pub struct AppState {
 pub struct NotesProps {
     /// The notes so far.
     pub notes: Vec<String>,
-    /// Why the last submission was refused.
-    pub error: Option<String>,
+    /// How many of them this visitor added (kept in their session).
+    pub yours: u32,
+}
+
+/// What the app keeps for each visitor between requests: a `Session<Visitor>`
+/// argument reads and sets it (an encrypted cookie, whose key `AppServer`
+/// takes from `SERVER_PROPS_COOKIE_SECRET`).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct Visitor {
+    /// The notes this visitor added.
+    pub added: u32,
 }
 
 /// The notes, and a form that adds one. Without JavaScript the form posts
 /// the page (then 303 back to `/`); with it, one request brings the new list.
+/// A refused note shows the action's message (its action data) beside the
+/// list.
 #[page("/")]
 pub fn Notes(props: NotesProps) -> impl IntoView {
+    let error = use_action_data::<Notes>();
     view! {
         <h1>"Notes"</h1>
         <ul class="notes">
             {props.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
         </ul>
+        <p class="yours">{format!("Yours: {}", props.yours)}</p>
         <Form>
             <input name="note" placeholder="A note"/>
             <button>"Add"</button>
         </Form>
-        {props.error.map(|e| view! { <p class="error">{e}</p> })}
+        {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
     }
 }
 
 #[loader(Notes)]
-async fn load_notes(State(state): State<AppState>) -> LoaderResult<NotesProps> {
+async fn load_notes(
+    State(state): State<AppState>,
+    session: Session<Visitor>,
+) -> LoaderResult<NotesProps> {
     let notes = state.notes.lock().unwrap().clone();
-    Ok(NotesProps { notes, error: None })
+    let yours = session.get().map_or(0, |v| v.added);
+    Ok(NotesProps { notes, yours })
 }
 
 /// What the form sends.
@@ -54,20 +72,21 @@ struct NoteForm {
     note: String,
 }
 
-/// Runs for the form's submission: a note with no text is refused (422,
-/// the page with its error); otherwise it is kept and the page shows the
-/// new list (`Done`).
+/// Runs for the form's submission: a note with no text is refused (422:
+/// the page again, its loader's list with this message); otherwise it is
+/// kept and the page shows the new list (`Done`).
 #[action(Notes)]
 async fn add_note(
     FormData(form): FormData<NoteForm>,
     State(state): State<AppState>,
-) -> ActionResult<NotesProps> {
+    session: Session<Visitor>,
+) -> ActionResult<String> {
     if form.note.trim().is_empty() {
-        let notes = state.notes.lock().unwrap().clone();
-        let error = Some("A note needs some text.".to_owned());
-        return Ok(ActionOutcome::Invalid(NotesProps { notes, error }));
+        return Ok(ActionOutcome::Invalid("A note needs some text.".to_owned()));
     }
     state.notes.lock().unwrap().push(form.note);
+    let added = session.get().map_or(0, |v| v.added) + 1;
+    session.set(Visitor { added }).await?;
     Ok(ActionOutcome::Done)
 }
 

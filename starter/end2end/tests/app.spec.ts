@@ -9,8 +9,10 @@ test("the page hydrates, the form adds a note in one request, a link fetches pro
     if (r.method() === "POST") posts.push(r.url());
   });
   await page.fill('input[name="note"]', "from the browser");
-  await page.click("text=Add");
+  await page.click("button:has-text('Add')");
   await expect(page.locator("ul.notes")).toContainText("from the browser");
+  // The visitor's session counted it.
+  await expect(page.locator("p.yours")).toHaveText("Yours: 1");
   expect(posts).toHaveLength(1);
   expect(await page.evaluate(() => (window as any).__soft)).toBe(true);
   const props: string[] = [];

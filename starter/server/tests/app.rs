@@ -5,9 +5,11 @@ use leptos::prelude::LeptosOptions;
 use server_props::{app::AppServer, testing::TestClient};
 
 fn client() -> TestClient {
+    let key = server_props::cookie::Key::derive_from(b"the tests' cookie secret, 32 bytes or more");
     let app = AppServer::new(&{{name}}_app::PAGES, {{name}}_app::shell)
         .state({{name}}_app::AppState::default())
         .options(LeptosOptions::builder().output_name("{{name}}").build())
+        .props(move |p| p.cookie_key(key))
         .build()
         .expect("the app builds");
     TestClient::new(&app)
@@ -27,9 +29,18 @@ async fn a_note_posted_by_the_form_is_shown() {
     let refused = client.post_form("/", &[("note", "  ")]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.text().contains("A note needs some text."));
+    assert!(refused.text().contains("buy milk"), "{}", refused.body);
+    let refused = client.submit_form("/", &[("note", "")]).await;
+    assert_eq!(refused.json()["actionData"], "A note needs some text.");
+    assert_eq!(refused.json()["props"]["notes"][0], "buy milk");
     // As the browser's `<Form>` sends it: one request, the new props back.
     let answer = client.submit_form("/", &[("note", "eggs")]).await;
     assert_eq!(answer.json()["props"]["notes"][1], "eggs");
+    // The visitor's session counts what they added; another visitor's does not.
+    assert_eq!(answer.json()["props"]["yours"], 2);
+    assert!(client.get("/").await.text().contains("Yours: 2"));
+    client.clear_cookies();
+    assert!(client.get("/").await.text().contains("Yours: 0"));
 }
 
 #[tokio::test]

@@ -210,44 +210,113 @@ impl ServerProps {
                 |error| Ran::failed(error, timeout),
             )
             .await;
-        // An invalid submission's props or an exit show the page; a
-        // submission that went through leads on.
-        let leads_to = match result {
-            Ok(ActionOutcome::Invalid(props)) => {
+        let result = match result {
+            Ok(ActionOutcome::Invalid(data)) => {
                 if head.status().is_none() {
                     head.set_status(StatusCode::UNPROCESSABLE_ENTITY);
                 }
-                Ok(Ok(props))
-            }
-            Err(error) => Ok(Err(error)),
-            Ok(ActionOutcome::Done) => Err(Redirect::see_other(url.as_str())),
-            Ok(ActionOutcome::Redirect(to)) => Err(to),
-        };
-        let result = match leads_to {
-            Ok(result) => result,
-            Err(to) => {
-                if let Some(layout) = layout {
-                    head.merge_layout(layout.head);
-                }
-                let follow = Follow {
-                    to,
-                    request: follow_request,
+                let refused = Refused {
+                    data,
+                    head,
+                    elapsed,
                 };
-                let mut decision =
-                    Decision::new(Some(index), method, url, Outcome::Follow(Box::new(follow)));
-                decision.head = head;
-                decision.timing.action = Some(elapsed);
+                return self
+                    .refused(index, state, follow_request, url, layout, refused)
+                    .await;
+            }
+            Ok(ActionOutcome::Done) => Ok(Redirect::see_other(url.as_str())),
+            Ok(ActionOutcome::Redirect(to)) => Ok(to),
+            Err(error) => Err(error),
+        };
+        let to = match result {
+            Ok(to) => to,
+            Err(error) => {
+                // An exit shows the page as a loader's exit would.
+                let ran = Ran {
+                    result: Err(error),
+                    head,
+                    elapsed,
+                };
+                let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
+                // The page's "loader" here was the action.
+                decision.timing.action = decision.timing.loader.take();
                 return decision;
             }
         };
-        let ran = Ran {
-            result,
-            head,
-            elapsed,
+        // A submission that went through leads on.
+        if let Some(layout) = layout {
+            head.merge_layout(layout.head);
+        }
+        let follow = Follow {
+            to,
+            request: follow_request,
         };
-        let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
-        // The page's "loader" here was the action.
-        decision.timing.action = decision.timing.loader.take();
+        let mut decision =
+            Decision::new(Some(index), method, url, Outcome::Follow(Box::new(follow)));
+        decision.head = head;
+        decision.timing.action = Some(elapsed);
+        decision
+    }
+
+    /// A submission the action refused: the page again, in the same
+    /// request, as a `GET` of it would show it after the action (the page's
+    /// and the layout's loaders run again, side by side, with the cookies
+    /// the action and the layout's guard set), with the action's data
+    /// beside the props, its status (`422`) and its headers. A loader's own
+    /// exit (the entry is gone: "not found") wins, as it would on the next
+    /// `GET`.
+    async fn refused(
+        &self,
+        index: usize,
+        state: &(dyn Any + Send + Sync),
+        request: RequestParts,
+        url: PageUrl,
+        layout: Option<Ran<AnyProps>>,
+        refused: Refused,
+    ) -> Decision {
+        let Refused {
+            data,
+            head: action,
+            elapsed,
+        } = refused;
+        let method = request.parts.method.clone();
+        let mut json = Vec::with_capacity(64);
+        if let Err(e) = data.write_json(&mut json) {
+            let ran = Ran {
+                result: Err(LoaderError::from(e)),
+                head: action,
+                elapsed,
+            };
+            let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
+            decision.timing.action = decision.timing.loader.take();
+            return decision;
+        }
+        // What the guard wrote comes first, as it would in a redirect's.
+        if let Some(layout) = layout {
+            action.merge_layout(layout.head);
+        }
+        let mut parts = request.parts;
+        parts.method = http::Method::GET;
+        for name in [
+            http::header::CONTENT_TYPE,
+            http::header::CONTENT_LENGTH,
+            http::header::TRANSFER_ENCODING,
+        ] {
+            parts.headers.remove(name);
+        }
+        with_cookies_set(&mut parts.headers, &action, url.path());
+        let again = Box::pin(self.decide_at(Some(index), state, parts, Body::empty(), url)).await;
+        let status = action.status();
+        let mut decision = Decision { method, ..again };
+        let shown = matches!(decision.outcome, Outcome::Props(_));
+        decision.head.absorb_submission(action);
+        if shown {
+            if let Some(status) = status {
+                decision.head.set_status(status);
+            }
+            decision.action_data = Some(String::from_utf8(json).expect("serde_json writes UTF-8"));
+        }
+        decision.timing.action = Some(elapsed);
         decision
     }
 
@@ -382,6 +451,14 @@ impl ServerProps {
         }
         http::HeaderValue::from_str(&allow).expect("method names are header values")
     }
+}
+
+/// An action's refusal: its data (type-erased), the head it wrote, and how
+/// long it ran.
+struct Refused {
+    data: AnyProps,
+    head: ResponseHead,
+    elapsed: std::time::Duration,
 }
 
 /// Puts the cookies a submission's answer sets (or removes) for `path` into

@@ -30,6 +30,9 @@ pub(crate) struct Decision {
     pub(crate) head: ResponseHead,
     /// The layout loader's data as JSON, when it ran and succeeded.
     pub(crate) layout: Option<String>,
+    /// What the page's action said of a refused submission, as JSON, shown
+    /// with the props of [`Outcome::Props`].
+    pub(crate) action_data: Option<String>,
     /// Where a submission led, when a props answer is for another page
     /// than the one the request named.
     pub(crate) led_to: Option<String>,
@@ -78,6 +81,7 @@ impl Decision {
             outcome,
             head: ResponseHead::default(),
             layout: None,
+            action_data: None,
             led_to: None,
             timing: Timing::default(),
         }
@@ -122,6 +126,7 @@ impl Decision {
             outcome,
             head,
             layout: None,
+            action_data: None,
             led_to: None,
             timing,
         };

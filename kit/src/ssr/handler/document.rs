@@ -23,6 +23,7 @@ use crate::ssr::{
 };
 use crate::{
     escape::escape_json_tail,
+    navigation::ActionJson,
     protocol::{DEFAULT_CACHE_CONTROL, TAGS_HEADER},
 };
 use axum::{body::Body, response::Response};
@@ -42,9 +43,11 @@ impl ServerProps {
             outcome,
             head,
             layout,
+            action_data,
             ..
         } = decision;
         let url = url.as_str();
+        let action_data = action_data.as_deref();
         let request = self.dev_request(&method, url, Format::Document);
         let request = request.as_deref();
         let layout = layout.as_deref();
@@ -60,7 +63,7 @@ impl ServerProps {
                         url,
                         request,
                         state,
-                        layout,
+                        (layout, None),
                         &payload,
                         StatusCode::OK,
                         head,
@@ -84,13 +87,21 @@ impl ServerProps {
                     props: props.as_ref(),
                     cache_control: cache_control.as_deref(),
                     tags: &tags,
+                    action_data,
                 };
                 match self.embedded(url, layout, said, self.loader_of(page)) {
                     Ok(payload) => {
                         let state = PageState::Props(props.into_any());
                         return self
                             .render_document(
-                                page, url, request, state, layout, &payload, status, head,
+                                page,
+                                url,
+                                request,
+                                state,
+                                (layout, action_data),
+                                &payload,
+                                status,
+                                head,
                             )
                             .await;
                     }
@@ -110,7 +121,8 @@ impl ServerProps {
                     .expect("a payload without props serialises");
                 let status = StatusCode::NOT_FOUND;
                 let state = PageState::NotFound;
-                self.render_document(page, url, request, state, layout, &payload, status, head)
+                let data = (layout, None);
+                self.render_document(page, url, request, state, data, &payload, status, head)
                     .await
             }
             Shown::Error(status, error) => {
@@ -118,7 +130,8 @@ impl ServerProps {
                     .embedded(url, layout, Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 let state = PageState::Error(error);
-                self.render_document(page, url, request, state, layout, &payload, status, head)
+                let data = (layout, None);
+                self.render_document(page, url, request, state, data, &payload, status, head)
                     .await
             }
         }
@@ -154,8 +167,9 @@ impl ServerProps {
     }
 
     /// Renders the page (or the 404 or error page) with its embedded
-    /// payload into the document; a render that panics is answered with
-    /// the error page.
+    /// payload into the document, the layout's data and the action's
+    /// (`data`, as JSON) in the render's context; a render that panics is
+    /// answered with the error page.
     #[allow(clippy::too_many_arguments)]
     async fn render_document(
         &self,
@@ -163,7 +177,7 @@ impl ServerProps {
         url: &str,
         request: Option<&str>,
         state: PageState,
-        layout: Option<&str>,
+        (layout, action): (Option<&str>, Option<&str>),
         payload: &str,
         status: StatusCode,
         head: ResponseHead,
@@ -172,7 +186,11 @@ impl ServerProps {
         let nonce = renderer.nonce();
         let nonce = nonce.as_ref();
         let started = std::time::Instant::now();
-        let state = RenderState::new(page, state, layout);
+        let action = action.map(|json| ActionJson {
+            page: page.map(|i| self.inner.pages.entries[i].name),
+            json: json.into(),
+        });
+        let state = RenderState::new(page, state, layout, action);
         let (status, html, leptos_options) = match renderer
             .render(url, state, payload, nonce)
             .instrument(tracing::info_span!("server_props.render"))
@@ -190,7 +208,7 @@ impl ServerProps {
                     .expect("a payload without props serialises");
                 // Once more with the error page in the page's place; a panic in
                 // the layout itself would recur, so then a bare page.
-                let state = RenderState::new(page, PageState::Error(error), None);
+                let state = RenderState::new(page, PageState::Error(error), None, None);
                 let html = match renderer.render(url, state, &payload, nonce).await {
                     Ok((html, _)) => html,
                     Err(_) => Renderer::bare_error_page(500),

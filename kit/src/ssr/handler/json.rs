@@ -40,6 +40,7 @@ impl ServerProps {
             outcome,
             head,
             layout,
+            action_data,
             led_to,
             ..
         } = decision;
@@ -66,6 +67,7 @@ impl ServerProps {
                     props: &(),
                     cache_control: None,
                     tags: &[],
+                    action_data: None,
                 };
                 return self.json(StatusCode::OK, &answer(led_to, layout, said), head);
             }
@@ -75,6 +77,7 @@ impl ServerProps {
                     props: props.as_ref(),
                     cache_control: None,
                     tags: &[],
+                    action_data: action_data.as_deref(),
                 };
                 match json_body(&answer(led_to, layout, said), self.loader_of(page)) {
                     Ok(body) => return self.json_response(status, body, head),

@@ -7,16 +7,20 @@
 //! * **done**: the page's loader runs again and the page is shown with fresh
 //!   props (a document submission gets `303 See Other` back to the page, so
 //!   a refresh never posts twice);
-//! * **invalid**: the page is shown at once with the props the action made
-//!   (the errors and the submitted values), answered `422`;
+//! * **invalid**: the page is shown again, answered `422`, with what the
+//!   action said of the submission (its [`ActionData`]: the errors and the
+//!   values submitted, which the page reads with
+//!   [`use_action_data`](crate::use_action_data)) beside fresh props from
+//!   the page's loader, run in the same request: nothing is rebuilt by hand;
 //! * **redirect**: to another page (`303` by default). A submission from the
 //!   browser's `<Form>` gets the destination's props in the same answer: the
 //!   kit runs the destination's loader in the same request (single flight),
 //!   with the cookies the action set already in the request.
 //!
-//! This is React Router's and SvelteKit's model, with one difference: their
-//! browser runtimes revalidate with a second request after the action; here
-//! the answer carries what to render.
+//! This is React Router's and SvelteKit's model (`useActionData`,
+//! `fail(422, data)`), with one difference: their browser runtimes
+//! revalidate with a second request after the action; here the answer
+//! carries what to render.
 //!
 //! Anything else leaves through `?` as it does in a loader: "not found" (an
 //! unknown id), a failure, or a response of the action's own.
@@ -26,6 +30,7 @@ use crate::ssr::{
     loader::{error::LoaderError, AnyProps, Loader, Ran},
     request::context::{LoaderContext, RequestParts},
 };
+use crate::ActionData;
 use futures::{future::BoxFuture, FutureExt};
 use std::{any::Any, fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
 
@@ -40,17 +45,26 @@ use std::{any::Any, fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
 /// # use leptos::prelude::*;
 /// # use serde::{Deserialize, Serialize};
 /// use server_props::{
-///     Action, ActionOutcome, ActionResult, Loader, LoaderContext, LoaderResult, Page, PageAction,
+///     Action, ActionData, ActionOutcome, ActionResult, Loader, LoaderContext, LoaderResult, Page,
+///     PageAction,
 /// };
 ///
-/// # #[derive(Serialize, Deserialize, Default)] pub struct NoteProps { error: Option<String> }
+/// # #[derive(Serialize, Deserialize, Default)] pub struct NoteProps { notes: Vec<String> }
 /// # pub struct Note;
 /// # impl Page for Note {
 /// #     type Props = NoteProps;
-/// #     fn view(p: NoteProps) -> impl IntoView { p.error }
+/// #     fn view(p: NoteProps) -> impl IntoView { p.notes }
 /// # }
 /// #[derive(Deserialize)]
 /// pub struct NoteForm { text: String }
+///
+/// /// What the page shows of a refused note.
+/// #[derive(Clone, Serialize, Deserialize)]
+/// pub struct NoteError { error: String }
+///
+/// impl ActionData for Note {
+///     type Data = NoteError;
+/// }
 ///
 /// impl Loader for Note {
 ///     type Props = NoteProps;
@@ -65,20 +79,20 @@ use std::{any::Any, fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
 /// }
 ///
 /// impl Action for Note {
-///     async fn act(cx: &mut LoaderContext<()>) -> ActionResult<NoteProps> {
+///     async fn act(cx: &mut LoaderContext<()>) -> ActionResult<NoteError> {
 ///         let form: NoteForm = cx.form().await?;
 ///         if form.text.trim().is_empty() {
-///             return Ok(ActionOutcome::Invalid(NoteProps { error: Some("Text is required.".into()) }));
+///             return Ok(ActionOutcome::Invalid(NoteError { error: "Text is required.".into() }));
 ///         }
 ///         Ok(ActionOutcome::redirect("/notes"))
 ///     }
 /// }
 /// ```
-pub trait Action: Loader {
+pub trait Action: Loader + ActionData {
     /// Handles one submission.
     fn act(
         cx: &mut LoaderContext<Self::State>,
-    ) -> impl Future<Output = ActionResult<Self::Props>> + Send;
+    ) -> impl Future<Output = ActionResult<<Self as ActionData>::Data>> + Send;
 }
 
 /// What an action decided.
@@ -87,9 +101,10 @@ pub enum ActionOutcome<P> {
     /// The change is made: show the page again with fresh props from its
     /// loader (a document submission: `303` back to the page).
     Done,
-    /// The submission does not stand: show the page with these props (the
-    /// errors and the values submitted), status `422` unless the action set
-    /// another.
+    /// The submission does not stand: show the page again with this data
+    /// (the errors and the values submitted, for
+    /// [`use_action_data`](crate::use_action_data)) and fresh props from its
+    /// loader, status `422` unless the action set another.
     Invalid(P),
     /// Go to another page.
     Redirect(Redirect),
@@ -119,11 +134,13 @@ impl<P> From<Redirect> for ActionOutcome<P> {
     }
 }
 
-/// What an action returns: what comes next, or an early exit.
-pub type ActionResult<P> = Result<ActionOutcome<P>, LoaderError>;
+/// What an action returns: what comes next, or an early exit. `D` is the
+/// page's [`ActionData`]: what a refused submission shows (`()` when the
+/// action refuses none).
+pub type ActionResult<D = ()> = Result<ActionOutcome<D>, LoaderError>;
 
-/// What an action run produced: what comes next, with the props of an
-/// invalid submission type-erased.
+/// What an action run produced: what comes next, with the data of a
+/// refused submission type-erased.
 pub(crate) type Acted = Ran<ActionOutcome<AnyProps>>;
 
 type ActFn =
@@ -175,8 +192,8 @@ async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
     let result = AssertUnwindSafe(P::act(&mut cx)).catch_unwind().await;
     let result = match result {
         Ok(Ok(ActionOutcome::Done)) => Ok(ActionOutcome::Done),
-        Ok(Ok(ActionOutcome::Invalid(props))) => {
-            Ok(ActionOutcome::Invalid(Box::new(props) as AnyProps))
+        Ok(Ok(ActionOutcome::Invalid(data))) => {
+            Ok(ActionOutcome::Invalid(Box::new(data) as AnyProps))
         }
         Ok(Ok(ActionOutcome::Redirect(r))) => Ok(ActionOutcome::Redirect(r)),
         Ok(Err(e)) => Err(e),

@@ -11,6 +11,7 @@
 use crate::ssr::{loader::panic::panic_message, middleware::security::CompiledPolicy};
 use crate::Erase;
 use crate::{
+    navigation::ActionJson,
     page::PageError,
     pages::PageKind,
     view::{PageView, PropsSource, Source},
@@ -61,14 +62,22 @@ struct RenderInner {
     state: Mutex<Option<PageState>>,
     /// The layout loader's data, as JSON.
     layout: Option<Arc<str>>,
+    /// What the page's action said of a refused submission.
+    action: Option<ActionJson>,
 }
 
 impl RenderState {
-    pub(crate) fn new(page: Option<usize>, state: PageState, layout: Option<&str>) -> Self {
+    pub(crate) fn new(
+        page: Option<usize>,
+        state: PageState,
+        layout: Option<&str>,
+        action: Option<ActionJson>,
+    ) -> Self {
         Self(Arc::new(RenderInner {
             page,
             state: Mutex::new(Some(state)),
             layout: layout.map(Arc::from),
+            action,
         }))
     }
 
@@ -116,6 +125,10 @@ impl PropsSource for RenderState {
 
     fn layout_json(&self) -> ArcSignal<Option<Arc<str>>> {
         ArcSignal::stored(self.0.layout.clone())
+    }
+
+    fn action_json(&self) -> ArcSignal<Option<ActionJson>> {
+        ArcSignal::stored(self.0.action.clone())
     }
 }
 

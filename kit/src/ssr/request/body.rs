@@ -16,6 +16,15 @@ pub(crate) enum BodyKind {
     Json,
 }
 
+/// Whether the request says its body is `multipart/form-data`.
+pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
 /// 415 unless the request says its body is of `kind`.
 pub(crate) fn expect_content_type(headers: &HeaderMap, kind: BodyKind) -> Result<(), LoaderError> {
     let mime = headers
@@ -35,7 +44,7 @@ pub(crate) fn expect_content_type(headers: &HeaderMap, kind: BodyKind) -> Result
         Ok(())
     } else {
         let wanted = match kind {
-            BodyKind::Form => "application/x-www-form-urlencoded",
+            BodyKind::Form => "application/x-www-form-urlencoded or multipart/form-data",
             BodyKind::Json => "application/json",
         };
         Err(LoaderError::new(

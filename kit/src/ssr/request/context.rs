@@ -359,14 +359,31 @@ impl<S> LoaderContext<S> {
         ))
     }
 
-    /// The body as a form (`application/x-www-form-urlencoded`), the way a
-    /// plain `<form method="post">` sends it. An enum reads its variant
-    /// from the `intent` field ([`from_form`](crate::extract::from_form)).
+    /// The body as a form, the way a plain `<form method="post">` sends it
+    /// (`application/x-www-form-urlencoded`) or one with
+    /// `enctype="multipart/form-data"` (its text fields: a file input left
+    /// empty is skipped, a file is refused, as only a
+    /// [`Multipart`](crate::multipart::Multipart) argument reads files). An
+    /// enum reads its variant from the `intent` field
+    /// ([`from_form`](crate::extract::from_form)).
     ///
     /// # Errors
     /// 415 for another content type, 413 over the limit, 400 when the
-    /// fields do not fit `T`.
+    /// fields do not fit `T`, the multipart body does not parse, or it
+    /// holds a file.
     pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
+        use crate::ssr::request::multipart::{boundary, Multipart, MultipartLimits};
+        if crate::ssr::request::body::is_multipart(&self.request.parts.headers) {
+            let boundary = boundary(self.header("content-type"))?;
+            let limits = self
+                .kit_extension::<MultipartLimits>()
+                .copied()
+                .unwrap_or_default();
+            let body = axum::body::Body::new(self.take_body()?);
+            return Multipart::new(body.into_data_stream(), boundary, limits)
+                .read_fields::<T>()
+                .await;
+        }
         crate::ssr::request::body::expect_content_type(
             &self.request.parts.headers,
             crate::ssr::request::body::BodyKind::Form,

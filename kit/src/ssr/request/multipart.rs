@@ -437,6 +437,38 @@ impl Multipart {
         self.read_with(|_| Storage::Memory).await
     }
 
+    /// Reads the text fields of a form as `T` (what `FormData<T>` takes from
+    /// a `multipart/form-data` body): a file input left empty is skipped; a
+    /// file is refused at its part's head, before its bytes are read.
+    pub(crate) async fn read_fields<T: DeserializeOwned>(
+        mut self,
+    ) -> Result<T, crate::ssr::loader::error::LoaderError> {
+        let mut text = Vec::new();
+        while let Some(part) = self.next_part().await? {
+            if part.is_file() {
+                if part.file_name().is_some_and(|name| !name.is_empty()) {
+                    return Err(crate::ssr::loader::error::LoaderError::bad_request(
+                        format!(
+                        "the form sends a file (field `{}`), which a form's fields cannot hold: \
+                         read it with a `Multipart` argument",
+                        part.name()
+                    ),
+                    ));
+                }
+                // An empty file input: nothing, but its part must be read.
+                part.bytes().await?;
+            } else {
+                let name = part.name().to_owned();
+                let value = part.text().await?;
+                text.push((name, value));
+            }
+        }
+        let mut encoded = form_urlencoded::Serializer::new(String::new());
+        encoded.extend_pairs(&text);
+        crate::ssr::request::form_body::from_form(encoded.finish().as_bytes())
+            .map_err(|e| MultipartError::Fields(e.to_string()).into())
+    }
+
     /// Reads the whole body: the text fields as `T`, and each file where
     /// `store` says (in memory, or a temporary file), asked once per file
     /// part before its bytes are read.

@@ -34,6 +34,8 @@ pub(crate) enum Said<'a> {
         props: &'a dyn ErasedProps,
         cache_control: Option<&'a str>,
         tags: &'a [String],
+        /// What the page's action said of a refused submission, as JSON.
+        action_data: Option<&'a str>,
     },
     /// `"notFound":true`.
     NotFound,
@@ -78,8 +80,13 @@ impl Payload<'_> {
             Said::Props {
                 cache_control,
                 tags,
+                action_data,
                 ..
             } => {
+                if let Some(action_data) = action_data {
+                    field(out, "actionData");
+                    out.extend_from_slice(action_data.as_bytes());
+                }
                 if let Some(cache_control) = cache_control {
                     field(out, "cacheControl");
                     serde_json::to_writer(&mut *out, cache_control)?;
@@ -183,6 +190,7 @@ mod tests {
                         props: &props,
                         cache_control: Some("public, max-age=60"),
                         tags: &tags,
+                        action_data: Some(r#"{"error":"Too long."}"#),
                     },
                 },
                 expect(
@@ -193,6 +201,7 @@ mod tests {
                         props: raw(&props.to_string()),
                         cache_control: Some("public, max-age=60".into()),
                         tags: tags.clone(),
+                        action_data: Some(raw(r#"{"error":"Too long."}"#)),
                     },
                 ),
             ),
@@ -201,6 +210,7 @@ mod tests {
                     props: &(),
                     cache_control: None,
                     tags: &[],
+                    action_data: None,
                 }),
                 expect(
                     None,
@@ -210,6 +220,7 @@ mod tests {
                         props: raw("null"),
                         cache_control: None,
                         tags: Vec::new(),
+                        action_data: None,
                     },
                 ),
             ),
@@ -283,6 +294,51 @@ mod tests {
                 again,
                 text.replace(r#""props":null"#, "").replace("{,", "{")
             );
+        }
+    }
+
+    /// A page whose props are `()` (`"props":null`, which reads as no
+    /// field) still carries its action data to the browser.
+    #[test]
+    fn action_data_beside_no_props_reads_back() {
+        let payload = answer(Said::Props {
+            props: &(),
+            cache_control: None,
+            tags: &[],
+            action_data: Some(r#"{"error":"Name is required."}"#),
+        });
+        let text = written(&payload);
+        assert_eq!(
+            text,
+            r#"{"props":null,"actionData":{"error":"Name is required."}}"#
+        );
+        // The data of `Invalid(())` is `null`, and still there.
+        let unit = written(&answer(Said::Props {
+            props: &(),
+            cache_control: None,
+            tags: &[],
+            action_data: Some("null"),
+        }));
+        assert_eq!(unit, r#"{"props":null,"actionData":null}"#);
+        let read: PropsPayload = serde_json::from_str(&unit).unwrap();
+        assert!(matches!(
+            read.body,
+            PayloadBody::Props { action_data: Some(ref d), .. } if d.get() == "null"
+        ));
+        assert_eq!(serde_json::to_string(&read).unwrap(), unit);
+        let read: PropsPayload = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        match read.body {
+            PayloadBody::Props {
+                props, action_data, ..
+            } => {
+                assert_eq!(props.get(), "null");
+                assert_eq!(
+                    action_data.unwrap().get(),
+                    r#"{"error":"Name is required."}"#
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 

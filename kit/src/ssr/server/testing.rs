@@ -37,6 +37,26 @@ use serde::Serialize;
 use std::sync::Mutex;
 use tower::ServiceExt;
 
+/// A `Cookie` header's `name=value` for a visitor signed in with `value`:
+/// the session cookie a [`Session<T>`](crate::session::Session) kept in the
+/// cookie (the default [`SessionConfig`](crate::session::SessionConfig))
+/// would hold, encrypted with `key`, the app's cookie key. For a test that
+/// starts signed in without going through the app's login form; a session
+/// kept in a store is made by signing in.
+///
+/// ```
+/// use server_props::{cookie::Key, testing::session_cookie};
+/// let key = Key::derive_from(b"the tests' cookie secret, 32 bytes or more");
+/// let header = session_cookie(&key, &"ada");
+/// assert!(header.starts_with("session="));
+/// ```
+///
+/// # Panics
+/// When `value` does not serialise as JSON.
+pub fn session_cookie<T: Serialize>(key: &cookie::Key, value: &T) -> String {
+    crate::ssr::request::session::cookie_pair(key, value).expect("the session serialises")
+}
+
 /// A client for one app, with a cookie jar.
 #[derive(Debug)]
 pub struct TestClient {
@@ -231,9 +251,22 @@ fn request(method: Method, uri: &str, body: Body) -> Request<Body> {
 }
 
 impl TestResponse {
-    /// A header as text.
+    /// A header as text: its first value. A header sent once per value
+    /// (`Set-Cookie`, the kit's tags and invalidation headers, `Vary` when
+    /// several parts set it) has more: [`header_all`](Self::header_all).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every value of a header, in the order sent (empty when there is
+    /// none): `x-server-props-invalidate` of an action that named two tags
+    /// is two values.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
     }
 
     /// Where a redirect points.
@@ -321,6 +354,21 @@ mod tests {
             headers: HeaderMap::new(),
             body: body.to_owned(),
         }
+    }
+
+    #[test]
+    fn a_repeated_header_comes_back_whole() {
+        let mut r = reply("");
+        r.headers
+            .append("x-server-props-invalidate", "posts".parse().unwrap());
+        r.headers
+            .append("x-server-props-invalidate", "post:1".parse().unwrap());
+        assert_eq!(r.header("x-server-props-invalidate"), Some("posts"));
+        assert_eq!(
+            r.header_all("x-server-props-invalidate"),
+            ["posts", "post:1"]
+        );
+        assert!(r.header_all("vary").is_empty());
     }
 
     #[test]

@@ -70,9 +70,9 @@ async fn load_post(
 }
 
 #[action(BlogPost)]
-async fn edit_post(head: &ResponseHead, Text(text): Text, user: User) -> ActionResult<Post> {
+async fn edit_post(head: &ResponseHead, Text(text): Text, user: User) -> ActionResult<String> {
     head.invalidate("posts")?;
-    Ok(ActionOutcome::Invalid(Post { title: text + &user.0 }))
+    Ok(ActionOutcome::Invalid(text + &user.0))
 }
 
 /// A page without props.

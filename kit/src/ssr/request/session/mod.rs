@@ -213,6 +213,27 @@ where
 /// bytes, name and attributes included.
 const MAX_COOKIE_JSON: usize = 2_800;
 
+/// The `name=value` of a session cookie holding `value`, as a session kept
+/// in the cookie under the default [`SessionConfig`] writes it, for tests
+/// that start signed in (`server_props::testing::session_cookie`).
+#[cfg(feature = "testing")]
+pub(crate) fn cookie_pair<T: Serialize>(
+    key: &cookie::Key,
+    value: &T,
+) -> Result<String, serde_json::Error> {
+    let config = SessionConfig::default();
+    let sealed = InCookie {
+        until: unix_now().saturating_add(config.max_age.as_secs()),
+        value,
+    };
+    let json = serde_json::to_string(&sealed)?;
+    let mut jar = cookie::CookieJar::new();
+    jar.private_mut(key)
+        .add(Cookie::new(config.cookie_name.into_owned(), json));
+    let cookie = jar.delta().next().expect("one cookie was added");
+    Ok(format!("{}={}", cookie.name(), cookie.value()))
+}
+
 /// A session as its cookie holds it: the value, and until when it holds
 /// (seconds since 1970), sealed with it so a copied cookie stops working
 /// at that time whatever the browser does.
