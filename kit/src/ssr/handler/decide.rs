@@ -88,7 +88,7 @@ impl ServerProps {
         }
         let layout = pages.layout.as_ref().map(|l| &l.loader);
         let request = |parts, body, params| RequestParts {
-            parts,
+            parts: std::sync::Arc::new(parts),
             body: std::sync::Mutex::new(body),
             params,
             config: self.inner.request.clone(),
@@ -295,7 +295,7 @@ impl ServerProps {
         if let Some(layout) = layout {
             action.merge_layout(layout.head);
         }
-        let mut parts = request.parts;
+        let mut parts = request.into_parts();
         parts.method = http::Method::GET;
         for name in [
             http::header::CONTENT_TYPE,
@@ -356,7 +356,7 @@ impl ServerProps {
                 ..decision
             };
         };
-        let mut parts = request.parts;
+        let mut parts = request.into_parts();
         parts.method = http::Method::GET;
         parts.uri = uri;
         for name in [

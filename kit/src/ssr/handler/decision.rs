@@ -219,14 +219,41 @@ impl Timing {
     }
 }
 
-/// Appends `name;dur=<ms>` to a `Server-Timing` value.
+/// Appends `name;dur=<ms>` to a `Server-Timing` value, the milliseconds
+/// with two decimals (rounded), written with integers: a float's
+/// formatting costs about a thousand instructions on every answer.
 pub(crate) fn push_metric(out: &mut String, name: &str, elapsed: std::time::Duration) {
     use std::fmt::Write;
     if !out.is_empty() {
         out.push_str(", ");
     }
-    let _ = write!(out, "{name};dur={:.2}", elapsed.as_secs_f64() * 1000.0);
+    let hundredths = (elapsed.as_nanos() + 5_000) / 10_000;
+    let _ = write!(
+        out,
+        "{name};dur={}.{:02}",
+        hundredths / 100,
+        hundredths % 100
+    );
 }
 
 /// The `Server-Timing` header.
 pub(crate) const SERVER_TIMING: http::HeaderName = http::HeaderName::from_static("server-timing");
+
+#[cfg(test)]
+mod tests {
+    use super::push_metric;
+    use std::time::Duration;
+
+    #[test]
+    fn metrics_are_milliseconds_with_two_decimals() {
+        let mut out = String::new();
+        push_metric(&mut out, "loader", Duration::from_micros(1_234));
+        push_metric(&mut out, "layout", Duration::from_nanos(5_000));
+        push_metric(&mut out, "action", Duration::from_nanos(4_999));
+        push_metric(&mut out, "render", Duration::from_millis(12_345));
+        assert_eq!(
+            out,
+            "loader;dur=1.23, layout;dur=0.01, action;dur=0.00, render;dur=12345.00"
+        );
+    }
+}

@@ -220,6 +220,9 @@ impl ServerProps {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
+        // Room for the writer's headers and the middleware's (security,
+        // compression, `Server-Timing`): one allocation, not a map grown twice.
+        headers.reserve(12);
         headers
             .entry(CONTENT_TYPE)
             .or_insert(HeaderValue::from_static("text/html; charset=utf-8"));

@@ -136,6 +136,9 @@ impl ServerProps {
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
+        // Room for the writer's headers and the middleware's (security,
+        // compression, `Server-Timing`): one allocation, not a map grown twice.
+        headers.reserve(10);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
         if let Some(etag) = etag {
             headers.insert(http::header::ETAG, etag);

@@ -26,8 +26,10 @@ use std::sync::{Arc, Mutex};
 /// What the kit gathers from a request before the loader runs.
 #[derive(Debug)]
 pub(crate) struct RequestParts {
-    /// The request head, its URI the page's (never the props URL).
-    pub(crate) parts: Parts,
+    /// The request head, its URI the page's (never the props URL); shared
+    /// by the loaders of one request (the page's and the layout's), copied
+    /// only for one that runs an axum extractor while another holds it.
+    pub(crate) parts: Arc<Parts>,
     /// The body, until a loader reads it; never buffered otherwise. (In a
     /// mutex only so that `&LoaderContext` is `Sync` and may be held across
     /// an await: reading it takes `&mut`, so it is never contended.)
@@ -37,21 +39,41 @@ pub(crate) struct RequestParts {
 }
 
 impl RequestParts {
-    /// A copy of the head (no body) for a second loader of the same request.
+    /// The head (no body) for a second loader of the same request: shared,
+    /// not copied.
     pub(crate) fn head_copy(&self) -> Self {
-        let mut parts = http::Request::new(()).into_parts().0;
-        parts.method = self.parts.method.clone();
-        parts.uri = self.parts.uri.clone();
-        parts.version = self.parts.version;
-        parts.headers = self.parts.headers.clone();
-        parts.extensions = self.parts.extensions.clone();
         Self {
-            parts,
+            parts: self.parts.clone(),
             body: Mutex::new(None),
             params: self.params.clone(),
             config: self.config.clone(),
         }
     }
+
+    /// The head to change: this one's own, or a copy when another loader
+    /// shares it.
+    pub(crate) fn parts_mut(&mut self) -> &mut Parts {
+        if Arc::get_mut(&mut self.parts).is_none() {
+            self.parts = Arc::new(copy_of(&self.parts));
+        }
+        Arc::get_mut(&mut self.parts).expect("just made unique")
+    }
+
+    /// The head, owned: this one, or a copy when another loader shares it.
+    pub(crate) fn into_parts(self) -> Parts {
+        Arc::try_unwrap(self.parts).unwrap_or_else(|shared| copy_of(&shared))
+    }
+}
+
+/// A copy of a request head (`Parts` is not `Clone`).
+fn copy_of(from: &Parts) -> Parts {
+    let mut parts = http::Request::new(()).into_parts().0;
+    parts.method = from.method.clone();
+    parts.uri = from.uri.clone();
+    parts.version = from.version;
+    parts.headers = from.headers.clone();
+    parts.extensions = from.extensions.clone();
+    parts
 }
 
 /// The head of a request for `uri` with a page URL instead of its own.
@@ -320,7 +342,8 @@ impl<S> LoaderContext<S> {
         // Neither the value nor the rejection is held across the second
         // await, so the future is `Send` for any extractor (generic ones
         // too: `FromLoader`'s impl for every `FromRequestParts`).
-        let rejection = match E::from_request_parts(&mut self.request.parts, &self.state).await {
+        let parts = self.request.parts_mut();
+        let rejection = match E::from_request_parts(parts, &self.state).await {
             Ok(value) => return Ok(value),
             Err(rejection) => rejection.into_response(),
         };
@@ -519,7 +542,7 @@ mod tests {
         LoaderContext::new(
             (),
             RequestParts {
-                parts: request.into_parts().0,
+                parts: request.into_parts().0.into(),
                 body: Mutex::new(None),
                 params,
                 config: Arc::new(RequestConfig {
@@ -528,6 +551,38 @@ mod tests {
                 }),
             },
         )
+    }
+
+    /// The loaders of one request share its head; one that changes it
+    /// (an axum extractor takes `&mut Parts`) changes a copy of its own.
+    #[test]
+    fn a_shared_head_is_copied_only_to_be_changed() {
+        let request = http::Request::builder()
+            .uri("/a?x=1")
+            .header(COOKIE, "a=1")
+            .body(())
+            .unwrap();
+        let mut page = RequestParts {
+            parts: Arc::new(request.into_parts().0),
+            body: Mutex::new(None),
+            params: Vec::new(),
+            config: Arc::new(RequestConfig::default()),
+        };
+        let layout = page.head_copy();
+        assert!(Arc::ptr_eq(&page.parts, &layout.parts));
+        page.parts_mut()
+            .headers
+            .insert(COOKIE, http::HeaderValue::from_static("a=2"));
+        assert!(!Arc::ptr_eq(&page.parts, &layout.parts));
+        assert_eq!(layout.parts.headers[COOKIE], "a=1");
+        assert_eq!(page.parts.headers[COOKIE], "a=2");
+        assert_eq!(page.parts.uri, "/a?x=1");
+        // Alone, it is its own: no copy.
+        drop(layout);
+        let before = Arc::as_ptr(&page.parts);
+        page.parts_mut();
+        assert_eq!(Arc::as_ptr(&page.parts), before);
+        assert_eq!(page.into_parts().headers[COOKIE], "a=2");
     }
 
     #[test]
@@ -691,7 +746,7 @@ mod tests {
             LoaderContext::new(
                 (),
                 RequestParts {
-                    parts: request.into_parts().0,
+                    parts: request.into_parts().0.into(),
                     body: Mutex::new(None),
                     params: vec![],
                     config: sender.request.config.clone(),
