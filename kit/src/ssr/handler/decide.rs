@@ -231,16 +231,12 @@ impl ServerProps {
         let to = match result {
             Ok(to) => to,
             Err(error) => {
-                // An exit shows the page as a loader's exit would.
                 let ran = Ran {
                     result: Err(error),
                     head,
                     elapsed,
                 };
-                let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
-                // The page's "loader" here was the action.
-                decision.timing.action = decision.timing.loader.take();
-                return decision;
+                return Decision::of_action_exit(Some(index), method, url, ran, layout);
             }
         };
         // A submission that went through leads on.
@@ -287,24 +283,13 @@ impl ServerProps {
                 head: action,
                 elapsed,
             };
-            let mut decision = Decision::of_runs(Some(index), method, url, Some(ran), layout);
-            decision.timing.action = decision.timing.loader.take();
-            return decision;
+            return Decision::of_action_exit(Some(index), method, url, ran, layout);
         }
         // What the guard wrote comes first, as it would in a redirect's.
         if let Some(layout) = layout {
             action.merge_layout(layout.head);
         }
-        let mut parts = request.into_parts();
-        parts.method = http::Method::GET;
-        for name in [
-            http::header::CONTENT_TYPE,
-            http::header::CONTENT_LENGTH,
-            http::header::TRANSFER_ENCODING,
-        ] {
-            parts.headers.remove(name);
-        }
-        with_cookies_set(&mut parts.headers, &action, url.path());
+        let parts = get_after(request, None, &action, url.path());
         let again = Box::pin(self.decide_at(Some(index), state, parts, Body::empty(), url)).await;
         let status = action.status();
         let mut decision = Decision { method, ..again };
@@ -356,17 +341,7 @@ impl ServerProps {
                 ..decision
             };
         };
-        let mut parts = request.into_parts();
-        parts.method = http::Method::GET;
-        parts.uri = uri;
-        for name in [
-            http::header::CONTENT_TYPE,
-            http::header::CONTENT_LENGTH,
-            http::header::TRANSFER_ENCODING,
-        ] {
-            parts.headers.remove(name);
-        }
-        with_cookies_set(&mut parts.headers, &head, target.path());
+        let parts = get_after(request, Some(uri), &head, target.path());
         // The destination's loaders in a span of their own, which takes its
         // page: the request's span keeps the page the form was sent to.
         let span = tracing::info_span!(
@@ -459,6 +434,31 @@ struct Refused {
     data: AnyProps,
     head: ResponseHead,
     elapsed: std::time::Duration,
+}
+
+/// The head of a `GET` that follows a submission, as the browser would send
+/// it next: the submission's head without its body's headers, at `uri`
+/// (else the same URL), with the cookies `head` sets for `path` in it.
+fn get_after(
+    request: RequestParts,
+    uri: Option<http::Uri>,
+    head: &ResponseHead,
+    path: &str,
+) -> http::request::Parts {
+    let mut parts = request.into_parts();
+    parts.method = http::Method::GET;
+    if let Some(uri) = uri {
+        parts.uri = uri;
+    }
+    for name in [
+        http::header::CONTENT_TYPE,
+        http::header::CONTENT_LENGTH,
+        http::header::TRANSFER_ENCODING,
+    ] {
+        parts.headers.remove(name);
+    }
+    with_cookies_set(&mut parts.headers, head, path);
+    parts
 }
 
 /// Puts the cookies a submission's answer sets (or removes) for `path` into

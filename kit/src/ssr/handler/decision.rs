@@ -150,6 +150,21 @@ impl Decision {
         decision
     }
 
+    /// An action's early exit (not found, a failure, its own response),
+    /// shown as a loader's exit would be, with the layout's run beside it.
+    pub(crate) fn of_action_exit(
+        page: Option<usize>,
+        method: Method,
+        url: PageUrl,
+        action: Ran<AnyProps>,
+        layout: Option<Ran<AnyProps>>,
+    ) -> Self {
+        let mut decision = Self::of_runs(page, method, url, Some(action), layout);
+        // The page's "loader" here was the action.
+        decision.timing.action = decision.timing.loader.take();
+        decision
+    }
+
     /// The 404 page for a URL no page serves, with what the layout's
     /// loader decided: its data for the page's header, or its own exit.
     pub(crate) fn not_found(method: Method, url: PageUrl, layout: Option<Ran<AnyProps>>) -> Self {

@@ -382,6 +382,25 @@ impl<S> LoaderContext<S> {
         ))
     }
 
+    /// The body as `multipart/form-data`, parsed as it streams in under the
+    /// kit's body limit, with the request's `MultipartLimits` extension (if
+    /// a layer set one, else the defaults). 415 for another content type
+    /// and 400 without a usable boundary, before the body is read. Once
+    /// only.
+    pub(crate) fn multipart(
+        &mut self,
+    ) -> Result<crate::ssr::request::multipart::Multipart, LoaderError> {
+        use crate::ssr::request::multipart::{boundary, Multipart, MultipartLimits};
+        // One header, by name: the answer does not vary by the others.
+        let boundary = boundary(self.header("content-type"))?;
+        let limits = self
+            .kit_extension::<MultipartLimits>()
+            .copied()
+            .unwrap_or_default();
+        let body = axum::body::Body::new(self.take_body()?);
+        Ok(Multipart::new(body.into_data_stream(), boundary, limits))
+    }
+
     /// The body as a form, the way a plain `<form method="post">` sends it
     /// (`application/x-www-form-urlencoded`) or one with
     /// `enctype="multipart/form-data"` (its text fields: a file input left
@@ -395,17 +414,8 @@ impl<S> LoaderContext<S> {
     /// fields do not fit `T`, the multipart body does not parse, or it
     /// holds a file.
     pub async fn form<T: DeserializeOwned>(&mut self) -> Result<T, LoaderError> {
-        use crate::ssr::request::multipart::{boundary, Multipart, MultipartLimits};
         if crate::ssr::request::body::is_multipart(&self.request.parts.headers) {
-            let boundary = boundary(self.header("content-type"))?;
-            let limits = self
-                .kit_extension::<MultipartLimits>()
-                .copied()
-                .unwrap_or_default();
-            let body = axum::body::Body::new(self.take_body()?);
-            return Multipart::new(body.into_data_stream(), boundary, limits)
-                .read_fields::<T>()
-                .await;
+            return self.multipart()?.read_fields::<T>().await;
         }
         crate::ssr::request::body::expect_content_type(
             &self.request.parts.headers,

@@ -286,16 +286,8 @@ where
     S: Send + Sync,
 {
     async fn from_loader_body(cx: &mut LoaderContext<S>) -> Result<Self, LoaderError> {
-        use crate::ssr::request::multipart::{boundary, Multipart, MultipartLimits};
-        // One header, by name: the answer does not vary by the others.
-        let boundary = boundary(cx.header("content-type"))?;
-        let limits = cx
-            .kit_extension::<MultipartLimits>()
-            .copied()
-            .unwrap_or_default();
-        // The body as it streams in, under the kit's limit: parts are
-        // parsed as they arrive, and only what the caller keeps is held.
-        let body = axum::body::Body::new(cx.take_body()?);
-        Ok(Multipart::new(body.into_data_stream(), boundary, limits))
+        // Parts are parsed as they arrive, and only what the caller keeps
+        // is held.
+        cx.multipart()
     }
 }

@@ -463,10 +463,7 @@ impl Multipart {
                 text.push((name, value));
             }
         }
-        let mut encoded = form_urlencoded::Serializer::new(String::new());
-        encoded.extend_pairs(&text);
-        crate::ssr::request::form_body::from_form(encoded.finish().as_bytes())
-            .map_err(|e| MultipartError::Fields(e.to_string()).into())
+        Ok(fields_of(&text)?)
     }
 
     /// Reads the whole body: the text fields as `T`, and each file where
@@ -501,15 +498,19 @@ impl Multipart {
                 text.push((name, value));
             }
         }
-        // Read as a URL-encoded body is: the same serde rules, `intent`
-        // naming an enum's variant. (The serializer is not `Send`, so it
-        // is made after the last await.)
-        let mut encoded = form_urlencoded::Serializer::new(String::new());
-        encoded.extend_pairs(&text);
-        let fields = crate::ssr::request::form_body::from_form(encoded.finish().as_bytes())
-            .map_err(|e| MultipartError::Fields(e.to_string()))?;
+        let fields = fields_of(&text)?;
         Ok(MultipartForm { fields, files })
     }
+}
+
+/// A form's text fields as `T`, read as a URL-encoded body is: the same
+/// serde rules, `intent` naming an enum's variant. (Called after the last
+/// await: the serializer is not `Send`.)
+fn fields_of<T: DeserializeOwned>(text: &[(String, String)]) -> Result<T, MultipartError> {
+    let mut encoded = form_urlencoded::Serializer::new(String::new());
+    encoded.extend_pairs(text);
+    crate::ssr::request::form_body::from_form(encoded.finish().as_bytes())
+        .map_err(|e| MultipartError::Fields(e.to_string()))
 }
 
 /// The body as the parser takes it: at most [`READ_AHEAD`] bytes at a time.
