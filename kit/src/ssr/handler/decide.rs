@@ -135,7 +135,7 @@ impl ServerProps {
                             "layout loader",
                             loader,
                             state,
-                            request.head_copy(),
+                            request.shared_head(),
                             url.as_str(),
                         )
                         .await;
@@ -159,7 +159,7 @@ impl ServerProps {
             return Decision::of_runs(Some(index), method, url, run, layout);
         }
         // Reads run both loaders side by side.
-        let layout_request = layout.map(|_| request.head_copy());
+        let layout_request = layout.map(|_| request.shared_head());
         let (run, layout) = futures::join!(
             async {
                 match page {
@@ -196,7 +196,7 @@ impl ServerProps {
         url: PageUrl,
     ) -> Decision {
         let method = request.parts.method.clone();
-        let follow_request = request.head_copy();
+        let follow_request = request.shared_head();
         let timeout = self.inner.loader_timeout;
         let Acted {
             result,

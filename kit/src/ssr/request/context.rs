@@ -27,8 +27,10 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub(crate) struct RequestParts {
     /// The request head, its URI the page's (never the props URL); shared
-    /// by the loaders of one request (the page's and the layout's), copied
-    /// only for one that runs an axum extractor while another holds it.
+    /// by everything that runs for one request (the page's loader or
+    /// action, the layout's loader, the head a submission's next `GET`
+    /// starts from), copied only for one that changes it (an axum
+    /// extractor takes `&mut Parts`) while another holds it.
     pub(crate) parts: Arc<Parts>,
     /// The body, until a loader reads it; never buffered otherwise. (In a
     /// mutex only so that `&LoaderContext` is `Sync` and may be held across
@@ -41,7 +43,7 @@ pub(crate) struct RequestParts {
 impl RequestParts {
     /// The head (no body) for a second loader of the same request: shared,
     /// not copied.
-    pub(crate) fn head_copy(&self) -> Self {
+    pub(crate) fn shared_head(&self) -> Self {
         Self {
             parts: self.parts.clone(),
             body: Mutex::new(None),
@@ -50,30 +52,15 @@ impl RequestParts {
         }
     }
 
-    /// The head to change: this one's own, or a copy when another loader
-    /// shares it.
+    /// The head to change: this one's own, or a copy when another holds it.
     pub(crate) fn parts_mut(&mut self) -> &mut Parts {
-        if Arc::get_mut(&mut self.parts).is_none() {
-            self.parts = Arc::new(copy_of(&self.parts));
-        }
-        Arc::get_mut(&mut self.parts).expect("just made unique")
+        Arc::make_mut(&mut self.parts)
     }
 
-    /// The head, owned: this one, or a copy when another loader shares it.
+    /// The head, owned: this one, or a copy when another holds it.
     pub(crate) fn into_parts(self) -> Parts {
-        Arc::try_unwrap(self.parts).unwrap_or_else(|shared| copy_of(&shared))
+        Arc::unwrap_or_clone(self.parts)
     }
-}
-
-/// A copy of a request head (`Parts` is not `Clone`).
-fn copy_of(from: &Parts) -> Parts {
-    let mut parts = http::Request::new(()).into_parts().0;
-    parts.method = from.method.clone();
-    parts.uri = from.uri.clone();
-    parts.version = from.version;
-    parts.headers = from.headers.clone();
-    parts.extensions = from.extensions.clone();
-    parts
 }
 
 /// The head of a request for `uri` with a page URL instead of its own.
@@ -578,7 +565,7 @@ mod tests {
             params: Vec::new(),
             config: Arc::new(RequestConfig::default()),
         };
-        let layout = page.head_copy();
+        let layout = page.shared_head();
         assert!(Arc::ptr_eq(&page.parts, &layout.parts));
         page.parts_mut()
             .headers

@@ -504,8 +504,7 @@ impl Multipart {
 }
 
 /// A form's text fields as `T`, read as a URL-encoded body is: the same
-/// serde rules, `intent` naming an enum's variant. (Called after the last
-/// await: the serializer is not `Send`.)
+/// serde rules, `intent` naming an enum's variant.
 fn fields_of<T: DeserializeOwned>(text: &[(String, String)]) -> Result<T, MultipartError> {
     let mut encoded = form_urlencoded::Serializer::new(String::new());
     encoded.extend_pairs(text);

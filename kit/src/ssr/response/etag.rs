@@ -9,17 +9,19 @@ use http::{header::CONTENT_TYPE, HeaderValue, StatusCode};
 /// every instance of the app (a content hash, not a random one), so a
 /// browser's `If-None-Match` holds across a load balancer.
 pub(crate) fn etag_of(body: &[u8]) -> HeaderValue {
-    // `"<16 hex digits>-<length in hex>"`, written by hand into one buffer
-    // (`format!` costs more than the hash on a small answer).
+    etag(content_hash(body), body.len() as u64)
+}
+
+/// `"<the hash in 16 hex digits>-<the length in hex>"`, written by hand
+/// into one buffer (`format!` costs more than the hash on a small answer).
+fn etag(hash: u64, len: u64) -> HeaderValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 2 + 16 + 1 + 16];
     out[0] = b'"';
-    let hash = content_hash(body);
     for i in 0..16 {
         out[1 + i] = HEX[((hash >> (60 - 4 * i)) & 0xf) as usize];
     }
     out[17] = b'-';
-    let len = body.len() as u64;
     let digits = (((64 - len.leading_zeros()) as usize).div_ceil(4)).max(1);
     for i in 0..digits {
         out[18 + i] = HEX[((len >> (4 * (digits - 1 - i))) & 0xf) as usize];
@@ -88,6 +90,10 @@ mod tests {
         for body in [&b""[..], b"a", &[7u8; 255], &[1u8; 4096], &[9u8; 65_537]] {
             let expected = format!("\"{:016x}-{:x}\"", content_hash(body), body.len());
             assert_eq!(etag_of(body), expected.as_str());
+        }
+        for (hash, len) in [(0, 0), (u64::MAX, u64::MAX), (1, 0xf), (1 << 60, 0x10)] {
+            let expected = format!("\"{hash:016x}-{len:x}\"");
+            assert_eq!(etag(hash, len), expected.as_str());
         }
     }
 
