@@ -142,6 +142,39 @@ test.describe("with JavaScript", () => {
     await expectNoErrors(errors.filter((e) => !e.includes("422")));
   });
 
+  test("a text the HTML parser would drop (U+0000) leaves the page hydrated", async ({ page }) => {
+    const errors = recordErrors(page);
+    await page.goto("/search?q=%00");
+    await hydrated(page);
+    await expect(page.locator("h1.results")).toContainText("Results for");
+    await markWindow(page);
+    // Hydrated: a link navigates client-side.
+    await page.click("text=Next page");
+    await expect(page.locator("h1.results")).toContainText("page 2");
+    expect(await isSoft(page)).toBe(true);
+    await expectNoErrors(errors);
+  });
+
+  test("an entry with a carriage return leaves the guestbook hydrated", async ({ page, context }) => {
+    const errors = recordErrors(page);
+    const stored = await context.request.post("/guestbook", {
+      form: { name: "Cr", message: "a\rb" },
+      maxRedirects: 0,
+    });
+    expect(stored.status()).toBe(303);
+    await page.goto("/guestbook");
+    await hydrated(page);
+    await markWindow(page);
+    // Hydrated: the button that submits from code works, in one request.
+    const requests = recordRequests(page);
+    const before = await page.locator(".entry:not(.pending)").count();
+    await page.click("button.wave");
+    await expect(page.locator(".entry:not(.pending)")).toHaveCount(before + 1);
+    expect(posts(requests)).toHaveLength(1);
+    expect(await isSoft(page)).toBe(true);
+    await expectNoErrors(errors);
+  });
+
   test("delete removes the entry with one request", async ({ page }) => {
     await page.goto("/guestbook");
     await hydrated(page);

@@ -104,6 +104,35 @@ async fn an_empty_or_long_message_is_a_422_keeping_the_name() {
     assert_eq!(entry_ids(&app).await.len(), 2);
 }
 
+/// A text the HTML parser would drop (U+0000) is written as it keeps it
+/// (U+FFFD), so the text node the page's view hydrates is there; the
+/// guestbook refuses to store one (no database text holds it).
+#[tokio::test]
+async fn a_nul_character_is_written_as_the_html_parser_keeps_it() {
+    let app = TestApp::new().await;
+    let doc = app.get("/search?q=%00").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(!doc.body.contains('\0'), "{:?}", doc.body);
+    assert!(
+        doc.text().contains("Results for \u{FFFD}, page 1"),
+        "{}",
+        doc.body
+    );
+    // The props keep what was asked.
+    assert_eq!(doc.embedded()["props"]["q"], "\0");
+    let doc = app
+        .client
+        .post_form("/guestbook", &[("name", "\0"), ("message", "x")])
+        .await;
+    assert_eq!(doc.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        doc.text().contains("A NUL character cannot be kept."),
+        "{}",
+        doc.body
+    );
+    assert!(entry_ids(&app).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_form_submission_answers_with_the_new_list() {
     let app = TestApp::new().await;

@@ -184,6 +184,9 @@ async fn guestbook_action(
                 Some("Message is required.")
             } else if form.message.chars().count() > MAX_MESSAGE_CHARS {
                 Some("Message is too long.")
+            } else if form.name.contains('\0') || form.message.contains('\0') {
+                // No database text holds it (PostgreSQL refuses it).
+                Some("A NUL character cannot be kept.")
             } else {
                 None
             };

@@ -220,7 +220,7 @@ impl Renderer {
         let chunks = meta_output
             .inject_meta_context(futures::stream::once(futures::future::ready(html)))
             .await;
-        let html = std::pin::pin!(chunks).next().await.unwrap_or_default();
+        let html = parser_safe(std::pin::pin!(chunks).next().await.unwrap_or_default());
         let document = assemble(html, embedded, &hydration, nonce.map(|n| &**n));
         size_hint.store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
         Ok((document, response_options))
@@ -234,6 +234,20 @@ impl Renderer {
              <body><h1>{status}</h1><p>Internal Server Error.</p></body></html>"
         )
     }
+}
+
+/// The rendered HTML as the browser's parser will keep it. The parser drops
+/// U+0000 from text (and turns it into U+FFFD in attribute values), so a
+/// text that is nothing but NUL characters (a name someone stored) would be
+/// no text node at all in the browser while the page's view expects one:
+/// hydration traps, and the page is dead for every visitor. Written as
+/// U+FFFD, the text node is there on both sides. (The embedded props and
+/// the hydration data are JSON, where a NUL is always escaped.)
+fn parser_safe(html: String) -> String {
+    if memchr::memchr(0, html.as_bytes()).is_none() {
+        return html;
+    }
+    html.replace('\0', "\u{FFFD}")
 }
 
 /// The URL as the Leptos router is given it. Leptos parses it relative to a
@@ -301,6 +315,17 @@ fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) 
 mod tests {
     use super::*;
     use crate::protocol::SCRIPT_ID;
+
+    #[test]
+    fn nul_characters_are_written_as_the_parser_keeps_them() {
+        let html = "<li><strong>\0</strong> <a title=\"a\0b\">x</a></li>".to_owned();
+        assert_eq!(
+            parser_safe(html),
+            "<li><strong>\u{FFFD}</strong> <a title=\"a\u{FFFD}b\">x</a></li>"
+        );
+        let plain = "<p>nothing to change</p>".to_owned();
+        assert_eq!(parser_safe(plain.clone()), plain);
+    }
 
     #[test]
     fn router_urls_never_name_another_host() {
