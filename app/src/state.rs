@@ -75,6 +75,33 @@ pub struct AppState {
     pub driver: Driver,
     /// How many times the `/cached` loader has run.
     pub cached_runs: Arc<AtomicU64>,
+    /// What the dashboard's loaders and action did, for the tests.
+    pub dashboard: Arc<DashboardLog>,
+}
+
+/// What the dashboard's loaders and its action did: when each loader ran
+/// (so a test can see the layout's and the page's side by side) and how
+/// many times a page loader or the action ran (so a test can see that a
+/// signed-out request ran none).
+#[derive(Debug, Default)]
+pub struct DashboardLog {
+    /// Each loader's run: which (`layout` or `page`), its start and its end.
+    pub runs: std::sync::Mutex<Vec<(&'static str, std::time::Instant, std::time::Instant)>>,
+    /// How many times a dashboard page's loader has started.
+    pub page_loads: AtomicU64,
+    /// How many times the settings action has started.
+    pub actions: AtomicU64,
+}
+
+impl DashboardLog {
+    /// Notes a loader's run.
+    pub fn ran(&self, which: &'static str, started: std::time::Instant) {
+        let ended = std::time::Instant::now();
+        self.runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((which, started, ended));
+    }
 }
 
 impl AppState {
@@ -138,6 +165,7 @@ impl AppState {
             db,
             driver,
             cached_runs: Arc::new(AtomicU64::new(0)),
+            dashboard: Arc::default(),
         })
     }
 }

@@ -115,11 +115,11 @@ pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
     UploadProgress,
 };
-pub use page::{ActionData, DevError, Layout, Navigation, Page, PageError, Props};
+pub use page::{ActionData, DevError, Layout, Navigation, NestedLayout, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
-pub use server_props_macros::{action, loader, page};
-pub use side::{LoadedLayout, LoadedPage};
+pub use server_props_macros::{action, layout, loader, page};
+pub use side::{LoadedLayout, LoadedNestedLayout, LoadedPage};
 pub use view::{use_action_data, use_layout_data, PageRoutes, PageRoutesProps};
 
 /// The README's and the docs' examples, compiled as doc tests: every code
@@ -150,6 +150,8 @@ pub mod doc_examples {
     pub struct NewApp;
     #[doc = include_str!("../../docs/sessions.md")]
     pub struct Sessions;
+    #[doc = include_str!("../../docs/layouts.md")]
+    pub struct Layouts;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.
@@ -160,9 +162,9 @@ pub mod doc_examples {
 /// app's code.
 pub mod prelude {
     pub use crate::{
-        action, loader, page, use_action_data, use_layout_data, use_navigation, use_refresh,
-        use_submission, use_submit, Erase, Form, Layout, Link, Navigation, Page, PageError, Pages,
-        Prefetch, Redirect, Submission, UploadProgress,
+        action, layout, loader, page, use_action_data, use_layout_data, use_navigation,
+        use_refresh, use_submission, use_submit, Erase, Form, Layout, Link, Navigation,
+        NestedLayout, Page, PageError, Pages, Prefetch, Redirect, Submission, UploadProgress,
     };
     #[cfg(feature = "ssr")]
     pub use crate::{

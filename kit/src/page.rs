@@ -223,6 +223,59 @@ pub trait Layout: Send + Sync + 'static {
     type Data: Props + Clone + Sync;
 }
 
+/// A layout that owns a part of the URL (`/dashboard`): a loader of its
+/// own (a [`Loader`](crate::Loader) of [`Layout::Data`], server only), a
+/// view that places the page where it says (the `outlet`), and the views
+/// shown in the page's place when a page under it is not found or fails.
+/// Every page whose path starts with [`PREFIX`](Self::PREFIX) (segment by
+/// segment) renders inside it; layouts nest by their prefixes, inside the
+/// app's [`Layout`]. React Router's and SvelteKit's layout routes.
+///
+/// Its loader runs beside the page's for documents and props answers, and
+/// before the page's action for a submission: a layout whose loader
+/// redirects (to a login page, say) guards every page and every action
+/// under it. `#[layout("/dashboard")]` implements it from a function.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::{Layout, NestedLayout};
+///
+/// #[derive(Clone, serde::Serialize, serde::Deserialize)]
+/// pub struct Projects { pub names: Vec<String> }
+///
+/// pub struct Dashboard;
+/// impl Layout for Dashboard { type Data = Projects; }
+/// impl NestedLayout for Dashboard {
+///     const PREFIX: &'static str = "/dashboard";
+///     fn view(data: Projects, outlet: AnyView) -> impl IntoView {
+///         view! { <nav>{data.names.join(", ")}</nav> <main>{outlet}</main> }
+///     }
+/// }
+/// ```
+pub trait NestedLayout: Layout {
+    /// The path the layout owns, in the style of a page's (`/dashboard`,
+    /// `/teams/:team`); no catch-all.
+    const PREFIX: &'static str;
+
+    /// The layout around the page it holds (`outlet`), from its data.
+    fn view(data: Self::Data, outlet: AnyView) -> impl IntoView + 'static;
+
+    /// Shown in the page's place, inside this layout, when a page under it
+    /// is not found (its loader's `NotFound`): `None` leaves it to an outer
+    /// layout, or to the app's 404 page.
+    fn not_found() -> Option<AnyView> {
+        None
+    }
+
+    /// Shown in the page's place, inside this layout, when a page under it
+    /// fails: `None` leaves it to an outer layout, or to the app's error
+    /// page.
+    fn error(error: &PageError) -> Option<AnyView> {
+        let _ = error;
+        None
+    }
+}
+
 /// An error page's view of what went wrong: the app's error page receives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

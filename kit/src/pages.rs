@@ -10,9 +10,9 @@
 use crate::erase::SyncHydrate;
 use crate::Erase;
 use crate::{
-    page::{Page, PageError},
-    path::RoutePattern,
-    side::server::{self as side, LoadedLayout, LoadedPage, ServerPart},
+    page::{NestedLayout, Page, PageError},
+    path::{RoutePattern, Segment},
+    side::server::{self as side, LoadedLayout, LoadedNestedLayout, LoadedPage, ServerPart},
 };
 use leptos::prelude::*;
 use std::{any::Any, fmt, sync::Arc};
@@ -43,6 +43,8 @@ pub struct Pages {
     pub(crate) error: ErrorViewFn,
     /// The app-level loader, if the app has one.
     pub(crate) layout: Option<LayoutEntry>,
+    /// The layouts that own a part of the URL, in the order they were added.
+    pub(crate) nested: Vec<NestedEntry>,
     /// The table as Leptos routes, built by the first `<PageRoutes>` and
     /// cloned by every later one (see `view::PageRoutes`). Behind a mutex:
     /// with erased view types (cargo-leptos's debug builds) a route is
@@ -59,11 +61,91 @@ pub(crate) struct LayoutEntry {
     pub(crate) loader: ServerPart,
 }
 
+/// A layout that owns a part of the URL ([`NestedLayout`]), type-erased.
+pub(crate) struct NestedEntry {
+    /// The part of the URL it owns.
+    pub(crate) prefix: RoutePattern,
+    /// The layout type's name, for messages.
+    pub(crate) name: &'static str,
+    /// Renders the layout around a view, from its data as JSON (both
+    /// builds: the server has the JSON the answer carries anyway).
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) render_json: fn(&str, AnyView) -> Result<AnyView, serde_json::Error>,
+    /// Its not-found view, if it has one.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) not_found: fn() -> Option<AnyView>,
+    /// Its error view, if it has one.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) error: fn(&PageError) -> Option<AnyView>,
+    /// Its loader, in the server build.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) loader: ServerPart,
+}
+
+impl NestedEntry {
+    fn new<L: LoadedNestedLayout>(prefix: RoutePattern) -> Self {
+        fn render_json<L: NestedLayout>(
+            json: &str,
+            outlet: AnyView,
+        ) -> Result<AnyView, serde_json::Error> {
+            let data: L::Data = serde_json::from_str(json)?;
+            Ok(L::view(data, outlet).erase())
+        }
+        Self {
+            prefix,
+            name: std::any::type_name::<L>(),
+            render_json: render_json::<L>,
+            not_found: L::not_found,
+            error: L::error,
+            loader: side::nested_layout_part::<L>(),
+        }
+    }
+
+    /// Whether a page at `page` sits under this layout: its path starts
+    /// with the layout's prefix, segment by segment. A param at the same
+    /// place under another name is a mistake, which the error names.
+    fn holds(&self, page: &RoutePattern) -> Result<bool, String> {
+        let (prefix, path) = (self.prefix.segments(), page.segments());
+        if prefix.len() > path.len() {
+            return Ok(false);
+        }
+        for (own, theirs) in prefix.iter().zip(path) {
+            match (own, theirs) {
+                (Segment::Static(a), Segment::Static(b)) if a == b => {}
+                (Segment::Param(a), Segment::Param(b)) if a == b => {}
+                (Segment::Param(a), Segment::Param(b)) => {
+                    return Err(format!(
+                        "the layout `{}` at `{}` calls the param `{a}` that the page's path `{page}` calls `{b}`: \
+                         give them one name",
+                        self.name, self.prefix
+                    ))
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// What a page shows inside its layouts ([`Pages::framed`]).
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+pub(crate) enum Content {
+    /// The page's own view.
+    Page(AnyView),
+    /// "Not found": the nearest layout's not-found view, or the 404 page.
+    NotFound,
+    /// A failure: the nearest layout's error view, or the error page.
+    Error(PageError),
+}
+
 pub(crate) struct PageEntry {
     pub(crate) pattern: RoutePattern,
     /// The page type's name, for messages.
     pub(crate) name: &'static str,
     pub(crate) kind: PageKind,
+    /// The nested layouts it renders inside (indices of `Pages::nested`),
+    /// the outermost first.
+    pub(crate) layouts: Vec<usize>,
 }
 
 pub(crate) enum PageKind {
@@ -135,6 +217,7 @@ impl Pages {
             not_found: ViewFn::from(|| SyncHydrate(default_not_found())),
             error: Arc::new(|e: PageError| default_error(e).erase()),
             layout: None,
+            nested: Vec::new(),
             routes: std::sync::Mutex::new(None),
         }
     }
@@ -195,6 +278,159 @@ impl Pages {
             Err(e) => panic!("server_props::Pages: {e}"),
         }
         self
+    }
+
+    /// Adds a layout that owns a part of the URL ([`NestedLayout`]): every
+    /// page under its prefix renders inside its view, and its loader runs
+    /// for each of them (before their actions).
+    ///
+    /// # Panics
+    /// On a malformed prefix or one with a catch-all, a second layout at the
+    /// same prefix, a loader whose params do not fit the prefix, a page
+    /// under it without a loader (a page under a layout needs its data), or
+    /// a param the layout and a page under it name differently.
+    #[track_caller]
+    #[must_use]
+    pub fn nested_layout<L: LoadedNestedLayout>(mut self) -> Self {
+        let name = std::any::type_name::<L>();
+        let prefix = RoutePattern::parse(L::PREFIX)
+            .unwrap_or_else(|e| panic!("server_props::Pages: layout `{name}`: {e}"));
+        if prefix
+            .segments()
+            .iter()
+            .any(|s| matches!(s, Segment::CatchAll(_)))
+        {
+            panic!("server_props::Pages: layout `{name}`: its prefix `{prefix}` has a catch-all");
+        }
+        if let Some(other) = self
+            .nested
+            .iter()
+            .find(|l| l.prefix.shape() == prefix.shape())
+        {
+            panic!(
+                "server_props::Pages: layouts `{name}` and `{}` both own `{prefix}`",
+                other.name
+            );
+        }
+        let entry = NestedEntry::new::<L>(prefix);
+        if let Err(e) = side::check_page(&entry.loader, &entry.prefix) {
+            panic!("server_props::Pages: layout `{name}`: {e}");
+        }
+        self.nested.push(entry);
+        self.link_layouts();
+        self
+    }
+
+    /// Gives every page the nested layouts it sits under, outermost first.
+    #[track_caller]
+    fn link_layouts(&mut self) {
+        for page in &mut self.entries {
+            let mut chain = Vec::new();
+            for (i, layout) in self.nested.iter().enumerate() {
+                match layout.holds(&page.pattern) {
+                    Ok(true) => chain.push(i),
+                    Ok(false) => {}
+                    Err(e) => panic!("server_props::Pages: page `{}`: {e}", page.name),
+                }
+            }
+            chain.sort_by_key(|&i| self.nested[i].prefix.segments().len());
+            if let (Some(&i), PageKind::Static(_)) = (chain.first(), &page.kind) {
+                panic!(
+                    "server_props::Pages: the page at `{}` sits under the layout `{}` (`{}`) but has \
+                     no loader: a page under a layout needs the layout's data, so give it one \
+                     (`#[page]` with a loader returning `()`)",
+                    page.pattern, self.nested[i].name, self.nested[i].prefix
+                );
+            }
+            page.layouts = chain;
+        }
+    }
+
+    /// The first nested layout no page sits under, with its prefix: a
+    /// prefix that names no page is a mistake (a typo), which start-up
+    /// refuses.
+    #[cfg(feature = "ssr")]
+    pub(crate) fn unused_layout(&self) -> Option<(&'static str, &'static str)> {
+        self.nested
+            .iter()
+            .enumerate()
+            .find(|(i, _)| !self.entries.iter().any(|p| p.layouts.contains(i)))
+            .map(|(_, l)| (l.name, l.prefix.as_str()))
+    }
+
+    /// The view of the page at `index` inside its nested layouts, given
+    /// their data as JSON by prefix (`layouts`, as an answer carries it):
+    /// the page itself inside all of them; "not found" and a failure as
+    /// the nearest layout's not-found or error view inside that layout and
+    /// the ones around it, or the app's 404 or error page when no layout
+    /// has one. Only the layouts whose data is there frame it (a layout's
+    /// loader that exited has none). Both builds render every answer
+    /// through it, so hydration matches.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) fn framed(
+        &self,
+        index: usize,
+        layouts: &[(&str, &str)],
+        content: Content,
+    ) -> AnyView {
+        let present: Vec<(&NestedEntry, &str)> = self.entries[index]
+            .layouts
+            .iter()
+            .map(|&i| &self.nested[i])
+            .map_while(|l| {
+                layouts
+                    .iter()
+                    .find(|(prefix, _)| *prefix == l.prefix.as_str())
+                    .map(|(_, json)| (l, *json))
+            })
+            .collect();
+        let boundary = |view: fn(&NestedEntry) -> Option<AnyView>| {
+            present
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(k, (l, _))| view(l).map(|v| (v, k + 1)))
+        };
+        let (mut view, depth) = match content {
+            Content::Page(view) => (view, present.len()),
+            Content::NotFound => {
+                boundary(|l| (l.not_found)()).unwrap_or_else(|| (self.not_found.run(), 0))
+            }
+            Content::Error(error) => {
+                let own = present
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find_map(|(k, (l, _))| (l.error)(&error).map(|v| (v, k + 1)));
+                match own {
+                    Some((view, depth)) => match &error.dev {
+                        // Development mode: the overlay beside the layout's view.
+                        Some(dev) => {
+                            let overlay = crate::overlay::html(dev, error.status);
+                            (
+                                view! { {view} <div inner_html=overlay></div> }.erase(),
+                                depth,
+                            )
+                        }
+                        None => (view, depth),
+                    },
+                    None => (self.render_error(error), 0),
+                }
+            }
+        };
+        for (layout, json) in present[..depth].iter().rev() {
+            view =
+                match (layout.render_json)(json, view) {
+                    Ok(view) => view,
+                    Err(e) => {
+                        return self.render_error(PageError::new(500).with_detail(Some(format!(
+                            "the data of layout `{}`: {e}",
+                            layout.name
+                        ))))
+                    }
+                };
+        }
+        view
     }
 
     /// Adds a page without a loader at `path`: its view needs no props, and
@@ -285,7 +521,9 @@ impl Pages {
             pattern,
             name,
             kind,
+            layouts: Vec::new(),
         });
+        self.link_layouts();
         // `order` stays sorted, most specific first, ties in the order pages
         // were added: the new page goes after every page as specific as it.
         let new = self.entries.len() - 1;

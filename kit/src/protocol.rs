@@ -85,6 +85,9 @@ pub struct PropsPayload {
     pub url: Option<String>,
     /// The layout loader's data, when the app has one.
     pub layout: Option<Box<RawValue>>,
+    /// The nested layouts' data, by prefix (`"/dashboard"`): those whose
+    /// loaders went through, for the page's answer.
+    pub layouts: std::collections::BTreeMap<String, Box<RawValue>>,
     /// What the answer says.
     pub body: PayloadBody,
 }
@@ -137,6 +140,7 @@ impl PropsPayload {
             build: None,
             url: None,
             layout: None,
+            layouts: std::collections::BTreeMap::new(),
             body,
         }
     }
@@ -175,6 +179,8 @@ struct Wire {
     props: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     layout: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    layouts: std::collections::BTreeMap<String, Box<RawValue>>,
     #[serde(default, skip_serializing_if = "is_false")]
     not_found: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +245,7 @@ impl From<Wire> for PropsPayload {
             build: wire.build,
             url: wire.url,
             layout: wire.layout,
+            layouts: wire.layouts,
             body,
         }
     }
@@ -250,6 +257,7 @@ impl From<PropsPayload> for Wire {
             build: payload.build,
             url: payload.url,
             layout: payload.layout,
+            layouts: payload.layouts,
             ..Wire::default()
         };
         match payload.body {

@@ -46,6 +46,15 @@ const LINKS: &[(&str, &str)] = &[
         "Digest: a pending view after 300 ms, gone when the props arrive",
     ),
     ("/digest/2", "Digest: a fast answer (no pending view)"),
+    (
+        "/dashboard",
+        "Dashboard: a nested layout that guards its pages",
+    ),
+    ("/dashboard/projects/1", "Dashboard: a project"),
+    (
+        "/dashboard/projects/1/settings",
+        "Dashboard: a project's settings form",
+    ),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),

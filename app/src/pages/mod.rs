@@ -4,6 +4,7 @@ mod bench;
 mod blog;
 mod cache;
 mod catalog;
+mod dashboard;
 mod errors;
 mod files;
 mod guestbook;
@@ -20,6 +21,10 @@ pub use cache::{Cached, CustomCache};
 pub use catalog::{
     digest_pending, report_loading, Catalog, CatalogProps, Digest, DigestParams, DigestProps,
     Report, ReportParams, ReportProps, ReportQuery, DIGEST_PENDING_DELAY, MAX_REPORT_MS,
+};
+pub use dashboard::{
+    Dashboard, DashboardData, DashboardHome, OverviewProps, Project, ProjectPage, ProjectProps,
+    ProjectSettings, RenameForm, RenameRefused, MAX_DASHBOARD_MS,
 };
 pub use errors::{ErrorPage, NotFound};
 pub use files::{
@@ -69,6 +74,10 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Logout>()
         .page::<BenchItems>()
         .page::<BenchHello>()
+        .page::<DashboardHome>()
+        .page::<ProjectPage>()
+        .page::<ProjectSettings>()
+        .nested_layout::<Dashboard>()
         .layout::<crate::layout::AppLayout>()
         .not_found(NotFound)
         .error_page(|error| leptos::prelude::view! { <ErrorPage error/> })

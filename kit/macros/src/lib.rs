@@ -45,6 +45,171 @@ pub fn page(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
+/// Marks a component function as a layout that owns a part of the URL: every
+/// page whose path starts with the prefix renders inside it.
+///
+/// ```ignore
+/// #[layout("/dashboard", not_found = no_such_project)]
+/// pub fn Dashboard(data: DashboardData, outlet: AnyView) -> impl IntoView {
+///     view! { <nav>{data.user}</nav> <section>{outlet}</section> }
+/// }
+/// ```
+///
+/// The function takes the layout's data (what its `#[loader(Dashboard)]`
+/// returns) and the page it holds (`outlet`, placed where the layout says),
+/// and keeps its name; a type of the same name implements
+/// `server_props::NestedLayout`, which `Pages::nested_layout::<Dashboard>()`
+/// adds to the page table. After the prefix, `not_found = f` and
+/// `error = g` name the views shown in the page's place, inside the
+/// layout, when a page under it is not found (`f()`) or fails
+/// (`g(&PageError)`); `crate = path` names the kit, as for
+/// [`page`](macro@page).
+#[proc_macro_attribute]
+pub fn layout(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let args = parse_macro_input!(attr as LayoutArgs);
+    let function = parse_macro_input!(item as ItemFn);
+    expand_layout(args, function)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// `#[layout("/prefix", not_found = f, error = g, crate = path)]`.
+struct LayoutArgs {
+    prefix: LitStr,
+    not_found: Option<syn::Path>,
+    error: Option<syn::Path>,
+    krate: Option<syn::Path>,
+}
+
+impl Parse for LayoutArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let prefix: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "give the layout the path it owns: #[layout(\"/dashboard\")]",
+            )
+        })?;
+        let mut args = LayoutArgs {
+            prefix,
+            not_found: None,
+            error: None,
+            krate: None,
+        };
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let expected = "expected `not_found = view_fn`, `error = view_fn` or `crate = path`";
+            let key: Ident = input
+                .call(syn::ext::IdentExt::parse_any)
+                .map_err(|e| syn::Error::new(e.span(), expected))?;
+            input.parse::<Token![=]>()?;
+            let slot = if key == "crate" {
+                &mut args.krate
+            } else if key == "not_found" {
+                &mut args.not_found
+            } else if key == "error" {
+                &mut args.error
+            } else {
+                return Err(syn::Error::new(key.span(), expected));
+            };
+            if slot.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is given twice"),
+                ));
+            }
+            *slot = Some(input.parse()?);
+        }
+        Ok(args)
+    }
+}
+
+fn expand_layout(args: LayoutArgs, mut function: ItemFn) -> syn::Result<TokenStream2> {
+    let LayoutArgs {
+        prefix,
+        not_found,
+        error,
+        krate,
+    } = args;
+    let kit = kit_path(krate.as_ref());
+    let params = param_names(&prefix)?;
+    if prefix.value().contains("/*") {
+        return Err(syn::Error::new(
+            prefix.span(),
+            "a layout owns a prefix of paths: no catch-all (`*rest`) in it",
+        ));
+    }
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let data: Type = match function.sig.inputs.first() {
+        Some(FnArg::Typed(arg)) if function.sig.inputs.len() == 2 => (*arg.ty).clone(),
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &function.sig,
+                "a layout takes two arguments: its data and the page it holds \
+                 (`data: DashboardData, outlet: AnyView`)",
+            ))
+        }
+    };
+    let not_found = not_found.map(|f| {
+        quote! {
+            fn not_found() -> ::core::option::Option<#kit::__private::AnyView> {
+                ::core::option::Option::Some(#kit::Erase::erase(#f()))
+            }
+        }
+    });
+    let error = error.map(|f| {
+        quote! {
+            fn error(
+                error: &#kit::PageError,
+            ) -> ::core::option::Option<#kit::__private::AnyView> {
+                ::core::option::Option::Some(#kit::Erase::erase(#f(error)))
+            }
+        }
+    });
+    let docs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    function
+        .attrs
+        .push(syn::parse_quote!(#[allow(non_snake_case)]));
+    Ok(quote! {
+        #function
+
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
+        #vis struct #name {}
+
+        impl #name {
+            /// The route params of the layout's prefix.
+            #[doc(hidden)]
+            pub const __SERVER_PROPS_PARAM_NAMES: &'static [&'static str] = &[#(#params),*];
+        }
+
+        impl #kit::Layout for #name {
+            type Data = #data;
+        }
+
+        impl #kit::NestedLayout for #name {
+            const PREFIX: &'static str = #prefix;
+            fn view(
+                data: #data,
+                outlet: #kit::__private::AnyView,
+            ) -> impl #kit::__private::IntoView + 'static {
+                #name(data, outlet)
+            }
+            #not_found
+            #error
+        }
+    })
+}
+
 /// `#[page("/a", "/b", pending = f, navigation = expr, crate = path)]`.
 struct PageArgs {
     paths: Vec<LitStr>,

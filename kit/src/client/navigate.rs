@@ -21,13 +21,12 @@ use crate::{
     navigation::NavigationState,
     page::PageError,
     page_url::PageUrl,
-    pages::PageKind,
+    pages::{Content, PageKind},
     protocol::{PayloadBody, PropsPayload},
     view::PageView,
 };
 use leptos::prelude::*;
 use leptos_router::{hooks::use_url, NavigateOptions};
-use serde_json::value::RawValue;
 
 /// `sessionStorage` key of the last document navigation the kit made.
 const LAST_HARD_NAVIGATION: &str = "server_props:hard-navigation";
@@ -502,10 +501,17 @@ fn render_payload(
     };
     set_layout(state, &payload);
     set_action_data(state, &payload, Some(pages.entries[view.index].name));
-    let props = match payload.body {
-        PayloadBody::NotFound => return Next::View(pages.not_found.run()),
+    // The page inside the nested layouts this answer carries the data of.
+    let layouts: Vec<(&str, &str)> = payload
+        .layouts
+        .iter()
+        .map(|(prefix, json)| (prefix.as_str(), json.get()))
+        .collect();
+    let framed = |content| Next::View(pages.framed(view.index, &layouts, content));
+    let props = match &payload.body {
+        PayloadBody::NotFound => return framed(Content::NotFound),
         PayloadBody::Redirect(redirect) => match page_url {
-            Some(_) => return follow(pages, redirect),
+            Some(_) => return follow(pages, redirect.clone()),
             // Hydration: the document is the server's answer.
             None => None,
         },
@@ -515,23 +521,24 @@ fn render_payload(
             dev,
             ..
         } => {
-            if let (Some(url), None) = (page_url, &dev) {
+            if let (Some(url), None) = (page_url, dev) {
                 // A failed navigation: let the server render its error page.
                 return Next::Document(url.to_owned());
             }
             // Hydration, or development mode: the error page (and the overlay)
             // in place, from this answer; the failing loader does not run twice.
-            return Next::View(
-                pages.render_error(PageError::new(status).with_detail(detail).with_dev(dev)),
-            );
+            let error = PageError::new(*status)
+                .with_detail(detail.clone())
+                .with_dev(dev.clone());
+            return framed(Content::Error(error));
         }
         PayloadBody::Props { props, .. } => Some(props),
         // `"props":null` (props of type `()`) reads as no `props` field.
         _ => None,
     };
-    let json = props.as_deref().map_or("null", RawValue::get);
+    let json = props.map_or("null", |props| props.get());
     match (page.render_json)(json) {
-        Ok(view) => Next::View(view),
+        Ok(view) => framed(Content::Page(view)),
         Err(e) => {
             leptos::logging::error!("server_props: props do not match the page: {e}");
             match page_url {

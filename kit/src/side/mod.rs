@@ -12,4 +12,4 @@
 pub(crate) mod browser;
 pub(crate) mod server;
 
-pub use server::{LoadedLayout, LoadedPage};
+pub use server::{LoadedLayout, LoadedNestedLayout, LoadedPage};

@@ -8,7 +8,7 @@
 //! browser build the same names stand for nothing, so no loader (and
 //! nothing only a loader uses) reaches the wasm.
 
-use crate::page::{Layout, Page};
+use crate::page::{Layout, NestedLayout, Page};
 #[cfg(feature = "ssr")]
 use crate::{path::RoutePattern, ssr::loader::ErasedLoader, Loader};
 
@@ -43,6 +43,22 @@ impl<L> LoadedLayout for L where L: Layout + Loader<Props = <L as Layout>::Data>
 pub trait LoadedLayout: Layout {}
 #[cfg(not(feature = "ssr"))]
 impl<L: Layout> LoadedLayout for L {}
+
+/// A nested layout as this build needs it: in the server build a
+/// [`NestedLayout`] with a [`Loader`](crate::Loader) of its data; in the
+/// browser build any nested layout. Implemented for every such type.
+#[cfg(feature = "ssr")]
+pub trait LoadedNestedLayout: NestedLayout + Loader<Props = <Self as Layout>::Data> {}
+#[cfg(feature = "ssr")]
+impl<L> LoadedNestedLayout for L where L: NestedLayout + Loader<Props = <L as Layout>::Data> {}
+
+/// A nested layout as this build needs it: in the server build a
+/// [`NestedLayout`] with a loader of its data; in the browser build any
+/// nested layout. Implemented for every such type.
+#[cfg(not(feature = "ssr"))]
+pub trait LoadedNestedLayout: NestedLayout {}
+#[cfg(not(feature = "ssr"))]
+impl<L: NestedLayout> LoadedNestedLayout for L {}
 
 /// What the server build keeps of a page or the layout: its erased loader.
 #[cfg(feature = "ssr")]
@@ -83,6 +99,18 @@ pub(crate) fn layout_part<L: LoadedLayout>(name: &str) -> Result<ServerPart, Str
 pub(crate) fn layout_part<L: LoadedLayout>(_: &str) -> Result<ServerPart, String> {
     Ok(())
 }
+
+/// The server part of nested layout `L`: its erased loader, whose params
+/// come from the layout's prefix.
+#[cfg(feature = "ssr")]
+pub(crate) fn nested_layout_part<L: LoadedNestedLayout>() -> ServerPart {
+    ErasedLoader::new::<L>()
+}
+
+/// The server part of nested layout `L`: nothing in this build.
+#[cfg(not(feature = "ssr"))]
+#[allow(clippy::extra_unused_type_parameters)]
+pub(crate) fn nested_layout_part<L: LoadedNestedLayout>() -> ServerPart {}
 
 /// Checks a page's server part against the path it is served at: its
 /// params type fits the path, and every param its loader reads is there.

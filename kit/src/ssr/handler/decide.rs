@@ -15,7 +15,7 @@
 //! submission that went through gets its destination's props in the same
 //! request.
 
-use super::decision::{is_read, Decision, Follow, Outcome};
+use super::decision::{is_read, Decision, Follow, LayoutRuns, Outcome};
 use crate::ssr::{
     handler::trace::record_page,
     loader::action::{Acted, ActionOutcome, PageAction},
@@ -124,30 +124,17 @@ impl ServerProps {
             PageKind::Props(page) => Some(&page.loader),
             PageKind::Static(_) => None,
         };
+        let layouts = self.start_layouts(index, state, &request, url.as_str());
         if !reads {
-            // A write (a form POST) runs only if the layout lets it: a layout
+            // A write (a form POST) runs only if the layouts let it: a layout
             // that redirects to a login page stops it before it reads the
             // body or changes anything.
-            let layout = match layout {
-                Some(loader) => {
-                    let ran = self
-                        .run(
-                            "layout loader",
-                            loader,
-                            state,
-                            request.shared_head(),
-                            url.as_str(),
-                        )
-                        .await;
-                    if ran.result.is_err() {
-                        return Decision::of_runs(Some(index), method, url, None, Some(ran));
-                    }
-                    Some(ran)
-                }
-                None => None,
-            };
+            let layouts = layouts.finish().await;
+            if layouts.exited() {
+                return Decision::of_runs(Some(index), method, url, None, layouts);
+            }
             if let Some(action) = page.and_then(|p| p.action.as_ref()) {
-                return self.act(index, action, layout, state, request, url).await;
+                return self.act(index, action, layouts, state, request, url).await;
             }
             let run = match page {
                 Some(loader) => Some(
@@ -156,11 +143,17 @@ impl ServerProps {
                 ),
                 None => None,
             };
-            return Decision::of_runs(Some(index), method, url, run, layout);
+            return Decision::of_runs(Some(index), method, url, run, layouts);
         }
-        // Reads run both loaders side by side.
-        let layout_request = layout.map(|_| request.shared_head());
-        let (run, layout) = futures::join!(
+        // Reads run the page's loader beside the layouts', unless a layout
+        // has already said no (a guard that decides before it waits: the
+        // page's loader never starts).
+        let mut layouts = layouts;
+        if layouts.poll_once().await {
+            let layouts = layouts.finish().await;
+            return Decision::of_runs(Some(index), method, url, None, layouts);
+        }
+        let (run, layouts) = futures::join!(
             async {
                 match page {
                     Some(loader) => Some(
@@ -170,17 +163,42 @@ impl ServerProps {
                     None => None,
                 }
             },
-            async {
-                match (layout, layout_request) {
-                    (Some(loader), Some(request)) => Some(
-                        self.run("layout loader", loader, state, request, url.as_str())
-                            .await,
-                    ),
-                    _ => None,
-                }
-            },
+            layouts.finish(),
         );
-        Decision::of_runs(Some(index), method, url, run, layout)
+        Decision::of_runs(Some(index), method, url, run, layouts)
+    }
+
+    /// Starts the loaders of the page's layouts (the app's, then the nested
+    /// ones, outermost first), each with the request's head (shared) and
+    /// the params of its own prefix; nothing runs until they are polled.
+    fn start_layouts<'a>(
+        &'a self,
+        index: usize,
+        state: &'a (dyn Any + Send + Sync),
+        request: &RequestParts,
+        url: &'a str,
+    ) -> Started<'a> {
+        let pages = self.inner.pages;
+        let mut runs: Vec<Running<'a>> = Vec::new();
+        if let Some(layout) = &pages.layout {
+            let future = self.run(
+                "layout loader",
+                &layout.loader,
+                state,
+                request.shared_head(),
+                url,
+            );
+            runs.push(Running::new(None, Box::pin(future)));
+        }
+        for &i in &pages.entries[index].layouts {
+            let layout = &pages.nested[i];
+            let mut head = request.shared_head();
+            head.params
+                .retain(|(name, _)| layout.prefix.param_names().any(|own| own == *name));
+            let future = self.run("layout loader", &layout.loader, state, head, url);
+            runs.push(Running::new(Some(layout.prefix.as_str()), Box::pin(future)));
+        }
+        Started(runs)
     }
 
     /// A submission to a page with an action, which the layout's loader
@@ -190,7 +208,7 @@ impl ServerProps {
         &self,
         index: usize,
         action: &PageAction,
-        layout: Option<Ran<AnyProps>>,
+        layouts: LayoutRuns,
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
         url: PageUrl,
@@ -221,7 +239,7 @@ impl ServerProps {
                     elapsed,
                 };
                 return self
-                    .refused(index, state, follow_request, url, layout, refused)
+                    .refused(index, state, follow_request, url, layouts, refused)
                     .await;
             }
             Ok(ActionOutcome::Done) => Ok(Redirect::see_other(url.as_str())),
@@ -236,12 +254,12 @@ impl ServerProps {
                     head,
                     elapsed,
                 };
-                return Decision::of_action_exit(Some(index), method, url, ran, layout);
+                return Decision::of_action_exit(Some(index), method, url, ran, layouts);
             }
         };
         // A submission that went through leads on.
-        if let Some(layout) = layout {
-            head.merge_layout(layout.head);
+        for layout in layouts.into_heads() {
+            head.merge_layout(layout);
         }
         let follow = Follow {
             to,
@@ -267,7 +285,7 @@ impl ServerProps {
         state: &(dyn Any + Send + Sync),
         request: RequestParts,
         url: PageUrl,
-        layout: Option<Ran<AnyProps>>,
+        layouts: LayoutRuns,
         refused: Refused,
     ) -> Decision {
         let Refused {
@@ -283,11 +301,11 @@ impl ServerProps {
                 head: action,
                 elapsed,
             };
-            return Decision::of_action_exit(Some(index), method, url, ran, layout);
+            return Decision::of_action_exit(Some(index), method, url, ran, layouts);
         }
         // What the guard wrote comes first, as it would in a redirect's.
-        if let Some(layout) = layout {
-            action.merge_layout(layout.head);
+        for layout in layouts.into_heads() {
+            action.merge_layout(layout);
         }
         let parts = get_after(request, None, &action, url.path());
         let again = Box::pin(self.decide_at(Some(index), state, parts, Body::empty(), url)).await;
@@ -425,6 +443,73 @@ impl ServerProps {
             }
         }
         http::HeaderValue::from_str(&allow).expect("method names are header values")
+    }
+}
+
+/// A layout's loader under way: its prefix (`None`: the app's layout), the
+/// future, and its run once the future finished.
+struct Running<'a> {
+    prefix: Option<&'static str>,
+    future: futures::future::BoxFuture<'a, Ran<AnyProps>>,
+    done: Option<Ran<AnyProps>>,
+}
+
+impl<'a> Running<'a> {
+    fn new(
+        prefix: Option<&'static str>,
+        future: futures::future::BoxFuture<'a, Ran<AnyProps>>,
+    ) -> Self {
+        Self {
+            prefix,
+            future,
+            done: None,
+        }
+    }
+}
+
+/// The loaders of a page's layouts, started.
+struct Started<'a>(Vec<Running<'a>>);
+
+impl Started<'_> {
+    /// Polls each loader once: a loader that decides without waiting (a
+    /// guard reading a cookie) is then done. Whether one of those exited
+    /// early (a redirect, not found, a failure), so the page's loader need
+    /// not start at all.
+    async fn poll_once(&mut self) -> bool {
+        use std::task::Poll;
+        futures::future::poll_fn(|cx| {
+            for run in self.0.iter_mut().filter(|run| run.done.is_none()) {
+                if let Poll::Ready(ran) = run.future.as_mut().poll(cx) {
+                    run.done = Some(ran);
+                }
+            }
+            Poll::Ready(())
+        })
+        .await;
+        self.0
+            .iter()
+            .filter_map(|run| run.done.as_ref())
+            .any(|ran| ran.result.is_err())
+    }
+
+    /// Every loader's run, side by side, outermost first.
+    async fn finish(self) -> LayoutRuns {
+        let runs = futures::future::join_all(self.0.into_iter().map(|run| async move {
+            let ran = match run.done {
+                Some(ran) => ran,
+                None => run.future.await,
+            };
+            (run.prefix, ran)
+        }))
+        .await;
+        let mut layouts = LayoutRuns::default();
+        for (prefix, ran) in runs {
+            match prefix {
+                None => layouts.app = Some(ran),
+                Some(prefix) => layouts.nested.push((prefix, ran)),
+            }
+        }
+        layouts
     }
 }
 

@@ -30,6 +30,9 @@ pub(crate) struct Decision {
     pub(crate) head: ResponseHead,
     /// The layout loader's data as JSON, when it ran and succeeded.
     pub(crate) layout: Option<String>,
+    /// The nested layouts' data as JSON, by prefix, outermost first: those
+    /// whose loaders ran and succeeded, up to the first that exited.
+    pub(crate) nested: Vec<(&'static str, String)>,
     /// What the page's action said of a refused submission, as JSON, shown
     /// with the props of [`Outcome::Props`].
     pub(crate) action_data: Option<String>,
@@ -62,6 +65,40 @@ pub(crate) struct Follow {
     pub(crate) request: RequestParts,
 }
 
+/// The runs of a page's layouts: the app's and the nested ones, by
+/// prefix, outermost first.
+#[derive(Default)]
+pub(crate) struct LayoutRuns {
+    pub(crate) app: Option<Ran<AnyProps>>,
+    pub(crate) nested: Vec<(&'static str, Ran<AnyProps>)>,
+}
+
+impl LayoutRuns {
+    /// Only the app's layout's run, if it has one.
+    pub(crate) fn app(app: Option<Ran<AnyProps>>) -> Self {
+        Self {
+            app,
+            nested: Vec::new(),
+        }
+    }
+
+    /// Whether one of them exited early (a redirect, not found, a failure).
+    pub(crate) fn exited(&self) -> bool {
+        self.app
+            .iter()
+            .chain(self.nested.iter().map(|(_, run)| run))
+            .any(|run| run.result.is_err())
+    }
+
+    /// The heads they wrote, outermost first.
+    pub(crate) fn into_heads(self) -> impl Iterator<Item = ResponseHead> {
+        self.app
+            .into_iter()
+            .chain(self.nested.into_iter().map(|(_, run)| run))
+            .map(|run| run.head)
+    }
+}
+
 /// What `Server-Timing` reports of a request: the loaders' and the action's
 /// durations (the render's is added where it happens).
 #[derive(Clone, Copy, Debug, Default)]
@@ -81,6 +118,7 @@ impl Decision {
             outcome,
             head: ResponseHead::default(),
             layout: None,
+            nested: Vec::new(),
             action_data: None,
             led_to: None,
             timing: Timing::default(),
@@ -97,19 +135,26 @@ impl Decision {
         Self::new(page, method, url, Outcome::Exit(error))
     }
 
-    /// What a page's run and the layout loader's decided together: the
-    /// layout's early exit wins, with only the layout's headers and
-    /// cookies; then the page's. No page run: a page without a loader.
+    /// What a page's run and its layouts' runs decided together: the
+    /// outermost layout's early exit wins, with its headers and cookies and
+    /// those of the layouts around it; then the page's. No page run: a
+    /// page without a loader (or one that a layout's exit kept from running).
     pub(crate) fn of_runs(
         page: Option<usize>,
         method: Method,
         url: PageUrl,
         run: Option<Ran<AnyProps>>,
-        layout: Option<Ran<AnyProps>>,
+        layouts: LayoutRuns,
     ) -> Self {
         let timing = Timing {
             loader: run.as_ref().map(|r| r.elapsed),
-            layout: layout.as_ref().map(|l| l.elapsed),
+            // They run side by side: the longest is what the request waited.
+            layout: layouts
+                .app
+                .iter()
+                .chain(layouts.nested.iter().map(|(_, run)| run))
+                .map(|run| run.elapsed)
+                .max(),
             action: None,
         };
         let (outcome, head) = match run {
@@ -126,27 +171,47 @@ impl Decision {
             outcome,
             head,
             layout: None,
+            nested: Vec::new(),
             action_data: None,
             led_to: None,
             timing,
         };
-        let Some(Ran { result, head, .. }) = layout else {
-            return decision;
-        };
-        let exit = match result.and_then(|data| {
-            let mut json = Vec::with_capacity(64);
-            data.write_json(&mut json).map_err(LoaderError::from)?;
-            Ok(String::from_utf8(json).expect("serde_json writes UTF-8"))
-        }) {
-            Ok(json) => {
-                decision.layout = Some(json);
-                decision.head.merge_layout(head);
-                return decision;
+        let LayoutRuns { app, nested } = layouts;
+        // The heads of the layouts that went through, outermost first.
+        let mut through: Vec<ResponseHead> = Vec::new();
+        let runs = app
+            .map(|run| (None, run))
+            .into_iter()
+            .chain(nested.into_iter().map(|(prefix, run)| (Some(prefix), run)));
+        for (prefix, Ran { result, head, .. }) in runs {
+            let json = result.and_then(|data| {
+                let mut json = Vec::with_capacity(64);
+                data.write_json(&mut json).map_err(LoaderError::from)?;
+                Ok(String::from_utf8(json).expect("serde_json writes UTF-8"))
+            });
+            match json {
+                Ok(json) => {
+                    match prefix {
+                        None => decision.layout = Some(json),
+                        Some(prefix) => decision.nested.push((prefix, json)),
+                    }
+                    through.push(head);
+                }
+                Err(exit) => {
+                    // This layout's exit is the answer: the page (and the
+                    // layouts inside this one) are not shown.
+                    decision.outcome = Outcome::Exit(exit);
+                    for outer in through.into_iter().rev() {
+                        head.merge_layout(outer);
+                    }
+                    decision.head = head;
+                    return decision;
+                }
             }
-            Err(e) => e,
-        };
-        decision.outcome = Outcome::Exit(exit);
-        decision.head = head;
+        }
+        for head in through.into_iter().rev() {
+            decision.head.merge_layout(head);
+        }
         decision
     }
 
@@ -157,9 +222,9 @@ impl Decision {
         method: Method,
         url: PageUrl,
         action: Ran<AnyProps>,
-        layout: Option<Ran<AnyProps>>,
+        layouts: LayoutRuns,
     ) -> Self {
-        let mut decision = Self::of_runs(page, method, url, Some(action), layout);
+        let mut decision = Self::of_runs(page, method, url, Some(action), layouts);
         // The page's "loader" here was the action.
         decision.timing.action = decision.timing.loader.take();
         decision
@@ -169,7 +234,8 @@ impl Decision {
     /// loader decided: its data for the page's header, or its own exit.
     pub(crate) fn not_found(method: Method, url: PageUrl, layout: Option<Ran<AnyProps>>) -> Self {
         let nothing = Ran::failed(crate::NotFound.into(), std::time::Duration::ZERO);
-        let mut decision = Self::of_runs(None, method, url, Some(nothing), layout);
+        let layouts = LayoutRuns::app(layout);
+        let mut decision = Self::of_runs(None, method, url, Some(nothing), layouts);
         // No page loader ran.
         decision.timing.loader = None;
         decision

@@ -43,9 +43,11 @@ impl ServerProps {
             outcome,
             head,
             layout,
+            nested,
             action_data,
             ..
         } = decision;
+        let nested = nested.as_slice();
         let url = url.as_str();
         let action_data = action_data.as_deref();
         let request = self.dev_request(&method, url, Format::Document);
@@ -54,7 +56,7 @@ impl ServerProps {
         let error: LoaderError = match outcome {
             Outcome::Static => {
                 let payload = self
-                    .embedded(url, layout, Said::Nothing, None)
+                    .embedded(url, (layout, nested), Said::Nothing, None)
                     .expect("a payload without props serialises");
                 let state = PageState::Static;
                 return self
@@ -63,7 +65,7 @@ impl ServerProps {
                         url,
                         request,
                         state,
-                        (layout, None),
+                        (layout, nested, None),
                         &payload,
                         StatusCode::OK,
                         head,
@@ -89,7 +91,7 @@ impl ServerProps {
                     tags: &tags,
                     action_data,
                 };
-                match self.embedded(url, layout, said, self.loader_of(page)) {
+                match self.embedded(url, (layout, nested), said, self.loader_of(page)) {
                     Ok(payload) => {
                         let state = PageState::Props(props.into_any());
                         return self
@@ -98,7 +100,7 @@ impl ServerProps {
                                 url,
                                 request,
                                 state,
-                                (layout, action_data),
+                                (layout, nested, action_data),
                                 &payload,
                                 status,
                                 head,
@@ -117,20 +119,20 @@ impl ServerProps {
             Shown::Own(response) => own_response(*response, head),
             Shown::NotFound => {
                 let payload = self
-                    .embedded(url, layout, Said::NotFound, None)
+                    .embedded(url, (layout, nested), Said::NotFound, None)
                     .expect("a payload without props serialises");
                 let status = StatusCode::NOT_FOUND;
                 let state = PageState::NotFound;
-                let data = (layout, None);
+                let data = (layout, nested, None);
                 self.render_document(page, url, request, state, data, &payload, status, head)
                     .await
             }
             Shown::Error(status, error) => {
                 let payload = self
-                    .embedded(url, layout, Said::Error(&error), None)
+                    .embedded(url, (layout, nested), Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 let state = PageState::Error(error);
-                let data = (layout, None);
+                let data = (layout, nested, None);
                 self.render_document(page, url, request, state, data, &payload, status, head)
                     .await
             }
@@ -142,7 +144,7 @@ impl ServerProps {
     fn embedded(
         &self,
         url: &str,
-        layout: Option<&str>,
+        (layout, nested): (Option<&str>, &[(&'static str, String)]),
         said: Said<'_>,
         sizing: Option<&ErasedLoader>,
     ) -> Result<String, serde_json::Error> {
@@ -156,6 +158,7 @@ impl ServerProps {
             build: Some(build),
             url: Some(url),
             layout,
+            layouts: nested,
             said,
         };
         payload.write(&mut out)?;
@@ -177,7 +180,7 @@ impl ServerProps {
         url: &str,
         request: Option<&str>,
         state: PageState,
-        (layout, action): (Option<&str>, Option<&str>),
+        (layout, nested, action): (Option<&str>, &[(&'static str, String)], Option<&str>),
         payload: &str,
         status: StatusCode,
         head: ResponseHead,
@@ -190,7 +193,7 @@ impl ServerProps {
             page: page.map(|i| self.inner.pages.entries[i].name),
             json: json.into(),
         });
-        let state = RenderState::new(page, state, layout, action);
+        let state = RenderState::new(page, state, (layout, nested), action);
         let (status, html, leptos_options) = match renderer
             .render(url, state, payload, nonce)
             .instrument(tracing::info_span!("server_props.render"))
@@ -204,11 +207,11 @@ impl ServerProps {
                 uncacheable_if_server_error(status, &head);
                 let error = self.page_error(status, message, panic.location, page, request);
                 let payload = self
-                    .embedded(url, None, Said::Error(&error), None)
+                    .embedded(url, (None, &[]), Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 // Once more with the error page in the page's place; a panic in
                 // the layout itself would recur, so then a bare page.
-                let state = RenderState::new(page, PageState::Error(error), None, None);
+                let state = RenderState::new(page, PageState::Error(error), (None, &[]), None);
                 let html = match renderer.render(url, state, &payload, nonce).await {
                     Ok((html, _)) => html,
                     Err(_) => Renderer::bare_error_page(500),

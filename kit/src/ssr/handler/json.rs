@@ -40,24 +40,27 @@ impl ServerProps {
             outcome,
             head,
             layout,
+            nested,
             action_data,
             led_to,
             ..
         } = decision;
         let url = url.as_str();
         let layout = layout.as_deref();
+        let nested = nested.as_slice();
         let led_to = led_to.as_deref();
         // A props answer names its page only when it is another than the
         // one asked for.
         fn answer<'a>(
             url: Option<&'a str>,
-            layout: Option<&'a str>,
+            (layout, layouts): (Option<&'a str>, &'a [(&'static str, String)]),
             said: Said<'a>,
         ) -> Payload<'a> {
             Payload {
                 build: None,
                 url,
                 layout,
+                layouts,
                 said,
             }
         }
@@ -69,7 +72,11 @@ impl ServerProps {
                     tags: &[],
                     action_data: None,
                 };
-                return self.json(StatusCode::OK, &answer(led_to, layout, said), head);
+                return self.json(
+                    StatusCode::OK,
+                    &answer(led_to, (layout, nested), said),
+                    head,
+                );
             }
             Outcome::Props(props) => {
                 let status = head.status().unwrap_or(StatusCode::OK);
@@ -79,7 +86,10 @@ impl ServerProps {
                     tags: &[],
                     action_data: action_data.as_deref(),
                 };
-                match json_body(&answer(led_to, layout, said), self.loader_of(page)) {
+                match json_body(
+                    &answer(led_to, (layout, nested), said),
+                    self.loader_of(page),
+                ) {
                     Ok(body) => return self.json_response(status, body, head),
                     Err(e) => e.into(),
                 }
@@ -96,6 +106,7 @@ impl ServerProps {
                     build: None,
                     url: None,
                     layout: None,
+                    layouts: &[],
                     said: Said::Redirect(&redirect),
                 };
                 self.json(StatusCode::OK, &payload, head)
@@ -104,13 +115,13 @@ impl ServerProps {
             // The layout's data too: the 404 page shows the header.
             Shown::NotFound => self.json(
                 StatusCode::NOT_FOUND,
-                &answer(led_to, layout, Said::NotFound),
+                &answer(led_to, (layout, nested), Said::NotFound),
                 head,
             ),
             Shown::Error(status, error) => {
                 let payload = Payload {
                     layout: None,
-                    ..answer(led_to, layout, Said::Error(&error))
+                    ..answer(led_to, (layout, nested), Said::Error(&error))
                 };
                 self.json(status, &payload, head)
             }

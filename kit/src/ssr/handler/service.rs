@@ -124,6 +124,7 @@ impl ServerProps {
                 build: None,
                 url: None,
                 layout: None,
+                layouts: &[],
                 said: Said::StaleBuild,
             };
             return self.json(StatusCode::GONE, &payload, Default::default());

@@ -13,7 +13,7 @@ use crate::Erase;
 use crate::{
     navigation::ActionJson,
     page::PageError,
-    pages::PageKind,
+    pages::{Content, PageKind},
     view::{PageView, PropsSource, Source},
 };
 use futures::{FutureExt, StreamExt};
@@ -62,6 +62,8 @@ struct RenderInner {
     state: Mutex<Option<PageState>>,
     /// The layout loader's data, as JSON.
     layout: Option<Arc<str>>,
+    /// The nested layouts' data, as JSON, by prefix, outermost first.
+    nested: Vec<(&'static str, String)>,
     /// What the page's action said of a refused submission.
     action: Option<ActionJson>,
 }
@@ -70,13 +72,14 @@ impl RenderState {
     pub(crate) fn new(
         page: Option<usize>,
         state: PageState,
-        layout: Option<&str>,
+        (layout, nested): (Option<&str>, &[(&'static str, String)]),
         action: Option<ActionJson>,
     ) -> Self {
         Self(Arc::new(RenderInner {
             page,
             state: Mutex::new(Some(state)),
             layout: layout.map(Arc::from),
+            nested: nested.to_vec(),
             action,
         }))
     }
@@ -85,7 +88,7 @@ impl RenderState {
     pub(crate) fn take_view(&self, view: PageView) -> AnyView {
         let pages = view.pages;
         let mut state = crate::sync::lock(&self.0.state);
-        if matches!(*state, Some(PageState::NotFound)) {
+        if matches!(*state, Some(PageState::NotFound)) && self.0.page != Some(view.index) {
             // However the routers disagree, "not found" is the 404 page.
             state.take();
             return pages.not_found.run();
@@ -97,13 +100,22 @@ impl RenderState {
             );
             return pages.render_error(PageError::new(500));
         }
-        match (state.take(), &pages.entries[view.index].kind) {
-            (Some(PageState::Props(props)), PageKind::Props(page)) => (page.render)(props),
-            (Some(PageState::NotFound), _) => pages.not_found.run(),
-            (Some(PageState::Error(e)), _) => pages.render_error(e),
-            (Some(PageState::Static), PageKind::Static(v)) => v.run(),
-            _ => pages.render_error(PageError::new(500)),
-        }
+        let content = match (state.take(), &pages.entries[view.index].kind) {
+            (Some(PageState::Props(props)), PageKind::Props(page)) => {
+                Content::Page((page.render)(props))
+            }
+            (Some(PageState::NotFound), _) => Content::NotFound,
+            (Some(PageState::Error(e)), _) => Content::Error(e),
+            (Some(PageState::Static), PageKind::Static(v)) => Content::Page(v.run()),
+            _ => Content::Error(PageError::new(500)),
+        };
+        let nested: Vec<(&str, &str)> = self
+            .0
+            .nested
+            .iter()
+            .map(|(prefix, json)| (*prefix, json.as_str()))
+            .collect();
+        pages.framed(view.index, &nested, content)
     }
 }
 

@@ -20,6 +20,8 @@ pub(crate) struct Payload<'a> {
     pub(crate) url: Option<&'a str>,
     /// The layout loader's data, as JSON.
     pub(crate) layout: Option<&'a str>,
+    /// The nested layouts' data, as JSON, by prefix, outermost first.
+    pub(crate) layouts: &'a [(&'static str, String)],
     pub(crate) said: Said<'a>,
 }
 
@@ -74,6 +76,18 @@ impl Payload<'_> {
         if let Some(layout) = self.layout {
             field(out, "layout");
             out.extend_from_slice(layout.as_bytes());
+        }
+        if !self.layouts.is_empty() {
+            field(out, "layouts");
+            // Outermost first is also the keys' order (a prefix sorts before
+            // the paths it starts), as a map of them serialises.
+            for (i, (prefix, json)) in self.layouts.iter().enumerate() {
+                out.push(if i == 0 { b'{' } else { b',' });
+                serde_json::to_writer(&mut *out, prefix)?;
+                out.push(b':');
+                out.extend_from_slice(json.as_bytes());
+            }
+            out.push(b'}');
         }
         match &self.said {
             Said::Nothing => {}
@@ -149,6 +163,7 @@ mod tests {
             build: None,
             url: None,
             layout: None,
+            layouts: &[],
             said,
         }
     }
@@ -180,12 +195,23 @@ mod tests {
             payload.layout = layout.map(raw);
             payload
         };
+        let nested = [
+            ("/teams/:team", r#"{"team":"red"}"#.to_owned()),
+            ("/teams/:team/admin", "true".to_owned()),
+        ];
+        let with_nested = |mut payload: PropsPayload| {
+            for (prefix, json) in &nested {
+                payload.layouts.insert((*prefix).to_owned(), raw(json));
+            }
+            payload
+        };
         let cases: Vec<(Payload<'_>, PropsPayload)> = vec![
             (
                 Payload {
                     build: Some("b1"),
                     url: Some("/a?x=1"),
                     layout: Some(layout),
+                    layouts: &[],
                     said: Said::Props {
                         props: &props,
                         cache_control: Some("public, max-age=60"),
@@ -229,6 +255,7 @@ mod tests {
                     build: Some("b1"),
                     url: Some("/"),
                     layout: None,
+                    layouts: &[],
                     said: Said::Nothing,
                 },
                 expect(Some("b1"), Some("/"), None, PayloadBody::Nothing),
@@ -242,6 +269,14 @@ mod tests {
                 expect(None, Some("/gone"), Some(layout), PayloadBody::NotFound),
             ),
             (
+                Payload {
+                    layout: Some(layout),
+                    layouts: &nested,
+                    ..answer(Said::NotFound)
+                },
+                with_nested(expect(None, None, Some(layout), PayloadBody::NotFound)),
+            ),
+            (
                 answer(Said::Redirect(&redirect)),
                 expect(None, None, None, PayloadBody::Redirect(redirect.clone())),
             ),
@@ -250,6 +285,7 @@ mod tests {
                     build: Some("b1"),
                     url: Some("/a"),
                     layout: Some(layout),
+                    layouts: &[],
                     said: Said::Error(&error),
                 },
                 expect(
@@ -348,6 +384,7 @@ mod tests {
             build: None,
             url: None,
             layout: None,
+            layouts: &[],
             said: Said::Nothing,
         };
         assert_eq!(written(&payload), "{}");

@@ -287,6 +287,12 @@ impl ServerPropsBuilder {
                 self.runtime
             );
         }
+        if let Some((layout, prefix)) = self.pages.unused_layout() {
+            panic!(
+                "server_props: the layout `{layout}` owns `{prefix}`, but no page's path starts \
+                 with it: a page under it would be `{prefix}/…`"
+            );
+        }
         let mut matcher = matchit::Router::new();
         for (index, entry) in self.pages.entries.iter().enumerate() {
             if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
