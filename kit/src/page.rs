@@ -221,6 +221,12 @@ impl Default for Navigation {
 pub trait Layout: Send + Sync + 'static {
     /// What the layout loader returns and the layout reads.
     type Data: Props + Clone + Sync;
+
+    /// The prefix a `#[layout("/…")]` owns, so that
+    /// [`Pages::layout`](crate::Pages::layout) can refuse a nested layout
+    /// given as the app's.
+    #[doc(hidden)]
+    const OWNS: Option<&'static str> = None;
 }
 
 /// A layout that owns a part of the URL (`/dashboard`): a loader of its

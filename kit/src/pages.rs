@@ -127,6 +127,24 @@ impl NestedEntry {
     }
 }
 
+impl NestedEntry {
+    /// Whether a page at `page` (which this layout does not hold) could
+    /// still match a URL under the prefix: a param or a catch-all where
+    /// the prefix has a fixed segment (`/:section/x`, `/*rest`).
+    fn overlaps(&self, page: &RoutePattern) -> bool {
+        let path = page.segments();
+        for (i, own) in self.prefix.segments().iter().enumerate() {
+            match (own, path.get(i)) {
+                (_, None) => return false,
+                (_, Some(Segment::CatchAll(_))) => return true,
+                (Segment::Static(a), Some(Segment::Static(b))) if a != b => return false,
+                _ => {}
+            }
+        }
+        true
+    }
+}
+
 /// What a page shows inside its layouts ([`Pages::framed`]).
 #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
 pub(crate) enum Content {
@@ -273,6 +291,12 @@ impl Pages {
     #[must_use]
     pub fn layout<L: LoadedLayout>(mut self) -> Self {
         let name = std::any::type_name::<L>();
+        if let Some(prefix) = L::OWNS {
+            panic!(
+                "server_props::Pages: `{name}` owns `{prefix}` (`#[layout]`): add it with \
+                 `nested_layout`; `layout` sets the app's layout, around every page"
+            );
+        }
         match side::layout_part::<L>(name) {
             Ok(loader) => self.layout = Some(LayoutEntry { name, loader }),
             Err(e) => panic!("server_props::Pages: {e}"),
@@ -329,6 +353,13 @@ impl Pages {
             for (i, layout) in self.nested.iter().enumerate() {
                 match layout.holds(&page.pattern) {
                     Ok(true) => chain.push(i),
+                    Ok(false) if layout.overlaps(&page.pattern) => panic!(
+                        "server_props::Pages: the page `{}` at `{}` could serve URLs under `{}`, \
+                         which the layout `{}` owns, without the layout's loader running (its \
+                         guard would not hold there): give the page a path outside the prefix, \
+                         or one under it",
+                        page.name, page.pattern, layout.prefix, layout.name
+                    ),
                     Ok(false) => {}
                     Err(e) => panic!("server_props::Pages: page `{}`: {e}", page.name),
                 }

@@ -24,6 +24,8 @@ use std::sync::{
 pub struct Counts {
     pages: Arc<AtomicU32>,
     actions: Arc<AtomicU32>,
+    /// Slow page loaders that ran to their end.
+    finished: Arc<AtomicU32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,6 +48,11 @@ fn no_such_member() -> impl IntoView {
 async fn load_team(#[param] team: String, cx: &LoaderContext<Counts>) -> LoaderResult<TeamData> {
     match cx.query_value("team_gate") {
         Some("redirect") => Err(Redirect::temporary("/outer"))?,
+        Some("late") => {
+            // A guard that waits (a session store, say) before it says no.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err(Redirect::temporary("/late"))?
+        }
         Some("fail") => Err(LoaderError::new(
             http::StatusCode::SERVICE_UNAVAILABLE,
             "team down",
@@ -101,6 +108,17 @@ async fn load_member(
     Ok(MemberProps { member })
 }
 
+#[page("/teams/:team/slow")]
+pub fn SlowMember() -> impl IntoView {}
+
+#[loader(SlowMember)]
+async fn load_slow(cx: &LoaderContext<Counts>) -> LoaderResult<()> {
+    cx.state().pages.fetch_add(1, Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    cx.state().finished.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SettingsProps {
     fail: bool,
@@ -136,6 +154,7 @@ static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Member>()
         .nested_layout::<Team>()
         .page::<Settings>()
+        .page::<SlowMember>()
 });
 
 fn app() -> (TestClient, Counts) {
@@ -203,6 +222,18 @@ async fn the_outermost_exit_wins_and_the_page_never_runs() {
         .await;
     assert_eq!(posted.status, 303);
     assert_eq!(counts.actions.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn a_layout_that_says_no_after_waiting_drops_the_pages_loader() {
+    let (client, counts) = app();
+    let doc = client.get("/teams/red/slow?team_gate=late").await;
+    assert_eq!(doc.location(), Some("/late"));
+    let props = client.props("/teams/red/slow?team_gate=late").await.json();
+    assert_eq!(props["redirect"]["destination"], "/late");
+    // The page's loader started beside the layout's, and was dropped.
+    assert_eq!(counts.pages.load(Ordering::Relaxed), 2);
+    assert_eq!(counts.finished.load(Ordering::Relaxed), 0);
 }
 
 #[tokio::test]
@@ -292,4 +323,26 @@ fn a_layout_with_no_page_under_it_stops_start_up() {
     });
     let options = LeptosOptions::builder().output_name("app").build();
     let _ = server_props::ServerProps::builder(&LONELY, options, common::shell(&LONELY)).build();
+}
+
+#[test]
+#[should_panic(expected = "could serve URLs under `/teams/:team`, which the layout")]
+fn a_page_that_could_serve_urls_under_a_layout_without_it_panics() {
+    #[page("/*rest")]
+    pub fn Anything(props: MemberProps) -> impl IntoView {
+        view! { <p>{props.member}</p> }
+    }
+    #[loader(Anything)]
+    async fn load_anything() -> LoaderResult<MemberProps> {
+        Ok(MemberProps {
+            member: String::new(),
+        })
+    }
+    let _ = Pages::new().page::<Anything>().nested_layout::<Team>();
+}
+
+#[test]
+#[should_panic(expected = "add it with `nested_layout`")]
+fn a_nested_layout_given_as_the_apps_layout_panics() {
+    let _ = Pages::new().page::<Member>().layout::<Team>();
 }

@@ -194,6 +194,7 @@ fn expand_layout(args: LayoutArgs, mut function: ItemFn) -> syn::Result<TokenStr
 
         impl #kit::Layout for #name {
             type Data = #data;
+            const OWNS: ::core::option::Option<&'static str> = ::core::option::Option::Some(#prefix);
         }
 
         impl #kit::NestedLayout for #name {

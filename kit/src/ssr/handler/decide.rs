@@ -147,14 +147,15 @@ impl ServerProps {
         }
         // Reads run the page's loader beside the layouts', unless a layout
         // has already said no (a guard that decides before it waits: the
-        // page's loader never starts).
+        // page's loader never starts). A layout that says no later drops
+        // the page's loader where it is: its answer is the layout's exit.
         let mut layouts = layouts;
         if layouts.poll_once().await {
             let layouts = layouts.finish().await;
             return Decision::of_runs(Some(index), method, url, None, layouts);
         }
-        let (run, layouts) = futures::join!(
-            async {
+        let (run, layouts) = {
+            let page_run = std::pin::pin!(async {
                 match page {
                     Some(loader) => Some(
                         self.run("loader", loader, state, request, url.as_str())
@@ -162,9 +163,14 @@ impl ServerProps {
                     ),
                     None => None,
                 }
-            },
-            layouts.finish(),
-        );
+            });
+            let layouts_run = std::pin::pin!(layouts.finish());
+            match futures::future::select(page_run, layouts_run).await {
+                futures::future::Either::Left((run, layouts)) => (run, layouts.await),
+                futures::future::Either::Right((layouts, _)) if layouts.exited() => (None, layouts),
+                futures::future::Either::Right((layouts, run)) => (run.await, layouts),
+            }
+        };
         Decision::of_runs(Some(index), method, url, run, layouts)
     }
 
@@ -474,7 +480,9 @@ impl Started<'_> {
     /// Polls each loader once: a loader that decides without waiting (a
     /// guard reading a cookie) is then done. Whether one of those exited
     /// early (a redirect, not found, a failure), so the page's loader need
-    /// not start at all.
+    /// not start at all. A loader that waits for anything first (an
+    /// extractor reading a session store, a query) is still under way
+    /// after it: its exit then drops the page's loader where it is.
     async fn poll_once(&mut self) -> bool {
         use std::task::Poll;
         futures::future::poll_fn(|cx| {

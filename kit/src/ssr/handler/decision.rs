@@ -201,7 +201,7 @@ impl Decision {
                     // This layout's exit is the answer: the page (and the
                     // layouts inside this one) are not shown.
                     decision.outcome = Outcome::Exit(exit);
-                    for outer in through.into_iter().rev() {
+                    for outer in through {
                         head.merge_layout(outer);
                     }
                     decision.head = head;
@@ -209,7 +209,10 @@ impl Decision {
                 }
             }
         }
-        for head in through.into_iter().rev() {
+        // Outermost first, as `LayoutRuns::into_heads` gives them to an
+        // action's head: of two cookies of one name, the innermost layout's
+        // comes last, and a browser keeps the last.
+        for head in through {
             decision.head.merge_layout(head);
         }
         decision
