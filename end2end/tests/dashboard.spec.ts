@@ -40,11 +40,20 @@ test("from Home, the dashboard and its projects are client navigations of one re
   await expect(page.locator(".dashboard h1")).toHaveText("Dashboard of ada");
   expect(requests.props()).toHaveLength(1);
 
-  // Project to project: the same route, one request.
+  // Project to project: the same route, one request, which runs and
+  // carries only the page's loader: the layout's data is the browser's.
+  const layoutLoaded = await page.locator(".layout-loaded").textContent();
+  const pageLoaded = await page.locator(".page-loaded").textContent();
   requests.clear();
+  const answer = page.waitForResponse((r) => r.url().includes("/_props/") && r.url().includes("projects/2"));
   await page.locator('.projects a[href="/dashboard/projects/2"]').click();
+  const json = await (await answer).json();
+  expect(json.props.project.name).toBe("Beta");
+  expect(json.layouts).toBeUndefined();
   await expect(page.locator(".dashboard-page h2")).toHaveText("Project Beta");
   await expect(page).toHaveURL(/\/dashboard\/projects\/2$/);
+  await expect(page.locator(".layout-loaded")).toHaveText(layoutLoaded!);
+  await expect(page.locator(".page-loaded")).not.toHaveText(pageLoaded!);
   expect(requests.props()).toHaveLength(1);
   expect(requests.documents()).toEqual([]);
   expect(await isSoft(page)).toBe(true);

@@ -2,13 +2,17 @@
 //! read as a private cache reads it (RFC 9111: `s-maxage` is for shared
 //! caches; `no-cache` and `must-revalidate` mean "ask first"), what an
 //! answer says the cache must drop ([`Invalidation`]), and the rules of the
-//! browser's props cache built on it ([`props_cache`]). Shared by both
+//! browser's props cache built on it ([`props_cache`]), and the nested
+//! layouts' data it keeps across navigations ([`kept_layouts`]). Shared by both
 //! builds so it is tested natively; the browser's props cache
 //! (`client::props_cache`) holds one [`PropsCache`] and gives it the time.
 
+mod kept_layouts;
 mod props_cache;
 
 // Only the browser half uses them.
+#[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
+pub(crate) use kept_layouts::KeptLayouts;
 #[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
 pub(crate) use props_cache::{Answer, Found, Keep, PropsCache, DEFAULT_PREFETCH_WINDOW};
 

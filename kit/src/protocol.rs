@@ -88,9 +88,44 @@ pub struct PropsPayload {
     /// The nested layouts' data, by prefix (`"/dashboard"`): those whose
     /// loaders went through, for the page's answer.
     pub layouts: std::collections::BTreeMap<String, Box<RawValue>>,
+    /// For the nested layouts whose data the browser may keep and reuse
+    /// (their `Cache-Control` says how long), by prefix: what lets a later
+    /// props request skip their loaders ([`Reuse`]).
+    pub reuse: std::collections::BTreeMap<String, Reuse>,
     /// What the answer says.
     pub body: PayloadBody,
 }
+
+/// What lets the browser keep a nested layout's data and skip its loader
+/// on a later props request under it: the layout's `Cache-Control` allowed
+/// it (`max-age`), and the server signed what it saw.
+///
+/// The browser sends `token` back in [`KEEP_PARAM`] while the URL's path
+/// still starts with `instance` and its query is the same, for at most
+/// `max_age` seconds, unless a write invalidates one of `tags`. The server
+/// skips the loader only if the token holds for this layout, this path
+/// prefix, this query and the same `Cookie` and `Authorization` headers
+/// (a signature with the app's cookie key, and its time): a guard is never
+/// skipped for another visitor or another session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Reuse {
+    /// What the browser sends back: `<expiry>.<signature>`.
+    pub token: String,
+    /// The part of the URL's path the layout owns here (`/teams/red`).
+    pub instance: String,
+    /// How long the data may be reused, in seconds.
+    pub max_age: u64,
+    /// The cache tags the layout's loader gave its data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// The props URL's query parameter that carries a [`Reuse`] token (one per
+/// layout kept). The server takes it off before loaders see the URL; no
+/// page's own query may use the name.
+pub const KEEP_PARAM: &str = "__keep";
 
 /// What a [`PropsPayload`] says: exactly one thing.
 #[derive(Clone, Debug)]
@@ -141,6 +176,7 @@ impl PropsPayload {
             url: None,
             layout: None,
             layouts: std::collections::BTreeMap::new(),
+            reuse: std::collections::BTreeMap::new(),
             body,
         }
     }
@@ -181,6 +217,8 @@ struct Wire {
     layout: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     layouts: std::collections::BTreeMap<String, Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    reuse: std::collections::BTreeMap<String, Reuse>,
     #[serde(default, skip_serializing_if = "is_false")]
     not_found: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,6 +284,7 @@ impl From<Wire> for PropsPayload {
             url: wire.url,
             layout: wire.layout,
             layouts: wire.layouts,
+            reuse: wire.reuse,
             body,
         }
     }
@@ -258,6 +297,7 @@ impl From<PropsPayload> for Wire {
             url: payload.url,
             layout: payload.layout,
             layouts: payload.layouts,
+            reuse: payload.reuse,
             ..Wire::default()
         };
         match payload.body {

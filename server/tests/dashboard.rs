@@ -212,3 +212,94 @@ async fn the_settings_form_refuses_a_blank_name_and_renames_otherwise() {
         .await;
     assert_eq!(missing.status, 404);
 }
+
+fn layout_runs(app: &TestApp) -> usize {
+    let runs = app.state.dashboard.runs.lock().unwrap();
+    runs.iter()
+        .filter(|(which, _, _)| *which == "layout")
+        .count()
+}
+
+/// `page` with the reuse token `token` on its props URL.
+fn keeping(page: &str, token: &str) -> String {
+    let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let separator = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{separator}__keep={token}")
+}
+
+#[tokio::test]
+async fn a_kept_layout_is_not_run_again_for_the_same_visitor() {
+    let app = signed_in().await;
+    let first = app.props("/dashboard/projects/1").await.json();
+    let reuse = &first["reuse"]["/dashboard"];
+    assert_eq!(reuse["instance"], "/dashboard");
+    assert_eq!(reuse["maxAge"], 60);
+    assert_eq!(reuse["tags"], serde_json::json!(["projects"]));
+    let token = reuse["token"].as_str().expect("a token").to_owned();
+    // The document hands one out too, for the first client navigation.
+    let doc = app.get("/dashboard/projects/1").await;
+    assert!(doc.embedded()["reuse"]["/dashboard"]["token"].is_string());
+
+    // A sibling page: only the page's loader runs, and the answer carries
+    // no layout data (the browser has it).
+    let before = layout_runs(&app);
+    let sibling = app.props(&keeping("/dashboard/projects/2", &token)).await;
+    assert_eq!(sibling.status, 200, "{}", sibling.body);
+    let json = sibling.json();
+    assert_eq!(json["props"]["project"]["name"], "Beta");
+    assert!(json.get("layouts").is_none(), "{json}");
+    assert_eq!(layout_runs(&app), before, "the layout's loader did not run");
+    // The app's own layout still runs: its data is in the answer.
+    assert_eq!(json["layout"]["user"], "Ada");
+
+    // Another query, a changed token: the layout runs.
+    let other = app
+        .props(&keeping("/dashboard/projects/2?ms=0", &token))
+        .await
+        .json();
+    assert_eq!(other["layouts"]["/dashboard"]["user"], "Ada");
+    let forged = format!("9{token}");
+    let forged = app
+        .props(&keeping("/dashboard/projects/2", &forged))
+        .await
+        .json();
+    assert_eq!(forged["layouts"]["/dashboard"]["user"], "Ada");
+}
+
+#[tokio::test]
+async fn a_kept_layouts_token_never_lets_another_session_past_its_guard() {
+    let app = signed_in().await;
+    let first = app.props("/dashboard/projects/1").await.json();
+    let token = first["reuse"]["/dashboard"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Signed out, with the signed-in visitor's token: the guard runs.
+    app.client.clear_cookies();
+    let before = page_loads(&app);
+    let props = app.props(&keeping("/dashboard/projects/2", &token)).await;
+    assert_eq!(
+        props.json()["redirect"]["destination"],
+        "/login?next=/dashboard/projects/2",
+        "{}",
+        props.body
+    );
+    assert_eq!(page_loads(&app), before, "no page loader ran");
+    // A write never skips a layout, whatever it carries.
+    let uri = server_props::protocol::props_url(
+        common::BUILD,
+        &keeping("/dashboard/projects/1/settings", &token),
+    );
+    let request = http::Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("name=Hijacked"))
+        .unwrap();
+    let posted = app.send(request).await;
+    assert_eq!(
+        posted.json()["redirect"]["destination"],
+        "/login?next=/dashboard/projects/1/settings",
+        "{}",
+        posted.body
+    );
+    assert_eq!(app.state.dashboard.actions.load(Ordering::Relaxed), 0);
+}

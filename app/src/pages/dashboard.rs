@@ -104,6 +104,10 @@ async fn load_dashboard(
     };
     let loaded_at = super::now();
     head.tag("projects")?;
+    // The browser may keep the list for a minute across navigations under
+    // the dashboard (a rename drops it: the tag), so a page-to-page
+    // navigation runs only the page's loader.
+    head.set_cache_control("private, max-age=60")?;
     wait(&query).await;
     let projects = projects(&state.db).await?;
     state.dashboard.ran("layout", started);

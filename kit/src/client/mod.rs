@@ -131,6 +131,15 @@ where
             state.build.borrow_mut().clone_from(build);
         }
         set_layout(state, &payload);
+        if let Some(url) = &payload.url {
+            // The nested layouts' data it carries, with their tokens: the
+            // first navigation under a layout can leave it out.
+            state.kept_layouts.borrow_mut().note(
+                &payload,
+                &PageUrl::parse(url),
+                js_sys::Date::now(),
+            );
+        }
         // Before anything hydrates (a layout component may read it too),
         // as the server rendered it: the document's own page's, which its
         // view then names.

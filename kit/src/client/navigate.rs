@@ -40,11 +40,31 @@ pub(super) async fn fetch_props(
     etag: Option<String>,
     share: bool,
 ) -> Result<Fetched, FetchError> {
-    let props_url = state.props_url(page_url);
+    let (props_url, left_out) = state.props_request(page_url);
     let epoch = state.cache.epoch();
     let reply = fetch::fetch_props(&state.flights, props_url, epoch, etag, share).await;
     apply(state, &reply.invalidation);
-    reply.result
+    let mut fetched = reply.result?;
+    let url = PageUrl::parse(page_url);
+    let complete = {
+        let mut kept = state.kept_layouts.borrow_mut();
+        kept.note(&fetched.payload, &url, js_sys::Date::now());
+        fetched.not_modified() || kept.fill(&mut fetched.payload, &left_out)
+    };
+    if complete {
+        return Ok(fetched);
+    }
+    // A layout it left out was dropped meanwhile (a write changed it): ask
+    // again for everything, with a request of its own.
+    let props_url = state.submit_url(page_url);
+    let reply = fetch::fetch_props(&state.flights, props_url, epoch, None, false).await;
+    apply(state, &reply.invalidation);
+    let fetched = reply.result?;
+    state
+        .kept_layouts
+        .borrow_mut()
+        .note(&fetched.payload, &url, js_sys::Date::now());
+    Ok(fetched)
 }
 
 /// Applies what an answer said about the answers kept: the ones carrying a
@@ -54,8 +74,17 @@ pub(super) async fn fetch_props(
 pub(super) fn apply(state: &BrowserState, invalidation: &Invalidation) {
     match invalidation {
         Invalidation::Nothing => {}
-        Invalidation::Tags(tags) => state.cache.invalidate(tags.iter().map(String::as_str)),
-        Invalidation::Everything => state.cache.clear(),
+        Invalidation::Tags(tags) => {
+            state.cache.invalidate(tags.iter().map(String::as_str));
+            state
+                .kept_layouts
+                .borrow_mut()
+                .invalidate(tags.iter().map(String::as_str));
+        }
+        Invalidation::Everything => {
+            state.cache.clear();
+            state.kept_layouts.borrow_mut().clear();
+        }
     }
 }
 

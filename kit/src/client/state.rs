@@ -20,7 +20,9 @@
 use super::{fetch, props_cache};
 use crate::{
     bookkeeping::{Arrival, Flights, ForPage, Numbering, Prefetches, ScrollPositions},
+    freshness::KeptLayouts,
     navigation::Signals,
+    page_url::PageUrl,
     protocol::{self, PropsPayload},
 };
 use futures::future::AbortHandle;
@@ -67,6 +69,9 @@ pub(crate) struct BrowserState {
     /// The scroll position of each history entry seen, and the entry a
     /// Back/Forward navigation is restoring.
     pub(crate) scroll: RefCell<ScrollPositions>,
+    /// The nested layouts' data kept across navigations, with the tokens
+    /// that let a props request under them leave them out.
+    pub(crate) kept_layouts: RefCell<KeptLayouts>,
     /// The navigation signals apps read (`use_navigation`, `use_refresh`,
     /// `use_submission`, `use_layout_data`): the tab's one set, which the
     /// shared `navigation` module reaches through the browser half it
@@ -89,6 +94,7 @@ impl BrowserState {
             submissions: Numbering::default(),
             arrival: RefCell::new(None),
             scroll: RefCell::default(),
+            kept_layouts: RefCell::default(),
             signals: Signals::new(),
         }
     }
@@ -98,8 +104,35 @@ impl BrowserState {
         self.build.borrow().clone()
     }
 
-    /// The props URL of a page URL (path and query), for this build.
+    /// The props URL to read a page URL's (path and query) props with,
+    /// for this build: with the tokens of the nested layouts the browser
+    /// keeps for it (`KeptLayouts`), which the answer may then leave out.
     pub(crate) fn props_url(&self, page_url: &str) -> String {
+        self.props_request(page_url).0
+    }
+
+    /// [`props_url`](Self::props_url), and the prefixes of the layouts it
+    /// asks the server to leave out.
+    pub(crate) fn props_request(&self, page_url: &str) -> (String, Vec<String>) {
+        let mut url = protocol::props_url(&self.build.borrow(), page_url);
+        let left_out = self
+            .kept_layouts
+            .borrow()
+            .to_leave_out(&PageUrl::parse(page_url), js_sys::Date::now());
+        let mut prefixes = Vec::with_capacity(left_out.len());
+        for (prefix, token) in left_out {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(protocol::KEEP_PARAM);
+            url.push('=');
+            url.extend(js_sys::encode_uri_component(&token).as_string());
+            prefixes.push(prefix);
+        }
+        (url, prefixes)
+    }
+
+    /// The props URL a submission to a page URL posts to: a write runs
+    /// every layout, so it carries no tokens.
+    pub(crate) fn submit_url(&self, page_url: &str) -> String {
         protocol::props_url(&self.build.borrow(), page_url)
     }
 }

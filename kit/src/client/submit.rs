@@ -194,7 +194,7 @@ async fn submit<N>(
         .state
         .set(NavigationState::Submitting(submission.clone()));
     let started_at = location_url();
-    let props_url = state.props_url(&page_url);
+    let props_url = state.submit_url(&page_url);
     let (reply, submitter) = match body {
         Body::Encoded => (
             fetch::submit_props(props_url, encode(&submission.fields)).await,
@@ -230,6 +230,14 @@ async fn submit<N>(
             if let (true, Some(form)) = (went_through, &form) {
                 form.reset();
             }
+            // The layouts' data it carries (a write runs every layout), for
+            // the navigations after it.
+            let shown = payload.url.as_deref().unwrap_or(&page_url);
+            state.kept_layouts.borrow_mut().note(
+                &payload,
+                &crate::page_url::PageUrl::parse(shown),
+                js_sys::Date::now(),
+            );
             Some(payload)
         }
         Err(fetch::FetchError::StaleBuild) => {

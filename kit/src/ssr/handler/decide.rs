@@ -16,6 +16,7 @@
 //! request.
 
 use super::decision::{is_read, Decision, Follow, LayoutRuns, Outcome};
+use super::reuse::{self, Binding, Kept};
 use crate::ssr::{
     handler::trace::record_page,
     loader::action::{Acted, ActionOutcome, PageAction},
@@ -154,6 +155,8 @@ impl ServerProps {
             let layouts = layouts.finish().await;
             return Decision::of_runs(Some(index), method, url, None, layouts);
         }
+        // The head the layouts saw, for their reuse tokens.
+        let head = std::sync::Arc::clone(&request.parts);
         let (run, layouts) = {
             let page_run = std::pin::pin!(async {
                 match page {
@@ -171,7 +174,43 @@ impl ServerProps {
                 futures::future::Either::Right((layouts, run)) => (run.await, layouts),
             }
         };
-        Decision::of_runs(Some(index), method, url, run, layouts)
+        let reuse = self.reuse_tokens(&layouts, &head);
+        let mut decision = Decision::of_runs(Some(index), method, url, run, layouts);
+        decision.reuse = reuse;
+        decision
+    }
+
+    /// Tokens for the nested layouts that went through and whose data the
+    /// browser may keep (`reuse`): none without a cookie key to sign them.
+    fn reuse_tokens(
+        &self,
+        layouts: &LayoutRuns,
+        head: &http::request::Parts,
+    ) -> Vec<(&'static str, crate::protocol::Reuse)> {
+        let Some(key) = self.inner.request.cookie_key.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let now = reuse::now();
+        for (prefix, ran) in &layouts.nested {
+            if ran.result.is_err() {
+                break;
+            }
+            let Some(max_age) = reuse::reusable_for(&ran.head) else {
+                continue;
+            };
+            let segments = prefix.matches('/').count() - usize::from(*prefix == "/");
+            let binding = Binding {
+                prefix,
+                instance: reuse::instance_of(head.uri.path(), segments),
+                query: head.uri.query().unwrap_or_default(),
+                parts: head,
+            };
+            let mut token = reuse::issue(key, &binding, now, max_age);
+            token.tags = reuse::tags_of(&ran.head);
+            out.push((*prefix, token));
+        }
+        out
     }
 
     /// Starts the loaders of the page's layouts (the app's, then the nested
@@ -196,8 +235,29 @@ impl ServerProps {
             );
             runs.push(Running::new(None, Box::pin(future)));
         }
+        // A read may skip the layouts whose data the browser keeps, when
+        // their tokens hold for this visitor (`reuse`); a write never does.
+        let kept = request
+            .parts
+            .extensions
+            .get::<Kept>()
+            .filter(|_| is_read(&request.parts.method));
+        let key = self.inner.request.cookie_key.as_ref();
+        let now = kept.map(|_| reuse::now()).unwrap_or_default();
         for &i in &pages.entries[index].layouts {
             let layout = &pages.nested[i];
+            if let (Some(kept), Some(key)) = (kept, key) {
+                let path = request.parts.uri.path();
+                let binding = Binding {
+                    prefix: layout.prefix.as_str(),
+                    instance: reuse::instance_of(path, layout.prefix.segments().len()),
+                    query: request.parts.uri.query().unwrap_or_default(),
+                    parts: &request.parts,
+                };
+                if reuse::holds(key, kept, &binding, now) {
+                    continue;
+                }
+            }
             let mut head = request.shared_head();
             head.params
                 .retain(|(name, _)| layout.prefix.param_names().any(|own| own == *name));
@@ -540,6 +600,8 @@ fn get_after(
 ) -> http::request::Parts {
     let mut parts = request.into_parts();
     parts.method = http::Method::GET;
+    // What follows a submission runs every layout afresh.
+    parts.extensions.remove::<Kept>();
     if let Some(uri) = uri {
         parts.uri = uri;
     }

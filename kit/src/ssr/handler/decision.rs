@@ -33,6 +33,8 @@ pub(crate) struct Decision {
     /// The nested layouts' data as JSON, by prefix, outermost first: those
     /// whose loaders ran and succeeded, up to the first that exited.
     pub(crate) nested: Vec<(&'static str, String)>,
+    /// Tokens for the nested layouts whose data the browser may keep.
+    pub(crate) reuse: Vec<(&'static str, crate::protocol::Reuse)>,
     /// What the page's action said of a refused submission, as JSON, shown
     /// with the props of [`Outcome::Props`].
     pub(crate) action_data: Option<String>,
@@ -63,6 +65,15 @@ pub(crate) struct Follow {
     pub(crate) to: Redirect,
     /// The submission's request head, for the destination's loaders.
     pub(crate) request: RequestParts,
+}
+
+/// What an answer says of the layouts: the app layout's data, the nested
+/// layouts' data and their reuse tokens, as JSON and by prefix.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LayoutsShown<'a> {
+    pub(crate) app: Option<&'a str>,
+    pub(crate) nested: &'a [(&'static str, String)],
+    pub(crate) reuse: &'a [(&'static str, crate::protocol::Reuse)],
 }
 
 /// The runs of a page's layouts: the app's and the nested ones, by
@@ -119,6 +130,7 @@ impl Decision {
             head: ResponseHead::default(),
             layout: None,
             nested: Vec::new(),
+            reuse: Vec::new(),
             action_data: None,
             led_to: None,
             timing: Timing::default(),
@@ -172,6 +184,7 @@ impl Decision {
             head,
             layout: None,
             nested: Vec::new(),
+            reuse: Vec::new(),
             action_data: None,
             led_to: None,
             timing,

@@ -8,7 +8,7 @@
 //! page, the error page). A render that panics becomes the error page too.
 
 use super::{
-    decision::{push_metric, Decision, Outcome, SERVER_TIMING},
+    decision::{push_metric, Decision, LayoutsShown, Outcome, SERVER_TIMING},
     respond::{head_headers, own_response, redirect_response, uncacheable_if_server_error, Shown},
     Format,
 };
@@ -44,10 +44,16 @@ impl ServerProps {
             head,
             layout,
             nested,
+            reuse,
             action_data,
             ..
         } = decision;
         let nested = nested.as_slice();
+        let shown = LayoutsShown {
+            app: layout.as_deref(),
+            nested,
+            reuse: reuse.as_slice(),
+        };
         let url = url.as_str();
         let action_data = action_data.as_deref();
         let request = self.dev_request(&method, url, Format::Document);
@@ -56,7 +62,7 @@ impl ServerProps {
         let error: LoaderError = match outcome {
             Outcome::Static => {
                 let payload = self
-                    .embedded(url, (layout, nested), Said::Nothing, None)
+                    .embedded(url, shown, Said::Nothing, None)
                     .expect("a payload without props serialises");
                 let state = PageState::Static;
                 return self
@@ -91,7 +97,7 @@ impl ServerProps {
                     tags: &tags,
                     action_data,
                 };
-                match self.embedded(url, (layout, nested), said, self.loader_of(page)) {
+                match self.embedded(url, shown, said, self.loader_of(page)) {
                     Ok(payload) => {
                         let state = PageState::Props(props.into_any());
                         return self
@@ -119,7 +125,7 @@ impl ServerProps {
             Shown::Own(response) => own_response(*response, head),
             Shown::NotFound => {
                 let payload = self
-                    .embedded(url, (layout, nested), Said::NotFound, None)
+                    .embedded(url, shown, Said::NotFound, None)
                     .expect("a payload without props serialises");
                 let status = StatusCode::NOT_FOUND;
                 let state = PageState::NotFound;
@@ -129,7 +135,7 @@ impl ServerProps {
             }
             Shown::Error(status, error) => {
                 let payload = self
-                    .embedded(url, (layout, nested), Said::Error(&error), None)
+                    .embedded(url, shown, Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 let state = PageState::Error(error);
                 let data = (layout, nested, None);
@@ -144,12 +150,12 @@ impl ServerProps {
     fn embedded(
         &self,
         url: &str,
-        (layout, nested): (Option<&str>, &[(&'static str, String)]),
+        shown: LayoutsShown<'_>,
         said: Said<'_>,
         sizing: Option<&ErasedLoader>,
     ) -> Result<String, serde_json::Error> {
         let build = self.inner.build_id.as_str();
-        let extra = url.len() + build.len() + layout.map_or(0, str::len) + 48;
+        let extra = url.len() + build.len() + shown.app.map_or(0, str::len) + 48;
         let mut out = match sizing {
             Some(loader) => loader.json_buffer(64),
             None => Vec::with_capacity(extra),
@@ -157,8 +163,9 @@ impl ServerProps {
         let payload = Payload {
             build: Some(build),
             url: Some(url),
-            layout,
-            layouts: nested,
+            layout: shown.app,
+            layouts: shown.nested,
+            reuse: shown.reuse,
             said,
         };
         payload.write(&mut out)?;
@@ -207,7 +214,7 @@ impl ServerProps {
                 uncacheable_if_server_error(status, &head);
                 let error = self.page_error(status, message, panic.location, page, request);
                 let payload = self
-                    .embedded(url, (None, &[]), Said::Error(&error), None)
+                    .embedded(url, LayoutsShown::default(), Said::Error(&error), None)
                     .expect("a payload without props serialises");
                 // Once more with the error page in the page's place; a panic in
                 // the layout itself would recur, so then a bare page.

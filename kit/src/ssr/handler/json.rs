@@ -10,7 +10,7 @@
 //! otherwise.
 
 use super::{
-    decision::{Decision, Outcome},
+    decision::{Decision, LayoutsShown, Outcome},
     respond::{head_headers, own_response, Shown},
     Format,
 };
@@ -41,26 +41,32 @@ impl ServerProps {
             head,
             layout,
             nested,
+            reuse,
             action_data,
             led_to,
             ..
         } = decision;
         let url = url.as_str();
         let layout = layout.as_deref();
-        let nested = nested.as_slice();
+        let shown = LayoutsShown {
+            app: layout,
+            nested: nested.as_slice(),
+            reuse: reuse.as_slice(),
+        };
         let led_to = led_to.as_deref();
         // A props answer names its page only when it is another than the
         // one asked for.
         fn answer<'a>(
             url: Option<&'a str>,
-            (layout, layouts): (Option<&'a str>, &'a [(&'static str, String)]),
+            shown: LayoutsShown<'a>,
             said: Said<'a>,
         ) -> Payload<'a> {
             Payload {
                 build: None,
                 url,
-                layout,
-                layouts,
+                layout: shown.app,
+                layouts: shown.nested,
+                reuse: shown.reuse,
                 said,
             }
         }
@@ -72,11 +78,7 @@ impl ServerProps {
                     tags: &[],
                     action_data: None,
                 };
-                return self.json(
-                    StatusCode::OK,
-                    &answer(led_to, (layout, nested), said),
-                    head,
-                );
+                return self.json(StatusCode::OK, &answer(led_to, shown, said), head);
             }
             Outcome::Props(props) => {
                 let status = head.status().unwrap_or(StatusCode::OK);
@@ -86,10 +88,7 @@ impl ServerProps {
                     tags: &[],
                     action_data: action_data.as_deref(),
                 };
-                match json_body(
-                    &answer(led_to, (layout, nested), said),
-                    self.loader_of(page),
-                ) {
+                match json_body(&answer(led_to, shown, said), self.loader_of(page)) {
                     Ok(body) => return self.json_response(status, body, head),
                     Err(e) => e.into(),
                 }
@@ -107,6 +106,7 @@ impl ServerProps {
                     url: None,
                     layout: None,
                     layouts: &[],
+                    reuse: &[],
                     said: Said::Redirect(&redirect),
                 };
                 self.json(StatusCode::OK, &payload, head)
@@ -115,13 +115,13 @@ impl ServerProps {
             // The layout's data too: the 404 page shows the header.
             Shown::NotFound => self.json(
                 StatusCode::NOT_FOUND,
-                &answer(led_to, (layout, nested), Said::NotFound),
+                &answer(led_to, shown, Said::NotFound),
                 head,
             ),
             Shown::Error(status, error) => {
                 let payload = Payload {
                     layout: None,
-                    ..answer(led_to, (layout, nested), Said::Error(&error))
+                    ..answer(led_to, shown, Said::Error(&error))
                 };
                 self.json(status, &payload, head)
             }

@@ -14,6 +14,7 @@ pub(crate) mod decision;
 pub(crate) mod document;
 pub(crate) mod json;
 pub(crate) mod respond;
+pub(crate) mod reuse;
 pub(crate) mod service;
 pub(crate) mod trace;
 

@@ -125,6 +125,7 @@ impl ServerProps {
                 url: None,
                 layout: None,
                 layouts: &[],
+                reuse: &[],
                 said: Said::StaleBuild,
             };
             return self.json(StatusCode::GONE, &payload, Default::default());
@@ -138,8 +139,14 @@ impl ServerProps {
             return self.respond(decision, Format::Json).await;
         };
         let index = *matched.value;
-        let url = PageUrl::new(&page_path, parts.uri.query().unwrap_or_default());
-        let parts = with_page_uri(parts, url.as_str());
+        // The layouts whose data the browser keeps: their tokens come off the
+        // URL here, so no loader ever sees them.
+        let (query, kept) = super::reuse::take_kept(parts.uri.query().unwrap_or_default());
+        let url = PageUrl::new(&page_path, &query);
+        let mut parts = with_page_uri(parts, url.as_str());
+        if !kept.0.is_empty() {
+            parts.extensions.insert(kept);
+        }
         let decision = self.decide(Some(index), state, parts, body).await;
         let decision = self.follow(state, decision).await;
         self.respond(decision, Format::Json).await

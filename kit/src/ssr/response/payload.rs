@@ -22,6 +22,8 @@ pub(crate) struct Payload<'a> {
     pub(crate) layout: Option<&'a str>,
     /// The nested layouts' data, as JSON, by prefix, outermost first.
     pub(crate) layouts: &'a [(&'static str, String)],
+    /// Reuse tokens for some of them, by prefix, outermost first.
+    pub(crate) reuse: &'a [(&'static str, crate::protocol::Reuse)],
     pub(crate) said: Said<'a>,
 }
 
@@ -88,6 +90,12 @@ impl Payload<'_> {
                 out.extend_from_slice(json.as_bytes());
             }
             out.push(b'}');
+        }
+        if !self.reuse.is_empty() {
+            field(out, "reuse");
+            let map: std::collections::BTreeMap<_, _> =
+                self.reuse.iter().map(|(p, r)| (*p, r)).collect();
+            serde_json::to_writer(&mut *out, &map)?;
         }
         match &self.said {
             Said::Nothing => {}
@@ -164,6 +172,7 @@ mod tests {
             url: None,
             layout: None,
             layouts: &[],
+            reuse: &[],
             said,
         }
     }
@@ -199,9 +208,21 @@ mod tests {
             ("/teams/:team", r#"{"team":"red"}"#.to_owned()),
             ("/teams/:team/admin", "true".to_owned()),
         ];
+        let kept = [(
+            "/teams/:team",
+            crate::protocol::Reuse {
+                token: "1060.c2ln".to_owned(),
+                instance: "/teams/red".to_owned(),
+                max_age: 60,
+                tags: vec!["teams".to_owned()],
+            },
+        )];
         let with_nested = |mut payload: PropsPayload| {
             for (prefix, json) in &nested {
                 payload.layouts.insert((*prefix).to_owned(), raw(json));
+            }
+            for (prefix, reuse) in &kept {
+                payload.reuse.insert((*prefix).to_owned(), reuse.clone());
             }
             payload
         };
@@ -212,6 +233,7 @@ mod tests {
                     url: Some("/a?x=1"),
                     layout: Some(layout),
                     layouts: &[],
+                    reuse: &[],
                     said: Said::Props {
                         props: &props,
                         cache_control: Some("public, max-age=60"),
@@ -256,6 +278,7 @@ mod tests {
                     url: Some("/"),
                     layout: None,
                     layouts: &[],
+                    reuse: &[],
                     said: Said::Nothing,
                 },
                 expect(Some("b1"), Some("/"), None, PayloadBody::Nothing),
@@ -272,6 +295,7 @@ mod tests {
                 Payload {
                     layout: Some(layout),
                     layouts: &nested,
+                    reuse: &kept,
                     ..answer(Said::NotFound)
                 },
                 with_nested(expect(None, None, Some(layout), PayloadBody::NotFound)),
@@ -286,6 +310,7 @@ mod tests {
                     url: Some("/a"),
                     layout: Some(layout),
                     layouts: &[],
+                    reuse: &[],
                     said: Said::Error(&error),
                 },
                 expect(
@@ -385,6 +410,7 @@ mod tests {
             url: None,
             layout: None,
             layouts: &[],
+            reuse: &[],
             said: Said::Nothing,
         };
         assert_eq!(written(&payload), "{}");
