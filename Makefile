@@ -44,7 +44,7 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e new-app starter
+.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter
 
 dev: setup
 	cargo leptos watch
@@ -112,3 +112,10 @@ server-only:
 # server that `test-rust` built (`cargo test` builds the server binary).
 e2e:
 	cd end2end && E2E_SERVER=target/release/server E2E_DEV_SERVER=target/debug/server npx playwright test
+
+# The hydration property test at 400 cases (24 in `make test`); a seed of
+# one's own with HYDRATION_SEED=<n>. Needs the release build.
+hydration-proptest: setup-test
+	@[[ -x target/release/server ]] || $(MAKE) build-release
+	cd end2end && HYDRATION_CASES=$${HYDRATION_CASES:-400} E2E_SERVER=target/release/server \
+		npx playwright test tests/hydration.spec.ts -g "random text"

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Router, A};
 use server_props::assets::{HydrationScripts, Stylesheet};
-use server_props::{use_navigation, Erase, NavigationState, PageRoutes};
+use server_props::{use_navigation, AppRoot, Erase, NavigationState, PageRoutes};
 use std::time::Duration;
 
 /// The document around the app, rendered on the server only.
@@ -33,7 +33,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                // The app's own element: hydration starts here, so what a
+                // browser extension adds to <body> cannot stop it.
+                <AppRoot>
+                    <App/>
+                </AppRoot>
             </body>
         </html>
     }

@@ -99,6 +99,7 @@ pub mod params;
 pub mod path;
 pub mod protocol;
 mod redirect;
+mod root;
 mod side;
 mod sync;
 mod view;
@@ -118,6 +119,7 @@ pub use navigation::{
 pub use page::{ActionData, DevError, Layout, Navigation, NestedLayout, Page, PageError, Props};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
+pub use root::{AppRoot, AppRootProps, ROOT_ID};
 pub use server_props_macros::{action, layout, loader, page};
 pub use side::{LoadedLayout, LoadedNestedLayout, LoadedPage};
 pub use view::{use_action_data, use_layout_data, PageRoutes, PageRoutesProps};

@@ -30,6 +30,10 @@ const LINKS: &[(&str, &str)] = &[
     ("/request", "The request: method, headers, cookies"),
     ("/slow?ms=800", "A slow loader (800 ms)"),
     ("/xss", "Props that try to run script"),
+    (
+        "/echo?text=%C3%A9cho&attr=%00",
+        "Echo: any text, as text and attributes",
+    ),
     ("/raw", "A loader's own text/plain response"),
     ("/counter", "A counter that hydrates"),
     ("/search?q=leptos&page=2", "Search with a typed query"),

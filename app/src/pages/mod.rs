@@ -36,7 +36,7 @@ pub use guestbook::{
 pub use home::Home;
 pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting, RedirectingWithStatus};
 pub use repos::{Repo, RepoPage};
-pub use request::{Counter, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
+pub use request::{Counter, Echo, EchoProps, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
 pub use search::{Search, SearchProps, SearchQuery};
 pub use session::{next as login_destination, Login, LoginForm, LoginRefused, Logout};
 
@@ -61,6 +61,7 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<RequestInfo>()
         .page::<Slow>()
         .page::<Xss>()
+        .page::<Echo>()
         .page::<Raw>()
         .page::<Counter>()
         .page::<Search>()

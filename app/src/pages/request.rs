@@ -142,3 +142,55 @@ pub fn Counter(props: CounterProps) -> impl IntoView {
 async fn load_counter() -> LoaderResult<CounterProps> {
     Ok(CounterProps { initial: 5 })
 }
+
+/// What `/echo` shows: any text and attribute value, as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EchoProps {
+    /// Shown as text.
+    pub text: String,
+    /// Shown as attribute values.
+    pub attr: String,
+}
+
+/// `/echo?text=…&attr=…`: the query's text as the title, as text (alone and
+/// between other text) and as attribute values, with a button that works
+/// only once the page has hydrated. The hydration property test loads it
+/// with random Unicode (`end2end/tests/hydration.spec.ts`).
+#[page("/echo")]
+pub fn Echo(props: EchoProps) -> impl IntoView {
+    let EchoProps { text, attr } = props;
+    let clicks = RwSignal::new(0);
+    view! {
+        <Title text=format!("Echo {text}")/>
+        <h1>"Echo"</h1>
+        <p class="echo-text" title=attr.clone() data-value=attr.clone()>{text.clone()}</p>
+        <p class="echo-mixed">"before " {text.clone()} " after"</p>
+        <ul class="echo-list">
+            <li>{text.clone()}</li>
+            <li>{attr.clone()}</li>
+        </ul>
+        <input class="echo-input" value=attr/>
+        <textarea class="echo-area">{text}</textarea>
+        <button class="echo-button" on:click=move |_| clicks.update(|c| *c += 1)>
+            "Clicked " <span class="echo-clicks">{clicks}</span>
+        </button>
+    }
+}
+
+/// `/echo`'s query: both fields may be missing (empty).
+#[cfg(feature = "ssr")]
+#[derive(Deserialize)]
+struct EchoQuery {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    attr: String,
+}
+
+#[loader(Echo)]
+async fn load_echo(Query(query): Query<EchoQuery>) -> LoaderResult<EchoProps> {
+    Ok(EchoProps {
+        text: query.text,
+        attr: query.attr,
+    })
+}

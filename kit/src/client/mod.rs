@@ -152,10 +152,20 @@ where
     // order they were added): a Back/Forward navigation is known as one by
     // the time the router chooses the page's view.
     scroll::track_scroll(state);
-    leptos::mount::hydrate_body(move || {
+    let app = move || {
         provide_context(Source(Arc::new(source)));
         app()
-    });
+    };
+    // From the app's own element when the shell has one (`AppRoot`), so
+    // what an extension adds to `<body>` is never walked; else `<body>`.
+    let root = window()
+        .document()
+        .and_then(|d| d.get_element_by_id(crate::ROOT_ID))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    match root {
+        Some(root) => leptos::mount::hydrate_from(root, app).forget(),
+        None => leptos::mount::hydrate_body(app),
+    }
     // Hydration is synchronous: whatever page was going to use the embedded
     // props has done so. A later page must never take them (the location
     // still shows the old URL while a navigation chooses its view).

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use server_props::assets::{HydrationScripts, Stylesheet};
 use leptos_router::components::Router;
-use server_props::{Link, PageRoutes};
+use server_props::{AppRoot, Link, PageRoutes};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -29,7 +29,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags/>
             </head>
             <body>
-                <App/>
+                // The app's own element: hydration starts here, so what a
+                // browser extension adds to <body> cannot stop it.
+                <AppRoot>
+                    <App/>
+                </AppRoot>
             </body>
         </html>
     }

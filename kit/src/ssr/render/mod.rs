@@ -328,6 +328,24 @@ mod tests {
     use super::*;
     use crate::protocol::SCRIPT_ID;
 
+    /// `<textarea>`'s text is escapable raw text: the HTML parser ends it
+    /// at `</textarea` and decodes `&…;` in it, so it is written escaped
+    /// (the workspace's patch of Leptos's renderer), never as markup, and an
+    /// empty value stays empty.
+    #[test]
+    fn textarea_text_is_escaped_as_the_parser_reads_it() {
+        let text = "</textarea><b>x</b> &amp; <!-- c";
+        let html = view! { <textarea name="m">{text}</textarea> }.to_html();
+        assert_eq!(
+            html,
+            "<textarea name=\"m\">&lt;/textarea&gt;&lt;b&gt;x&lt;/b&gt; &amp;amp; &lt;!-- c</textarea>"
+        );
+        let empty = view! { <textarea>{String::new()}</textarea> }.to_html();
+        assert_eq!(empty, "<textarea></textarea>");
+        let plain = view! { <p>{text}</p> }.to_html();
+        assert!(plain.starts_with("<p>&lt;/textarea&gt;"), "{plain}");
+    }
+
     #[test]
     fn nul_characters_are_written_as_the_parser_keeps_them() {
         let html = "<li><strong>\0</strong> <a title=\"a\0b\">x</a></li>".to_owned();

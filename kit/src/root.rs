@@ -1,0 +1,49 @@
+//! Where the app hydrates: its own element, not `<body>`.
+//!
+//! Leptos's `hydrate_body` walks `<body>`'s children from the first one,
+//! expecting exactly what the server rendered. Browser extensions put
+//! things there before the wasm runs (an element first in `<body>`, a
+//! toolbar, a password manager's overlay), and then hydration meets a node
+//! the server never sent and stops: every button and link of the page dead
+//! until the visitor disables the extension. React recovers from this by
+//! rendering on the client; the kit avoids it instead: the shell puts the
+//! app inside [`AppRoot`], an element of its own, and the browser half
+//! hydrates from that element (`hydrate_from`), so whatever an extension
+//! adds around it is never walked. (A shell without it still hydrates from
+//! `<body>`, as before.)
+
+use leptos::prelude::*;
+
+/// The `id` of the element the app hydrates from.
+pub const ROOT_ID: &str = "server-props-root";
+
+/// The element the app renders into, for the shell (server only): put the
+/// app inside it, in `<body>`. `display: contents`, so it changes no
+/// layout and no CSS selector but a child combinator on `body`.
+///
+/// ```
+/// use leptos::prelude::*;
+/// use server_props::AppRoot;
+///
+/// #[component]
+/// fn App() -> impl IntoView { view! { <h1>"Home"</h1> } }
+///
+/// fn shell(options: LeptosOptions) -> impl IntoView {
+///     view! {
+///         <!DOCTYPE html>
+///         <html>
+///             <head></head>
+///             <body><AppRoot><App/></AppRoot></body>
+///         </html>
+///     }
+/// }
+/// ```
+// `#[component]` adds a `pub` helper of its own that the lint sees as unreachable.
+#[allow(unreachable_pub)]
+#[component]
+pub fn AppRoot(
+    /// The app.
+    children: Children,
+) -> impl IntoView {
+    view! { <div id=ROOT_ID style="display:contents">{children()}</div> }
+}
