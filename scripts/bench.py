@@ -18,7 +18,8 @@ cache's hit throughput on /cached against the same bytes precomputed, and
 the dashboard's nested layout: a document whose layout's and page's loaders
 each wait 300 ms (side by side, so well under 600 ms), and a client
 navigation between two projects (end2end/bench/dashboard.mjs: one request,
-no layout loader run).
+no layout loader run), and /feed, whose recommendations (800 ms) follow
+its items on the same response: its first byte and its last.
 
 Prints one table with ratios and writes it to bench/results/latest.md.
 Environment: BENCH_SECONDS (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (64).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import http.client
 import json
 import os
 import re
@@ -38,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +328,31 @@ def parallel_document(base: str, runs: int = 7) -> dict:
     return logged("dashboard document ?ms=300", base, result)
 
 
+def feed(base: str, runs: int = 7) -> dict:
+    """The document /feed, whose recommendations take 800 ms: the time to its
+    first bytes (the heading and the items, sent before the recommendations
+    are ready) and to its last (the recommendations, on the same response)."""
+    url = urllib.parse.urlsplit(base)
+    firsts, lasts = [], []
+    for _ in range(runs + 1):
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        start = time.perf_counter()
+        conn.request("GET", "/feed")
+        response = conn.getresponse()
+        first = response.read1(1 << 20)
+        first_at = time.perf_counter()
+        rest = response.read()
+        last_at = time.perf_counter()
+        conn.close()
+        if b"Item 3" not in first or b"Recommended 1" in first or b"Recommended 3" not in rest:
+            raise SystemExit("bench: /feed did not send its items before its recommendations")
+        firsts.append((first_at - start) * 1000)
+        lasts.append((last_at - start) * 1000)
+    firsts, lasts = sorted(firsts[1:]), sorted(lasts[1:])
+    result = {"first_byte_ms": firsts[len(firsts) // 2], "last_byte_ms": lasts[len(lasts) // 2]}
+    return logged("feed document (800 ms deferred)", base, result)
+
+
 def instructions(path: str) -> int:
     """User-space instructions per request of the release server under
     callgrind (scripts/instructions.sh: 220 requests minus 20, build id "cg"),
@@ -410,6 +438,8 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     d = lambda kind, k: navs[kind][k] if kind in navs else None
     row("dashboard document, two 300 ms loaders, median ms", d("parallel", "median_ms"), None, None, ".1f", "< 450 ms")
     row("dashboard project to project median ms (1 request, no layout loader)", d("dashboard", "median_ms"), None, None, ".1f", "< 50 ms")
+    row("/feed document, first byte median ms (deferred part: 800 ms)", d("feed", "first_byte_ms"), None, None, ".1f", "< 100 ms")
+    row("/feed document, last byte median ms", d("feed", "last_byte_ms"), None, None, ".1f", "< 850 ms")
     return "\n".join(lines)
 
 
@@ -464,6 +494,7 @@ def main() -> None:
         navs["instant"] = instant(ours_base)
         navs["parallel"] = parallel_document(ours_base)
         navs["dashboard"] = dashboard(ours_base)
+        navs["feed"] = feed(ours_base)
     finally:
         ours.stop()
     if floor_bundle is not None:

@@ -14,7 +14,10 @@ use sqlx::{
 };
 use std::{
     str::FromStr,
-    sync::{atomic::AtomicU64, Arc},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
@@ -77,6 +80,8 @@ pub struct AppState {
     pub cached_runs: Arc<AtomicU64>,
     /// What the dashboard's loaders and action did, for the tests.
     pub dashboard: Arc<DashboardLog>,
+    /// What `/feed`'s deferred recommendations did, for the tests.
+    pub feed: Arc<FeedLog>,
 }
 
 /// What the dashboard's loaders and its action did: when each loader ran
@@ -166,6 +171,7 @@ impl AppState {
             driver,
             cached_runs: Arc::new(AtomicU64::new(0)),
             dashboard: Arc::default(),
+            feed: Arc::default(),
         })
     }
 }
@@ -220,5 +226,51 @@ mod tests {
             sqlite_create_if_missing("sqlite::memory:"),
             "sqlite::memory:"
         );
+    }
+}
+
+/// What `/feed`'s deferred recommendations did: how many started, finished
+/// and were dropped before finishing (a client that went away).
+#[derive(Debug, Default)]
+pub struct FeedLog {
+    /// Started.
+    pub started: AtomicU64,
+    /// Finished.
+    pub finished: AtomicU64,
+    /// Dropped unfinished.
+    pub dropped: AtomicU64,
+}
+
+impl FeedLog {
+    /// Notes a start; the guard notes the end, or the drop.
+    pub fn start(self: &Arc<Self>) -> FeedRun {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        FeedRun {
+            log: Arc::clone(self),
+            finished: false,
+        }
+    }
+}
+
+/// One run of `/feed`'s recommendations.
+#[derive(Debug)]
+pub struct FeedRun {
+    log: Arc<FeedLog>,
+    finished: bool,
+}
+
+impl FeedRun {
+    /// Notes that the run finished.
+    pub fn finish(mut self) {
+        self.finished = true;
+        self.log.finished.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for FeedRun {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.log.dropped.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }

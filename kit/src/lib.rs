@@ -82,6 +82,7 @@
 pub mod assets;
 #[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
 mod bookkeeping;
+mod deferred;
 mod erase;
 #[doc(hidden)]
 pub mod escape;
@@ -110,6 +111,7 @@ pub mod client;
 #[cfg(feature = "ssr")]
 mod ssr;
 
+pub use deferred::{Deferred, DeferredValues};
 pub use erase::Erase;
 pub use form::{Form, FormProps};
 pub use navigation::{
@@ -154,6 +156,8 @@ pub mod doc_examples {
     pub struct Sessions;
     #[doc = include_str!("../../docs/layouts.md")]
     pub struct Layouts;
+    #[doc = include_str!("../../docs/deferred.md")]
+    pub struct DeferredProps;
 }
 
 /// What a page file imports: `use server_props::prelude::*;`.

@@ -58,6 +58,14 @@ pub const DEFAULT_CACHE_CONTROL: &str = "private, no-cache, no-store, max-age=0,
 #[doc(hidden)]
 /// Media type of props answers.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
+#[doc(hidden)]
+/// Media type of a props answer whose deferred values follow its payload,
+/// one line each.
+pub const STREAMED_CONTENT_TYPE: &str = "application/x-ndjson";
+#[doc(hidden)]
+/// The `id` of the `<script type="application/json">` element before
+/// `</body>` holding the outcomes of a document's deferred values.
+pub const DEFERRED_SCRIPT_ID: &str = "__SERVER_PROPS_DEFERRED__";
 
 /// The body of a props answer, and of the embedded props: an envelope (the
 /// build, the page URL, the layout's data) around the one thing the answer
@@ -92,6 +100,10 @@ pub struct PropsPayload {
     /// (their `Cache-Control` says how long), by prefix: what lets a later
     /// props request skip their loaders ([`Reuse`]).
     pub reuse: std::collections::BTreeMap<String, Reuse>,
+    /// The props' deferred values ([`Deferred`](crate::Deferred)): how many
+    /// (`"deferred":N` on the wire) and those that have arrived, which
+    /// follow the payload on the same response.
+    pub deferred: crate::DeferredValues,
     /// What the answer says.
     pub body: PayloadBody,
 }
@@ -177,6 +189,7 @@ impl PropsPayload {
             layout: None,
             layouts: std::collections::BTreeMap::new(),
             reuse: std::collections::BTreeMap::new(),
+            deferred: crate::DeferredValues::default(),
             body,
         }
     }
@@ -219,6 +232,8 @@ struct Wire {
     layouts: std::collections::BTreeMap<String, Box<RawValue>>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     reuse: std::collections::BTreeMap<String, Reuse>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    deferred: u32,
     #[serde(default, skip_serializing_if = "is_false")]
     not_found: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,6 +300,7 @@ impl From<Wire> for PropsPayload {
             layout: wire.layout,
             layouts: wire.layouts,
             reuse: wire.reuse,
+            deferred: crate::DeferredValues::new(wire.deferred),
             body,
         }
     }
@@ -298,6 +314,7 @@ impl From<PropsPayload> for Wire {
             layout: payload.layout,
             layouts: payload.layouts,
             reuse: payload.reuse,
+            deferred: payload.deferred.count(),
             ..Wire::default()
         };
         match payload.body {
@@ -361,6 +378,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The props URL of a page URL (`/blog/a?x=1` → `/_props/<id>/blog/a.json?x=1`).

@@ -59,6 +59,7 @@ const LINKS: &[(&str, &str)] = &[
         "/dashboard/projects/1/settings",
         "Dashboard: a project's settings form",
     ),
+    ("/feed", "Feed: recommendations streamed after the items"),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),

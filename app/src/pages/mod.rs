@@ -6,6 +6,7 @@ mod cache;
 mod catalog;
 mod dashboard;
 mod errors;
+mod feed;
 mod files;
 mod guestbook;
 mod home;
@@ -27,6 +28,7 @@ pub use dashboard::{
     ProjectSettings, RenameForm, RenameRefused, MAX_DASHBOARD_MS,
 };
 pub use errors::{ErrorPage, NotFound};
+pub use feed::{Feed, FeedProps, MAX_FEED_MS};
 pub use files::{
     FileDownload, Files, FilesProps, StoredFile, UploadFields, MAX_FILE_BYTES, MAX_NOTE_CHARS,
 };
@@ -62,6 +64,7 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Slow>()
         .page::<Xss>()
         .page::<Echo>()
+        .page::<Feed>()
         .page::<Raw>()
         .page::<Counter>()
         .page::<Search>()

@@ -15,7 +15,10 @@
 
 use crate::bookkeeping::Flights;
 use crate::freshness::{Answer, Freshness, Invalidation};
-use crate::protocol::{PayloadBody, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, TAGS_HEADER};
+use crate::protocol::{
+    PayloadBody, PropsPayload, INVALIDATE_HEADER, PROPS_HEADER, STREAMED_CONTENT_TYPE, TAGS_HEADER,
+};
+use crate::{deferred::LineBuffer, DeferredValues};
 use futures::{
     future::{LocalBoxFuture, Shared},
     FutureExt,
@@ -327,18 +330,38 @@ async fn request(url: String, init: web_sys::RequestInit) -> Reply<Fetched> {
             epoch: 0,
         }));
     }
-    let text = match response.text() {
-        Ok(text) => JsFuture::from(text).await,
-        Err(e) => Err(e),
-    };
-    let text = match text {
-        Ok(text) => text,
-        Err(e) => return answered(Err(FetchError::Body(js_text(&e)))),
-    };
-    guard.0 = None;
-    let payload: PropsPayload = match serde_json::from_str(&text.as_string().unwrap_or_default()) {
-        Ok(payload) => payload,
-        Err(e) => return answered(Err(FetchError::Json(e.to_string()))),
+    let streamed = header("content-type").is_some_and(|t| t.starts_with(STREAMED_CONTENT_TYPE));
+    let payload: PropsPayload = if streamed {
+        // The payload's line now; the deferred values' lines as they come.
+        let Some(mut lines) = Lines::of(&response) else {
+            return answered(Err(FetchError::Body("no body".to_owned())));
+        };
+        let first = match lines.next().await {
+            Ok(Some(line)) => line,
+            Ok(None) => return answered(Err(FetchError::Body("empty".to_owned()))),
+            Err(e) => return answered(Err(e)),
+        };
+        let payload: PropsPayload = match serde_json::from_slice(&first) {
+            Ok(payload) => payload,
+            Err(e) => return answered(Err(FetchError::Json(e.to_string()))),
+        };
+        let abort = AbortOnDrop(guard.0.take());
+        wasm_bindgen_futures::spawn_local(read_values(lines, payload.deferred.clone(), abort));
+        payload
+    } else {
+        let text = match response.text() {
+            Ok(text) => JsFuture::from(text).await,
+            Err(e) => Err(e),
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => return answered(Err(FetchError::Body(js_text(&e)))),
+        };
+        guard.0 = None;
+        match serde_json::from_str(&text.as_string().unwrap_or_default()) {
+            Ok(payload) => payload,
+            Err(e) => return answered(Err(FetchError::Json(e.to_string()))),
+        }
     };
     if matches!(payload.body, PayloadBody::StaleBuild) {
         // Everything kept is another build's.
@@ -369,4 +392,82 @@ pub(crate) fn header_list(value: Option<String>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The lines of a streamed props answer (`application/x-ndjson`), read as
+/// they arrive.
+struct Lines {
+    reader: web_sys::ReadableStreamDefaultReader,
+    buffer: LineBuffer,
+    done: bool,
+}
+
+impl Lines {
+    fn of(response: &web_sys::Response) -> Option<Self> {
+        let reader = response.body()?.get_reader();
+        Some(Self {
+            reader: reader.unchecked_into(),
+            buffer: LineBuffer::default(),
+            done: false,
+        })
+    }
+
+    /// The next line, without its line break; `None` at the end (a last
+    /// line without a break included).
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        loop {
+            if let Some(line) = self.buffer.line() {
+                return Ok(Some(line));
+            }
+            if self.done {
+                return Ok(self.buffer.rest());
+            }
+            let chunk = JsFuture::from(self.reader.read())
+                .await
+                .map_err(|e| FetchError::Body(js_text(&e)))?;
+            let done = js_sys::Reflect::get(&chunk, &"done".into())
+                .ok()
+                .and_then(|d| d.as_bool())
+                .unwrap_or(true);
+            if done {
+                self.done = true;
+                continue;
+            }
+            if let Ok(value) = js_sys::Reflect::get(&chunk, &"value".into()) {
+                self.buffer.push(&js_sys::Uint8Array::new(&value).to_vec());
+            }
+        }
+    }
+}
+
+/// One deferred value's line: `{"deferred":N,"value":{"ok":…}}`.
+#[derive(serde::Deserialize)]
+struct ValueLine {
+    deferred: u32,
+    value: Box<serde_json::value::RawValue>,
+}
+
+/// Reads the value lines after a streamed answer's payload into `values`
+/// (what the page's `Deferred`s show), however long they take; a value the
+/// answer ends without is an error in its place.
+async fn read_values(mut lines: Lines, values: DeferredValues, _abort: AbortOnDrop) {
+    loop {
+        match lines.next().await {
+            Ok(Some(line)) if line.is_empty() => {}
+            Ok(Some(line)) => match serde_json::from_slice::<ValueLine>(&line) {
+                Ok(ValueLine { deferred, value }) => values.arrive(deferred, value),
+                Err(e) => {
+                    leptos::logging::error!("server_props: a deferred value's line: {e}");
+                }
+            },
+            Ok(None) => break,
+            Err(e) => {
+                leptos::logging::warn!("server_props: a streamed answer stopped: {e}");
+                break;
+            }
+        }
+    }
+    if !values.is_complete() {
+        values.cut_off("The answer ended before this part arrived.");
+    }
 }

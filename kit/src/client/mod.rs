@@ -27,7 +27,7 @@
 use crate::{
     navigation::{self, BrowserHalf},
     page_url::PageUrl,
-    protocol::{PropsPayload, SCRIPT_ID},
+    protocol::{PropsPayload, DEFERRED_SCRIPT_ID, SCRIPT_ID},
     view::{PageView, PropsSource, Source, ViewFuture},
 };
 use leptos::prelude::*;
@@ -180,8 +180,25 @@ pub fn build_id() -> String {
 
 fn read_embedded() -> Option<PropsPayload> {
     let text = document().get_element_by_id(SCRIPT_ID)?.text_content()?;
-    match serde_json::from_str(&text) {
-        Ok(payload) => Some(payload),
+    match serde_json::from_str::<PropsPayload>(&text) {
+        Ok(payload) => {
+            // The deferred values' outcomes, at the end of the document
+            // (the wasm runs once it is all there): hydration renders them
+            // as the server did, with no request.
+            if payload.deferred.count() > 0 {
+                let values = document()
+                    .get_element_by_id(DEFERRED_SCRIPT_ID)
+                    .and_then(|script| script.text_content());
+                match values.map(|json| payload.deferred.arrive_all(&json)) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => {
+                        leptos::logging::error!("server_props: deferred values do not parse: {e}");
+                    }
+                    None => leptos::logging::error!("server_props: deferred values missing"),
+                }
+            }
+            Some(payload)
+        }
         Err(e) => {
             leptos::logging::error!("server_props: embedded props do not parse: {e}");
             None

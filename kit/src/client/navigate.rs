@@ -566,7 +566,7 @@ fn render_payload(
         _ => None,
     };
     let json = props.map_or("null", |props| props.get());
-    match (page.render_json)(json) {
+    match payload.deferred.scope(|| (page.render_json)(json)) {
         Ok(view) => framed(Content::Page(view)),
         Err(e) => {
             leptos::logging::error!("server_props: props do not match the page: {e}");

@@ -141,6 +141,11 @@ impl PropsCache {
         let Some(entry) = self.entries.get(url).cloned() else {
             return Found::Miss;
         };
+        if entry.payload.deferred.is_cut_off() {
+            // Its stream ended before its deferred values: never shown again.
+            self.remove(url);
+            return Found::Miss;
+        }
         let age = now - entry.stored_at;
         if entry.once {
             self.remove(url);
@@ -175,7 +180,10 @@ impl PropsCache {
     /// The last answer kept for a props URL, however old (Back/Forward to a
     /// page that restores its last props).
     pub(crate) fn last(&self, url: &str) -> Option<PropsPayload> {
-        self.entries.get(url).map(|e| e.payload.clone())
+        self.entries
+            .get(url)
+            .filter(|e| !e.payload.deferred.is_cut_off())
+            .map(|e| e.payload.clone())
     }
 
     /// Keeps an answer if its headers allow, or if `keep` says so when they
@@ -415,6 +423,31 @@ mod tests {
 
     fn is_fresh_hit(found: &Seen) -> bool {
         matches!(found, Seen::Fresh(_))
+    }
+
+    #[test]
+    fn an_answer_whose_stream_was_cut_off_is_never_used_again() {
+        let mut cache = PropsCache::default();
+        let payload: PropsPayload =
+            serde_json::from_str(r#"{"props":{"slow":{"$deferred":0}},"deferred":1}"#).unwrap();
+        let freshness = headers("private, max-age=60");
+        assert!(offer(
+            &mut cache,
+            URL,
+            &payload,
+            &freshness,
+            None,
+            Keep::AsAllowed,
+            T0
+        ));
+        // Still streaming: kept, and the same values are shared.
+        let Found::Fresh(kept) = cache.lookup(URL, at(1.0)) else {
+            panic!("kept")
+        };
+        payload.deferred.cut_off("gone");
+        assert!(kept.deferred.is_cut_off());
+        assert!(cache.last(URL).is_none());
+        assert_eq!(seen(cache.lookup(URL, at(2.0))), Seen::Miss);
     }
 
     #[test]

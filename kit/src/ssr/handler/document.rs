@@ -10,11 +10,13 @@
 use super::{
     decision::{push_metric, Decision, LayoutsShown, Outcome, SERVER_TIMING},
     respond::{head_headers, own_response, redirect_response, uncacheable_if_server_error, Shown},
+    streamed::{self, DocumentParts},
     Format,
 };
 use crate::ssr::{
     loader::{error::LoaderError, ErasedLoader},
     render::{PageState, RenderState, Renderer},
+    response::deferred::{collect, Resolving},
     response::{
         head::ResponseHead,
         payload::{Payload, Said},
@@ -22,6 +24,7 @@ use crate::ssr::{
     server::builder::ServerProps,
 };
 use crate::{
+    deferred::DeferredValues,
     escape::escape_json_tail,
     navigation::ActionJson,
     protocol::{DEFAULT_CACHE_CONTROL, TAGS_HEADER},
@@ -32,6 +35,17 @@ use http::{
     HeaderValue, StatusCode,
 };
 use tracing::Instrument;
+
+/// A document whose props have deferred values: what the later renders
+/// need beside the first's.
+struct Streaming {
+    /// The props as JSON, placeholders for the deferred values.
+    props: String,
+    /// The values that have arrived.
+    values: DeferredValues,
+    /// Those still running.
+    resolving: Resolving,
+}
 
 impl ServerProps {
     /// Writes a decision as a document.
@@ -75,6 +89,7 @@ impl ServerProps {
                         &payload,
                         StatusCode::OK,
                         head,
+                        None,
                     )
                     .await;
             }
@@ -97,8 +112,10 @@ impl ServerProps {
                     tags: &tags,
                     action_data,
                 };
-                match self.embedded(url, shown, said, self.loader_of(page)) {
-                    Ok(payload) => {
+                let (embedded, pending) =
+                    collect(|| self.embedded(url, shown, said, self.loader_of(page)));
+                match embedded {
+                    Ok(payload) if pending.is_empty() => {
                         let state = PageState::Props(props.into_any());
                         return self
                             .render_document(
@@ -110,8 +127,46 @@ impl ServerProps {
                                 &payload,
                                 status,
                                 head,
+                                None,
                             )
                             .await;
+                    }
+                    // Deferred values: rendered from the props' JSON, again
+                    // as each arrives.
+                    Ok(payload) => {
+                        let mut json = Vec::new();
+                        match props.write_json(&mut json) {
+                            Ok(()) => {
+                                let props =
+                                    String::from_utf8(json).expect("serde_json writes UTF-8");
+                                let values = DeferredValues::new(
+                                    u32::try_from(pending.len()).expect("fewer than 2^32"),
+                                );
+                                let mut resolving = Resolving::new(self, pending, self.inner.dev);
+                                while let Some((index, outcome)) = resolving.take_ready() {
+                                    values.arrive(index, outcome);
+                                }
+                                let streaming = Streaming {
+                                    props: props.clone(),
+                                    values,
+                                    resolving,
+                                };
+                                return self
+                                    .render_document(
+                                        page,
+                                        url,
+                                        request,
+                                        PageState::Json(props),
+                                        (layout, nested, action_data),
+                                        &payload,
+                                        status,
+                                        head,
+                                        Some(streaming),
+                                    )
+                                    .await;
+                            }
+                            Err(e) => e.into(),
+                        }
                     }
                     Err(e) => e.into(),
                 }
@@ -130,8 +185,10 @@ impl ServerProps {
                 let status = StatusCode::NOT_FOUND;
                 let state = PageState::NotFound;
                 let data = (layout, nested, None);
-                self.render_document(page, url, request, state, data, &payload, status, head)
-                    .await
+                self.render_document(
+                    page, url, request, state, data, &payload, status, head, None,
+                )
+                .await
             }
             Shown::Error(status, error) => {
                 let payload = self
@@ -139,8 +196,10 @@ impl ServerProps {
                     .expect("a payload without props serialises");
                 let state = PageState::Error(error);
                 let data = (layout, nested, None);
-                self.render_document(page, url, request, state, data, &payload, status, head)
-                    .await
+                self.render_document(
+                    page, url, request, state, data, &payload, status, head, None,
+                )
+                .await
             }
         }
     }
@@ -191,6 +250,7 @@ impl ServerProps {
         payload: &str,
         status: StatusCode,
         head: ResponseHead,
+        streaming: Option<Streaming>,
     ) -> Response {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
@@ -200,7 +260,21 @@ impl ServerProps {
             page: page.map(|i| self.inner.pages.entries[i].name),
             json: json.into(),
         });
-        let state = RenderState::new(page, state, (layout, nested), action);
+        let parts = streaming.as_ref().map(|s| DocumentParts {
+            page,
+            url: url.to_owned(),
+            nonce: nonce.cloned(),
+            layout: layout.map(str::to_owned),
+            nested: nested.to_vec(),
+            action: action.clone(),
+            payload: payload.to_owned(),
+            props: s.props.clone(),
+        });
+        let mut state = RenderState::new(page, state, (layout, nested), action);
+        if let Some(streaming) = &streaming {
+            state = state.with_deferred(streaming.values.clone());
+        }
+        let mut streaming = streaming.zip(parts);
         let (status, html, leptos_options) = match renderer
             .render(url, state, payload, nonce)
             .instrument(tracing::info_span!("server_props.render"))
@@ -208,6 +282,8 @@ impl ServerProps {
         {
             Ok((html, options)) => (status, html, Some(options)),
             Err(panic) => {
+                // Nothing is sent in parts: the deferred values are dropped.
+                streaming = None;
                 let message = format!("rendering panicked: {}", panic.message);
                 tracing::error!(path = url, "server_props: {message}");
                 let status = StatusCode::INTERNAL_SERVER_ERROR;
@@ -226,7 +302,23 @@ impl ServerProps {
                 (status, html, None)
             }
         };
-        let mut response = Response::new(Body::from(html));
+        let streamed = streaming.is_some();
+        let body = match streaming {
+            Some((
+                Streaming {
+                    values, resolving, ..
+                },
+                parts,
+            )) => streamed::body(streamed::document_stretches(
+                self.clone(),
+                parts,
+                values,
+                resolving,
+                html,
+            )),
+            None => Body::from(html),
+        };
+        let mut response = Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
@@ -243,6 +335,9 @@ impl ServerProps {
             headers
                 .entry(csp.name.clone())
                 .or_insert_with(|| csp.header_value(nonce));
+        }
+        if streamed {
+            streamed::announce_trailer(self, headers);
         }
         if self.inner.server_timing {
             let mut render = String::new();

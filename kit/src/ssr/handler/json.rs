@@ -12,11 +12,14 @@
 use super::{
     decision::{Decision, LayoutsShown, Outcome},
     respond::{head_headers, own_response, Shown},
-    Format,
+    streamed, Format,
 };
-use crate::protocol::{DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER};
+use crate::protocol::{
+    DEFAULT_CACHE_CONTROL, JSON_CONTENT_TYPE, PROPS_HEADER, STREAMED_CONTENT_TYPE,
+};
 use crate::ssr::{
     loader::{error::LoaderError, ErasedLoader},
+    response::deferred::{collect, Resolving},
     response::{
         etag::etag_of,
         head::ResponseHead,
@@ -88,8 +91,22 @@ impl ServerProps {
                     tags: &[],
                     action_data: action_data.as_deref(),
                 };
-                match json_body(&answer(led_to, shown, said), self.loader_of(page)) {
-                    Ok(body) => return self.json_response(status, body, head),
+                let (body, pending) =
+                    collect(|| json_body(&answer(led_to, shown, said), self.loader_of(page)));
+                match body {
+                    Ok(body) if pending.is_empty() => {
+                        return self.json_response(status, body, head)
+                    }
+                    // Deferred values: one line each after the payload's.
+                    Ok(first) => {
+                        let resolving = Resolving::new(self, pending, self.inner.dev);
+                        let lines = streamed::props_lines(self.clone(), first, resolving);
+                        let body = streamed::body(lines);
+                        let streamed = STREAMED_CONTENT_TYPE;
+                        let mut response = self.props_response(status, body, streamed, None, head);
+                        streamed::announce_trailer(self, response.headers_mut());
+                        return response;
+                    }
                     Err(e) => e.into(),
                 }
             }
@@ -143,14 +160,27 @@ impl ServerProps {
     /// A props answer with `body`.
     fn json_response(&self, status: StatusCode, body: Vec<u8>, head: ResponseHead) -> Response {
         let etag = (status == StatusCode::OK).then(|| etag_of(&body));
-        let mut response = Response::new(Body::from(body));
+        self.props_response(status, Body::from(body), JSON_CONTENT_TYPE, etag, head)
+    }
+
+    /// A props answer: `body` of `content_type`, with the headers every
+    /// props answer has.
+    fn props_response(
+        &self,
+        status: StatusCode,
+        body: Body,
+        content_type: &'static str,
+        etag: Option<HeaderValue>,
+        head: ResponseHead,
+    ) -> Response {
+        let mut response = Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         *headers = head_headers(head);
         // Room for the writer's headers and the middleware's (security,
         // compression, `Server-Timing`): one allocation, not a map grown twice.
         headers.reserve(10);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         if let Some(etag) = etag {
             headers.insert(http::header::ETAG, etag);
         }

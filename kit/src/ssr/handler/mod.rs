@@ -16,6 +16,7 @@ pub(crate) mod json;
 pub(crate) mod respond;
 pub(crate) mod reuse;
 pub(crate) mod service;
+pub(crate) mod streamed;
 pub(crate) mod trace;
 
 /// How an answer is written: the one thing the two writers differ in.

@@ -47,6 +47,9 @@ pub(crate) enum PageState {
     Static,
     /// The typed props the loader returned.
     Props(Box<dyn Any + Send>),
+    /// The props as JSON: a page whose deferred values are rendered again
+    /// as they arrive (`ssr::handler::streamed`).
+    Json(String),
     /// The 404 page.
     NotFound,
     /// The error page.
@@ -66,6 +69,8 @@ struct RenderInner {
     nested: Vec<(&'static str, String)>,
     /// What the page's action said of a refused submission.
     action: Option<ActionJson>,
+    /// The deferred values that have arrived, for props rendered from JSON.
+    deferred: crate::DeferredValues,
 }
 
 impl RenderState {
@@ -81,6 +86,16 @@ impl RenderState {
             layout: layout.map(Arc::from),
             nested: nested.to_vec(),
             action,
+            deferred: crate::DeferredValues::default(),
+        }))
+    }
+
+    /// The same state, its props' deferred values read from `values`.
+    pub(crate) fn with_deferred(self, values: crate::DeferredValues) -> Self {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("a new state"));
+        Self(Arc::new(RenderInner {
+            deferred: values,
+            ..inner
         }))
     }
 
@@ -103,6 +118,14 @@ impl RenderState {
         let content = match (state.take(), &pages.entries[view.index].kind) {
             (Some(PageState::Props(props)), PageKind::Props(page)) => {
                 Content::Page((page.render)(props))
+            }
+            (Some(PageState::Json(json)), PageKind::Props(page)) => {
+                match self.0.deferred.scope(|| (page.render_json)(&json)) {
+                    Ok(view) => Content::Page(view),
+                    Err(e) => Content::Error(
+                        PageError::new(500).with_detail(Some(format!("props do not decode: {e}"))),
+                    ),
+                }
             }
             (Some(PageState::NotFound), _) => Content::NotFound,
             (Some(PageState::Error(e)), _) => Content::Error(e),

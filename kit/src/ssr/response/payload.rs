@@ -74,6 +74,12 @@ impl Payload<'_> {
         if let Said::Props { props, .. } = &self.said {
             field(out, "props");
             props.write_json(out)?;
+            // Its deferred values, handed over while it was written.
+            let deferred = crate::ssr::response::deferred::handed_over();
+            if deferred > 0 {
+                field(out, "deferred");
+                out.extend_from_slice(deferred.to_string().as_bytes());
+            }
         }
         if let Some(layout) = self.layout {
             field(out, "layout");

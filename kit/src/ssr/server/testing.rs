@@ -143,7 +143,25 @@ impl TestClient {
     /// # Panics
     /// When the router fails (an axum router never does) or the body
     /// cannot be read.
-    pub async fn send(&self, mut request: Request<Body>) -> TestResponse {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.stream(request).await;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("the body").to_bytes();
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// Sends a request as [`send`](Self::send) does (and keeps the cookies
+    /// the answer sets), and gives the response as it comes, its body not
+    /// read yet: for answers sent in parts (deferred props), frame by
+    /// frame, or dropped to see what a client that goes away does.
+    ///
+    /// # Panics
+    /// When the router fails (an axum router never does).
+    pub async fn stream(&self, mut request: Request<Body>) -> http::Response<Body> {
         if !request.headers().contains_key(HOST) {
             request
                 .headers_mut()
@@ -163,14 +181,8 @@ impl TestClient {
             .oneshot(request)
             .await
             .expect("an axum router never fails");
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.expect("the body").to_bytes();
-        self.keep_cookies(&parts.headers);
-        TestResponse {
-            status: parts.status,
-            headers: parts.headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        self.keep_cookies(response.headers());
+        response
     }
 
     /// A cookie the app has set, if the jar still holds it.

@@ -6,14 +6,16 @@ use super::{
     error::StorageError,
     memory::MemoryStorage,
     policy::{self, Refusal},
+    recording::{self, Recording},
     storage::{CacheStorage, LockToken},
     CacheConfig, X_CACHE,
 };
 use crate::sync::lock;
 use axum::body::Body;
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::{
-    header::{AGE, AUTHORIZATION, CONTENT_LENGTH, COOKIE, HOST},
+    header::{AGE, AUTHORIZATION, CONTENT_LENGTH, COOKIE, HOST, TRAILER},
     request::Parts,
     HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode,
 };
@@ -371,7 +373,9 @@ impl Shared {
                 Ok(found) => found,
                 Err(e) => {
                     self.failed(&e);
-                    break self.fetch(&primary, parts, inner, Keeping::No).await;
+                    break self
+                        .fetch(&primary, parts, inner, Keeping::No, Hold::default())
+                        .await;
                 }
             };
             match found {
@@ -380,7 +384,11 @@ impl Shared {
                     self.revalidate(key, &primary, &parts, &stored, inner);
                     break respond(&stored, now, "STALE", self.server_timing);
                 }
-                Found::Pass => break self.fetch(&primary, parts, inner, Keeping::Passing).await,
+                Found::Pass => {
+                    break self
+                        .fetch(&primary, parts, inner, Keeping::Passing, Hold::default())
+                        .await
+                }
                 Found::Miss(key) => {
                     if local_turn.is_none() {
                         match self.turn(key.clone()) {
@@ -390,7 +398,8 @@ impl Shared {
                                 let _ = done.changed().await;
                             }
                             Turn::Follow(_) => {
-                                break self.fetch(&primary, parts, inner, Keeping::Yes).await
+                                let hold = Hold::default();
+                                break self.fetch(&primary, parts, inner, Keeping::Yes, hold).await;
                             }
                             // Look again: the lookup above may predate a
                             // leader that stored the answer and let go
@@ -434,11 +443,20 @@ impl Shared {
                             Ok(None) => {}
                             Err(e) => {
                                 self.failed(&e);
-                                break self.fetch(&primary, parts, inner, Keeping::No).await;
+                                break self
+                                    .fetch(&primary, parts, inner, Keeping::No, Hold::default())
+                                    .await;
                             }
                         }
                     }
-                    break self.fetch(&primary, parts, inner, Keeping::Yes).await;
+                    // Its lock and its turn go with the answer: given back
+                    // once it is stored, which for an answer sent in parts
+                    // is when its last part is.
+                    let hold = Hold {
+                        _store: held.take(),
+                        _turn: local_turn.take(),
+                    };
+                    break self.fetch(&primary, parts, inner, Keeping::Yes, hold).await;
                 }
             }
         };
@@ -504,11 +522,12 @@ impl Shared {
 
     /// Asks the app and keeps what it may.
     async fn fetch<S>(
-        &self,
+        self: &Arc<Self>,
         primary: &str,
         parts: Parts,
         inner: S,
         keeping: Keeping,
+        hold: Hold,
     ) -> Response<Body>
     where
         S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
@@ -535,6 +554,7 @@ impl Shared {
                     response,
                     keeping == Keeping::Passing,
                     tick,
+                    hold,
                 )
                 .await
             }
@@ -598,11 +618,15 @@ impl Shared {
                 Err(e) => return shared.failed(&e),
             };
             let Ok(response) = inner.oneshot(request).await;
+            let hold = Hold {
+                _store: _held,
+                _turn: Some(guard),
+            };
             let response = shared
-                .keep(&primary, &headers, response, false, fetched_at)
+                .keep(&primary, &headers, response, false, fetched_at, hold)
                 .await;
-            drop(response);
-            drop(guard);
+            // An answer sent in parts is kept when it has been read whole.
+            let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
         });
     }
 
@@ -666,15 +690,17 @@ impl Shared {
     /// the tag clock) if the rules allow, and returns it marked. `passing`:
     /// the URL is already marked uncacheable, so an uncacheable answer
     /// changes nothing.
+    #[allow(clippy::too_many_arguments)]
     async fn keep(
-        &self,
+        self: &Arc<Self>,
         primary: &str,
         request: &HeaderMap,
         response: Response<Body>,
         passing: bool,
         fetched_at: u64,
+        hold: Hold,
     ) -> Response<Body> {
-        let (mut parts, body) = response.into_parts();
+        let (parts, body) = response.into_parts();
         let keep = match policy::keep(request, parts.status, &parts.headers) {
             Ok(keep) => keep,
             Err(refusal) => {
@@ -689,7 +715,36 @@ impl Shared {
             }
         };
         let size = axum::body::HttpBody::size_hint(&body).exact();
-        if size.is_none_or(|n| n > self.max_entry_bytes) {
+        if size.is_none() {
+            // Sent in parts (deferred props): passed on as it comes, kept
+            // once whole.
+            let shared = Arc::clone(self);
+            let primary = primary.to_owned();
+            let request = request.clone();
+            let (status, headers) = (parts.status, parts.headers.clone());
+            let on_end: recording::OnEnd = Box::new(move |bytes| {
+                tokio::spawn(async move {
+                    shared
+                        .store(
+                            &primary,
+                            &request,
+                            (status, headers),
+                            keep,
+                            bytes,
+                            fetched_at,
+                        )
+                        .await;
+                    drop(hold);
+                });
+            });
+            let body = Body::new(Recording::new(body, self.max_entry_bytes, on_end));
+            return marked(
+                Response::from_parts(parts, body),
+                "MISS",
+                self.server_timing,
+            );
+        }
+        if size.is_some_and(|n| n > self.max_entry_bytes) {
             self.put_pass(primary).await;
             return marked(
                 Response::from_parts(parts, body),
@@ -709,13 +764,38 @@ impl Shared {
                 return response;
             }
         };
-        parts.headers.remove(AGE);
-        let tags: Arc<[Box<str>]> = list_values(&parts.headers, crate::protocol::TAGS_HEADER)
+        let stored = self
+            .store(
+                primary,
+                request,
+                (parts.status, parts.headers),
+                keep,
+                bytes,
+                fetched_at,
+            )
+            .await;
+        respond(&stored, stored.stored_at, "MISS", self.server_timing)
+    }
+
+    /// Stores a complete answer under `primary` (and its `Vary` variant).
+    async fn store(
+        &self,
+        primary: &str,
+        request: &HeaderMap,
+        (status, mut headers): (StatusCode, HeaderMap),
+        keep: policy::Keep,
+        bytes: Bytes,
+        fetched_at: u64,
+    ) -> Arc<Stored> {
+        headers.remove(AGE);
+        // Replayed whole: no trailer follows.
+        headers.remove(TRAILER);
+        let tags: Arc<[Box<str>]> = list_values(&headers, crate::protocol::TAGS_HEADER)
             .map(Box::from)
             .collect();
         let stored = Arc::new(Stored {
-            status: parts.status,
-            headers: parts.headers,
+            status,
+            headers,
             body: bytes,
             stored_at: self.clock.now_ms(),
             initial_age: keep.initial_age,
@@ -740,7 +820,7 @@ impl Shared {
                 }
             }
         }
-        respond(&stored, stored.stored_at, "MISS", self.server_timing)
+        stored
     }
 }
 
@@ -776,6 +856,14 @@ async fn retry_invalidation(storage: Arc<dyn CacheStorage>, tags: Vec<String>) {
         wait = (wait * 2).min(Duration::from_secs(60));
     }
     tracing::error!(tags = ?tags, "server_props cache: gave up invalidating; entries with these tags are served until they expire");
+}
+
+/// A request's place in the single flight, held until its answer is kept:
+/// the store's lock (dropped first), then this process's turn.
+#[derive(Default)]
+struct Hold {
+    _store: Option<StoreLock>,
+    _turn: Option<FlightGuard>,
 }
 
 /// Whether a fetch's answer goes to the store.

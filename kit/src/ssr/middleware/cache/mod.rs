@@ -45,6 +45,7 @@ mod error;
 mod layer;
 mod memory;
 mod policy;
+mod recording;
 #[cfg(feature = "redis")]
 mod redis;
 mod storage;
