@@ -350,7 +350,9 @@ def feed(base: str, runs: int = 7) -> dict:
         lasts.append((last_at - start) * 1000)
     firsts, lasts = sorted(firsts[1:]), sorted(lasts[1:])
     result = {"first_byte_ms": firsts[len(firsts) // 2], "last_byte_ms": lasts[len(lasts) // 2]}
-    return logged("feed document (800 ms deferred)", base, result)
+    log(f"feed document (800 ms deferred) {base}: first byte median {result['first_byte_ms']:.1f} ms, "
+        f"last byte median {result['last_byte_ms']:.1f} ms")
+    return result
 
 
 def instructions(path: str) -> int:
