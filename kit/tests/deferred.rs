@@ -14,8 +14,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    loader, page, serve::ServeConfig, testing::TestClient, Deferred, LoaderContext, LoaderError,
-    LoaderResult, Pages, ServerProps, ServerPropsRouter,
+    loader, page, testing::TestClient, Deferred, LoaderContext, LoaderError, LoaderResult, Pages,
+    ServerProps, ServerPropsRouter,
 };
 use std::{
     sync::{
@@ -315,28 +315,10 @@ async fn development_mode_shows_the_failures_message_and_production_its_reason()
     assert!(!doc.body.contains("the service said no"));
 }
 
-/// Serves the pages on a loopback port with the kit's accept loop.
-async fn serve() -> (
-    std::net::SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-) {
-    let app = Router::new().server_props(&props(false));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        server_props::serve::serve(listener, app, &ServeConfig::default(), async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
-    (addr, stop, server)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http_the_deferred_time_is_a_trailer_and_a_client_that_leaves_stops_the_work() {
-    let (addr, stop, server) = serve().await;
+    let served = common::Served::start(Router::new().server_props(&props(false))).await;
+    let addr = served.addr;
 
     // A client that asks for trailers gets `Server-Timing` after the body.
     for path in ["/slow?ms=80", "/_props/b/slow.json?ms=80"] {
@@ -390,8 +372,7 @@ async fn over_http_the_deferred_time_is_a_trailer_and_a_client_that_leaves_stops
         "the value's future was dropped"
     );
 
-    let _ = stop.send(());
-    server.await.unwrap();
+    served.stop().await;
 }
 
 #[tokio::test]

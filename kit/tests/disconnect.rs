@@ -10,8 +10,8 @@ mod common;
 use axum::Router;
 use leptos::prelude::*;
 use server_props::{
-    protocol::props_url, serve::ServeConfig, Loader, LoaderContext, LoaderResult, Page, Pages,
-    ServerProps, ServerPropsRouter,
+    protocol::props_url, Loader, LoaderContext, LoaderResult, Page, Pages, ServerProps,
+    ServerPropsRouter,
 };
 use std::{
     sync::{
@@ -54,17 +54,8 @@ async fn a_client_that_goes_away_drops_the_loader() {
     let props = ServerProps::builder(&PAGES, options, common::shell(&PAGES))
         .build_id("b")
         .build();
-    let app = Router::new().server_props(&props);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    // The kit's own accept loop, as `AppServer` serves an app.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        server_props::serve::serve(listener, app, &ServeConfig::default(), async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let served = common::Served::start(Router::new().server_props(&props)).await;
+    let addr = served.addr;
 
     let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
     let request = format!(
@@ -96,6 +87,5 @@ async fn a_client_that_goes_away_drops_the_loader() {
         0,
         "the loader did not run to the end"
     );
-    let _ = stop.send(());
-    server.await.unwrap();
+    served.stop().await;
 }
