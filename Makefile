@@ -44,12 +44,12 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter
+.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e starter
+test: setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e lambda-local starter
 	@echo "make test: all checks passed"
 
 new-app:
@@ -107,6 +107,13 @@ build-release:
 # No loader code in the wasm bundle; a client build calling a loader fails to compile.
 server-only:
 	scripts/check-server-only-code.sh
+
+# The reference app as an AWS Lambda function under `cargo lambda watch`
+# (scripts/lambda_local.py): its pages, props, cookies and redirects through
+# the emulator's function URL, and its cold start. Needs the release site.
+lambda-local: setup-test
+	@[[ -d target/site/pkg ]] || $(MAKE) build-release
+	scripts/lambda_local.py
 
 # The release server; the development overlay's tests also start the debug
 # server that `test-rust` built (`cargo test` builds the server binary).

@@ -54,5 +54,14 @@ if $want_test; then
   if ! command -v redis-server >/dev/null; then
     apt_install redis-server
   fi
+  # cargo-lambda, which runs the Lambda function locally (`make
+  # lambda-local`): PyPI's binary wheel, in a virtualenv of the build's own.
+  CARGO_LAMBDA_VERSION=1.9.2
+  if ! target/tools/lambda/bin/cargo-lambda lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
+    python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    log "pip install cargo-lambda $CARGO_LAMBDA_VERSION (target/tools/lambda)"
+    python3 -m venv target/tools/lambda
+    target/tools/lambda/bin/pip install --quiet "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  fi
 fi
 log "ready"

@@ -82,6 +82,8 @@ pub struct AppState {
     pub dashboard: Arc<DashboardLog>,
     /// What `/feed`'s deferred recommendations did, for the tests.
     pub feed: Arc<FeedLog>,
+    /// Which build serves the app (`server`, `lambda`), as `/runtime` shows.
+    pub runtime: &'static str,
 }
 
 /// What the dashboard's loaders and its action did: when each loader ran
@@ -110,6 +112,13 @@ impl DashboardLog {
 }
 
 impl AppState {
+    /// The same state, for the build named `runtime` (what `/runtime` shows).
+    #[must_use]
+    pub fn on_runtime(mut self, runtime: &'static str) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
     /// Connects to `database_url` (`sqlite:…`, creating the file if missing,
     /// or `postgres://…`) and brings its schema and seed data up to date.
     ///
@@ -172,6 +181,7 @@ impl AppState {
             cached_runs: Arc::new(AtomicU64::new(0)),
             dashboard: Arc::default(),
             feed: Arc::default(),
+            runtime: "server",
         })
     }
 }

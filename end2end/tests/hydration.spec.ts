@@ -46,6 +46,52 @@ test("an element an extension inserts first in <body> leaves the page hydrated",
   await expect(page.locator("body > #extension-first")).toHaveText("injected");
 });
 
+test("a page a translator changed before the wasm ran is rendered in the browser and works", async ({
+  page,
+}) => {
+  // As a page translator does, once: every text inside the app wrapped in
+  // <font>, after the document is parsed and before its module script runs.
+  await page.addInitScript(`(() => {
+    if (sessionStorage.getItem("translated")) return;
+    document.addEventListener("readystatechange", () => {
+      if (document.readyState !== "interactive") return;
+      sessionStorage.setItem("translated", "1");
+      const root = document.getElementById("server-props-root");
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      const texts = [];
+      while (walker.nextNode()) if (walker.currentNode.textContent.trim()) texts.push(walker.currentNode);
+      for (const text of texts) {
+        const font = document.createElement("font");
+        text.replaceWith(font);
+        font.append(text);
+      }
+      window.__translated = texts.length;
+    });
+  })()`);
+  const errors = recordErrors(page);
+  const documents: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "document") documents.push(new URL(r.url()).search);
+  });
+  await page.goto("/counter");
+  await hydrated(page);
+  // Loaded once more for the browser to render, then the address is the page's own.
+  expect(documents).toEqual(["", "?__render=browser"]);
+  await expect(page).toHaveURL(/\/counter$/);
+  await expect(page.locator(".count")).toHaveText("5");
+  await page.locator("button.increment").click();
+  await expect(page.locator(".count")).toHaveText("6");
+  await markWindow(page);
+  await page.locator('header a[href="/blog/hello"]').click();
+  await expect(page.locator("h1")).toHaveText(/hello/i);
+  expect(await isSoft(page)).toBe(true);
+  // Back to the counter: its props from the document the browser rendered.
+  await page.goBack();
+  await expect(page.locator(".count")).toHaveText("5");
+  // The trap was caught; what the wasm logged about it is all.
+  await expectNoErrors(errors.filter((e) => !/panicked|unreachable|RuntimeError/.test(e)));
+});
+
 test("an element appended last to <body> leaves the page hydrated", async ({ page }) => {
   await page.addInitScript(() => {
     document.addEventListener("DOMContentLoaded", () => {

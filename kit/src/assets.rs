@@ -155,11 +155,21 @@ pub fn HydrationScripts(
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     // The module imports the glue, initialises the wasm and calls the
-    // client crate's exported `hydrate`.
+    // client crate's exported `hydrate`. If hydrating traps (something
+    // changed the page before the wasm ran), the page is loaded once more
+    // for the browser to render (`protocol::RENDER_PARAM`); not twice
+    // within 10 s for one URL, so a page that fails either way stays put.
     let script = format!(
-        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>m.hydrate()));",
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}\
+         catch(e){{const k=\"server-props-recovered\",u=location.pathname+location.search,\
+         t=Date.now(),p=JSON.parse(sessionStorage.getItem(k)||\"{{}}\");\
+         if(p.u===u&&t-p.t<1e4)throw e;sessionStorage.setItem(k,JSON.stringify({{u,t}}));\
+         const q=new URLSearchParams(location.search);q.set({param:?},{value:?});\
+         location.replace(location.pathname+\"?\"+q+location.hash)}}}}));",
         js = assets.js,
         wasm = assets.wasm,
+        param = crate::protocol::RENDER_PARAM,
+        value = crate::protocol::RENDER_IN_BROWSER,
     );
     view! {
         <link rel="modulepreload" href=assets.js.clone() crossorigin=crossorigin.clone()/>

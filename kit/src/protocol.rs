@@ -134,6 +134,17 @@ pub struct Reuse {
     pub tags: Vec<String>,
 }
 
+/// The query parameter of a document URL that asks for the page to be
+/// rendered in the browser (value [`RENDER_IN_BROWSER`]): the browser
+/// reloads with it when hydrating the server's HTML failed (something in the
+/// browser changed the page before the wasm ran). The server takes it off
+/// before loaders see the URL, sends the shell with an empty app element
+/// (`private, no-store`) and the page's props, and the browser renders the
+/// page from them and takes the parameter off its address.
+pub const RENDER_PARAM: &str = "__render";
+/// The value of [`RENDER_PARAM`].
+pub const RENDER_IN_BROWSER: &str = "browser";
+
 /// The props URL's query parameter that carries a [`Reuse`] token (one per
 /// layout kept). The server takes it off before loaders see the URL; no
 /// page's own query may use the name.

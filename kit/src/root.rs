@@ -5,12 +5,14 @@
 //! things there before the wasm runs (an element first in `<body>`, a
 //! toolbar, a password manager's overlay), and then hydration meets a node
 //! the server never sent and stops: every button and link of the page dead
-//! until the visitor disables the extension. React recovers from this by
-//! rendering on the client; the kit avoids it instead: the shell puts the
-//! app inside [`AppRoot`], an element of its own, and the browser half
-//! hydrates from that element (`hydrate_from`), so whatever an extension
-//! adds around it is never walked. (A shell without it still hydrates from
-//! `<body>`, as before.)
+//! until the visitor disables the extension. The kit avoids it: the shell
+//! puts the app inside [`AppRoot`], an element of its own, and the browser
+//! half hydrates from that element (`hydrate_from`), so whatever an
+//! extension adds around it is never walked. (A shell without it still
+//! hydrates from `<body>`, as before.) What changes the page *inside* it
+//! (a translator wrapping text in `<font>`) is recovered from as React
+//! does, by rendering in the browser: the element is then sent empty
+//! (`protocol::RENDER_PARAM`).
 
 use leptos::prelude::*;
 
@@ -45,5 +47,19 @@ pub fn AppRoot(
     /// The app.
     children: Children,
 ) -> impl IntoView {
-    view! { <div id=ROOT_ID style="display:contents">{children()}</div> }
+    if use_context::<InBrowser>().is_some() {
+        // Hydrating this page failed in the browser: it renders the app
+        // itself, from the embedded props.
+        return view! { <div id=ROOT_ID style="display:contents" data-render=IN_BROWSER></div> }
+            .into_any();
+    }
+    view! { <div id=ROOT_ID style="display:contents">{children()}</div> }.into_any()
 }
+
+/// In a server render's context: the app is left for the browser to render
+/// (`protocol::RENDER_PARAM`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InBrowser;
+
+/// The `data-render` value of an app element left for the browser.
+pub(crate) const IN_BROWSER: &str = "browser";

@@ -60,6 +60,7 @@ const LINKS: &[(&str, &str)] = &[
         "Dashboard: a project's settings form",
     ),
     ("/feed", "Feed: recommendations streamed after the items"),
+    ("/runtime", "Runtime: which build answered"),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),

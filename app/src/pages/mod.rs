@@ -13,6 +13,7 @@ mod home;
 mod outcomes;
 mod repos;
 mod request;
+mod runtime;
 mod search;
 mod session;
 
@@ -39,6 +40,7 @@ pub use home::Home;
 pub use outcomes::{Failing, Missing, Panicking, Raw, Redirecting, RedirectingWithStatus};
 pub use repos::{Repo, RepoPage};
 pub use request::{Counter, Echo, EchoProps, RequestInfo, Slow, Xss, MAX_SLOW_MS, XSS_PAYLOADS};
+pub use runtime::{RuntimePage, RuntimeProps};
 pub use search::{Search, SearchProps, SearchQuery};
 pub use session::{next as login_destination, Login, LoginForm, LoginRefused, Logout};
 
@@ -65,6 +67,7 @@ pub static PAGES: LazyLock<Pages> = LazyLock::new(|| {
         .page::<Xss>()
         .page::<Echo>()
         .page::<Feed>()
+        .page::<RuntimePage>()
         .page::<Raw>()
         .page::<Counter>()
         .page::<Search>()

@@ -118,6 +118,20 @@ where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
+    // The app's own element (`AppRoot`), when the shell has one: left empty
+    // by the server when hydrating this page failed here before.
+    let root = window()
+        .document()
+        .and_then(|d| d.get_element_by_id(crate::ROOT_ID))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    let in_browser = root.as_ref().is_some_and(|r| {
+        r.get_attribute("data-render").as_deref() == Some(crate::root::IN_BROWSER)
+    });
+    if in_browser {
+        recovery::arrived();
+    } else {
+        recovery::watch_hydration();
+    }
     let source = SOURCE.with(|source| *source);
     let state = source.state();
     state.cache.set_prefetch_window(options.prefetch_window);
@@ -158,14 +172,12 @@ where
     };
     // From the app's own element when the shell has one (`AppRoot`), so
     // what an extension adds to `<body>` is never walked; else `<body>`.
-    let root = window()
-        .document()
-        .and_then(|d| d.get_element_by_id(crate::ROOT_ID))
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
     match root {
+        Some(root) if in_browser => leptos::mount::mount_to(root, app).forget(),
         Some(root) => leptos::mount::hydrate_from(root, app).forget(),
         None => leptos::mount::hydrate_body(app),
     }
+    recovery::hydrated();
     // Hydration is synchronous: whatever page was going to use the embedded
     // props has done so. A later page must never take them (the location
     // still shows the old URL while a navigation chooses its view).
@@ -176,6 +188,113 @@ where
 /// The build id of the server that rendered this document.
 pub fn build_id() -> String {
     state().build()
+}
+
+/// When hydration fails: the browser renders the page instead.
+///
+/// Hydration walks the server's HTML expecting exactly what the app renders;
+/// something in the browser that changed the page inside the app's element
+/// before the wasm ran (a page translator wrapping text in `<font>`, an
+/// extension) makes it meet a node it does not expect, and the wasm traps:
+/// the page would stay as HTML with nothing working. The document's module
+/// script catches that and loads the same URL once more with
+/// `protocol::RENDER_PARAM`, for which the server sends the shell with an
+/// empty app element and the embedded props; the browser then renders the
+/// page itself, as React recovers by rendering on the client. A fresh load
+/// also gives a fresh wasm instance: the trapped one is never called again.
+/// In a debug build the panic's message (where server and browser
+/// disagreed) is kept across the reload and shown in an overlay.
+mod recovery {
+    use leptos::prelude::window;
+
+    /// Where the panic's message waits for the reload (debug builds).
+    const MESSAGE_KEY: &str = "server-props-hydration-panic";
+
+    thread_local! {
+        static HYDRATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Notes a panic while hydrating, for the overlay after the reload.
+    pub(super) fn watch_hydration() {
+        HYDRATING.with(|h| h.set(true));
+        if !cfg!(debug_assertions) {
+            return;
+        }
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if HYDRATING.with(std::cell::Cell::get) {
+                if let Ok(Some(storage)) = window().session_storage() {
+                    let _ = storage.set_item(MESSAGE_KEY, &info.to_string());
+                }
+            }
+            previous(info);
+        }));
+    }
+
+    pub(super) fn hydrated() {
+        HYDRATING.with(|h| h.set(false));
+    }
+
+    /// The page was left for the browser: the parameter comes off the
+    /// address (before anything reads it), and in a debug build the
+    /// overlay says why.
+    pub(super) fn arrived() {
+        let location = window().location();
+        let search = location.search().unwrap_or_default();
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && p.split('=').next() != Some(crate::protocol::RENDER_PARAM))
+            .collect();
+        let path = location.pathname().unwrap_or_default();
+        let hash = location.hash().unwrap_or_default();
+        let query = if kept.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", kept.join("&"))
+        };
+        if let Ok(history) = window().history() {
+            let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+            let _ =
+                history.replace_state_with_url(&state, "", Some(&format!("{path}{query}{hash}")));
+        }
+        leptos::logging::warn!(
+            "server_props: hydrating this page failed (something changed it before the wasm \
+             ran); it was rendered in the browser instead"
+        );
+        let message = window().session_storage().ok().flatten().and_then(|s| {
+            let message = s.get_item(MESSAGE_KEY).ok().flatten();
+            let _ = s.remove_item(MESSAGE_KEY);
+            message
+        });
+        if let (true, Some(message)) = (cfg!(debug_assertions), message) {
+            show_overlay(&message);
+        }
+    }
+
+    /// The development overlay for a failed hydration.
+    fn show_overlay(message: &str) {
+        let Some(document) = window().document() else {
+            return;
+        };
+        let Ok(overlay) = document.create_element("div") else {
+            return;
+        };
+        overlay.set_id("server-props-hydration-overlay");
+        let _ = overlay.set_attribute(
+            "style",
+            "position:fixed;bottom:0;left:0;right:0;z-index:2147483647;max-height:40vh;\
+             overflow:auto;background:#fff5f5;color:#611;border-top:3px solid #c00;\
+             font:13px/1.4 ui-monospace,monospace;padding:12px 16px;white-space:pre-wrap",
+        );
+        overlay.set_text_content(Some(&format!(
+            "Hydration failed: the page in the browser was not what the server rendered, \
+             so it was rendered in the browser instead (development mode only shows this).\n\n{message}"
+        )));
+        if let Some(body) = document.body() {
+            let _ = body.append_child(&overlay);
+        }
+    }
 }
 
 fn read_embedded() -> Option<PropsPayload> {

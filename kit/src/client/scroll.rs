@@ -49,6 +49,20 @@ pub(super) fn track_scroll(state: &'static BrowserState) {
         });
     });
     let _ = window().add_event_listener_with_callback("scroll", on_scroll.as_ref().unchecked_ref());
+    // A click or a submission may navigate before the browser has fired
+    // the `scroll` event of a scroll just made (it fires at the next
+    // frame, and would then be noted for the next page's URL): the position
+    // is noted for the page being left as the click happens, before the
+    // router's own listener runs (capture phase, on the window).
+    for event in ["click", "submit"] {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_capture(true);
+        let _ = window().add_event_listener_with_callback_and_add_event_listener_options(
+            event,
+            on_scroll.as_ref().unchecked_ref(),
+            &options,
+        );
+    }
     let _ =
         window().add_event_listener_with_callback("popstate", on_popstate.as_ref().unchecked_ref());
     on_scroll.forget();

@@ -43,6 +43,9 @@ pub(crate) struct Decision {
     pub(crate) led_to: Option<String>,
     /// How long the loaders and the action ran, for `Server-Timing`.
     pub(crate) timing: Timing,
+    /// The document's page is left for the browser to render: hydrating
+    /// this URL failed there (`protocol::RENDER_PARAM`).
+    pub(crate) in_browser: bool,
 }
 
 /// What the page shows, or why it does not.
@@ -134,6 +137,7 @@ impl Decision {
             action_data: None,
             led_to: None,
             timing: Timing::default(),
+            in_browser: false,
         }
     }
 
@@ -188,6 +192,7 @@ impl Decision {
             action_data: None,
             led_to: None,
             timing,
+            in_browser: false,
         };
         let LayoutRuns { app, nested } = layouts;
         // The heads of the layouts that went through, outermost first.

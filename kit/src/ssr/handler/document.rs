@@ -60,8 +60,16 @@ impl ServerProps {
             nested,
             reuse,
             action_data,
+            in_browser,
             ..
         } = decision;
+        if in_browser {
+            // For the browser that asked only: never kept by a cache.
+            head.insert_header(
+                CACHE_CONTROL,
+                HeaderValue::from_static(DEFAULT_CACHE_CONTROL),
+            );
+        }
         let nested = nested.as_slice();
         let shown = LayoutsShown {
             app: layout.as_deref(),
@@ -90,6 +98,7 @@ impl ServerProps {
                         StatusCode::OK,
                         head,
                         None,
+                        in_browser,
                     )
                     .await;
             }
@@ -128,6 +137,7 @@ impl ServerProps {
                                 status,
                                 head,
                                 None,
+                                in_browser,
                             )
                             .await;
                     }
@@ -162,6 +172,7 @@ impl ServerProps {
                                         status,
                                         head,
                                         Some(streaming),
+                                        in_browser,
                                     )
                                     .await;
                             }
@@ -186,7 +197,7 @@ impl ServerProps {
                 let state = PageState::NotFound;
                 let data = (layout, nested, None);
                 self.render_document(
-                    page, url, request, state, data, &payload, status, head, None,
+                    page, url, request, state, data, &payload, status, head, None, in_browser,
                 )
                 .await
             }
@@ -197,7 +208,7 @@ impl ServerProps {
                 let state = PageState::Error(error);
                 let data = (layout, nested, None);
                 self.render_document(
-                    page, url, request, state, data, &payload, status, head, None,
+                    page, url, request, state, data, &payload, status, head, None, in_browser,
                 )
                 .await
             }
@@ -251,6 +262,7 @@ impl ServerProps {
         status: StatusCode,
         head: ResponseHead,
         streaming: Option<Streaming>,
+        in_browser: bool,
     ) -> Response {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
@@ -271,6 +283,9 @@ impl ServerProps {
             props: s.props.clone(),
         });
         let mut state = RenderState::new(page, state, (layout, nested), action);
+        if in_browser {
+            state = state.in_browser();
+        }
         if let Some(streaming) = &streaming {
             state = state.with_deferred(streaming.values.clone());
         }

@@ -77,7 +77,11 @@ impl ServerProps {
         let span = request_span(&request, Format::Document);
         traced(span, async {
             let (parts, body) = request.into_parts();
-            let decision = self.decide(index, state, parts, body).await;
+            // Hydrating this page failed in the browser: the parameter comes
+            // off before loaders see the URL.
+            let (parts, in_browser) = take_render_param(parts);
+            let mut decision = self.decide(index, state, parts, body).await;
+            decision.in_browser = in_browser;
             self.respond(decision, Format::Document).await
         })
         .await
@@ -151,4 +155,29 @@ impl ServerProps {
         let decision = self.follow(state, decision).await;
         self.respond(decision, Format::Json).await
     }
+}
+
+/// Takes [`protocol::RENDER_PARAM`] off a document request's URL: whether
+/// it asked for the page to be rendered in the browser.
+fn take_render_param(parts: http::request::Parts) -> (http::request::Parts, bool) {
+    let Some(query) = parts.uri.query() else {
+        return (parts, false);
+    };
+    let mut asked = false;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            if name == protocol::RENDER_PARAM {
+                asked |= pair.split_once('=').map(|(_, v)| v) == Some(protocol::RENDER_IN_BROWSER);
+                return false;
+            }
+            true
+        })
+        .collect();
+    if rest.len() == query.split('&').count() {
+        return (parts, false);
+    }
+    let url = PageUrl::new(parts.uri.path(), &rest.join("&"));
+    (with_page_uri(parts, url.as_str()), asked)
 }

@@ -71,6 +71,8 @@ struct RenderInner {
     action: Option<ActionJson>,
     /// The deferred values that have arrived, for props rendered from JSON.
     deferred: crate::DeferredValues,
+    /// The app is left for the browser to render (`<AppRoot>` stays empty).
+    in_browser: bool,
 }
 
 impl RenderState {
@@ -87,6 +89,16 @@ impl RenderState {
             nested: nested.to_vec(),
             action,
             deferred: crate::DeferredValues::default(),
+            in_browser: false,
+        }))
+    }
+
+    /// The same state, the app left for the browser to render.
+    pub(crate) fn in_browser(self) -> Self {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("a new state"));
+        Self(Arc::new(RenderInner {
+            in_browser: true,
+            ..inner
         }))
     }
 
@@ -225,6 +237,9 @@ impl Renderer {
                 #[cfg(feature = "server")]
                 provide_context(response_options.clone());
                 provide_context(meta);
+                if state.0.in_browser {
+                    provide_context(crate::root::InBrowser);
+                }
                 provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""`make lambda-local`: the reference app as an AWS Lambda function, run
+locally by `cargo lambda watch` (the emulator AWS's Rust users run), on a
+loopback port, with a SQLite database in memory; stopped at the end, also
+on Ctrl-C.
+
+Checks, through the emulator's function URL
+(`/lambda-url/reference-app-lambda/…`):
+
+1. `/runtime` is the page as the server renders it, saying
+   `Runtime: lambda`;
+2. its props answer (the build id from the document) is JSON with the same
+   props;
+3. `/request` sets its cookie, `/redirect/to-blog` redirects, an unknown
+   URL is the app's 404 page;
+4. `/feed?ms=50` comes whole: the items and the recommendations.
+
+Prints the first answer's time (the function's cold start: the emulator
+starts the binary on the first request with `cargo run`, over a build made
+beforehand; the function connects to the database, migrates it and
+renders) and a warm answer's, and writes them to
+bench/results/lambda.md. Environment: CARGO_LAMBDA (the cargo-lambda binary;
+default target/tools/lambda/bin/cargo-lambda, where scripts/setup.sh
+--test installs it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTION = "reference-app-lambda"
+CARGO_LAMBDA = os.environ.get("CARGO_LAMBDA", str(ROOT / "target/tools/lambda/bin/cargo-lambda"))
+
+
+def log(message: str) -> None:
+    print(f"\033[1;34m[lambda]\033[0m {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict[str, list[str]], str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    start = time.perf_counter()
+    conn.request("GET", f"/lambda-url/{FUNCTION}{path}", headers={"Accept": "text/html"})
+    response = conn.getresponse()
+    body = response.read().decode()
+    elapsed = (time.perf_counter() - start) * 1000
+    headers: dict[str, list[str]] = {}
+    for name, value in response.getheaders():
+        headers.setdefault(name.lower(), []).append(value)
+    conn.close()
+    return response.status, headers, body, elapsed
+
+
+def main() -> int:
+    if not Path(CARGO_LAMBDA).exists():
+        log(f"{CARGO_LAMBDA} is missing: run scripts/setup.sh --test")
+        return 1
+    port = free_port()
+    # The function's own environment (no value holds a comma, which
+    # `--env-var` splits on); cargo builds it with the same, so that the
+    # emulator's `cargo run` finds nothing to rebuild (leptos_config reads
+    # LEPTOS_* when it is built).
+    function_vars = {
+        "LEPTOS_OUTPUT_NAME": "reference-app",
+        "LEPTOS_SITE_ROOT": str(ROOT / "target/site"),
+        "LEPTOS_SITE_PKG_DIR": "pkg",
+        "LEPTOS_ENV": "PROD",
+        "DATABASE_URL": "sqlite::memory:",
+        "SERVER_PROPS_COOKIE_SECRET": "lambda-local-run-secret-of-thirty-two-bytes-or-more",
+        "RUST_LOG": "warn",
+    }
+    env = {**os.environ, **function_vars}
+    function_env = ",".join(f"{k}={v}" for k, v in function_vars.items())
+    command = [
+        CARGO_LAMBDA, "lambda", "watch",
+        "--package", "lambda", "--bin", FUNCTION,
+        "--ignore-changes",
+        "--invoke-address", "127.0.0.1", "--invoke-port", str(port),
+        "--env-var", function_env,
+    ]
+    # Built first, so that the first answer times the function's start, not
+    # its compilation (the emulator runs it with `cargo run`).
+    subprocess.run(["cargo", "build", "--package", "lambda", "--bin", FUNCTION], cwd=ROOT, env=env, check=True)
+    log(f"cargo lambda watch on 127.0.0.1:{port}")
+    watch = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    failures = 0
+
+    def check(ok: bool, what: str) -> None:
+        nonlocal failures
+        log(("\033[1;32mPASS\033[0m " if ok else "\033[1;31mFAIL\033[0m ") + what)
+        if not ok:
+            failures += 1
+
+    try:
+        # The emulator listens first; the function is built and started on
+        # the first invocation.
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if watch.poll() is not None or time.monotonic() > deadline:
+                    log("cargo lambda watch did not start")
+                    return 1
+                time.sleep(0.5)
+        status, headers, body, cold_ms = get(port, "/runtime", timeout=600)
+        text = body.replace("<!>", "")
+        check(status == 200 and "Runtime: lambda" in text, f"1. /runtime: {status}, says Runtime: lambda")
+        warm = sorted(get(port, "/runtime")[3] for _ in range(9))
+        warm_ms = warm[len(warm) // 2]
+
+        build = re.search(r'"build":"([^"]+)"', body)
+        status, headers, props, _ = get(port, f"/_props/{build.group(1) if build else 'x'}/runtime.json")
+        runtime = json.loads(props).get("props", {}).get("runtime") if status == 200 else None
+        check(runtime == "lambda", f"2. props answer: {status}, runtime {runtime!r}")
+
+        status, headers, _, _ = get(port, "/request")
+        cookies = headers.get("set-cookie", [])
+        status_r, headers_r, _, _ = get(port, "/redirect/to-blog")
+        status_404, _, body_404, _ = get(port, "/no/such/page")
+        check(
+            status == 200
+            and any(c.startswith("visited=1") for c in cookies)
+            and status_r in (302, 307)
+            and headers_r.get("location") == ["/blog/redirected"]
+            and status_404 == 404
+            and "could not be found" in body_404,
+            f"3. cookie {cookies[:1]}, redirect {status_r} {headers_r.get('location')}, unknown URL {status_404}",
+        )
+
+        status, _, feed, _ = get(port, "/feed?ms=50")
+        check(
+            status == 200 and "Item 3" in feed and "Recommended 3" in feed,
+            f"4. /feed: {status}, items and recommendations in one answer",
+        )
+        log(f"first answer (cold start) {cold_ms:.0f} ms, warm answer median {warm_ms:.1f} ms")
+        results = ROOT / "bench/results/lambda.md"
+        results.write_text(
+            "# The reference app under `cargo lambda watch`\n\n"
+            f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, `make lambda-local` "
+            "(debug build of `lambda/`, SQLite in memory).\n\n"
+            "| | ms |\n|---|---:|\n"
+            f"| first answer of `/runtime` (cold start: `cargo run` of a built binary, its start, the database's migration) | {cold_ms:.0f} |\n"
+            f"| warm answer of `/runtime`, median of 9 | {warm_ms:.1f} |\n"
+        )
+    finally:
+        try:
+            os.killpg(watch.pid, signal.SIGTERM)
+            watch.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(watch.pid, signal.SIGKILL)
+    if failures:
+        log(f"{failures} check(s) failed")
+        return 1
+    log("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
