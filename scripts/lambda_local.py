@@ -151,6 +151,8 @@ def main() -> int:
             f"4. /feed: {status}, items and recommendations in one answer",
         )
         log(f"first answer (cold start) {cold_ms:.0f} ms, warm answer median {warm_ms:.1f} ms")
+        if failures:
+            return 1
         results = ROOT / "bench/results/lambda.md"
         results.write_text(
             "# The reference app under `cargo lambda watch`\n\n"

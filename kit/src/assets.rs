@@ -143,9 +143,36 @@ impl Assets {
     }
 }
 
+/// What the document's module script does when hydration traps (`e`, in a
+/// `catch`), given the app's element `#server-props-root` (`AppRoot`):
+///
+/// - no such element, or one marked `data-recover="off"` (the answer to a
+///   submission: loading it again would lose what was typed): nothing, the
+///   error stands;
+/// - the page was already left for the browser (`data-render="browser"`)
+///   and rendering it failed too: the server's HTML of the URL once more,
+///   noted in `sessionStorage`, which then shows as it is;
+/// - that note for this URL: the second failure of the server's HTML:
+///   nothing more (the note goes);
+/// - else: the URL with `__render=browser` appended as it is (every other
+///   parameter kept byte for byte), for the browser to render.
+const RECOVER: &str = concat!(
+    "const r=document.getElementById(\"server-props-root\"),k=\"server-props-recovered\",",
+    "c=location.pathname+location.search.replace(/[?&]__render=browser/g,\"\").replace(/^&/,\"?\");",
+    "if(!r||r.dataset.recover===\"off\")throw e;",
+    "if(r.dataset.render===\"browser\"){sessionStorage.setItem(k,c);location.replace(c+location.hash);return}",
+    "if(sessionStorage.getItem(k)===c){sessionStorage.removeItem(k);throw e}",
+    "const s=location.search;",
+    "location.replace(location.pathname+(s?s+\"&\":\"?\")+\"__render=browser\"+location.hash)",
+);
+
 /// Loads the app's JavaScript and WebAssembly and hydrates the page, as
 /// Leptos's `HydrationScripts` does, from names read once per process
 /// (see the [module](self)). The script carries the request's CSP nonce.
+///
+/// If hydrating traps (something in the browser changed the page inside the
+/// app's element before the wasm ran), the page is loaded once more for the
+/// browser to render (`protocol::RENDER_PARAM`); see `RECOVER`.
 #[component]
 pub fn HydrationScripts(
     /// The app's Leptos options.
@@ -155,21 +182,11 @@ pub fn HydrationScripts(
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     // The module imports the glue, initialises the wasm and calls the
-    // client crate's exported `hydrate`. If hydrating traps (something
-    // changed the page before the wasm ran), the page is loaded once more
-    // for the browser to render (`protocol::RENDER_PARAM`); not twice
-    // within 10 s for one URL, so a page that fails either way stays put.
+    // client crate's exported `hydrate`; if that traps, `RECOVER` runs.
     let script = format!(
-        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}\
-         catch(e){{const k=\"server-props-recovered\",u=location.pathname+location.search,\
-         t=Date.now(),p=JSON.parse(sessionStorage.getItem(k)||\"{{}}\");\
-         if(p.u===u&&t-p.t<1e4)throw e;sessionStorage.setItem(k,JSON.stringify({{u,t}}));\
-         const q=new URLSearchParams(location.search);q.set({param:?},{value:?});\
-         location.replace(location.pathname+\"?\"+q+location.hash)}}}}));",
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}catch(e){{{RECOVER}}}}}));",
         js = assets.js,
         wasm = assets.wasm,
-        param = crate::protocol::RENDER_PARAM,
-        value = crate::protocol::RENDER_IN_BROWSER,
     );
     view! {
         <link rel="modulepreload" href=assets.js.clone() crossorigin=crossorigin.clone()/>
@@ -191,4 +208,42 @@ pub fn Stylesheet(
     options: LeptosOptions,
 ) -> impl IntoView {
     view! { <link rel="stylesheet" id="leptos" href=Assets::of(&options).css.clone()/> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RECOVER;
+    use crate::protocol::{RENDER_IN_BROWSER, RENDER_PARAM};
+
+    #[test]
+    fn the_recovery_names_the_protocols_parameter_and_is_javascript() {
+        let param = format!("{RENDER_PARAM}={RENDER_IN_BROWSER}");
+        assert_eq!(RECOVER.matches(&param).count(), 2, "{RECOVER}");
+        assert!(RECOVER.contains(&format!("\"{}\"", crate::ROOT_ID)));
+        // Parsed as the module script's `catch` block, where node is at hand
+        // (`make test` installs it before the Rust tests run).
+        let program = format!("async function f(){{try{{}}catch(e){{{RECOVER}}}}}");
+        match std::process::Command::new("node")
+            .args(["--check", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+        {
+            Ok(mut node) => {
+                use std::io::Write;
+                node.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(program.as_bytes())
+                    .unwrap();
+                let out = node.wait_with_output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}\n{program}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Err(e) => eprintln!("node not found ({e}): the script's syntax is checked in Chromium"),
+        }
+    }
 }

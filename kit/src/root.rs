@@ -47,19 +47,36 @@ pub fn AppRoot(
     /// The app.
     children: Children,
 ) -> impl IntoView {
-    if use_context::<InBrowser>().is_some() {
+    match use_context::<RootMode>() {
         // Hydrating this page failed in the browser: it renders the app
         // itself, from the embedded props.
-        return view! { <div id=ROOT_ID style="display:contents" data-render=IN_BROWSER></div> }
-            .into_any();
+        Some(RootMode::InBrowser) => {
+            view! { <div id=ROOT_ID style="display:contents" data-render=IN_BROWSER></div> }
+                .into_any()
+        }
+        // The answer to a submission: loading its URL again would lose what
+        // was typed, so a failed hydration is not recovered from.
+        Some(RootMode::NoRecovery) => view! {
+            <div id=ROOT_ID style="display:contents" data-recover="off">{children()}</div>
+        }
+        .into_any(),
+        _ => view! { <div id=ROOT_ID style="display:contents">{children()}</div> }.into_any(),
     }
-    view! { <div id=ROOT_ID style="display:contents">{children()}</div> }.into_any()
 }
 
-/// In a server render's context: the app is left for the browser to render
-/// (`protocol::RENDER_PARAM`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct InBrowser;
+/// In a server render's context: what the app's element is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+pub(crate) enum RootMode {
+    /// The page, for the browser to hydrate (and to recover from a failed
+    /// hydration by loading it again for the browser to render).
+    #[default]
+    Hydrate,
+    /// The page, answering a write: hydrated, never loaded again.
+    NoRecovery,
+    /// Empty: the browser renders the page (`protocol::RENDER_PARAM`).
+    InBrowser,
+}
 
 /// The `data-render` value of an app element left for the browser.
 pub(crate) const IN_BROWSER: &str = "browser";

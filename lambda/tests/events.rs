@@ -13,8 +13,10 @@ use tower::{Service, ServiceExt};
 
 /// The app as the function builds it, over a database of its own.
 async fn function() -> axum::Router {
-    // As the function's `main` sets it: a REST API's path without its stage.
-    std::env::set_var("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true");
+    // As the function's `main` sets it: a REST API's path without its stage
+    // (once, before any test reads it).
+    static STAGE: std::sync::Once = std::sync::Once::new();
+    STAGE.call_once(|| std::env::set_var("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true"));
     let state = app::state::AppState::connect("sqlite::memory:")
         .await
         .unwrap()

@@ -60,3 +60,37 @@ async fn a_cacheable_page_left_for_the_browser_is_never_kept() {
     assert!(!whole.html().contains("data-render"), "{}", whole.body);
     assert!(whole.text().contains("Loader runs"), "{}", whole.text());
 }
+
+#[tokio::test]
+async fn deferred_values_still_arrive_for_a_page_left_for_the_browser() {
+    let app = TestApp::new().await;
+    let doc = app.get("/feed?ms=10&__render=browser").await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.html().contains(r#"data-render="browser""#));
+    assert!(!doc.html().contains("feed-items"), "{}", doc.body);
+    // The values follow, whole, for the browser to render the page with.
+    assert!(
+        doc.body
+            .contains(r#"{"0":{"ok":["Recommended 1","Recommended 2","Recommended 3"]}}"#),
+        "{}",
+        doc.body
+    );
+    assert_eq!(doc.header("x-robots-tag"), Some("noindex"));
+}
+
+#[tokio::test]
+async fn the_answer_to_a_submission_is_never_loaded_again() {
+    let app = TestApp::new().await;
+    let refused = app
+        .client
+        .post_form("/guestbook", &[("name", "Ada"), ("message", "")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.html().contains(r#"data-recover="off""#),
+        "{}",
+        refused.body
+    );
+    let read = app.get("/guestbook").await;
+    assert!(!read.html().contains("data-recover"), "{}", read.body);
+}

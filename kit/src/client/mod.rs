@@ -173,7 +173,15 @@ where
     // From the app's own element when the shell has one (`AppRoot`), so
     // what an extension adds to `<body>` is never walked; else `<body>`.
     match root {
-        Some(root) if in_browser => leptos::mount::mount_to(root, app).forget(),
+        Some(root) if in_browser => {
+            leptos::mount::mount_to(root, app).forget();
+            // The browser looked for the `#fragment` before the page was
+            // there.
+            let hash = window().location().hash().unwrap_or_default();
+            if hash.len() > 1 {
+                scroll::scroll_to_hash_after_render(hash);
+            }
+        }
         Some(root) => leptos::mount::hydrate_from(root, app).forget(),
         None => leptos::mount::hydrate_body(app),
     }

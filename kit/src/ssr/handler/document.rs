@@ -28,6 +28,7 @@ use crate::{
     escape::escape_json_tail,
     navigation::ActionJson,
     protocol::{DEFAULT_CACHE_CONTROL, TAGS_HEADER},
+    root::RootMode,
 };
 use axum::{body::Body, response::Response};
 use http::{
@@ -63,13 +64,23 @@ impl ServerProps {
             in_browser,
             ..
         } = decision;
-        if in_browser {
-            // For the browser that asked only: never kept by a cache.
+        let root = if in_browser {
+            // For the browser that asked only: never kept by a cache, never
+            // indexed (the app's element is empty).
             head.insert_header(
                 CACHE_CONTROL,
                 HeaderValue::from_static(DEFAULT_CACHE_CONTROL),
             );
-        }
+            head.insert_header(
+                http::HeaderName::from_static("x-robots-tag"),
+                HeaderValue::from_static("noindex"),
+            );
+            RootMode::InBrowser
+        } else if super::decision::is_read(&method) {
+            RootMode::Hydrate
+        } else {
+            RootMode::NoRecovery
+        };
         let nested = nested.as_slice();
         let shown = LayoutsShown {
             app: layout.as_deref(),
@@ -98,7 +109,7 @@ impl ServerProps {
                         StatusCode::OK,
                         head,
                         None,
-                        in_browser,
+                        root,
                     )
                     .await;
             }
@@ -137,7 +148,7 @@ impl ServerProps {
                                 status,
                                 head,
                                 None,
-                                in_browser,
+                                root,
                             )
                             .await;
                     }
@@ -172,7 +183,7 @@ impl ServerProps {
                                         status,
                                         head,
                                         Some(streaming),
-                                        in_browser,
+                                        root,
                                     )
                                     .await;
                             }
@@ -197,7 +208,7 @@ impl ServerProps {
                 let state = PageState::NotFound;
                 let data = (layout, nested, None);
                 self.render_document(
-                    page, url, request, state, data, &payload, status, head, None, in_browser,
+                    page, url, request, state, data, &payload, status, head, None, root,
                 )
                 .await
             }
@@ -208,7 +219,7 @@ impl ServerProps {
                 let state = PageState::Error(error);
                 let data = (layout, nested, None);
                 self.render_document(
-                    page, url, request, state, data, &payload, status, head, None, in_browser,
+                    page, url, request, state, data, &payload, status, head, None, root,
                 )
                 .await
             }
@@ -262,7 +273,7 @@ impl ServerProps {
         status: StatusCode,
         head: ResponseHead,
         streaming: Option<Streaming>,
-        in_browser: bool,
+        root: RootMode,
     ) -> Response {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
@@ -281,11 +292,9 @@ impl ServerProps {
             action: action.clone(),
             payload: payload.to_owned(),
             props: s.props.clone(),
+            root,
         });
-        let mut state = RenderState::new(page, state, (layout, nested), action);
-        if in_browser {
-            state = state.in_browser();
-        }
+        let mut state = RenderState::new(page, state, (layout, nested), action).with_root(root);
         if let Some(streaming) = &streaming {
             state = state.with_deferred(streaming.values.clone());
         }

@@ -116,6 +116,8 @@ pub(crate) struct DocumentParts {
     pub(crate) payload: String,
     /// The page's props, as JSON (their deferred fields as placeholders).
     pub(crate) props: String,
+    /// What the app's element is for.
+    pub(crate) root: crate::root::RootMode,
 }
 
 /// A document being sent: the last good render, and how much of it is sent.
@@ -159,6 +161,7 @@ impl DocumentParts {
             self.action.clone(),
         )
         .with_deferred(values.clone())
+        .with_root(self.root)
     }
 }
 

@@ -71,8 +71,8 @@ struct RenderInner {
     action: Option<ActionJson>,
     /// The deferred values that have arrived, for props rendered from JSON.
     deferred: crate::DeferredValues,
-    /// The app is left for the browser to render (`<AppRoot>` stays empty).
-    in_browser: bool,
+    /// What the app's element is for (`<AppRoot>`).
+    root: crate::root::RootMode,
 }
 
 impl RenderState {
@@ -89,17 +89,14 @@ impl RenderState {
             nested: nested.to_vec(),
             action,
             deferred: crate::DeferredValues::default(),
-            in_browser: false,
+            root: crate::root::RootMode::default(),
         }))
     }
 
-    /// The same state, the app left for the browser to render.
-    pub(crate) fn in_browser(self) -> Self {
+    /// The same state, its app element for `root`.
+    pub(crate) fn with_root(self, root: crate::root::RootMode) -> Self {
         let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("a new state"));
-        Self(Arc::new(RenderInner {
-            in_browser: true,
-            ..inner
-        }))
+        Self(Arc::new(RenderInner { root, ..inner }))
     }
 
     /// The same state, its props' deferred values read from `values`.
@@ -237,9 +234,7 @@ impl Renderer {
                 #[cfg(feature = "server")]
                 provide_context(response_options.clone());
                 provide_context(meta);
-                if state.0.in_browser {
-                    provide_context(crate::root::InBrowser);
-                }
+                provide_context(state.0.root);
                 provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());
