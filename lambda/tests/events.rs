@@ -119,16 +119,22 @@ fn v2(
     })
 }
 
-/// A REST API (payload 1.0) proxy event.
-fn rest_api(method: &str, path: &str, headers: Value, body: Option<&str>) -> Value {
-    let mut headers = headers;
-    headers["host"] = json!("abc123.execute-api.eu-west-1.amazonaws.com");
+/// Headers as `multiValueHeaders` holds them: each value in a list.
+fn multi_value(headers: &Value) -> Value {
     let multi: serde_json::Map<String, Value> = headers
         .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| (k.clone(), json!([v])))
         .collect();
+    Value::Object(multi)
+}
+
+/// A REST API (payload 1.0) proxy event.
+fn rest_api(method: &str, path: &str, headers: Value, body: Option<&str>) -> Value {
+    let mut headers = headers;
+    headers["host"] = json!("abc123.execute-api.eu-west-1.amazonaws.com");
+    let multi = multi_value(&headers);
     json!({
         "resource": "/{proxy+}",
         "path": path,
@@ -159,12 +165,7 @@ fn rest_api(method: &str, path: &str, headers: Value, body: Option<&str>) -> Val
 fn alb(method: &str, path: &str, headers: Value, body: Option<&str>) -> Value {
     let mut headers = headers;
     headers["host"] = json!("lb-1.eu-west-1.elb.amazonaws.com");
-    let multi: serde_json::Map<String, Value> = headers
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), json!([v])))
-        .collect();
+    let multi = multi_value(&headers);
     json!({
         "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app/1"}},
         "httpMethod": method,
