@@ -56,8 +56,9 @@ if $want_test; then
   fi
   # cargo-lambda, which runs the Lambda function locally (`make
   # lambda-local`): PyPI's binary wheel, in a virtualenv of the build's own.
+  # Only where there is a Lambda function (not in an app from the starter).
   CARGO_LAMBDA_VERSION=1.9.2
-  if ! target/tools/lambda/bin/cargo-lambda lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
+  if [[ -d lambda ]] && ! target/tools/lambda/bin/cargo-lambda lambda --version 2>/dev/null | grep -q "$CARGO_LAMBDA_VERSION"; then
     python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
     log "pip install cargo-lambda $CARGO_LAMBDA_VERSION (target/tools/lambda)"
     python3 -m venv target/tools/lambda

@@ -1,8 +1,10 @@
 //! Compression of answers: brotli or gzip, as the request accepts.
 //!
 //! Documents and props answers are built whole in memory, so they are
-//! compressed whole, in one call, with a `Content-Length`: no streaming
-//! encoder, no chunked body. Static files are compressed at build time
+//! compressed whole, in one call, with a `Content-Length`. An answer sent in
+//! parts (a page with deferred props: no length until it ends) is compressed
+//! part by part instead, each part flushed, so that the browser can show
+//! each as soon as it arrives. Static files are compressed at build time
 //! (`cargo leptos build --release --precompress` writes `.br` and `.gz`
 //! beside each file, which [`AppServer`](crate::ssr::server::app::AppServer) serves as
 //! they are); a static file without such a sibling is compressed here like
@@ -19,7 +21,7 @@
 //! What is compressed: a `200`-class answer (not `206`) of a textual type
 //! (HTML, JSON, CSS, JavaScript, SVG, XML, plain text) or WebAssembly, at
 //! least [`Compression::min_bytes`] long and of a known length up to
-//! [`Compression::max_bytes`], without a `Content-Encoding` of its own or
+//! [`Compression::max_bytes`] (or sent in parts), without a `Content-Encoding` of its own or
 //! `Cache-Control: no-transform`. A compressed answer's `ETag` becomes weak
 //! (`W/"…"`), as nginx does: the bytes differ from the identity answer's,
 //! and `If-None-Match` compares weakly, so a revalidation still matches.
@@ -310,7 +312,8 @@ impl Compression {
             Some(length) if length >= self.min_bytes as u64 && length <= self.max_bytes as u64 => {
                 Plan::Compress
             }
-            _ => Plan::Leave,
+            Some(_) => Plan::Leave,
+            None => Plan::CompressParts,
         }
     }
 }
@@ -324,6 +327,8 @@ enum Plan {
     Vary,
     /// Say so, and compress it when the request accepts an encoding.
     Compress,
+    /// The same for an answer sent in parts: part by part.
+    CompressParts,
     /// A `304`: it stands for the answer this request would have had, so
     /// it says what that answer would (`Vary`, the weak `ETag` of a
     /// compressed one).
@@ -443,10 +448,24 @@ where
                     }
                     return Ok(response);
                 }
-                Plan::Vary | Plan::Compress => vary_on_accept_encoding(response.headers_mut()),
+                Plan::Vary | Plan::Compress | Plan::CompressParts => {
+                    vary_on_accept_encoding(response.headers_mut());
+                }
             }
             if plan == Plan::Vary || encoding == Encoding::Identity {
                 return Ok(response);
+            }
+            if plan == Plan::CompressParts {
+                let (mut parts, body) = response.into_parts();
+                parts.headers.insert(
+                    CONTENT_ENCODING,
+                    HeaderValue::from_static(encoding.as_str()),
+                );
+                parts.headers.remove(CONTENT_LENGTH);
+                parts.headers.remove(ACCEPT_RANGES);
+                weaken_etag(&mut parts.headers);
+                let body = Body::new(PartsEncoder::new(body, config.part_encoder(encoding)));
+                return Ok(Response::from_parts(parts, body));
             }
             let (mut parts, body) = response.into_parts();
             let bytes = match axum::body::to_bytes(body, config.max_bytes).await {
@@ -483,6 +502,129 @@ where
             weaken_etag(&mut parts.headers);
             Ok(Response::from_parts(parts, Body::from(compressed)))
         }))
+    }
+}
+
+/// An encoder of an answer sent in parts.
+enum PartEncoder {
+    Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+}
+
+impl Compression {
+    /// The encoder of an answer sent in parts (a window of 256 KiB: parts
+    /// are small, and the encoder lives as long as the answer).
+    fn part_encoder(&self, encoding: Encoding) -> PartEncoder {
+        match encoding {
+            Encoding::Brotli => PartEncoder::Brotli(Box::new(brotli::CompressorWriter::new(
+                Vec::new(),
+                4096,
+                self.brotli_quality,
+                18,
+            ))),
+            _ => PartEncoder::Gzip(flate2::write::GzEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(self.gzip_level),
+            )),
+        }
+    }
+}
+
+impl PartEncoder {
+    /// Encodes one part and flushes: what it returns decodes to everything
+    /// written so far.
+    fn part(&mut self, data: &[u8]) -> Vec<u8> {
+        // Writing into a Vec cannot fail.
+        match self {
+            Self::Brotli(writer) => {
+                writer.write_all(data).expect("writing to a Vec");
+                writer.flush().expect("writing to a Vec");
+                std::mem::take(writer.get_mut())
+            }
+            Self::Gzip(encoder) => {
+                encoder.write_all(data).expect("writing to a Vec");
+                encoder.flush().expect("writing to a Vec");
+                std::mem::take(encoder.get_mut())
+            }
+        }
+    }
+
+    /// The end of the stream.
+    fn finish(self) -> Vec<u8> {
+        match self {
+            Self::Brotli(writer) => writer.into_inner(),
+            Self::Gzip(encoder) => encoder.finish().expect("writing to a Vec"),
+        }
+    }
+}
+
+/// A body sent in parts, compressed part by part.
+struct PartsEncoder {
+    inner: Body,
+    encoder: Option<PartEncoder>,
+    /// The answer's trailers, sent after the stream's end.
+    trailers: Option<HeaderMap>,
+}
+
+impl PartsEncoder {
+    fn new(inner: Body, encoder: PartEncoder) -> Self {
+        Self {
+            inner,
+            encoder: Some(encoder),
+            trailers: None,
+        }
+    }
+}
+
+impl HttpBody for PartsEncoder {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        loop {
+            let Some(encoder) = this.encoder.as_mut() else {
+                // Ended: the trailers, if any, then nothing.
+                return Poll::Ready(
+                    this.trailers
+                        .take()
+                        .map(|t| Ok(http_body::Frame::trailers(t))),
+                );
+            };
+            match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => {
+                        let out = encoder.part(&data);
+                        if !out.is_empty() {
+                            return Poll::Ready(Some(Ok(http_body::Frame::data(out.into()))));
+                        }
+                    }
+                    Err(frame) => {
+                        // Trailers come last: end the stream before them.
+                        this.trailers = frame.into_trailers().ok();
+                        let tail = this
+                            .encoder
+                            .take()
+                            .map(PartEncoder::finish)
+                            .unwrap_or_default();
+                        return Poll::Ready(Some(Ok(http_body::Frame::data(tail.into()))));
+                    }
+                },
+                Poll::Ready(None) => {
+                    let tail = this
+                        .encoder
+                        .take()
+                        .map(PartEncoder::finish)
+                        .unwrap_or_default();
+                    return Poll::Ready(Some(Ok(http_body::Frame::data(tail.into()))));
+                }
+            }
+        }
     }
 }
 
@@ -536,6 +678,105 @@ mod tests {
             .await
             .unwrap()
             .to_vec()
+    }
+
+    /// A body sent in parts, with a trailer.
+    fn in_parts(parts: &[&'static str]) -> Response<Body> {
+        let mut frames: Vec<Result<http_body::Frame<bytes::Bytes>, Infallible>> = parts
+            .iter()
+            .map(|p| {
+                Ok(http_body::Frame::data(bytes::Bytes::from_static(
+                    p.as_bytes(),
+                )))
+            })
+            .collect();
+        let mut trailers = HeaderMap::new();
+        trailers.insert("server-timing", HeaderValue::from_static("deferred;dur=1"));
+        frames.push(Ok(http_body::Frame::trailers(trailers)));
+        let body = http_body_util::StreamBody::new(futures::stream::iter(frames));
+        let mut response = Response::new(Body::new(body));
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        response
+    }
+
+    #[tokio::test]
+    async fn an_answer_sent_in_parts_is_compressed_part_by_part() {
+        use http_body_util::BodyExt;
+        let parts = [
+            "<h1>Feed</h1><ul><li>Item 1</li>",
+            "<li>Recommended 1</li>",
+            "</ul></html>",
+        ];
+        for accept in ["br", "gzip"] {
+            let r = answer(Compression::default(), Some(accept), in_parts(&parts)).await;
+            assert_eq!(r.headers()[CONTENT_ENCODING], accept);
+            assert_eq!(r.headers()[VARY], "accept-encoding");
+            assert!(r.headers().get(CONTENT_LENGTH).is_none());
+            let mut body = r.into_body();
+            // Each part decodes as soon as it arrives: what came so far is
+            // everything sent so far.
+            let mut sent = String::new();
+            let mut got: Vec<u8> = Vec::new();
+            let mut trailer = None;
+            let mut brotli = brotli::DecompressorWriter::new(Vec::new(), 4096);
+            let mut gzip = flate2::write::GzDecoder::new(Vec::new());
+            let mut i = 0;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.unwrap();
+                if let Some(t) = frame.trailers_ref() {
+                    trailer = Some(t.clone());
+                    continue;
+                }
+                let data = frame.into_data().unwrap();
+                got.extend_from_slice(&data);
+                let decoded = if accept == "br" {
+                    brotli.write_all(&data).unwrap();
+                    brotli.flush().unwrap();
+                    brotli.get_ref().clone()
+                } else {
+                    gzip.write_all(&data).unwrap();
+                    gzip.flush().unwrap();
+                    gzip.get_ref().clone()
+                };
+                if let Some(part) = parts.get(i) {
+                    sent.push_str(part);
+                    i += 1;
+                }
+                assert_eq!(
+                    String::from_utf8(decoded).unwrap(),
+                    sent,
+                    "{accept}: part {i}"
+                );
+            }
+            assert_eq!(i, parts.len(), "{accept}: one frame per part");
+            assert_eq!(
+                trailer.unwrap()["server-timing"],
+                "deferred;dur=1",
+                "{accept}"
+            );
+            // And the whole decodes to the whole.
+            let whole = if accept == "br" {
+                let mut out = Vec::new();
+                brotli::Decompressor::new(&got[..], 4096)
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            } else {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&got[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
+                out
+            };
+            assert_eq!(
+                String::from_utf8(whole).unwrap(),
+                parts.concat(),
+                "{accept}"
+            );
+        }
     }
 
     #[tokio::test]
