@@ -15,7 +15,7 @@ use super::{
 };
 use crate::ssr::{
     loader::{error::LoaderError, ErasedLoader},
-    render::{PageState, RenderState, Renderer},
+    render::{Around, PageState, RenderState, Renderer},
     response::deferred::{collect, Resolving},
     response::{
         head::ResponseHead,
@@ -294,10 +294,11 @@ impl ServerProps {
             props: s.props.clone(),
             root,
         });
-        let mut state = RenderState::new(page, state, (layout, nested), action).with_root(root);
-        if let Some(streaming) = &streaming {
-            state = state.with_deferred(streaming.values.clone());
-        }
+        let around = Around {
+            root,
+            deferred: streaming.as_ref().map(|s| s.values.clone()),
+        };
+        let state = RenderState::new(page, state, (layout, nested), action, around);
         let mut streaming = streaming.zip(parts);
         let (status, html, leptos_options) = match renderer
             .render(url, state, payload, nonce)
@@ -318,7 +319,12 @@ impl ServerProps {
                     .expect("a payload without props serialises");
                 // Once more with the error page in the page's place; a panic in
                 // the layout itself would recur, so then a bare page.
-                let state = RenderState::new(page, PageState::Error(error), (None, &[]), None);
+                let around = Around {
+                    root,
+                    deferred: None,
+                };
+                let state =
+                    RenderState::new(page, PageState::Error(error), (None, &[]), None, around);
                 let html = match renderer.render(url, state, &payload, nonce).await {
                     Ok((html, _)) => html,
                     Err(_) => Renderer::bare_error_page(500),

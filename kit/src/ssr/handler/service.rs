@@ -160,7 +160,12 @@ impl ServerProps {
 /// Takes [`protocol::RENDER_PARAM`] off a document request's URL: whether
 /// it asked for the page to be rendered in the browser.
 fn take_render_param(parts: http::request::Parts) -> (http::request::Parts, bool) {
-    let Some(query) = parts.uri.query() else {
+    // Nearly every document: no such parameter, nothing to copy.
+    let Some(query) = parts
+        .uri
+        .query()
+        .filter(|q| q.contains(protocol::RENDER_PARAM))
+    else {
         return (parts, false);
     };
     let mut asked = false;

@@ -154,14 +154,17 @@ const MARKER_END: &str = "\"></template>";
 impl DocumentParts {
     /// The state of one render of these parts.
     pub(crate) fn render_state(&self, values: &DeferredValues) -> RenderState {
+        let around = crate::ssr::render::Around {
+            root: self.root,
+            deferred: Some(values.clone()),
+        };
         RenderState::new(
             self.page,
             PageState::Json(self.props.clone()),
             (self.layout.as_deref(), &self.nested),
             self.action.clone(),
+            around,
         )
-        .with_deferred(values.clone())
-        .with_root(self.root)
     }
 }
 

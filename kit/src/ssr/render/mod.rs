@@ -69,10 +69,17 @@ struct RenderInner {
     nested: Vec<(&'static str, String)>,
     /// What the page's action said of a refused submission.
     action: Option<ActionJson>,
-    /// The deferred values that have arrived, for props rendered from JSON.
-    deferred: crate::DeferredValues,
-    /// What the app's element is for (`<AppRoot>`).
-    root: crate::root::RootMode,
+    /// What the render puts around the page.
+    around: Around,
+}
+
+/// What a render puts around the page: what the app's element is for
+/// (`<AppRoot>`), and, for props rendered from JSON, the deferred values
+/// that have arrived.
+#[derive(Clone, Default)]
+pub(crate) struct Around {
+    pub(crate) root: crate::root::RootMode,
+    pub(crate) deferred: Option<crate::DeferredValues>,
 }
 
 impl RenderState {
@@ -81,6 +88,7 @@ impl RenderState {
         state: PageState,
         (layout, nested): (Option<&str>, &[(&'static str, String)]),
         action: Option<ActionJson>,
+        around: Around,
     ) -> Self {
         Self(Arc::new(RenderInner {
             page,
@@ -88,23 +96,7 @@ impl RenderState {
             layout: layout.map(Arc::from),
             nested: nested.to_vec(),
             action,
-            deferred: crate::DeferredValues::default(),
-            root: crate::root::RootMode::default(),
-        }))
-    }
-
-    /// The same state, its app element for `root`.
-    pub(crate) fn with_root(self, root: crate::root::RootMode) -> Self {
-        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("a new state"));
-        Self(Arc::new(RenderInner { root, ..inner }))
-    }
-
-    /// The same state, its props' deferred values read from `values`.
-    pub(crate) fn with_deferred(self, values: crate::DeferredValues) -> Self {
-        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("a new state"));
-        Self(Arc::new(RenderInner {
-            deferred: values,
-            ..inner
+            around,
         }))
     }
 
@@ -129,7 +121,11 @@ impl RenderState {
                 Content::Page((page.render)(props))
             }
             (Some(PageState::Json(json)), PageKind::Props(page)) => {
-                match self.0.deferred.scope(|| (page.render_json)(&json)) {
+                let decoded = match &self.0.around.deferred {
+                    Some(values) => values.scope(|| (page.render_json)(&json)),
+                    None => (page.render_json)(&json),
+                };
+                match decoded {
                     Ok(view) => Content::Page(view),
                     Err(e) => Content::Error(
                         PageError::new(500).with_detail(Some(format!("props do not decode: {e}"))),
@@ -234,7 +230,7 @@ impl Renderer {
                 #[cfg(feature = "server")]
                 provide_context(response_options.clone());
                 provide_context(meta);
-                provide_context(state.0.root);
+                provide_context(state.0.around.root);
                 provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());
