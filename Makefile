@@ -9,6 +9,7 @@
 #   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
 #   make soak   60 s of load over a mix of routes: zero errors, memory flat (bench/results/soak.md)
 #   make fuzz   libFuzzer on the kit's request decoding for FUZZ_SECONDS (default 300)
+#   make dev-timing  seconds from saving an edit to the page showing it, under `make dev`
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
@@ -34,6 +35,16 @@ scale-test: setup
 	  scripts/scale_test.py; \
 	fi
 
+# Seconds from saving an edit to the change showing in the open page under
+# `cargo leptos watch`, on the reference app and on a new app from the
+# starter (scripts/dev-timing.mjs; docs/performance.md, "Development loop").
+dev-timing: setup-test
+	node scripts/dev-timing.mjs reference
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	scripts/new-app.sh "$$tmp/timing" >/dev/null; \
+	ln -s "$(CURDIR)/end2end/node_modules" "$$tmp/timing/end2end/node_modules"; \
+	node scripts/dev-timing.mjs starter "$$tmp/timing"
+
 # cargo-fuzz drives the target with libFuzzer's coverage instrumentation.
 # Rust code here has no `unsafe`, so no sanitizer (`-s none`), which also
 # lets the stable toolchain build it (RUSTC_BOOTSTRAP admits cargo-fuzz's
@@ -44,12 +55,16 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak scale-test fuzz dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local
+.PHONY: bench soak scale-test fuzz dev-timing dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local
 
 dev: setup
 	cargo leptos watch
 
-test: setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e lambda-local starter
+# The stages run one at a time, each timed (scripts/stages.sh prints the
+# table at the end, or at the stage that failed).
+TEST_STAGES := setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e lambda-local starter
+test:
+	scripts/stages.sh $(TEST_STAGES)
 	@echo "make test: all checks passed"
 
 new-app:

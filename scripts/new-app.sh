@@ -33,6 +33,17 @@ mkdir -p "$dest/scripts"
 cp "$root/scripts/setup.sh" "$root/scripts/apt.sh" "$dest/scripts/"
 cp "$root/end2end/package.json" "$root/end2end/package-lock.json" "$root/end2end/chromium.mjs" "$dest/end2end/"
 cp "$root/Cargo.lock" "$dest/Cargo.lock"
+# The app builds in this checkout's target directory, so its first build
+# reuses the dependencies built here (the same versions, features and
+# profile); its README says how to give it its own.
+mkdir -p "$dest/.cargo"
+cat > "$dest/.cargo/config.toml" <<TOML
+# The kit checkout's target directory: this app's first build reuses the
+# dependencies built there. Delete this file for a target directory of the
+# app's own.
+[build]
+target-dir = "$root/target"
+TOML
 # Literal substitution (the path may hold `&`, `|` or spaces).
 grep -rlF '{{' "$dest" | while read -r file; do
   KIT="$root/kit" NAME="$name" perl -pi -e 's/\{\{kit\}\}/$ENV{KIT}/g; s/\{\{name\}\}/$ENV{NAME}/g' "$file"

@@ -166,6 +166,33 @@ const RECOVER: &str = concat!(
     "location.replace(location.pathname+(s?s+\"&\":\"?\")+\"__render=browser\"+location.hash)",
 );
 
+/// Under `cargo leptos watch`: reloads the page the moment a rebuilt server
+/// answers. The page holds the server's live stream
+/// ([`LIVE_PATH`](crate::protocol::LIVE_PATH)), whose one event is the
+/// server's process id; when the stream ends (the server is shutting down
+/// for a restart) it asks `?ping` every 25 ms until a process with another
+/// id answers, then reloads. cargo-leptos's own reload message comes too,
+/// but it waits for the new server's port in steps of 500 ms. Nothing
+/// happens once the page is being left (a navigation or a form's post).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+const LIVE: &str = concat!(
+    "(()=>{const u=\"/_server_props/live\";let id,gone=false;",
+    "addEventListener(\"beforeunload\",()=>{gone=true});addEventListener(\"pagehide\",()=>{gone=true});",
+    "const s=new EventSource(u);s.onmessage=e=>{id=e.data};",
+    "s.onerror=()=>{s.close();if(id===undefined)return;",
+    "const t=()=>{if(gone)return;fetch(u+\"?ping\",{cache:\"no-store\"}).then(r=>r.ok?r.text():id)",
+    ".then(n=>{n!==id?location.reload():setTimeout(t,25)},()=>setTimeout(t,25))};t()}})()",
+);
+
+/// Whether this server runs under `cargo leptos watch` (which sets
+/// `LEPTOS_WATCH`), read once.
+#[cfg(feature = "ssr")]
+fn watched() -> bool {
+    static WATCHED: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+    *WATCHED
+}
+
 /// Loads the app's JavaScript and WebAssembly and hydrates the page, as
 /// Leptos's `HydrationScripts` does, from names read once per process
 /// (see the [module](self)). The script carries the request's CSP nonce.
@@ -197,7 +224,20 @@ pub fn HydrationScripts(
             r#type="application/wasm"
             crossorigin=crossorigin
         />
-        <script type="module" nonce=nonce>{script}</script>
+        <script type="module" nonce=nonce.clone()>{script}</script>
+        {live().then(|| view! { <script nonce=nonce>{LIVE}</script> })}
+    }
+}
+
+/// Whether the page watches the development server for restarts ([`LIVE`]).
+fn live() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        watched()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
     }
 }
 
@@ -212,17 +252,29 @@ pub fn Stylesheet(
 
 #[cfg(test)]
 mod tests {
-    use super::RECOVER;
-    use crate::protocol::{RENDER_IN_BROWSER, RENDER_PARAM};
+    use super::{LIVE, RECOVER};
+    use crate::protocol::{LIVE_PATH, RENDER_IN_BROWSER, RENDER_PARAM};
 
     #[test]
     fn the_recovery_names_the_protocols_parameter_and_is_javascript() {
         let param = format!("{RENDER_PARAM}={RENDER_IN_BROWSER}");
         assert_eq!(RECOVER.matches(&param).count(), 2, "{RECOVER}");
         assert!(RECOVER.contains(&format!("\"{}\"", crate::ROOT_ID)));
-        // Parsed as the module script's `catch` block, where node is at hand
-        // (`make test` installs it before the Rust tests run).
-        let program = format!("async function f(){{try{{}}catch(e){{{RECOVER}}}}}");
+        // Parsed as the module script's `catch` block.
+        check_javascript(&format!(
+            "async function f(){{try{{}}catch(e){{{RECOVER}}}}}"
+        ));
+    }
+
+    #[test]
+    fn the_live_reload_names_the_live_path_and_is_javascript() {
+        assert!(LIVE.contains(&format!("\"{LIVE_PATH}\"")), "{LIVE}");
+        check_javascript(LIVE);
+    }
+
+    /// `program` parses, where node is at hand (`make test` installs it
+    /// before the Rust tests run).
+    fn check_javascript(program: &str) {
         match std::process::Command::new("node")
             .args(["--check", "-"])
             .stdin(std::process::Stdio::piped())

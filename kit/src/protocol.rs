@@ -145,6 +145,13 @@ pub const RENDER_PARAM: &str = "__render";
 /// The value of [`RENDER_PARAM`].
 pub const RENDER_IN_BROWSER: &str = "browser";
 
+/// Under `cargo leptos watch`, the development server's live stream: a
+/// page opens it (`text/event-stream`, one event: the server's process id)
+/// and learns from its end that the server is restarting; it then asks
+/// `?ping` (the process id as text) until another process answers, and
+/// reloads at once (see `assets::HydrationScripts`). Not served otherwise.
+pub const LIVE_PATH: &str = "/_server_props/live";
+
 /// The props URL's query parameter that carries a [`Reuse`] token (one per
 /// layout kept). The server takes it off before loaders see the URL; no
 /// page's own query may use the name.

@@ -282,10 +282,12 @@ where
             None => leptos_options()?,
         };
         let shell = self.shell;
+        // Under `cargo leptos watch` (which sets LEPTOS_WATCH): its
+        // live-reload script, and the kit's live stream.
+        let watched = std::env::var_os("LEPTOS_WATCH").is_some();
         let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
             .max_body_bytes(self.max_body_bytes)
-            // cargo-leptos's watch mode injects a live-reload script.
-            .live_reload(std::env::var_os("LEPTOS_WATCH").is_some());
+            .live_reload(watched);
         for configure in self.configure {
             builder = configure(builder);
         }
@@ -376,6 +378,15 @@ where
                 axum::routing::get(move || health(draining.clone(), build.clone())),
             );
         }
+        if watched {
+            let draining = self.serve.draining();
+            router = router.route(
+                crate::protocol::LIVE_PATH,
+                axum::routing::get(move |query: axum::extract::RawQuery| {
+                    live(draining.clone(), query.0)
+                }),
+            );
+        }
         for layer in self.layers {
             router = layer(router);
         }
@@ -432,6 +443,39 @@ async fn health(
     if let Some(build) = build {
         headers.insert(crate::protocol::BUILD_HEADER, build);
     }
+    response
+}
+
+/// The development server's live stream ([`LIVE_PATH`](crate::protocol::LIVE_PATH)):
+/// open until the server starts to shut down, so a page learns of a restart
+/// the moment it begins (cargo-leptos's own reload message waits for the
+/// new server in steps of half a second). Its one event, and `?ping`'s
+/// answer, is the server's process id, so the page reloads once a
+/// *new* server answers, never the one shutting down.
+async fn live(
+    draining: crate::ssr::server::serve::Draining,
+    query: Option<String>,
+) -> axum::response::Response {
+    use futures::StreamExt as _;
+    let id = std::process::id();
+    let (content_type, body) = if query.as_deref() == Some("ping") {
+        ("text/plain", Body::from(id.to_string()))
+    } else {
+        let opened = futures::stream::once(async move {
+            Ok::<_, std::convert::Infallible>(bytes::Bytes::from(format!("data: {id}\n\n")))
+        });
+        // Then nothing until draining starts, when the stream ends.
+        let ends = futures::stream::once(async move { draining.started().await })
+            .filter_map(|()| std::future::ready(None));
+        ("text/event-stream", Body::from_stream(opened.chain(ends)))
+    };
+    let mut response = axum::response::Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -549,6 +593,42 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The live stream sends the process id, stays open, and ends when the
+    /// server starts to drain; `?ping` answers the same id at once.
+    #[tokio::test]
+    async fn the_live_stream_ends_when_the_server_drains() {
+        use http_body_util::BodyExt as _;
+        let id = std::process::id().to_string();
+        let draining = crate::ssr::server::serve::Draining::new();
+        let ping = live(draining.clone(), Some("ping".into())).await;
+        assert_eq!(ping.status(), StatusCode::OK);
+        assert_eq!(
+            ping.into_body().collect().await.unwrap().to_bytes(),
+            id.as_bytes()
+        );
+
+        let stream = live(draining.clone(), None).await;
+        assert_eq!(
+            stream.headers()[http::header::CONTENT_TYPE],
+            "text/event-stream"
+        );
+        let mut body = stream.into_body();
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(first, format!("data: {id}\n\n").as_bytes());
+        // Open: no frame comes while the server serves.
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(50), body.frame()).await;
+        assert!(waited.is_err(), "the stream sent or ended before draining");
+        draining.start();
+        let end = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("the stream ended when draining started");
+        assert!(end.is_none());
+        // A stream opened while draining ends at once, after its event.
+        let mut late = live(draining, None).await.into_body();
+        assert!(late.frame().await.is_some());
+        assert!(late.frame().await.is_none());
+    }
 
     /// A secret of 32 bytes or more is the key; a shorter one never is; no
     /// secret is the development key, except for a production server.

@@ -112,7 +112,14 @@ impl Default for ServeConfig {
 /// answers. Clones share one state; [`ServeConfig::draining`] gives the one
 /// `serve` sets.
 #[derive(Clone, Debug, Default)]
-pub struct Draining(Arc<AtomicBool>);
+pub struct Draining(Arc<DrainState>);
+
+#[derive(Debug, Default)]
+struct DrainState {
+    started: AtomicBool,
+    /// Wakes what waits for draining ([`Draining::started`]).
+    notify: tokio::sync::Notify,
+}
 
 impl Draining {
     /// A state of its own, not draining.
@@ -122,13 +129,27 @@ impl Draining {
 
     /// Whether draining has started (it never stops).
     pub fn is_draining(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.started.load(Ordering::Relaxed)
     }
 
     /// Starts draining: what [`serve`] does on shutdown. Call it yourself to
     /// take an instance out of rotation without stopping it.
     pub fn start(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.started.store(true, Ordering::Relaxed);
+        self.0.notify.notify_waiters();
+    }
+
+    /// Resolves once draining has started (at once if it has): an answer
+    /// that would otherwise stay open, such as the development server's
+    /// live stream, ends there, so shutdown does not wait for it.
+    pub async fn started(&self) {
+        let notified = self.0.notify.notified();
+        let mut notified = pin!(notified);
+        // Registered before the flag is read: a `start` in between wakes it.
+        notified.as_mut().enable();
+        if !self.is_draining() {
+            notified.await;
+        }
     }
 }
 
