@@ -15,7 +15,7 @@ SHELL := bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-NATIVE := -p server_props -p app -p server -p ceiling
+NATIVE := -p server_props -p app -p server -p ceiling -p lambda
 
 bench: setup
 	scripts/bench.py

@@ -4,6 +4,7 @@
 //   node scripts/dev-timing.mjs reference            the reference app (this checkout)
 //   node scripts/dev-timing.mjs starter DIR          an app made by `make new-app DEST=DIR`
 //   EDITS=3 node scripts/dev-timing.mjs ...           edits of each kind (default 5)
+//   WATCH_ARGS=--hot-reload node scripts/dev-timing.mjs ...   more `cargo leptos watch` arguments
 //
 // (`make dev-timing` runs both, the starter in a temporary directory.)
 // Per kind of edit (a text in a page's `view!`, a line of its loader, a
@@ -99,7 +100,9 @@ if (!app || !app.dir) {
 
 // cargo-leptos's lines, each with the time it arrived.
 const lines = [];
-const watch = spawn("cargo", ["leptos", "watch"], {
+// WATCH_ARGS: more arguments for `cargo leptos watch` (`--hot-reload`).
+const watchArgs = (process.env.WATCH_ARGS ?? "").split(" ").filter(Boolean);
+const watch = spawn("cargo", ["leptos", "watch", ...watchArgs], {
   cwd: app.dir,
   env: {
     ...process.env,
@@ -154,6 +157,18 @@ async function served(timeoutMs) {
     await sleep(250);
   }
   throw new Error(`nothing served at ${app.url} within ${timeoutMs / 1000} s`);
+}
+
+/// Once a Rust file saved at `since` is built and served: what shows may
+/// come sooner (a `--hot-reload` patch), and the next edit must not meet
+/// this one's build. A style sheet is not built.
+async function rebuilt(file, since) {
+  if (!file.endsWith(".rs")) return;
+  const end = performance.now() + 5 * 60 * 1000;
+  while (!lineAfter(since, /Serving at/)) {
+    if (performance.now() > end) throw new Error(`${file}: no restart after the edit`);
+    await sleep(50);
+  }
 }
 
 /// The first line at or after `since` that matches `re`.
@@ -221,8 +236,10 @@ try {
         browser: part(serving ?? built, shown),
       });
       console.error(`${which} ${kind} edit ${i + 1}: ${secs(shown - saved)} s`);
+      await rebuilt(edit.file, saved);
     }
     // The file as it was, built and shown, before the next kind of edit.
+    const restored = performance.now();
     writeFileSync(file, originals.get(file));
     const back = performance.now() + 5 * 60 * 1000;
     for (;;) {
@@ -232,10 +249,11 @@ try {
       if (performance.now() > back) throw new Error(`${edit.file} restored never showed`);
       await sleep(50);
     }
+    await rebuilt(edit.file, restored);
     rows.push({ kind, times });
   }
   const cols = ["total", "wasm", "bindgen", "server", "restart", "browser"];
-  console.log(`\n${which} (${edits} edits each; seconds, median and range; parts: median)\n`);
+  console.log(`\n${which}${watchArgs.length ? ` (${watchArgs.join(" ")})` : ""} (${edits} edits each; seconds, median and range; parts: median)\n`);
   console.log("| edit | saved → shown | wasm build | wasm-bindgen | server build | restart | browser |");
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   for (const { kind, times } of rows) {

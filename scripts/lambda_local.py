@@ -15,7 +15,15 @@ Checks, through the emulator's function URL
    URL is the app's 404 page;
 4. `/feed?ms=50` comes whole: the items and the recommendations.
 
-Prints the first answer's time (the function's cold start: the emulator
+All of it twice: with the function in the `BUFFERED` invoke mode (API
+Gateway's, an ALB's, a function URL's default), then in `RESPONSE_STREAM`
+(`SERVER_PROPS_LAMBDA_INVOKE_MODE`, a function URL's streaming mode),
+where also
+
+5. `/feed?ms=800` comes in parts: the items first, without the
+   recommendations, which come at least 400 ms later.
+
+Prints the first answer's time (of the buffered run) (the function's cold start: the emulator
 starts the binary on the first request with `cargo run`, over a build made
 beforehand; the function connects to the database, migrates it and
 renders) and a warm answer's, and writes them to
@@ -67,10 +75,24 @@ def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict[str, list[
     return response.status, headers, body, elapsed
 
 
-def main() -> int:
-    if not Path(CARGO_LAMBDA).exists():
-        log(f"{CARGO_LAMBDA} is missing: run scripts/setup.sh --test")
-        return 1
+def first_part(port: int, path: str) -> tuple[int, str, str, float, float]:
+    """The status, the body's first part as it arrives and the rest, and the
+    milliseconds to each."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.perf_counter()
+    conn.request("GET", f"/lambda-url/{FUNCTION}{path}", headers={"Accept": "text/html"})
+    response = conn.getresponse()
+    first = response.read1(1 << 20).decode()
+    first_ms = (time.perf_counter() - start) * 1000
+    rest = response.read().decode()
+    end_ms = (time.perf_counter() - start) * 1000
+    conn.close()
+    return response.status, first, rest, first_ms, end_ms
+
+
+def run(mode: str) -> tuple[int, float, float]:
+    """Every check with the function in invoke mode `mode`: the number that
+    failed, the cold answer's and the median warm answer's milliseconds."""
     port = free_port()
     # The function's own environment (no value holds a comma, which
     # `--env-var` splits on); cargo builds it with the same, so that the
@@ -83,6 +105,7 @@ def main() -> int:
         "LEPTOS_ENV": "PROD",
         "DATABASE_URL": "sqlite::memory:",
         "SERVER_PROPS_COOKIE_SECRET": "lambda-local-run-secret-of-thirty-two-bytes-or-more",
+        "SERVER_PROPS_LAMBDA_INVOKE_MODE": mode,
         "RUST_LOG": "warn",
     }
     env = {**os.environ, **function_vars}
@@ -97,13 +120,14 @@ def main() -> int:
     # Built first, so that the first answer times the function's start, not
     # its compilation (the emulator runs it with `cargo run`).
     subprocess.run(["cargo", "build", "--package", "lambda", "--bin", FUNCTION], cwd=ROOT, env=env, check=True)
-    log(f"cargo lambda watch on 127.0.0.1:{port}")
+    log(f"{mode}: cargo lambda watch on 127.0.0.1:{port}")
     watch = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     failures = 0
+    cold_ms = warm_ms = 0.0
 
     def check(ok: bool, what: str) -> None:
         nonlocal failures
-        log(("\033[1;32mPASS\033[0m " if ok else "\033[1;31mFAIL\033[0m ") + what)
+        log(("\033[1;32mPASS\033[0m " if ok else "\033[1;31mFAIL\033[0m ") + f"{mode}: {what}")
         if not ok:
             failures += 1
 
@@ -118,7 +142,7 @@ def main() -> int:
             except OSError:
                 if watch.poll() is not None or time.monotonic() > deadline:
                     log("cargo lambda watch did not start")
-                    return 1
+                    return 1, cold_ms, warm_ms
                 time.sleep(0.5)
         status, headers, body, cold_ms = get(port, "/runtime", timeout=600)
         text = body.replace("<!>", "")
@@ -150,18 +174,17 @@ def main() -> int:
             status == 200 and "Item 3" in feed and "Recommended 3" in feed,
             f"4. /feed: {status}, items and recommendations in one answer",
         )
-        log(f"first answer (cold start) {cold_ms:.0f} ms, warm answer median {warm_ms:.1f} ms")
-        if failures:
-            return 1
-        results = ROOT / "bench/results/lambda.md"
-        results.write_text(
-            "# The reference app under `cargo lambda watch`\n\n"
-            f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, `make lambda-local` "
-            "(debug build of `lambda/`, SQLite in memory).\n\n"
-            "| | ms |\n|---|---:|\n"
-            f"| first answer of `/runtime` (cold start: `cargo run` of a built binary, its start, the database's migration) | {cold_ms:.0f} |\n"
-            f"| warm answer of `/runtime`, median of 9 | {warm_ms:.1f} |\n"
-        )
+        if mode == "RESPONSE_STREAM":
+            status, first, rest, first_ms, end_ms = first_part(port, "/feed?ms=800")
+            first, whole = first.replace("<!>", ""), (first + rest).replace("<!>", "")
+            check(
+                status == 200
+                and "Item 3" in first
+                and "Recommended 3" not in first
+                and "Recommended 3" in whole
+                and end_ms - first_ms >= 400,
+                f"5. /feed?ms=800 in parts: the items at {first_ms:.0f} ms, the recommendations by {end_ms:.0f} ms",
+            )
     finally:
         try:
             os.killpg(watch.pid, signal.SIGTERM)
@@ -170,9 +193,29 @@ def main() -> int:
             pass
         except subprocess.TimeoutExpired:
             os.killpg(watch.pid, signal.SIGKILL)
+    return failures, cold_ms, warm_ms
+
+
+def main() -> int:
+    if not Path(CARGO_LAMBDA).exists():
+        log(f"{CARGO_LAMBDA} is missing: run scripts/setup.sh --test")
+        return 1
+    failures, cold_ms, warm_ms = run("BUFFERED")
+    log(f"first answer (cold start) {cold_ms:.0f} ms, warm answer median {warm_ms:.1f} ms")
+    streamed, _, _ = run("RESPONSE_STREAM")
+    failures += streamed
     if failures:
         log(f"{failures} check(s) failed")
         return 1
+    results = ROOT / "bench/results/lambda.md"
+    results.write_text(
+        "# The reference app under `cargo lambda watch`\n\n"
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}, `make lambda-local` "
+        "(debug build of `lambda/`, SQLite in memory, the `BUFFERED` invoke mode).\n\n"
+        "| | ms |\n|---|---:|\n"
+        f"| first answer of `/runtime` (cold start: `cargo run` of a built binary, its start, the database's migration) | {cold_ms:.0f} |\n"
+        f"| warm answer of `/runtime`, median of 9 | {warm_ms:.1f} |\n"
+    )
     log("all checks passed")
     return 0
 

@@ -362,3 +362,98 @@ async fn a_form_submission_is_written_and_answered_with_see_other() {
         .unwrap()
         .contains("Message is required."));
 }
+
+/// Answers one event as a function in the `RESPONSE_STREAM` invoke mode
+/// does: the prelude (status, headers, cookies), then the body in the parts
+/// the runtime sends one by one.
+async fn answer_streamed(
+    router: &axum::Router,
+    event: Value,
+) -> (lambda_http::lambda_runtime::MetadataPrelude, Vec<String>) {
+    use futures::StreamExt as _;
+    let request: LambdaRequest = serde_json::from_value(event).expect("an event lambda_http reads");
+    let mut adapter = lambda_http::StreamAdapter::from(router.clone());
+    let response = adapter
+        .ready()
+        .await
+        .unwrap()
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap();
+    let parts = response
+        .stream
+        .map(|part| String::from_utf8(part.unwrap().to_vec()).unwrap())
+        .collect()
+        .await;
+    (response.metadata_prelude, parts)
+}
+
+#[tokio::test]
+async fn a_streamed_document_comes_in_parts_the_deferred_one_last() {
+    let router = function().await;
+    let (prelude, parts) = answer_streamed(
+        &router,
+        function_url("GET", "/feed", "ms=100", html(), None),
+    )
+    .await;
+    assert_eq!(prelude.status_code, 200);
+    assert_eq!(prelude.headers["content-type"], "text/html; charset=utf-8");
+    assert!(parts.len() >= 2, "one part: {parts:?}");
+    // The page's items go first, with the recommendations' fallback; the
+    // recommendations come in a later part.
+    let first = parts[0].replace("<!>", "");
+    assert!(first.contains("Item 3"), "{first}");
+    assert!(!first.contains("Recommended 3"), "{first}");
+    let whole = parts.concat().replace("<!>", "");
+    assert!(whole.contains("Recommended 3"), "{whole}");
+    assert!(whole.trim_end().ends_with("</html>"), "{whole}");
+}
+
+#[tokio::test]
+async fn a_streamed_props_answer_is_one_line_per_part_and_cookies_and_redirects_hold() {
+    let router = function().await;
+    let (prelude, parts) = answer_streamed(
+        &router,
+        function_url(
+            "GET",
+            "/_props/lambda-test/feed.json",
+            "ms=100",
+            json!({}),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(prelude.status_code, 200);
+    assert_eq!(prelude.headers["content-type"], "application/x-ndjson");
+    let lines: Vec<&str> = parts.iter().flat_map(|p| p.lines()).collect();
+    assert_eq!(lines.len(), 2, "{parts:?}");
+    let payload: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(payload["props"]["items"][2], "Item 3");
+    assert_eq!(
+        payload["props"]["recommendations"],
+        json!({"$deferred": 0}),
+        "{payload}"
+    );
+    let value: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(
+        value,
+        json!({"deferred": 0, "value": {"ok": ["Recommended 1", "Recommended 2", "Recommended 3"]}})
+    );
+
+    // A cookie is the prelude's, not a header; a redirect keeps its status.
+    let (prelude, _) =
+        answer_streamed(&router, function_url("GET", "/request", "", html(), None)).await;
+    assert!(
+        prelude.cookies.iter().any(|c| c.starts_with("visited=1")),
+        "{:?}",
+        prelude.cookies
+    );
+    assert!(prelude.headers.get("set-cookie").is_none());
+    let (prelude, _) = answer_streamed(
+        &router,
+        function_url("GET", "/redirect/to-blog", "", html(), None),
+    )
+    .await;
+    assert!(matches!(prelude.status_code.as_u16(), 302 | 307));
+    assert_eq!(prelude.headers["location"], "/blog/redirected");
+}
