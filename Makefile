@@ -39,11 +39,11 @@ scale-test: setup
 # `cargo leptos watch`, on the reference app and on a new app from the
 # starter (scripts/dev-timing.mjs; docs/performance.md, "Development loop").
 dev-timing: setup-test
-	node scripts/dev-timing.mjs reference
+	WATCH_ARGS=--hot-reload node scripts/dev-timing.mjs reference
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	scripts/new-app.sh "$$tmp/timing" >/dev/null; \
 	ln -s "$(CURDIR)/end2end/node_modules" "$$tmp/timing/end2end/node_modules"; \
-	node scripts/dev-timing.mjs starter "$$tmp/timing"
+	WATCH_ARGS=--hot-reload node scripts/dev-timing.mjs starter "$$tmp/timing"
 
 # cargo-fuzz drives the target with libFuzzer's coverage instrumentation.
 # Rust code here has no `unsafe`, so no sanitizer (`-s none`), which also
@@ -57,8 +57,11 @@ fuzz: setup
 
 .PHONY: bench soak scale-test fuzz dev-timing dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local
 
+# `--hot-reload`: a text edit in a `view!` is patched into the open page at
+# once (docs/performance.md, "Development loop"); the rebuild and reload
+# that follow bring the rest.
 dev: setup
-	cargo leptos watch
+	cargo leptos watch --hot-reload
 
 # The stages run one at a time, each timed (scripts/stages.sh prints the
 # table at the end, or at the stage that failed).

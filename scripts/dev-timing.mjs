@@ -10,11 +10,14 @@
 // Per kind of edit (a text in a page's `view!`, a line of its loader, a
 // rule of the style sheet) it makes EDITS edits, one at a time, each
 // waiting for the last to show, and prints the median and range of the
-// seconds from saving to the change showing in headless Chromium, split
-// into its parts as cargo-leptos reports them: the wasm build (cargo:
-// compile and link), wasm-bindgen, the server build (cargo: compile and
-// link, run beside the wasm's), the restart, and the browser's reload. The
-// files are restored at the end, whatever happens.
+// seconds from saving to the change showing in headless Chromium, and the
+// parts of the build that follows as cargo-leptos reports them: the wasm
+// build (cargo: compile and link), wasm-bindgen, the server build (cargo:
+// compile and link, run beside the wasm's), the restart, the browser's
+// reload (none when a `--hot-reload` patch showed the change first), and
+// when the rebuilt server answered. Each edit starts once the last one's
+// build has been served. The files are restored at the end, whatever
+// happens.
 //
 // Needs a built app (its first `make dev` builds it) and the end2end
 // packages (`make setup-test`). Measures; never fails on a figure.
@@ -220,6 +223,9 @@ try {
         await sleep(20);
       }
       if (shown === undefined) throw new Error(`edit ${n} (${kind}) never showed`);
+      // The build that follows (after a `--hot-reload` patch too): its
+      // lines are all in once the server has restarted.
+      await rebuilt(edit.file, saved);
       const at = (re) => lineAfter(saved, re)?.at;
       const front = at(/Cargo finished cargo build --package=\S+ --lib /);
       const bindgen = at(/Finished generating JS\/WASM for front/);
@@ -233,10 +239,12 @@ try {
         bindgen: part(front, bindgen),
         server: part(saved, server),
         restart: serving !== undefined ? part(built, serving) : undefined,
-        browser: part(serving ?? built, shown),
+        // The browser's share: from the restart to the change showing (none
+        // when a patch showed it before the restart).
+        browser: shown > (serving ?? built) ? shown - (serving ?? built) : undefined,
+        reloaded: serving !== undefined ? serving - saved : undefined,
       });
       console.error(`${which} ${kind} edit ${i + 1}: ${secs(shown - saved)} s`);
-      await rebuilt(edit.file, saved);
     }
     // The file as it was, built and shown, before the next kind of edit.
     const restored = performance.now();
@@ -252,10 +260,10 @@ try {
     await rebuilt(edit.file, restored);
     rows.push({ kind, times });
   }
-  const cols = ["total", "wasm", "bindgen", "server", "restart", "browser"];
+  const cols = ["total", "wasm", "bindgen", "server", "restart", "browser", "reloaded"];
   console.log(`\n${which}${watchArgs.length ? ` (${watchArgs.join(" ")})` : ""} (${edits} edits each; seconds, median and range; parts: median)\n`);
-  console.log("| edit | saved → shown | wasm build | wasm-bindgen | server build | restart | browser |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  console.log("| edit | saved → shown | wasm build | wasm-bindgen | server build | restart | browser | saved → rebuilt server |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const { kind, times } of rows) {
     const cells = cols.map((c) => {
       const xs = times.map((t) => t[c]).filter((x) => x !== undefined);
