@@ -29,14 +29,24 @@ if ! rustup component list --installed | grep -qx 'rust-src'; then
   rustup component add rust-src
 fi
 
+# Build tools, not shipped code: compiled for a short build rather than for
+# their own speed (their release profiles ask for LTO and one codegen unit,
+# most of the 18 minutes cargo-leptos took on a fresh machine). They spend
+# their time waiting on cargo, rustc and wasm-opt either way.
+tool_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_INCREMENTAL=0 cargo install "$@"
+}
+
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes the first time)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (several minutes the first time)"
+  tool_install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
 # wasm-opt for release builds: the npm package (Debian's binaryen 108 breaks hydration).
