@@ -7,6 +7,9 @@ then a measured run. The servers:
 
 * ceiling: a minimal axum handler answering with the kit's own bytes,
   precomputed (bench/ceiling);
+* handwritten: the same pages in plain axum + askama, no hydration
+  framework (bench/handwritten): the same props, envelope, nonce, markup and
+  headers, so ours / hand-written is what the kit and Leptos cost;
 * ours: the reference app's release build;
 * next: bench/nextjs (`next build`, `next start`), the same getServerSideProps.
 
@@ -50,7 +53,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 SERVER_CPU, LOAD_CPU = "0", "1"
-PORTS = {"ceiling": 3501, "ours": 3502, "next": 3503}
+PORTS = {"ceiling": 3501, "ours": 3502, "next": 3503, "handwritten": 3504}
 
 
 @dataclass
@@ -194,7 +197,9 @@ def build() -> Bundle | None:
     apt_install("valgrind", "valgrind")
     log("release build: the reference app and the ceiling")
     subprocess.run([str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, check=True)
-    subprocess.run(["cargo", "build", "--locked", "--release", "-p", "ceiling"], cwd=ROOT, check=True)
+    subprocess.run(
+        ["cargo", "build", "--locked", "--release", "-p", "ceiling", "-p", "handwritten"], cwd=ROOT, check=True,
+    )
     if not (ROOT / "end2end" / "node_modules" / "@playwright" / "test").exists():
         log("npm ci (end2end)")
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "end2end", check=True)
@@ -355,16 +360,33 @@ def feed(base: str, runs: int = 7) -> dict:
     return result
 
 
-def instructions(path: str) -> int:
+def instructions(path: str, server: dict[str, str] | None = None) -> int:
     """User-space instructions per request of the release server under
     callgrind (scripts/instructions.sh: 220 requests minus 20, build id "cg"),
-    stable to the thousand where req/s moves by 20-30% here."""
+    stable to the thousand where req/s moves by 20-30% here. `server`:
+    another server's SERVER and SERVER_ARGS (the hand-written one)."""
     out = subprocess.run(
         [str(ROOT / "scripts" / "instructions.sh"), path], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, **(server or {})},
     ).stdout
     count = int(re.search(r"(\d+) instructions per request", out).group(1))
-    log(f"instructions {path}: {count:,} per request")
+    log(f"instructions {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
     return count
+
+
+def site_of(doc: bytes) -> dict[str, str]:
+    """What the kit's document links, for the hand-written server to link
+    the same: the build id, the style sheet, the module and its wasm, and
+    the module script that starts hydration."""
+    text = doc.decode()
+    find = lambda pattern: re.search(pattern, text, re.S).group(1)
+    return {
+        "build": find(r'"build":"([^"]+)"'),
+        "css": find(r'<link rel="stylesheet"[^>]* href="([^"]+)"'),
+        "js": find(r'<link rel="modulepreload" href="([^"]+)"'),
+        "wasm": find(r'<link rel="preload" href="([^"]+\.wasm)"'),
+        "module_script": find(r'<script type="module"[^>]*>(.*?)</script>'),
+    }
 
 
 def ratio(a: float, b: float) -> str:
@@ -388,16 +410,16 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     """One row per measure of the targets (docs/performance.md): ours, Next.js, ceiling and the ratios."""
     by = {(r.target, r.server): r for r in results}
     lines = [
-        "| measure | ours | Next.js | ceiling | ours / Next | ours / ceiling | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| measure | ours | Next.js | ceiling | hand-written | ours / Next | ours / ceiling | ours / hand-written | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
 
-    def row(measure: str, ours, nxt, ceil, fmt: str, target: str) -> None:
+    def row(measure: str, ours, nxt, ceil, fmt: str, target: str, hand=None) -> None:
         cell = lambda v: format(v, fmt) if v is not None else "-"
+        of = lambda other: ratio(ours, other) if ours is not None and other else "-"
         lines.append(
-            f"| {measure} | {cell(ours)} | {cell(nxt)} | {cell(ceil)} | "
-            f"{ratio(ours, nxt) if ours is not None and nxt else '-'} | "
-            f"{ratio(ours, ceil) if ours is not None and ceil else '-'} | {target} |"
+            f"| {measure} | {cell(ours)} | {cell(nxt)} | {cell(ceil)} | {cell(hand)} | "
+            f"{of(nxt)} | {of(ceil)} | {of(hand)} | {target} |"
         )
 
     def rps(target: str, server: str):
@@ -405,21 +427,26 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
         return r.rps if r else None
 
     doc, props, hello, cache, doc_compressed, cache_compressed = TARGETS
-    row("document req/s", rps(doc, "ours"), rps(doc, "next"), rps(doc, "ceiling"), ",.0f", ">= 0.5x ceiling, >= 50x Next")
-    row("props JSON req/s", rps(props, "ours"), rps(props, "next"), rps(props, "ceiling"), ",.0f", ">= 0.5x ceiling")
-    row("hello req/s", rps(hello, "ours"), rps(hello, "next"), None, ",.0f", "")
+    hand = lambda target: rps(target, "handwritten")
+    row("document req/s", rps(doc, "ours"), rps(doc, "next"), rps(doc, "ceiling"), ",.0f",
+        ">= 0.8x hand-written, >= 50x Next", hand(doc))
+    row("props JSON req/s", rps(props, "ours"), rps(props, "next"), rps(props, "ceiling"), ",.0f",
+        ">= 0.5x ceiling", hand(props))
+    row("hello req/s", rps(hello, "ours"), rps(hello, "next"), None, ",.0f", "", hand(hello))
     row("cache hit req/s (/cached)", rps(cache, "ours"), None, rps(cache, "ceiling"), ",.0f", ">= 0.8x ceiling")
     # Compressed as a browser asks (both gzip: ours at level 1); the
     # ceiling column is our own uncompressed figure, for the cost.
     row("document req/s, compressed", rps(doc_compressed, "ours"), rps(doc_compressed, "next"), rps(doc, "ours"), ",.0f", "ceiling column: ours uncompressed")
     row("cache hit req/s, compressed", rps(cache_compressed, "ours"), None, rps(cache, "ours"), ",.0f", "ceiling column: ours uncompressed")
     p99 = lambda s: by[(doc, s)].p99_ms if (doc, s) in by else None
-    row("document p99 ms", p99("ours"), p99("next"), p99("ceiling"), ".2f", "< 5 ms")
-    ins = lambda k: navs["instructions"][k] / 1000 if "instructions" in navs else None
-    row("document instructions per request, k (callgrind)", ins("document"), None, None, ",.1f", "fewer each step")
-    row("props JSON instructions per request, k (callgrind)", ins("props"), None, None, ",.1f", "")
+    row("document p99 ms", p99("ours"), p99("next"), p99("ceiling"), ".2f", "< 5 ms", p99("handwritten"))
+    ins = lambda k: navs["instructions"][k] / 1000 if k in navs.get("instructions", {}) else None
+    row("document instructions per request, k (callgrind)", ins("document"), None, None, ",.1f", "fewer each step",
+        ins("handwritten document"))
+    row("props JSON instructions per request, k (callgrind)", ins("props"), None, None, ",.1f", "",
+        ins("handwritten props"))
     rss = lambda s: max((r.peak_rss_mb for r in results if r.server == s), default=None)
-    row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB")
+    row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB", rss("handwritten"))
     b = lambda s, k: getattr(bundles[s], k) / 1000 if s in bundles else None
     row("first load on the wire kB (as served, br/gzip)", b("ours", "wire"), b("next", "wire"), None, ".1f", "< Next's")
     row("client bundle kB, brotli", b("ours", "brotli"), b("next", "brotli"), None, ".1f", "< Next's first-load JS")
@@ -501,10 +528,28 @@ def main() -> None:
         ours.stop()
     if floor_bundle is not None:
         bundles["floor"] = floor_bundle
-    navs["instructions"] = {
-        "document": instructions("/bench/items/1"),
-        "props": instructions("/_props/cg/bench/items/1.json"),
-    }
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site.json"
+        site.write_text(json.dumps(site_of(doc)))
+        handwritten = {"SERVER": "target/release/handwritten", "SERVER_ARGS": str(site)}
+        navs["instructions"] = {
+            "document": instructions("/bench/items/1"),
+            "props": instructions("/_props/cg/bench/items/1.json"),
+            "handwritten document": instructions("/bench/items/1", handwritten),
+            "handwritten props": instructions("/_props/cg/bench/items/1.json", handwritten),
+        }
+        base = f"http://127.0.0.1:{PORTS['handwritten']}"
+        hand = Server(
+            "handwritten",
+            ["target/release/handwritten", str(site), f"127.0.0.1:{PORTS['handwritten']}"],
+            ROOT, {}, f"{base}/bench/hello",
+        )
+        try:
+            results.append(hand.measure(TARGETS[0], f"{base}/bench/items/1"))
+            results.append(hand.measure(TARGETS[1], f"{base}{props_path}"))
+            results.append(hand.measure(TARGETS[2], f"{base}/bench/hello"))
+        finally:
+            hand.stop()
 
     with tempfile.TemporaryDirectory() as tmp:
         for name, body in [("doc.html", doc), ("props.json", json_bytes), ("cached.html", cached)]:
@@ -540,7 +585,7 @@ def main() -> None:
     finally:
         nxt.stop()
 
-    order = {"ceiling": 0, "ours": 1, "next": 2}
+    order = {"ceiling": 0, "handwritten": 1, "ours": 2, "next": 3}
     results.sort(key=lambda r: (TARGETS.index(r.target), order[r.server]))
     out = summary(results, bundles, navs) + "\n\n" + table(results)
     files = "\n".join(

@@ -7,6 +7,8 @@
 #   CACHE_BYTES=67108864 scripts/instructions.sh /cached     (shared cache on: hits)
 #   WARMUP=100 REQUESTS=900 SERVER=/tmp/other-build scripts/instructions.sh /bench/items/1
 #     (1,000 requests less 100: start-up's run-to-run noise divided by 4.5)
+#   SERVER=target/release/handwritten SERVER_ARGS=site.json scripts/instructions.sh /bench/items/1
+#     (the benchmark's hand-written server: its arguments before the address)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 path=${1:?usage: scripts/instructions.sh PATH}
@@ -19,7 +21,7 @@ run() {
   LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=reference-app \
   LEPTOS_HASH_FILES=true LEPTOS_ENV=PROD DATABASE_URL=sqlite::memory: RUST_LOG=warn SERVER_PROPS_CACHE_BYTES=${CACHE_BYTES:-0} \
   SERVER_PROPS_COOKIE_SECRET=instructions-benchmark-secret-of-32-bytes SERVER_PROPS_BUILD_ID=cg \
-    valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" "$server" >/dev/null 2>&1 &
+    valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" "$server" ${SERVER_ARGS:-} >/dev/null 2>&1 &
   local pid=$!
   python3 - "$1" "$path" "$port" <<'PY'
 import http.client, sys, time

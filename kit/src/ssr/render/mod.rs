@@ -256,13 +256,19 @@ impl Renderer {
                 message: message.to_owned(),
             }
         })?;
-        // The stream's one chunk is taken as it is (collecting it into a
-        // `String` would copy the document once more).
+        // leptos_meta's title, tags and `<html>`/`<body>` attributes go into
+        // the document's head and its `<body>` tag, so only that part is
+        // handed to it: given the whole document, it searched all of it for
+        // a marker the kit never writes and copied it once more.
+        let html = parser_safe(html);
+        let (head, body) = html.split_at(head_len(&html));
         let chunks = meta_output
-            .inject_meta_context(futures::stream::once(futures::future::ready(html)))
+            .inject_meta_context(futures::stream::once(futures::future::ready(
+                head.to_owned(),
+            )))
             .await;
-        let html = parser_safe(std::pin::pin!(chunks).next().await.unwrap_or_default());
-        let document = assemble(html, embedded, &hydration, nonce.map(|n| &**n));
+        let head = parser_safe(std::pin::pin!(chunks).next().await.unwrap_or_default());
+        let document = assemble(&head, body, embedded, &hydration, nonce.map(|n| &**n));
         size_hint.store(document.len().min(MAX_SIZE_HINT), Ordering::Relaxed);
         Ok((document, response_options))
     }
@@ -318,23 +324,44 @@ fn hydration_data() -> String {
     out
 }
 
+/// The length of the document's head: up to the end of the `<body …>` tag
+/// after `</head>` (the whole document when there is none).
+fn head_len(html: &str) -> usize {
+    let Some(head_end) = html.find("</head>") else {
+        return html.len();
+    };
+    html[head_end..]
+        .find("<body")
+        .and_then(|body| {
+            let body = head_end + body;
+            html[body..].find('>').map(|end| body + end + 1)
+        })
+        .unwrap_or(html.len())
+}
+
 /// The opening tag of the props script (`protocol::SCRIPT_ID`).
 const SCRIPT_OPEN: &str = "<script id=\"__SERVER_PROPS__\" type=\"application/json\">";
 
-/// Puts the props script at the end of `<head>` and the hydration data at the
-/// end of `<body>`.
-fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) -> String {
-    let mut out = String::with_capacity(html.len() + embedded.len() + hydration.len() + 80);
-    let head_end = html.find("</head>").unwrap_or(0);
-    let body_end = html
-        .rfind("</body>")
-        .filter(|&b| b >= head_end)
-        .unwrap_or(html.len());
-    out.push_str(&html[..head_end]);
+/// The document from its head (through the `<body>` tag, `head_len`) and
+/// the rest: the props script at the end of `<head>` and the hydration data
+/// at the end of `<body>`.
+fn assemble(
+    head: &str,
+    body: &str,
+    embedded: &str,
+    hydration: &str,
+    nonce: Option<&str>,
+) -> String {
+    let mut out =
+        String::with_capacity(head.len() + body.len() + embedded.len() + hydration.len() + 80);
+    let head_end = head.find("</head>").unwrap_or(0);
+    let body_end = body.rfind("</body>").unwrap_or(body.len());
+    out.push_str(&head[..head_end]);
     out.push_str(SCRIPT_OPEN);
     out.push_str(embedded);
     out.push_str("</script>");
-    out.push_str(&html[head_end..body_end]);
+    out.push_str(&head[head_end..]);
+    out.push_str(&body[..body_end]);
     if !hydration.is_empty() {
         match nonce {
             // base64url: nothing to escape in the attribute.
@@ -348,7 +375,7 @@ fn assemble(html: String, embedded: &str, hydration: &str, nonce: Option<&str>) 
         out.push_str(hydration);
         out.push_str("</script>");
     }
-    out.push_str(&html[body_end..]);
+    out.push_str(&body[body_end..]);
     out
 }
 
@@ -406,14 +433,33 @@ mod tests {
 
     #[test]
     fn assemble_places_props_in_head_and_data_in_body() {
-        let html = "<html><head><title>t</title></head><body><p>x</p></body></html>".to_owned();
-        let out = assemble(html.clone(), "{\"a\":1}", "__R=[];", None);
+        let html = "<html><head><title>t</title></head><body><p>x</p></body></html>";
+        let (head, body) = html.split_at(head_len(html));
+        assert_eq!(head, "<html><head><title>t</title></head><body>");
+        let out = assemble(head, body, "{\"a\":1}", "__R=[];", None);
         assert_eq!(
             out,
             "<html><head><title>t</title><script id=\"__SERVER_PROPS__\" type=\"application/json\">\
              {\"a\":1}</script></head><body><p>x</p><script>__R=[];</script></body></html>"
         );
-        let out = assemble(html, "{}", "__R=[];", Some("n0nce"));
+        let out = assemble(head, body, "{}", "__R=[];", Some("n0nce"));
         assert!(out.contains("<script nonce=\"n0nce\">__R=[];</script>"));
+    }
+
+    #[test]
+    fn the_head_ends_with_the_body_tag() {
+        let html = "<html><head></head><body data-x=\"1\"><p>&lt;body</p></body></html>";
+        assert_eq!(
+            &html[..head_len(html)],
+            "<html><head></head><body data-x=\"1\">"
+        );
+        // No head, or no body after it: all of it.
+        for html in [
+            "<p>x</p>",
+            "<html><head></head></html>",
+            "<body><head></head>",
+        ] {
+            assert_eq!(head_len(html), html.len(), "{html}");
+        }
     }
 }

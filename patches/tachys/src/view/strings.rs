@@ -68,8 +68,7 @@ impl RenderHtml for &str {
         if self.is_empty() && escape {
             buf.push(' ');
         } else if escape {
-            let escaped = html_escape::encode_text(self);
-            buf.push_str(&escaped);
+            push_escaped_text(buf, self);
         } else {
             buf.push_str(self);
         }
@@ -575,5 +574,49 @@ impl Mountable for CowStrState<'_> {
 
     fn elements(&self) -> Vec<crate::renderer::types::Element> {
         vec![]
+    }
+}
+
+/// Writes `text` escaped as HTML text (`&`, `<` and `>`, as
+/// `html_escape::encode_text` does), straight into `buf`: one vectorised
+/// search for the three bytes, and the text between them copied as it is.
+/// (The byte-at-a-time scan it replaces cost about five instructions per
+/// byte of text, and an allocation for any text that needed escaping.)
+pub(crate) fn push_escaped_text(buf: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(found) = memchr::memchr3(b'&', b'<', b'>', &bytes[start..]) {
+        let at = start + found;
+        buf.push_str(&text[start..at]);
+        buf.push_str(match bytes[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        });
+        start = at + 1;
+    }
+    buf.push_str(&text[start..]);
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::push_escaped_text;
+
+    #[test]
+    fn escapes_as_html_escape_does() {
+        for text in [
+            "",
+            "plain text",
+            "<b>&amp;</b>",
+            "a < b > c & d",
+            "&&<<>>",
+            "é<ü>&ß – \u{2028}\"quoted\" 'single'",
+            "<",
+            "tail&",
+        ] {
+            let mut buf = String::from("x");
+            push_escaped_text(&mut buf, text);
+            assert_eq!(buf, format!("x{}", html_escape::encode_text(text)), "{text:?}");
+        }
     }
 }
