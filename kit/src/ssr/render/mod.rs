@@ -327,14 +327,15 @@ fn hydration_data() -> String {
 /// The length of the document's head: up to the end of the `<body …>` tag
 /// after `</head>` (the whole document when there is none).
 fn head_len(html: &str) -> usize {
-    let Some(head_end) = html.find("</head>") else {
+    use memchr::memmem;
+    let bytes = html.as_bytes();
+    let Some(head_end) = memmem::find(bytes, b"</head>") else {
         return html.len();
     };
-    html[head_end..]
-        .find("<body")
+    memmem::find(&bytes[head_end..], b"<body")
         .and_then(|body| {
             let body = head_end + body;
-            html[body..].find('>').map(|end| body + end + 1)
+            memchr::memchr(b'>', &bytes[body..]).map(|end| body + end + 1)
         })
         .unwrap_or(html.len())
 }
@@ -354,8 +355,9 @@ fn assemble(
 ) -> String {
     let mut out =
         String::with_capacity(head.len() + body.len() + embedded.len() + hydration.len() + 80);
-    let head_end = head.find("</head>").unwrap_or(0);
-    let body_end = body.rfind("</body>").unwrap_or(body.len());
+    // Both near an end: searched from it.
+    let head_end = memchr::memmem::rfind(head.as_bytes(), b"</head>").unwrap_or(0);
+    let body_end = memchr::memmem::rfind(body.as_bytes(), b"</body>").unwrap_or(body.len());
     out.push_str(&head[..head_end]);
     out.push_str(SCRIPT_OPEN);
     out.push_str(embedded);
