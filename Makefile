@@ -6,7 +6,7 @@
 #   make scale-test  (also part of `make test`) two instances behind haproxy with Redis and
 #               PostgreSQL: shared cache, rolling restarts and deploys without a failed request
 # And, not part of `make test`:
-#   make bench  the kit against the ceiling and Next.js, written to bench/results/latest.md
+#   make bench  the kit against the ceiling, a hand-written axum server and Next.js (bench/results/latest.md)
 #   make soak   60 s of load over a mix of routes: zero errors, memory flat (bench/results/soak.md)
 #   make fuzz   libFuzzer on the kit's request decoding for FUZZ_SECONDS (default 300)
 #   make dev-timing  seconds from saving an edit to the page showing it, under `make dev`
@@ -15,7 +15,7 @@ SHELL := bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-NATIVE := -p server_props -p app -p server -p ceiling -p lambda
+NATIVE := -p server_props -p app -p server -p ceiling -p handwritten -p lambda
 
 bench: setup
 	scripts/bench.py

@@ -171,7 +171,7 @@ class Server:
         wrk(url, WARMUP, accept_encoding)
         rps, p50, p99, errors = wrk(url, SECONDS, accept_encoding)
         result = Result(target, self.name, rps, p50, p99, peak_rss_mb(self.proc.pid), errors)
-        log(f"{target:<28} {self.name:<8} {rps:>10.0f} req/s  p99 {p99:.2f} ms")
+        log(f"{target:<28} {self.name:<11} {rps:>10.0f} req/s  p99 {p99:.2f} ms")
         return result
 
     def stop(self) -> None:
@@ -407,7 +407,8 @@ def table(results: list[Result]) -> str:
 
 
 def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, dict]) -> str:
-    """One row per measure of the targets (docs/performance.md): ours, Next.js, ceiling and the ratios."""
+    """One row per measure of the targets (docs/performance.md): ours, Next.js, the ceiling,
+    the hand-written server, and the ratios."""
     by = {(r.target, r.server): r for r in results}
     lines = [
         "| measure | ours | Next.js | ceiling | hand-written | ours / Next | ours / ceiling | ours / hand-written | target |",

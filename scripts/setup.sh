@@ -30,9 +30,10 @@ if ! rustup component list --installed | grep -qx 'rust-src'; then
 fi
 
 # Build tools, not shipped code: compiled for a short build rather than for
-# their own speed (their release profiles ask for LTO and one codegen unit,
-# most of the 18 minutes cargo-leptos took on a fresh machine). They spend
-# their time waiting on cargo, rustc and wasm-opt either way.
+# their own speed (no LTO, 16 codegen units, opt-level 1: cargo-leptos's own
+# release profile asks for LTO and one codegen unit; 12 minutes instead of
+# about 18 on a fresh 2-core machine). They spend their time waiting on
+# cargo, rustc and wasm-opt either way.
 tool_install() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \

@@ -6,11 +6,18 @@
 //! the same props computed the same way (`ItemsProps::for_id`), serialised
 //! with serde_json and embedded in the same envelope, escaped for a
 //! `<script>` element; a fresh nonce per document in the markup and in the
-//! `Content-Security-Policy` header; the same shell, navigation, page markup
-//! and headers as the kit's document; and the props answer
-//! (`/_props/<build>/bench/items/<id>.json`) as serde_json writes it. The
-//! ratio of the kit's throughput to this server's is what the kit and Leptos
-//! cost on top of the page's own work (`make bench`).
+//! `Content-Security-Policy` header; the same shell, navigation and page
+//! markup; and the props answer (`/_props/<build>/bench/items/<id>.json`) as
+//! serde_json writes it. The ratio of the kit's throughput to this server's
+//! is what the kit and Leptos cost on top of the page's own work (`make
+//! bench`).
+//!
+//! Its headers are the kit's security headers, `Cache-Control` and `Vary`;
+//! what it leaves out is the kit's own bookkeeping, which a
+//! hand-written server would not have: `Server-Timing`, the shared cache's
+//! `X-Cache` and `Age`, the props answer's `ETag` (a hash of its body) and
+//! build header, and the build check (any build id in the path is
+//! answered).
 //!
 //! `handwritten <site.json> [<addr>]`: the site file names the build id, the
 //! style sheet, the module script and its wasm, as the kit's document of the
@@ -26,7 +33,7 @@ use axum::{
     extract::{Path, State},
     http::{
         header::{
-            CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+            CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, VARY,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
         },
         HeaderValue, StatusCode,
@@ -117,9 +124,9 @@ struct Layout {
 }
 
 /// The shell's parts every document needs. (The kit's document also
-/// carries Leptos's hydration markers and its resources script; and Leptos
-/// writes the nonce as the preload links' `crossorigin`, copied here so the
-/// bytes match.)
+/// carries Leptos's hydration markers, leptos_meta's `<!--HEAD-->` and
+/// Leptos's resources script; and Leptos writes the nonce as the preload
+/// links' `crossorigin`, copied here so the bytes match.)
 struct Shell<'a> {
     site: &'a Site,
     nonce: &'a str,
@@ -174,7 +181,8 @@ fn script_json<T: Serialize>(value: &T) -> String {
     out
 }
 
-/// The headers the kit sends with a document.
+/// A document with the kit's headers (less its bookkeeping: see the module's
+/// documentation).
 fn document(nonce: &str, body: Result<String, askama::Error>) -> Response {
     let Ok(body) = body else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -187,6 +195,7 @@ fn document(nonce: &str, body: Result<String, askama::Error>) -> Response {
     );
     (
         [
+            (VARY, HeaderValue::from_static("Cookie, accept-encoding")),
             (
                 CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
@@ -272,6 +281,7 @@ async fn items_json(Path((_build, file)): Path<(String, String)>) -> Response {
     .expect("props serialise");
     (
         [
+            (VARY, HeaderValue::from_static("Cookie, accept-encoding")),
             (CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (
                 CACHE_CONTROL,

@@ -258,8 +258,8 @@ impl Renderer {
         })?;
         // leptos_meta's title, tags and `<html>`/`<body>` attributes go into
         // the document's head and its `<body>` tag, so only that part is
-        // handed to it: given the whole document, it searched all of it for
-        // a marker the kit never writes and copied it once more.
+        // handed to it: given the whole document, it copied all of it once
+        // more, before the kit's assembly copied it again.
         let html = parser_safe(html);
         let (head, body) = html.split_at(head_len(&html));
         let chunks = meta_output
@@ -325,7 +325,8 @@ fn hydration_data() -> String {
 }
 
 /// The length of the document's head: up to the end of the `<body …>` tag
-/// after `</head>` (the whole document when there is none).
+/// after `</head>`, or through `</head>` when no `<body` follows (the whole
+/// document when there is no `</head>`).
 fn head_len(html: &str) -> usize {
     use memchr::memmem;
     let bytes = html.as_bytes();
@@ -337,7 +338,7 @@ fn head_len(html: &str) -> usize {
             let body = head_end + body;
             memchr::memchr(b'>', &bytes[body..]).map(|end| body + end + 1)
         })
-        .unwrap_or(html.len())
+        .unwrap_or(head_end + "</head>".len())
 }
 
 /// The opening tag of the props script (`protocol::SCRIPT_ID`).
@@ -455,13 +456,16 @@ mod tests {
             &html[..head_len(html)],
             "<html><head></head><body data-x=\"1\">"
         );
-        // No head, or no body after it: all of it.
+        // No body after the head: the head alone, so the hydration data
+        // still goes before a `</body>` in the rest.
         for html in [
-            "<p>x</p>",
             "<html><head></head></html>",
-            "<body><head></head>",
+            "<body><head></head><p>x</p></body>",
         ] {
-            assert_eq!(head_len(html), html.len(), "{html}");
+            let end = html.find("</head>").unwrap() + "</head>".len();
+            assert_eq!(head_len(html), end, "{html}");
         }
+        // No head: all of it.
+        assert_eq!(head_len("<p>x</p>"), "<p>x</p>".len());
     }
 }
