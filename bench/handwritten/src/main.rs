@@ -36,7 +36,7 @@ use axum::{
             CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, VARY,
             X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
         },
-        HeaderValue, StatusCode,
+        HeaderName, HeaderValue, StatusCode,
     },
     response::{IntoResponse, Response},
     routing::get,
@@ -181,8 +181,27 @@ fn script_json<T: Serialize>(value: &T) -> String {
     out
 }
 
-/// A document with the kit's headers (less its bookkeeping: see the module's
-/// documentation).
+/// The kit's headers (less its bookkeeping: see the module's documentation),
+/// for an answer of `content_type`.
+fn headers(content_type: &'static str) -> [(HeaderName, HeaderValue); 6] {
+    [
+        (VARY, HeaderValue::from_static("Cookie, accept-encoding")),
+        (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (
+            CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
+        ),
+        (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
+        (X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ]
+}
+
+/// A document: the kit's headers and its `Content-Security-Policy` with the
+/// document's nonce.
 fn document(nonce: &str, body: Result<String, askama::Error>) -> Response {
     let Ok(body) = body else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -194,27 +213,11 @@ fn document(nonce: &str, body: Result<String, askama::Error>) -> Response {
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     (
-        [
-            (VARY, HeaderValue::from_static("Cookie, accept-encoding")),
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (
-                CACHE_CONTROL,
-                HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
-            ),
-            (
-                CONTENT_SECURITY_POLICY,
-                HeaderValue::from_str(&csp).expect("a nonce is a header value"),
-            ),
-            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (
-                REFERRER_POLICY,
-                HeaderValue::from_static("strict-origin-when-cross-origin"),
-            ),
-            (X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        ],
+        headers("text/html; charset=utf-8"),
+        [(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).expect("a nonce is a header value"),
+        )],
         body,
     )
         .into_response()
@@ -279,24 +282,7 @@ async fn items_json(Path((_build, file)): Path<(String, String)>) -> Response {
         layout: Layout { user: None },
     })
     .expect("props serialise");
-    (
-        [
-            (VARY, HeaderValue::from_static("Cookie, accept-encoding")),
-            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (
-                CACHE_CONTROL,
-                HeaderValue::from_static("private, no-cache, no-store, max-age=0, must-revalidate"),
-            ),
-            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (
-                REFERRER_POLICY,
-                HeaderValue::from_static("strict-origin-when-cross-origin"),
-            ),
-            (X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        ],
-        body,
-    )
-        .into_response()
+    (headers("application/json"), body).into_response()
 }
 
 #[tokio::main]
