@@ -185,9 +185,10 @@ const LIVE: &str = concat!(
 );
 
 /// Whether this server runs under `cargo leptos watch` (which sets
-/// `LEPTOS_WATCH`), read once.
+/// `LEPTOS_WATCH`), read once: the live-reload scripts and the live stream's
+/// route (`ssr::server::app`) go by it.
 #[cfg(feature = "ssr")]
-fn watched() -> bool {
+pub(crate) fn watched() -> bool {
     static WATCHED: std::sync::LazyLock<bool> =
         std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
     *WATCHED

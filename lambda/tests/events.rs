@@ -38,15 +38,7 @@ async fn function() -> axum::Router {
 
 /// Answers one event, as the Lambda runtime hands it over.
 async fn answer(router: &axum::Router, event: Value) -> Value {
-    let request: LambdaRequest = serde_json::from_value(event).expect("an event lambda_http reads");
-    let mut adapter = Adapter::from(router.clone());
-    let response = adapter
-        .ready()
-        .await
-        .unwrap()
-        .call(LambdaEvent::new(request, Context::default()))
-        .await
-        .unwrap();
+    let response = invoke(Adapter::from(router.clone()), event).await;
     serde_json::to_value(response).unwrap()
 }
 
@@ -363,6 +355,23 @@ async fn a_form_submission_is_written_and_answered_with_see_other() {
         .contains("Message is required."));
 }
 
+/// One event through one of lambda_http's adapters, as the runtime calls
+/// the function with it.
+async fn invoke<S>(mut adapter: S, event: Value) -> S::Response
+where
+    S: Service<LambdaEvent<LambdaRequest>>,
+    S::Error: std::fmt::Debug,
+{
+    let request: LambdaRequest = serde_json::from_value(event).expect("an event lambda_http reads");
+    adapter
+        .ready()
+        .await
+        .unwrap()
+        .call(LambdaEvent::new(request, Context::default()))
+        .await
+        .unwrap()
+}
+
 /// Answers one event as a function in the `RESPONSE_STREAM` invoke mode
 /// does: the prelude (status, headers, cookies), then the body in the parts
 /// the runtime sends one by one.
@@ -371,15 +380,7 @@ async fn answer_streamed(
     event: Value,
 ) -> (lambda_http::lambda_runtime::MetadataPrelude, Vec<String>) {
     use futures::StreamExt as _;
-    let request: LambdaRequest = serde_json::from_value(event).expect("an event lambda_http reads");
-    let mut adapter = lambda_http::StreamAdapter::from(router.clone());
-    let response = adapter
-        .ready()
-        .await
-        .unwrap()
-        .call(LambdaEvent::new(request, Context::default()))
-        .await
-        .unwrap();
+    let response = invoke(lambda_http::StreamAdapter::from(router.clone()), event).await;
     let parts = response
         .stream
         .map(|part| String::from_utf8(part.unwrap().to_vec()).unwrap())

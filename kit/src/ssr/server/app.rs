@@ -284,7 +284,7 @@ where
         let shell = self.shell;
         // Under `cargo leptos watch` (which sets LEPTOS_WATCH): its
         // live-reload script, and the kit's live stream.
-        let watched = std::env::var_os("LEPTOS_WATCH").is_some();
+        let watched = crate::assets::watched();
         let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
             .max_body_bytes(self.max_body_bytes)
             .live_reload(watched);
