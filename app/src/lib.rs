@@ -5,8 +5,15 @@
 
 pub mod layout;
 pub mod pages;
-#[cfg(feature = "ssr")]
+#[cfg(feature = "server")]
 pub mod state;
+
+#[cfg(all(feature = "ssr", not(any(feature = "server", feature = "edge"))))]
+compile_error!(
+    "the app's server half is built with `server` (the server) or `edge` (the edge build)"
+);
+#[cfg(all(feature = "server", feature = "edge"))]
+compile_error!("`server` and `edge` are two builds of the app: enable one");
 
 pub use pages::PAGES;
 

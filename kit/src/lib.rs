@@ -118,7 +118,9 @@ pub use navigation::{
     use_navigation, use_refresh, use_submission, use_submit, NavigationState, Submission,
     UploadProgress,
 };
-pub use page::{ActionData, DevError, Layout, Navigation, NestedLayout, Page, PageError, Props};
+pub use page::{
+    ActionData, DevError, Layout, Navigation, NestedLayout, Page, PageError, PageRuntime, Props,
+};
 pub use pages::Pages;
 pub use redirect::{is_same_origin_path, NotARedirectStatus, Redirect, RedirectStatus};
 pub use root::{AppRoot, AppRootProps, ROOT_ID};
@@ -213,6 +215,10 @@ pub mod __private {
     #[cfg(feature = "ssr")]
     pub use crate::ssr::loader::action::{action_state, ActionProbe, NoAction, ViaAction};
     #[cfg(feature = "ssr")]
+    pub use crate::ssr::loader::edge::{
+        AtTheEdge, NoRuntime, OnTheServer, RuntimeOf, RuntimeProbe, ViaRuntime,
+    };
+    #[cfg(feature = "ssr")]
     pub use crate::ssr::loader::{NeitherPageNorLayout, PropsProbe, ViaLayout, ViaPage};
     #[cfg(feature = "ssr")]
     pub use crate::ssr::request::extract::check::Body;
@@ -260,6 +266,9 @@ pub use cookie;
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
 pub use ssr::loader::db;
+#[cfg(feature = "ssr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssr")))]
+pub use ssr::loader::edge;
 #[cfg(feature = "cache")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
 pub use ssr::middleware::cache;

@@ -67,6 +67,37 @@ pub trait Page: Send + Sync + 'static {
         let _ = params;
         None
     }
+
+    /// Where the page's loader runs: on the server (the default), or also
+    /// at the edge (`#[page(…, runtime = edge)]`), whose build answers the
+    /// page's documents and props itself.
+    const RUNTIME: PageRuntime = PageRuntime::Server;
+}
+
+/// Where a page's loader runs, as Next.js's per-page `runtime` setting
+/// says: every page runs on the server; a page marked
+/// `#[page("/edge/hello", runtime = edge)]` runs in the app's edge build as
+/// well, which answers it near the visitor and forwards every other request
+/// to the server. Its loader may then take only what the edge has
+/// ([`EdgeSafe`](crate::edge::EdgeSafe), checked when it compiles).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PageRuntime {
+    /// The server (or the same app as a Lambda function): the default.
+    #[default]
+    Server,
+    /// The edge build (a Cloudflare Worker), and the server.
+    Edge,
+}
+
+impl PageRuntime {
+    /// `server` or `edge`, as `#[page(…, runtime = …)]` spells it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Server => "server",
+            Self::Edge => "edge",
+        }
+    }
 }
 
 /// What a page's action says of a submission it refuses: its errors and

@@ -412,6 +412,43 @@ async fn request_page_sees_method_headers_and_cookies_and_sets_a_cookie() {
     assert_eq!(props.json()["props"]["theme"], serde_json::Value::Null);
 }
 
+/// A page marked for the edge is the server's as well: it answers it (as
+/// in development, or with no edge build deployed) and says so; its loader
+/// sets its cookie on both answers.
+#[tokio::test]
+async fn the_edge_page_is_served_by_the_server_too() {
+    let app = TestApp::new().await;
+    let doc = app.get("/edge/hello").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(
+        doc.html().contains("<h1>Hello from the edge</h1>"),
+        "{}",
+        doc.body
+    );
+    assert!(doc
+        .html()
+        .contains("<p class=\"runtime\">Runtime: server</p>"));
+    assert_eq!(doc.embedded()["props"], json!({"runtime": "server"}));
+    assert_eq!(
+        doc.header("set-cookie"),
+        Some("edge=1; HttpOnly; SameSite=Lax; Path=/")
+    );
+    let props = app.props("/edge/hello").await;
+    assert_props_answer(&props);
+    assert_eq!(
+        props.json(),
+        json!({"props": {"runtime": "server"}, "layout": {"user": null}})
+    );
+    assert_eq!(
+        props.header("set-cookie"),
+        Some("edge=1; HttpOnly; SameSite=Lax; Path=/")
+    );
+    assert_eq!(
+        <app::pages::EdgeHello as server_props::Page>::RUNTIME,
+        server_props::PageRuntime::Edge
+    );
+}
+
 #[tokio::test]
 async fn head_requests_run_the_loader_and_send_no_body() {
     let app = TestApp::new().await;

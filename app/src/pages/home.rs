@@ -61,6 +61,7 @@ const LINKS: &[(&str, &str)] = &[
     ),
     ("/feed", "Feed: recommendations streamed after the items"),
     ("/runtime", "Runtime: which build answered"),
+    ("/edge/hello", "Edge: a page that runs at the edge"),
     ("/login?next=/guestbook", "Sign in"),
     ("/logout", "Sign out"),
     ("/bench/items/1", "Benchmark: 50 items"),

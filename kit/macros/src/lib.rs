@@ -211,11 +211,12 @@ fn expand_layout(args: LayoutArgs, mut function: ItemFn) -> syn::Result<TokenStr
     })
 }
 
-/// `#[page("/a", "/b", pending = f, navigation = expr, crate = path)]`.
+/// `#[page("/a", "/b", pending = f, navigation = expr, runtime = edge, crate = path)]`.
 struct PageArgs {
     paths: Vec<LitStr>,
     pending: Option<syn::Path>,
     navigation: Option<syn::Expr>,
+    runtime: Option<Ident>,
     krate: Option<syn::Path>,
 }
 
@@ -234,6 +235,7 @@ impl Parse for PageArgs {
             paths: Vec::new(),
             pending: None,
             navigation: None,
+            runtime: None,
             krate: None,
         };
         while !input.is_empty() {
@@ -241,7 +243,7 @@ impl Parse for PageArgs {
                 args.paths.push(input.parse()?);
             } else {
                 let expected = "expected a path (\"/…\"), `pending = view_fn`, \
-                                `navigation = Navigation::…` or `crate = path`";
+                                `navigation = Navigation::…`, `runtime = edge` or `crate = path`";
                 let key: Ident = input
                     .call(syn::ext::IdentExt::parse_any)
                     .map_err(|e| syn::Error::new(e.span(), expected))?;
@@ -262,6 +264,18 @@ impl Parse for PageArgs {
                         return Err(twice());
                     }
                     args.navigation = Some(input.parse()?);
+                } else if key == "runtime" {
+                    if args.runtime.is_some() {
+                        return Err(twice());
+                    }
+                    let runtime: Ident = input.parse()?;
+                    if runtime != "edge" && runtime != "server" {
+                        return Err(syn::Error::new(
+                            runtime.span(),
+                            "a page's runtime is `server` (the default) or `edge`",
+                        ));
+                    }
+                    args.runtime = Some(runtime);
                 } else {
                     return Err(syn::Error::new(key.span(), expected));
                 }
@@ -373,9 +387,21 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
         paths,
         pending,
         navigation,
+        runtime,
         krate,
     } = args;
     let kit = kit_path(krate.as_ref());
+    // Where the loader runs: a constant both builds read, and a type the
+    // loader's arguments are checked against (server builds only).
+    let at_the_edge = runtime.as_ref().is_some_and(|r| r == "edge");
+    let (runtime_const, runtime_type) = if at_the_edge {
+        (
+            quote!(const RUNTIME: #kit::PageRuntime = #kit::PageRuntime::Edge;),
+            quote!(#kit::__private::AtTheEdge),
+        )
+    } else {
+        (quote!(), quote!(#kit::__private::OnTheServer))
+    };
     let navigation = navigation.or_else(|| {
         pending
             .as_ref()
@@ -463,6 +489,12 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
             }
             #navigation
             #pending
+            #runtime_const
+        }
+
+        #[cfg(feature = "ssr")]
+        impl #kit::__private::RuntimeOf for #name {
+            type Runtime = #runtime_type;
         }
     })
 }
@@ -701,6 +733,24 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
         let __body = #kit::__private::Body::unread();
     }];
     let mut call = Vec::new();
+    // Each argument's type is usable where the page runs: anything on the
+    // server, `EdgeSafe` types at the edge (`#[page(…, runtime = edge)]`).
+    // The error is reported at the type, naming the page.
+    let mut runs_where = vec![quote! {
+        #[allow(unused_imports)]
+        use #kit::__private::{NoRuntime as _, ViaRuntime as _};
+    }];
+    for kind in &kinds {
+        let ty = match kind {
+            Arg::Param { .. } => continue,
+            Arg::Value(ty) | Arg::Ref(ty) | Arg::Mut(ty) => ty,
+        };
+        let (first, _) = first_and_last_span(ty);
+        let probe = quote_spanned!(first=> runs_where_its_page_runs);
+        runs_where.push(quote! {
+            (&#kit::__private::RuntimeProbe::<#target, #ty>::new()).#probe();
+        });
+    }
     for (i, kind) in kinds.iter().enumerate() {
         let var = format_ident!("__arg{i}");
         match kind {
@@ -851,6 +901,7 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
                 async fn act(
                     cx: &mut #kit::LoaderContext<<Self as #kit::Loader>::State>,
                 ) -> #kit::ActionResult<<Self as #kit::ActionData>::Data> {
+                    #(#runs_where)*
                     #same_state
                     #(#made)*
                     #kit::__private::into_action_result(#name(#(#call),*).await)
@@ -884,6 +935,7 @@ fn expand_handler(args: LoaderArgs, mut function: ItemFn, kind: Kind) -> syn::Re
                 #[allow(unused_imports)]
                 use #kit::__private::{ViaPage as _, ViaLayout as _, NeitherPageNorLayout as _};
                 #props_check
+                #(#runs_where)*
                 #(#made)*
                 #kit::__private::into_loader_result(#name(#(#call),*).await)
             }

@@ -278,7 +278,7 @@ impl ServerProps {
         let renderer = &self.inner.renderer;
         let nonce = renderer.nonce();
         let nonce = nonce.as_ref();
-        let started = std::time::Instant::now();
+        let started = web_time::Instant::now();
         let action = action.map(|json| ActionJson {
             page: page.map(|i| self.inner.pages.entries[i].name),
             json: json.into(),

@@ -153,8 +153,8 @@ pub(crate) fn holds(key: &Key, kept: &Kept, binding: &Binding<'_>, now: u64) -> 
 
 /// The seconds since the epoch.
 pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    web_time::SystemTime::now()
+        .duration_since(web_time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 

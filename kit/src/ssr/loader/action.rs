@@ -187,7 +187,7 @@ impl PageAction {
 }
 
 async fn run<P: Action>(state: P::State, request: RequestParts) -> Acted {
-    let started = std::time::Instant::now();
+    let started = web_time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::act(&mut cx)).catch_unwind().await;
     let result = match result {

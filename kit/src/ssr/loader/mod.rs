@@ -11,6 +11,7 @@
 pub(crate) mod action;
 #[cfg(feature = "sqlx")]
 pub mod db;
+pub mod edge;
 pub(crate) mod error;
 pub(crate) mod panic;
 
@@ -266,7 +267,7 @@ pub(crate) fn downcast_state<T: Clone + 'static>(
 }
 
 async fn run<P: Loader>(state: P::State, request: RequestParts) -> Ran<AnyProps> {
-    let started = std::time::Instant::now();
+    let started = web_time::Instant::now();
     let mut cx = LoaderContext::new(state, request);
     let result = AssertUnwindSafe(P::load(&mut cx)).catch_unwind().await;
     let result = match result {

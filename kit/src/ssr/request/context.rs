@@ -215,6 +215,18 @@ impl<S> LoaderContext<S> {
         self.cookies().private(key).get(name)
     }
 
+    /// Where this loader runs: [`PageRuntime::Edge`](crate::PageRuntime)
+    /// in the edge build (which marks every request it answers), else
+    /// [`PageRuntime::Server`]: Next.js's `process.env.NEXT_RUNTIME`.
+    pub fn runtime(&self) -> crate::PageRuntime {
+        self.request
+            .parts
+            .extensions
+            .get::<crate::PageRuntime>()
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// Request extensions set by middleware (an authenticated user, a request id).
     ///
     /// The answer varies by `Cookie` and `Authorization` (`Vary`): what a

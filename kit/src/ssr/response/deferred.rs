@@ -112,7 +112,7 @@ pub(crate) struct Resolving {
     running: FuturesUnordered<BoxFuture<'static, (u32, Box<RawValue>)>>,
     /// Those that finished when first polled.
     ready: std::collections::VecDeque<(u32, Box<RawValue>)>,
-    started: std::time::Instant,
+    started: web_time::Instant,
 }
 
 impl Resolving {
@@ -142,7 +142,7 @@ impl Resolving {
         let mut resolving = Self {
             running,
             ready: std::collections::VecDeque::new(),
-            started: std::time::Instant::now(),
+            started: web_time::Instant::now(),
         };
         // Started now, while the first part of the answer is written, not
         // when the client reads the next one; those already done are kept.

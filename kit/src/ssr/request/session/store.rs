@@ -4,12 +4,14 @@
 //! can hold it without depending on what reads a request.
 
 use futures::future::BoxFuture;
+use web_time::Instant;
+
 use std::{
     borrow::Cow,
     collections::HashMap,
     fmt,
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// How long a session lasts when the app does not say: 30 days.
