@@ -55,7 +55,7 @@ fuzz: setup
 	RUSTC_BOOTSTRAP=1 cargo fuzz run request -s none -O -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-.PHONY: bench soak scale-test fuzz dev-timing dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local
+.PHONY: bench soak scale-test fuzz dev-timing dev test setup setup-test fmt cycles core lint test-rust test-postgres build-release server-only e2e hydration-proptest new-app starter lambda-local edge-local
 
 # `--hot-reload`: a text edit in a `view!` is patched into the open page at
 # once (docs/performance.md, "Development loop"); the rebuild and reload
@@ -65,7 +65,7 @@ dev: setup
 
 # The stages run one at a time, each timed (scripts/stages.sh prints the
 # table at the end, or at the stage that failed).
-TEST_STAGES := setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e lambda-local starter
+TEST_STAGES := setup-test fmt cycles core lint test-rust test-postgres build-release scale-test server-only e2e lambda-local edge-local starter
 test:
 	scripts/stages.sh $(TEST_STAGES)
 	@echo "make test: all checks passed"
@@ -106,11 +106,14 @@ lint:
 	cargo clippy --locked $(NATIVE) --all-targets -- -D warnings
 	cargo clippy --locked -p server_props --all-targets -- -D warnings
 	cargo clippy --locked -p client -p app -p server_props --features app/hydrate,server_props/hydrate --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --locked -p edge --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --locked -p server_props --features worker --lib --tests -- -D warnings
 
-# `client` is wasm-only: excluded from native runs (features ssr and hydrate
-# unify on `app` there).
+# `client` and `edge` (worker/) are wasm-only: excluded from native runs
+# (features ssr, hydrate and edge would unify on `app` there).
 test-rust:
-	cargo test --locked --workspace --exclude client
+	cargo test --locked --workspace --exclude client --exclude edge
+	cargo test --locked -p server_props --features worker --lib ssr::server::worker
 
 # The server's tests again on PostgreSQL: a throwaway server of their own
 # (installed if missing), a fresh database per test (TEST_DATABASE_URL).
@@ -132,6 +135,14 @@ server-only:
 lambda-local: setup-test
 	@[[ -d target/site/pkg ]] || $(MAKE) build-release
 	scripts/lambda_local.py
+
+# The edge build (worker/) in workerd in front of the release server
+# (scripts/edge_local.py): the edge's page, document, props and cookie, every
+# other request forwarded, a client navigation across both, the server
+# gone. Needs the release site.
+edge-local: setup-test
+	@[[ -x target/release/server ]] || $(MAKE) build-release
+	scripts/edge_local.py
 
 # The release server; the development overlay's tests also start the debug
 # server that `test-rust` built (`cargo test` builds the server binary).

@@ -51,8 +51,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
 fi
 
 # wasm-opt for release builds: the npm package (Debian's binaryen 108 breaks hydration).
-if [[ ! -x end2end/node_modules/.bin/wasm-opt || ! -d end2end/node_modules/@playwright/test ]]; then
-  log "npm ci (end2end: Playwright and binaryen)"
+# workerd, which runs the edge build: the npm package ships its binary.
+if [[ ! -x end2end/node_modules/.bin/wasm-opt || ! -d end2end/node_modules/@playwright/test \
+  || ! -x end2end/node_modules/.bin/workerd ]]; then
+  log "npm ci (end2end: Playwright, binaryen and workerd)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 

@@ -39,6 +39,10 @@ use std::sync::{Arc, Mutex};
 /// What names a build's assets: output name, pkg dir, hash file (when on).
 type Key = (Arc<str>, Arc<str>, Option<Arc<str>>);
 
+/// The assets of each configuration seen (an app has one; a test process
+/// may build several), each made once and kept for the process.
+static KNOWN: Mutex<Vec<(Key, &'static Assets)>> = Mutex::new(Vec::new());
+
 /// The URLs the build's assets are served at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -60,14 +64,7 @@ impl Assets {
     /// read once per process; a missing file (a build without hashes) is
     /// logged once and the plain names are used.
     pub fn of(options: &LeptosOptions) -> &'static Assets {
-        // One entry per configuration seen (an app has one; a test process
-        // may build several), each made once and kept for the process.
-        static KNOWN: Mutex<Vec<(Key, &'static Assets)>> = Mutex::new(Vec::new());
-        let key: Key = (
-            options.output_name.clone(),
-            options.site_pkg_dir.clone(),
-            options.hash_files.then(|| options.hash_file.clone()),
-        );
+        let key = Self::key(options);
         let mut known = crate::sync::lock(&KNOWN);
         if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
             return assets;
@@ -92,6 +89,31 @@ impl Assets {
         let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, &hashes)));
         known.push((key, assets));
         assets
+    }
+
+    /// Gives the hash file's text for the build `options` describes (with
+    /// `hash_files` on), for a host without the file beside its binary
+    /// (the edge build, a wasm worker): [`Assets::of`] then names these
+    /// assets instead of reading the file. The first text given for a
+    /// configuration is kept.
+    pub fn provide(options: &LeptosOptions, hashes: &str) -> &'static Assets {
+        let key = Self::key(options);
+        let mut known = crate::sync::lock(&KNOWN);
+        if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
+            return assets;
+        }
+        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, hashes)));
+        known.push((key, assets));
+        assets
+    }
+
+    /// What the assets of `options` are known by.
+    fn key(options: &LeptosOptions) -> Key {
+        (
+            options.output_name.clone(),
+            options.site_pkg_dir.clone(),
+            options.hash_files.then(|| options.hash_file.clone()),
+        )
     }
 
     /// The names for the hash file's text (`js: …`, `wasm: …`, `css: …`

@@ -191,6 +191,10 @@ pub(crate) struct PropsPage {
     /// Its loader, in the server build.
     #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     pub(crate) loader: ServerPart,
+    /// Where its loader runs (`#[page(…, runtime = edge)]`): the edge
+    /// build refuses a table with a page not marked for it.
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
+    pub(crate) runtime: crate::page::PageRuntime,
 }
 
 impl PropsPage {
@@ -215,6 +219,7 @@ impl PropsPage {
             navigation: P::NAVIGATION,
             pending: P::pending,
             loader: side::page_part::<P>(),
+            runtime: P::RUNTIME,
         }
     }
 }

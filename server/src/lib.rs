@@ -40,6 +40,11 @@ pub struct Settings {
     pub cookie_key: Option<Key>,
     /// `SERVER_PROPS_BUILD_ID`: names the build (default: a hash of the wasm).
     pub build_id: Option<String>,
+    /// `SERVER_PROPS_TRUSTED_ORIGINS`: origins besides the site's own whose
+    /// writes are accepted, comma-separated (`https://www.example.com`):
+    /// the edge build's public origin when it forwards form submissions
+    /// here (docs/deploy.md, "Edge").
+    pub trusted_origins: Vec<String>,
     /// `SERVER_PROPS_DRAIN_SECONDS`: after SIGTERM, how long `/health`
     /// answers 503 while requests are still served, before the server stops
     /// accepting (default 0; behind a balancer, longer than it takes to
@@ -57,6 +62,7 @@ impl Default for Settings {
             https: false,
             cookie_key: None,
             build_id: None,
+            trusted_origins: Vec::new(),
             drain: Duration::ZERO,
         }
     }
@@ -105,6 +111,9 @@ impl Settings {
             settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);
         }
         settings.build_id = std::env::var("SERVER_PROPS_BUILD_ID").ok();
+        if let Ok(value) = std::env::var("SERVER_PROPS_TRUSTED_ORIGINS") {
+            settings.trusted_origins = trusted_origins(&value)?;
+        }
         if let Ok(url) = std::env::var("REDIS_URL") {
             // Instances sharing one Redis share the cache: an entry filled
             // by one is a hit on the others, one instance at a time runs a
@@ -132,10 +141,11 @@ impl Settings {
 /// with these settings, and a health check at `/health` (`200 ok`; `503`
 /// once SIGTERM started the drain).
 pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
-    let (https, key, build_id) = (
+    let (https, key, build_id, trusted) = (
         settings.https,
         settings.cookie_key.clone(),
         settings.build_id.clone(),
+        settings.trusted_origins.clone(),
     );
     AppServer::new(&app::PAGES, app::shell)
         .state(state)
@@ -145,7 +155,7 @@ pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
         .serve_config(ServeConfig::default().drain(settings.drain))
         .health("/health")
         .props(move |props| {
-            let props = props.secure_cookies(https);
+            let props = props.secure_cookies(https).trusted_origins(trusted);
             let props = match key {
                 Some(key) => props.cookie_key(key),
                 None => props,
@@ -155,4 +165,55 @@ pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
                 None => props,
             }
         })
+}
+
+/// The origins of `SERVER_PROPS_TRUSTED_ORIGINS`: comma-separated
+/// `scheme://host[:port]`, each checked.
+fn trusted_origins(value: &str) -> Result<Vec<String>, Box<dyn Error>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let uri = origin.parse::<axum::http::Uri>().ok();
+            let is_origin = uri.as_ref().is_some_and(|u| {
+                matches!(u.scheme_str(), Some("http" | "https"))
+                    && u.authority().is_some()
+                    && u.path_and_query().is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty())
+            });
+            if is_origin {
+                Ok(origin.trim_end_matches('/').to_owned())
+            } else {
+                Err(format!(
+                    "SERVER_PROPS_TRUSTED_ORIGINS must be origins (https://host[:port]), comma-separated; got {origin:?}"
+                )
+                .into())
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted_origins;
+
+    #[test]
+    fn trusted_origins_are_origins() {
+        assert_eq!(
+            trusted_origins(" https://a.example , http://127.0.0.1:8788/,").unwrap(),
+            ["https://a.example", "http://127.0.0.1:8788"]
+        );
+        for bad in [
+            "a.example",
+            "https://a.example/path",
+            "ftp://a.example",
+            "https://",
+        ] {
+            let error = trusted_origins(bad).unwrap_err().to_string();
+            assert!(
+                error.contains("SERVER_PROPS_TRUSTED_ORIGINS"),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

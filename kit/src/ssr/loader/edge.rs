@@ -118,13 +118,22 @@ impl<P: RuntimeOf, T: ?Sized + UsableIn<P::Runtime>> UsableBy<P> for T {}
 /// against `P`'s runtime when `P` has one, and accepts it otherwise.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
-pub struct RuntimeProbe<P, T: ?Sized>(PhantomData<(fn() -> P, fn() -> *const T)>);
+pub struct RuntimeProbe<P, T: ?Sized>(PhantomData<Types<P, T>>);
+
+/// The two types a probe is about, neither owned nor sent.
+type Types<P, T> = (fn() -> P, fn() -> *const T);
 
 impl<P, T: ?Sized> RuntimeProbe<P, T> {
     /// The probe.
     #[must_use]
     pub const fn new() -> Self {
         Self(PhantomData)
+    }
+}
+
+impl<P, T: ?Sized> Default for RuntimeProbe<P, T> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -40,14 +40,15 @@
 //! );
 //! ```
 
-use http::{HeaderName, HeaderValue};
+use http::{
+    header::{REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS},
+    HeaderMap, HeaderName, HeaderValue,
+};
+use std::time::Duration;
 #[cfg(feature = "server")]
 use {
     axum::{extract::Request, response::Response},
-    http::header::{
-        REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
-    },
-    std::{convert::Infallible, time::Duration},
+    std::convert::Infallible,
     tower::util::{BoxCloneSyncService, Either},
     tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer},
 };
@@ -224,19 +225,21 @@ impl CompiledPolicy {
 /// - `Strict-Transport-Security`, only when the site is served over HTTPS
 ///   ([`SecurityHeaders::hsts`]).
 ///
-/// The set is tower-http's [`SetResponseHeaderLayer::if_not_present`], one
-/// layer per header ([`SecurityHeaders::layers`]); as a layer itself it
-/// wraps a service in them as a [`SecurityHeadersService`].
+/// With the `server` feature, the set is tower-http's
+/// `SetResponseHeaderLayer::if_not_present`, one layer per header
+/// (`SecurityHeaders::layers`); as a layer itself it wraps a service in
+/// them as a `SecurityHeadersService`. Without it (the edge build),
+/// [`SecurityHeaders::apply`] adds them to an answer's headers.
 ///
 /// ```
+/// # #[cfg(feature = "server")] {
 /// use server_props::security::SecurityHeaders;
 /// use std::time::Duration;
 ///
 /// let app: axum::Router = axum::Router::new()
 ///     .layer(SecurityHeaders::default().hsts(Duration::from_secs(63_072_000), false));
+/// # }
 /// ```
-#[cfg(feature = "server")]
-#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
     /// Each name once. The layer adds the kit's own four in a fixed order,
@@ -244,7 +247,6 @@ pub struct SecurityHeaders {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-#[cfg(feature = "server")]
 impl Default for SecurityHeaders {
     fn default() -> Self {
         Self {
@@ -260,7 +262,6 @@ impl Default for SecurityHeaders {
     }
 }
 
-#[cfg(feature = "server")]
 impl SecurityHeaders {
     /// Adds `Strict-Transport-Security: max-age=…` (with
     /// `includeSubDomains` when asked): only for a site served over HTTPS
@@ -295,11 +296,24 @@ impl SecurityHeaders {
         self
     }
 
+    /// Adds each header of the set that `headers` lacks, in the set's
+    /// order: what the layer does, for a host that has no tower stack
+    /// (the edge build).
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        for (name, value) in &self.headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+    }
+
     /// The set as tower-http layers, one per header, each adding its header
     /// to a response that lacks it, in the set's order. For a stack of
     /// statically typed layers: `Router::layer` with each in this order
     /// (each call wraps the ones before), or `ServiceBuilder::layer` with
     /// each in the reverse order.
+    #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     pub fn layers(
         &self,
     ) -> impl ExactSizeIterator<Item = SetResponseHeaderLayer<HeaderValue>> + '_ {

@@ -512,41 +512,13 @@ fn no_file_has(site_root: &str, path: &str) -> bool {
 /// cargo-leptos's environment when it is set (`cargo leptos serve`,
 /// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
 /// working directory, whose `LEPTOS_*` variables still override it.
-/// The environment variable [`AppServer`] reads the cookie key from (when
-/// the app gave none with `.props(|p| p.cookie_key(…))`): a secret of 32
-/// bytes or more, the same on every instance, which signs and encrypts
-/// cookies and sessions.
-pub const COOKIE_SECRET_VAR: &str = "SERVER_PROPS_COOKIE_SECRET";
+pub use crate::ssr::server::builder::COOKIE_SECRET_VAR;
 
-/// The key that signs development sessions when no secret is set: fixed,
-/// so a session survives a rebuild; public, so never for production.
-const DEVELOPMENT_SECRET: &[u8] =
-    b"server_props development key: public, never for production (set SERVER_PROPS_COOKIE_SECRET)";
-
-/// The cookie key from the secret: a secret of 32 bytes or more; without
-/// one, the development key with a warning in development, else an error
-/// (a key drawn at random would sign every visitor out at each restart and
-/// differ between instances; the development key is public). The secret
-/// is taken as it is, whitespace included.
+/// The cookie key from the secret (32 bytes or more; the public
+/// development key only in development), as the app's start-up error.
 fn cookie_key(secret: Option<&str>, production: bool) -> Result<Key, AppError> {
-    match secret {
-        Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
-        Some(_) => Err(AppError::CookieKey(format!(
-            "{COOKIE_SECRET_VAR} must be at least 32 bytes"
-        ))),
-        None if production => Err(AppError::CookieKey(format!(
-            "{COOKIE_SECRET_VAR} is not set: outside development (a debug build in Leptos's DEV \
-             env) the server needs a secret of 32 bytes or more (the same on every instance) to \
-             sign cookies and sessions"
-        ))),
-        None => {
-            tracing::warn!(
-                "{COOKIE_SECRET_VAR} is not set: cookies and sessions are signed with the public \
-                 development key"
-            );
-            Ok(Key::derive_from(DEVELOPMENT_SECRET))
-        }
-    }
+    crate::ssr::server::builder::cookie_key_from_secret(secret, production)
+        .map_err(AppError::CookieKey)
 }
 
 fn leptos_options() -> Result<LeptosOptions, AppError> {
@@ -646,7 +618,7 @@ mod tests {
         let development = cookie_key(None, false).unwrap();
         assert_eq!(
             development.master(),
-            Key::derive_from(DEVELOPMENT_SECRET).master()
+            Key::derive_from(crate::ssr::server::builder::DEVELOPMENT_SECRET).master()
         );
     }
 }

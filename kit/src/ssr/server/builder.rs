@@ -122,6 +122,31 @@ impl ServerProps {
         }
     }
 
+    /// Whether the kit answers a request for `path` (the URL's path, as
+    /// sent): a page's path, or the props URL of one. The edge build
+    /// answers these and forwards every other request to the server.
+    ///
+    /// ```
+    /// # use leptos::prelude::*;
+    /// # use server_props::{Pages, ServerProps};
+    /// # use std::sync::LazyLock;
+    /// # fn Home() -> impl IntoView { "home" }
+    /// static PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().static_page("/", Home));
+    /// let options = leptos::config::LeptosOptions::builder().output_name("app").build();
+    /// let props = ServerProps::builder(&PAGES, options, |_| ()).build_id("b1").build();
+    /// assert!(props.answers("/"));
+    /// assert!(props.answers("/_props/b1/index.json"));
+    /// assert!(!props.answers("/pkg/app.wasm"));
+    /// assert!(!props.answers("/_props/b1/elsewhere.json"));
+    /// ```
+    #[must_use]
+    pub fn answers(&self, path: &str) -> bool {
+        match crate::protocol::parse_props_path(path) {
+            Some((_, page)) => self.inner.matcher.at(&page).is_ok(),
+            None => self.inner.matcher.at(path).is_ok(),
+        }
+    }
+
     /// The id of this build, part of every props URL.
     pub fn build_id(&self) -> &str {
         &self.inner.build_id
@@ -203,7 +228,7 @@ impl ServerPropsBuilder {
     }
 
     /// Whether a cookie key was given.
-    #[cfg(feature = "server")]
+    #[cfg(any(feature = "server", feature = "worker"))]
     pub(crate) fn has_cookie_key(&self) -> bool {
         self.request.cookie_key.is_some()
     }
@@ -360,6 +385,47 @@ fn sanitize_build_id(id: &str) -> String {
         "dev".to_owned()
     } else {
         id
+    }
+}
+
+/// The environment variable the server and the edge build read the cookie
+/// key from (when the app gave none with `.props(|p| p.cookie_key(…))`): a
+/// secret of 32 bytes or more, the same on every instance and runtime,
+/// which signs and encrypts cookies and sessions.
+#[cfg(any(feature = "server", feature = "worker"))]
+pub const COOKIE_SECRET_VAR: &str = "SERVER_PROPS_COOKIE_SECRET";
+
+/// The key that signs development sessions when no secret is set: fixed,
+/// so a session survives a rebuild; public, so never for production.
+#[cfg(any(feature = "server", feature = "worker"))]
+pub(crate) const DEVELOPMENT_SECRET: &[u8] =
+    b"server_props development key: public, never for production (set SERVER_PROPS_COOKIE_SECRET)";
+
+/// The cookie key from the secret: a secret of 32 bytes or more; without
+/// one, the development key with a warning in development, else an error
+/// (a key drawn at random would sign every visitor out at each restart and
+/// differ between instances; the development key is public). The secret
+/// is taken as it is, whitespace included.
+#[cfg(any(feature = "server", feature = "worker"))]
+pub(crate) fn cookie_key_from_secret(
+    secret: Option<&str>,
+    production: bool,
+) -> Result<Key, String> {
+    match secret {
+        Some(secret) if secret.len() >= 32 => Ok(Key::derive_from(secret.as_bytes())),
+        Some(_) => Err(format!("{COOKIE_SECRET_VAR} must be at least 32 bytes")),
+        None if production => Err(format!(
+            "{COOKIE_SECRET_VAR} is not set: outside development (a debug build in Leptos's DEV \
+             env) the server needs a secret of 32 bytes or more (the same on every instance) to \
+             sign cookies and sessions"
+        )),
+        None => {
+            tracing::warn!(
+                "{COOKIE_SECRET_VAR} is not set: cookies and sessions are signed with the public \
+                 development key"
+            );
+            Ok(Key::derive_from(DEVELOPMENT_SECRET))
+        }
     }
 }
 

@@ -11,3 +11,5 @@ pub(crate) mod router;
 pub mod serve;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "worker")]
+pub mod worker;

@@ -1,0 +1,532 @@
+//! The app's edge build: the same pipeline as a Cloudflare Worker.
+//!
+//! Next.js lets a page choose its runtime (`export const config = {
+//! runtime: 'edge' }`); here a page says `#[page("/edge/hello", runtime =
+//! edge)]`, and the app's edge build — a `cdylib` crate for
+//! `wasm32-unknown-unknown` with workers-rs, whose page table holds only
+//! such pages — answers their documents and props itself, near the
+//! visitor, and forwards every other request to the server (the origin)
+//! unchanged: method, headers, body and the answer's status, headers and
+//! body, redirects not followed. One site mixes both runtimes.
+//!
+//! The pipeline is the server's own ([`ServerProps`] on an `axum::Router`,
+//! no tokio runtime, no hyper, no file system): what differs is only the
+//! host around it. Requests the edge answers carry
+//! [`PageRuntime::Edge`](crate::PageRuntime) as an extension, which
+//! [`LoaderContext::runtime`](crate::LoaderContext::runtime) reads.
+//!
+//! The edge build reads its configuration from the worker's environment,
+//! named as the server's:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `SERVER_PROPS_ORIGIN` | the server every other request goes to (`https://origin.example.com`); required |
+//! | `SERVER_PROPS_BUILD_ID` | the build id, the same as the server's, so a navigation crosses runtimes without a reload |
+//! | `SERVER_PROPS_COOKIE_SECRET` | the cookie key's secret, the same as the server's, so both read one session |
+//! | `SERVER_PROPS_HTTPS` | `1`: cookies get `Secure`, answers `Strict-Transport-Security` |
+//! | `SERVER_PROPS_ASSET_HASHES` | the server build's `hash.txt` (with `hash-files`), so documents name the same assets |
+//!
+//! ```ignore
+//! use server_props::worker::Edge;
+//! use std::sync::OnceLock;
+//! use worker::{event, Context, Env};
+//!
+//! static EDGE: OnceLock<Edge> = OnceLock::new();
+//!
+//! #[event(fetch)]
+//! async fn fetch(request: web_sys::Request, env: Env, _: Context) -> worker::Result<web_sys::Response> {
+//!     if EDGE.get().is_none() {
+//!         let edge = Edge::builder(&app::PAGES, options(), app::shell).build(&env)?;
+//!         let _ = EDGE.set(edge);
+//!     }
+//!     EDGE.get().expect("set above").fetch(request).await
+//! }
+//! ```
+
+use crate::{
+    pages::{PageKind, Pages},
+    ssr::{
+        middleware::security::SecurityHeaders,
+        runtime::Runtime,
+        server::builder::{cookie_key_from_secret, ServerProps, ServerPropsBuilder},
+        ServerPropsRouter,
+    },
+    PageRuntime,
+};
+use futures::future::BoxFuture;
+use leptos::{
+    config::LeptosOptions,
+    prelude::{AnyView, IntoAny, IntoView},
+};
+use std::{fmt, time::Duration};
+use tower::ServiceExt;
+
+pub use crate::ssr::server::builder::COOKIE_SECRET_VAR;
+
+/// The variable naming the server every other request is forwarded to.
+pub const ORIGIN_VAR: &str = "SERVER_PROPS_ORIGIN";
+/// The variable naming the build (the server's `SERVER_PROPS_BUILD_ID`).
+pub const BUILD_ID_VAR: &str = "SERVER_PROPS_BUILD_ID";
+/// The variable holding the server build's hash file (`hash.txt` beside
+/// its binary, with cargo-leptos's `hash-files`), so the edge's documents
+/// name the same hashed assets.
+pub const ASSET_HASHES_VAR: &str = "SERVER_PROPS_ASSET_HASHES";
+/// The variable saying the site is served over HTTPS (`1`).
+pub const HTTPS_VAR: &str = "SERVER_PROPS_HTTPS";
+
+/// Two years, as the server's `Strict-Transport-Security`.
+const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
+
+/// Why the edge build cannot start: a missing or malformed variable, or a
+/// page table the edge cannot serve.
+#[derive(Debug, thiserror::Error)]
+#[error("server_props edge build: {0}")]
+pub struct EdgeError(String);
+
+impl From<EdgeError> for worker::Error {
+    fn from(error: EdgeError) -> Self {
+        worker::Error::RustError(error.to_string())
+    }
+}
+
+/// The worker's timer and executor: workers-rs's `Delay` for the loader
+/// timeout, `wasm-bindgen-futures` as Leptos's executor.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorkerRuntime;
+
+impl Runtime for WorkerRuntime {
+    fn sleep(&self, duration: Duration) -> Option<BoxFuture<'static, ()>> {
+        // A worker runs on one thread: the `Send` the trait asks for is
+        // never used across threads.
+        Some(Box::pin(worker::send::SendFuture::new(
+            worker::Delay::from(duration),
+        )))
+    }
+
+    fn init_executor(&self) {
+        let _ = any_spawner::Executor::init_wasm_bindgen();
+    }
+}
+
+/// The app's shell, as the builder keeps it until `build`.
+type Shell = std::sync::Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
+
+/// Builds an [`Edge`]: the app's edge page table, its Leptos options and
+/// shell, and what [`ServerPropsBuilder`] sets.
+#[must_use]
+pub struct EdgeBuilder {
+    pages: &'static Pages,
+    options: LeptosOptions,
+    shell: Shell,
+    configure: Vec<Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder>>,
+    security_headers: SecurityHeaders,
+}
+
+impl fmt::Debug for EdgeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeBuilder")
+            .field("pages", self.pages)
+            .field("security_headers", &self.security_headers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EdgeBuilder {
+    /// Configures the pipeline as `AppServer::props` does (loader timeout,
+    /// content security policy, trusted origins, …).
+    pub fn props(
+        mut self,
+        configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + 'static,
+    ) -> Self {
+        self.configure.push(Box::new(configure));
+        self
+    }
+
+    /// The headers added to every answer the edge makes (forwarded answers
+    /// keep the server's): [`SecurityHeaders::default`] unless set.
+    pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
+        self.security_headers = headers;
+        self
+    }
+
+    /// Builds the edge from the worker's environment (the variables of the
+    /// [module docs](self)).
+    ///
+    /// # Errors
+    /// When `SERVER_PROPS_ORIGIN` is missing or not an `http(s)://` URL,
+    /// when the cookie secret is missing (outside development) or short,
+    /// or when the page table holds a page not marked `runtime = edge`.
+    pub fn build(self, env: &worker::Env) -> Result<Edge, EdgeError> {
+        let read = |name: &str| {
+            env.var(name)
+                .map(|v| v.to_string())
+                .or_else(|_| env.secret(name).map(|v| v.to_string()))
+                .ok()
+        };
+        self.build_from(read)
+    }
+
+    /// [`build`](Self::build) from a function that reads a variable.
+    fn build_from(self, read: impl Fn(&str) -> Option<String>) -> Result<Edge, EdgeError> {
+        for entry in &self.pages.entries {
+            let runtime = match &entry.kind {
+                PageKind::Props(page) => page.runtime,
+                PageKind::Static(_) => PageRuntime::Server,
+            };
+            if runtime != PageRuntime::Edge {
+                return Err(EdgeError(format!(
+                    "page `{}` ({}) is in the edge build's page table but does not run at the \
+                     edge: mark it `#[page(\"{}\", runtime = edge)]` or leave it to the server",
+                    entry.pattern, entry.name, entry.pattern
+                )));
+            }
+        }
+        let origin = read(ORIGIN_VAR)
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .ok_or_else(|| {
+                EdgeError(format!(
+                    "{ORIGIN_VAR} is not set: name the server to forward to"
+                ))
+            })?;
+        if !(origin.starts_with("http://") || origin.starts_with("https://"))
+            || origin.parse::<http::Uri>().is_err()
+        {
+            return Err(EdgeError(format!(
+                "{ORIGIN_VAR} must be an http:// or https:// URL, got {origin:?}"
+            )));
+        }
+        let https = match read(HTTPS_VAR).as_deref().map(str::trim) {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(EdgeError(format!(
+                    "{HTTPS_VAR} must be 1 or 0, got {other:?}"
+                )))
+            }
+        };
+        let mut options = self.options;
+        if let Some(hashes) = read(ASSET_HASHES_VAR) {
+            // The server's hashed names, which no file beside a worker holds.
+            options.hash_files = true;
+            crate::assets::Assets::provide(&options, &hashes);
+        }
+        let development = cfg!(debug_assertions) && options.env == leptos::config::Env::DEV;
+        let shell = self.shell;
+        let mut props = ServerProps::builder(self.pages, options, move |o| shell(o))
+            .secure_cookies(https)
+            .runtime(WorkerRuntime);
+        for configure in self.configure {
+            props = configure(props);
+        }
+        if let Some(id) = read(BUILD_ID_VAR) {
+            props = props.build_id(id);
+        }
+        if !props.has_cookie_key() {
+            let secret = read(COOKIE_SECRET_VAR);
+            let key = cookie_key_from_secret(secret.as_deref(), !development).map_err(EdgeError)?;
+            props = props.cookie_key(key);
+        }
+        let security_headers = if https {
+            self.security_headers.hsts(HSTS_MAX_AGE, false)
+        } else {
+            self.security_headers
+        };
+        let props = props.build();
+        let router = axum::Router::new().server_props(&props);
+        Ok(Edge {
+            props,
+            router,
+            origin,
+            security_headers,
+        })
+    }
+}
+
+/// The app's edge build: answers its pages, forwards the rest.
+#[derive(Clone)]
+pub struct Edge {
+    props: ServerProps,
+    router: axum::Router,
+    origin: String,
+    security_headers: SecurityHeaders,
+}
+
+impl fmt::Debug for Edge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Edge")
+            .field("props", &self.props)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Edge {
+    /// Starts the configuration: the edge build's page table (the pages
+    /// marked `runtime = edge`, with the app's layout and error pages), its
+    /// Leptos options and its shell.
+    pub fn builder<F, V>(pages: &'static Pages, options: LeptosOptions, shell: F) -> EdgeBuilder
+    where
+        F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+        V: IntoView + 'static,
+    {
+        EdgeBuilder {
+            pages,
+            options,
+            shell: std::sync::Arc::new(move |o| shell(o).into_any()),
+            configure: Vec::new(),
+            security_headers: SecurityHeaders::default(),
+        }
+    }
+
+    /// The pipeline's configuration (its build id, …).
+    #[must_use]
+    pub fn server_props(&self) -> &ServerProps {
+        &self.props
+    }
+
+    /// Answers a request: a page of the edge's (or its props URL) here,
+    /// anything else from the origin.
+    ///
+    /// # Errors
+    /// When the request or the answer cannot cross between JavaScript and
+    /// Rust (a header value that is not one). The origin unreachable is an
+    /// answer: `502 Bad Gateway`.
+    pub async fn fetch(&self, request: web_sys::Request) -> worker::Result<web_sys::Response> {
+        let url = worker::Url::parse(&request.url())?;
+        if !self.props.answers(url.path()) {
+            return self.forward(&request, &url).await;
+        }
+        let mut request = worker::request_from_wasm(request)?;
+        request.extensions_mut().insert(PageRuntime::Edge);
+        let Ok(mut response) = self
+            .router
+            .clone()
+            .oneshot(request.map(axum::body::Body::new))
+            .await;
+        self.security_headers.apply(response.headers_mut());
+        worker::response_to_wasm(response)
+    }
+
+    /// The origin's answer to `request`, as it gave it.
+    async fn forward(
+        &self,
+        request: &web_sys::Request,
+        url: &worker::Url,
+    ) -> worker::Result<web_sys::Response> {
+        let mut target = String::with_capacity(self.origin.len() + url.path().len() + 16);
+        target.push_str(&self.origin);
+        target.push_str(url.path());
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(&request.method());
+        init.set_headers(request.headers().as_ref());
+        if let Some(body) = request.body() {
+            init.set_body(body.as_ref());
+        }
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+        let outgoing = web_sys::Request::new_with_str_and_init(&target, &init)?;
+        match worker::Fetch::Request(worker::Request::from(outgoing))
+            .send()
+            .await
+        {
+            Ok(response) => Ok(response.into()),
+            Err(error) => {
+                worker::console_error!("server_props edge: the origin did not answer: {error}");
+                let answer =
+                    worker::Response::error("Bad Gateway: the origin server did not answer", 502)?;
+                Ok(answer.into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Loader, LoaderContext, LoaderResult, Page};
+    use std::{collections::HashMap, sync::LazyLock};
+
+    /// A page marked for the edge.
+    struct AtEdge;
+    impl Page for AtEdge {
+        type Props = String;
+        const PATHS: &'static [&'static str] = &["/edge/:name"];
+        const RUNTIME: PageRuntime = PageRuntime::Edge;
+        fn view(props: String) -> impl IntoView {
+            props
+        }
+    }
+    impl Loader for AtEdge {
+        type Props = String;
+        type State = ();
+        type Params = serde::de::IgnoredAny;
+        async fn load(cx: &mut LoaderContext<()>) -> LoaderResult<String> {
+            Ok(cx.runtime().as_str().to_owned())
+        }
+    }
+
+    /// A page of the server's.
+    struct OnServer;
+    impl Page for OnServer {
+        type Props = String;
+        const PATHS: &'static [&'static str] = &["/server"];
+        fn view(props: String) -> impl IntoView {
+            props
+        }
+    }
+    impl Loader for OnServer {
+        type Props = String;
+        type State = ();
+        type Params = serde::de::IgnoredAny;
+        async fn load(_: &mut LoaderContext<()>) -> LoaderResult<String> {
+            Ok(String::new())
+        }
+    }
+
+    static EDGE_PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<AtEdge>());
+    static MIXED_PAGES: LazyLock<Pages> =
+        LazyLock::new(|| Pages::new().page::<AtEdge>().page::<OnServer>());
+
+    const SECRET: &str = "a secret of thirty-two bytes or more, for tests";
+
+    fn options() -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("edge-test")
+            .env(leptos::config::Env::PROD)
+            .build()
+    }
+
+    fn build(pages: &'static Pages, vars: &[(&str, &str)]) -> Result<Edge, EdgeError> {
+        build_with(pages, options(), vars)
+    }
+
+    fn build_with(
+        pages: &'static Pages,
+        options: LeptosOptions,
+        vars: &[(&str, &str)],
+    ) -> Result<Edge, EdgeError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Edge::builder(pages, options, |_| ()).build_from(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_edge_answers_its_pages_and_their_props_and_nothing_else() {
+        let edge = build(
+            &EDGE_PAGES,
+            &[
+                (ORIGIN_VAR, "https://origin.example/"),
+                (BUILD_ID_VAR, "b7"),
+                (COOKIE_SECRET_VAR, SECRET),
+            ],
+        )
+        .unwrap();
+        assert_eq!(edge.origin, "https://origin.example");
+        assert_eq!(edge.server_props().build_id(), "b7");
+        let props = edge.server_props();
+        assert!(props.answers("/edge/hello"));
+        assert!(props.answers("/_props/b7/edge/hello.json"));
+        for forwarded in [
+            "/",
+            "/server",
+            "/edge",
+            "/edge/a/b",
+            "/pkg/app.wasm",
+            "/_props/b7/server.json",
+        ] {
+            assert!(!props.answers(forwarded), "{forwarded}");
+        }
+    }
+
+    #[test]
+    fn a_page_not_marked_for_the_edge_is_refused_by_name() {
+        let error = build(
+            &MIXED_PAGES,
+            &[
+                (ORIGIN_VAR, "https://origin.example"),
+                (COOKIE_SECRET_VAR, SECRET),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("`/server`"), "{error}");
+        assert!(error.contains("OnServer"), "{error}");
+        assert!(error.contains("runtime = edge"), "{error}");
+    }
+
+    #[test]
+    fn bad_configuration_is_refused_naming_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[(COOKIE_SECRET_VAR, SECRET)], ORIGIN_VAR),
+            (
+                &[(ORIGIN_VAR, "origin.example"), (COOKIE_SECRET_VAR, SECRET)],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "ftp://origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                ],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (HTTPS_VAR, "yes"),
+                ],
+                HTTPS_VAR,
+            ),
+            (&[(ORIGIN_VAR, "https://origin.example")], COOKIE_SECRET_VAR),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example"),
+                    (COOKIE_SECRET_VAR, "short"),
+                ],
+                COOKIE_SECRET_VAR,
+            ),
+        ];
+        for (vars, named) in cases {
+            let error = build(&EDGE_PAGES, vars).unwrap_err().to_string();
+            assert!(error.contains(named), "{vars:?}: {error}");
+        }
+        // In development (a debug build in Leptos's DEV env) the public
+        // development key stands in for a missing secret, as on the server.
+        let mut development = options();
+        development.env = leptos::config::Env::DEV;
+        assert!(build_with(
+            &EDGE_PAGES,
+            development,
+            &[(ORIGIN_VAR, "https://origin.example")]
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn https_adds_hsts_and_the_hashes_name_the_servers_assets() {
+        let edge = build(
+            &EDGE_PAGES,
+            &[
+                (ORIGIN_VAR, "https://origin.example"),
+                (COOKIE_SECRET_VAR, SECRET),
+                (HTTPS_VAR, "1"),
+                (ASSET_HASHES_VAR, "js: J1\nwasm: W1\ncss: C1\n"),
+            ],
+        )
+        .unwrap();
+        let mut headers = http::HeaderMap::new();
+        edge.security_headers.apply(&mut headers);
+        assert!(headers.contains_key(http::header::STRICT_TRANSPORT_SECURITY));
+        assert_eq!(headers["x-frame-options"], "DENY");
+        let mut options = options();
+        options.hash_files = true;
+        let assets = crate::assets::Assets::of(&options);
+        assert_eq!(assets.js, "/pkg/edge-test.J1.js");
+        assert_eq!(assets.wasm, "/pkg/edge-test.W1.wasm");
+    }
+}
