@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { args, executablePath } from "./chromium.mjs";
+import { suite } from "./suite";
 import { COOKIE_SECRET } from "./tests/session";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
@@ -8,20 +8,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 const server = process.env.E2E_SERVER ?? "target/release/server";
 
 export default defineConfig({
-  testDir: "./tests",
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
-  fullyParallel: false,
-  workers: 1,
-  retries: 0,
-  forbidOnly: !!process.env.CI,
-  reporter: [["list"]],
-  use: {
-    baseURL,
-    browserName: "chromium",
-    headless: true,
-    launchOptions: { executablePath, args },
-  },
+  ...suite("./tests", baseURL),
   webServer: {
     command: `cd .. && exec ${server}`,
     url: `${baseURL}/`,

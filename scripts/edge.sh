@@ -9,7 +9,15 @@
 #                                 EDGE_ADDR (127.0.0.1:8788) answers; the
 #                                 SERVER_PROPS_* variables of the
 #                                 environment become the worker's (ORIGIN
-#                                 required, docs/deploy.md "Edge")
+#                                 and BUILD_ID required, docs/deploy.md
+#                                 "Edge"); SERVER_PROPS_ASSET_HASHES_FILE
+#                                 names the server build's hash.txt, whose
+#                                 text becomes SERVER_PROPS_ASSET_HASHES
+#
+# The config `serve` writes (out/config.capnp) holds the variables as
+# they were given, the cookie secret included: it is a local file under
+# target/, for development and tests; a deployment keeps the secret in the
+# platform's secrets.
 #
 # build: `cargo build` for wasm32-unknown-unknown in the wasm-release profile
 # (size, as the browser's wasm), `wasm-bindgen --target module` (the CLI of
@@ -25,8 +33,8 @@ out=${2:-target/edge}
 
 case $command in
 build)
-  # The asset names the server's build uses (leptos_config reads it when
-  # it is compiled).
+  # The asset names the server's build uses (worker/src/lib.rs reads it
+  # when it is compiled).
   LEPTOS_OUTPUT_NAME=${LEPTOS_OUTPUT_NAME:-reference-app} \
     cargo build --locked -p edge --target wasm32-unknown-unknown --profile wasm-release
   rm -rf "$out"
@@ -52,7 +60,7 @@ serve)
   [[ -f $out/index_bg.wasm ]] || { echo "edge: no build in $out: scripts/edge.sh build" >&2; exit 1; }
   : "${SERVER_PROPS_ORIGIN:?name the server the edge forwards to}"
   addr=${EDGE_ADDR:-127.0.0.1:8788}
-  workerd=${WORKERD:-end2end/node_modules/.bin/workerd}
+  workerd=$(realpath "${WORKERD:-end2end/node_modules/.bin/workerd}")
   config=$out/config.capnp
   {
     echo 'using Workerd = import "/workerd/workerd.capnp";'
@@ -78,12 +86,23 @@ serve)
     echo '  bindings = ['
     for name in SERVER_PROPS_ORIGIN SERVER_PROPS_BUILD_ID SERVER_PROPS_COOKIE_SECRET SERVER_PROPS_HTTPS; do
       if [[ -n ${!name:-} ]]; then
+        if [[ ${!name} == *$'\n'* ]]; then
+          echo "edge: $name holds a line break, which no such value has" >&2
+          exit 1
+        fi
         value=${!name//\\/\\\\}
         echo "    (name = \"$name\", text = \"${value//\"/\\\"}\"),"
       fi
     done
+    # The hash file's text, as a file beside the config (it has lines).
     if [[ -n ${SERVER_PROPS_ASSET_HASHES_FILE:-} ]]; then
       cp "$SERVER_PROPS_ASSET_HASHES_FILE" "$out/hash.txt"
+    elif [[ -n ${SERVER_PROPS_ASSET_HASHES:-} ]]; then
+      printf '%s\n' "$SERVER_PROPS_ASSET_HASHES" > "$out/hash.txt"
+    else
+      rm -f "$out/hash.txt"
+    fi
+    if [[ -f $out/hash.txt ]]; then
       echo '    (name = "SERVER_PROPS_ASSET_HASHES", text = embed "hash.txt"),'
     fi
     echo '  ],'
@@ -91,7 +110,7 @@ serve)
     echo ');'
   } > "$config"
   cd "$out"
-  exec "$OLDPWD/$workerd" serve config.capnp
+  exec "$workerd" serve config.capnp
   ;;
 *)
   echo "usage: scripts/edge.sh build|serve [out]" >&2

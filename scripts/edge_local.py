@@ -13,10 +13,12 @@ secret and build id and the server's asset hashes. Through the edge:
    security headers;
 2. its props answer is JSON saying `edge`, with the cookie;
 3. a page not marked for the edge comes from the server as it gives it:
-   `/runtime` says `Runtime: server`, `/request`'s cookie, a redirect not
+   `/runtime` says `Runtime: server`, an encoded path and query reach the
+   page as sent, a HEAD request, `/request`'s cookie, a redirect not
    followed, an unknown URL's 404 page, the wasm asset byte for byte;
 4. a form submission reaches the server in one round trip (`303`), the
    entry then shown; one from another site is still refused (`403`);
+   `/edge/hello`'s own action runs at the edge and removes its cookie;
 5. the browser: a client navigation to `/edge/hello` fetches its props
    from the edge (one request, no document) and shows `Runtime: edge`; a
    navigation on to a server page gets its props forwarded; the document
@@ -133,14 +135,16 @@ def main() -> int:
         "RUST_LOG": "warn",
     }
     hashes = ROOT / Path(SERVER).parent / "hash.txt"
+    if not hashes.exists():
+        log(f"{hashes} is missing: the release build names its assets by hash (make build-release)")
+        return 1
     edge_env = {
         **os.environ,
         **common,
         "SERVER_PROPS_ORIGIN": f"http://127.0.0.1:{origin_port}",
         "EDGE_ADDR": f"127.0.0.1:{edge_port}",
     }
-    if hashes.exists():
-        edge_env["SERVER_PROPS_ASSET_HASHES_FILE"] = str(hashes)
+    edge_env["SERVER_PROPS_ASSET_HASHES_FILE"] = str(hashes)
     server = edge = None
     failures = 0
 
@@ -161,13 +165,14 @@ def main() -> int:
         status, headers, body, first_ms = request(edge_port, "GET", "/edge/hello")
         html = body.decode().replace("<!>", "")
         cookies = headers.get("set-cookie", [])
-        js = re.search(r"^js: (\S+)$", hashes.read_text(), re.M) if hashes.exists() else None
+        js = re.search(r"^js: (\S+)$", hashes.read_text(), re.M)
         check(
             status == 200
             and "<h1>Hello from the edge</h1>" in html
             and "Runtime: edge" in html
             and any(c.startswith("edge=1;") for c in cookies)
-            and (js is None or f"/pkg/reference-app.{js.group(1)}.js" in html)
+            and js is not None
+            and f"/pkg/reference-app.{js.group(1)}.js" in html
             and headers.get("x-frame-options") == ["DENY"]
             and f'"build":"{BUILD}"' in html,
             f"1. /edge/hello from the edge: {status}, Runtime: edge, cookie {cookies[:1]}, first answer {first_ms:.0f} ms",
@@ -194,8 +199,15 @@ def main() -> int:
         status_404, _, body_404, _ = request(edge_port, "GET", "/no/such/page")
         wasm = next((OUT.parent / "site/pkg").glob("reference-app*.wasm"), None)
         status_w, _, body_w, _ = request(edge_port, "GET", f"/pkg/{wasm.name}") if wasm else (0, {}, b"", 0)
+        status_q, _, body_q, _ = request(edge_port, "GET", "/blog/a%20b?x=1&y=%27q%27")
+        page_q = body_q.decode().replace("<!>", "")
+        query_ok = status_q == 200 and "Post: a b" in page_q and "y=%27q%27" in page_q
+        status_h, headers_h, body_h, _ = request(edge_port, "HEAD", "/runtime")
+        head_ok = status_h == 200 and body_h == b"" and headers_h.get("content-type", [""])[0].startswith("text/html")
         check(
             runtime_ok
+            and query_ok
+            and head_ok
             and status_c == 200
             and any(c.startswith("visited=1") for c in headers_c.get("set-cookie", []))
             and status_r in (302, 307)
@@ -205,7 +217,8 @@ def main() -> int:
             and wasm is not None
             and status_w == 200
             and body_w == wasm.read_bytes(),
-            f"3. forwarded: /runtime {runtime_ok}, cookie {status_c}, redirect {status_r} "
+            f"3. forwarded: /runtime {runtime_ok}, encoded path and query {status_q} {query_ok}, "
+            f"HEAD {status_h} {head_ok}, cookie {status_c}, redirect {status_r} "
             f"{headers_r.get('location')}, unknown URL {status_404}, wasm {status_w} ({len(body_w)} bytes)",
         )
 
@@ -222,6 +235,19 @@ def main() -> int:
         check(
             status == 303 and headers.get("location") == ["/guestbook"] and listed and status_x == 403,
             f"4. form: {status} {headers.get('location')}, listed {listed}; from another site {status_x}",
+        )
+
+        # 4b. The edge page's own action, at the edge: the cookie removed.
+        status, headers, _, _ = request(
+            edge_port, "POST", "/edge/hello", "", {**form_headers, "Origin": edge_origin}
+        )
+        removal = headers.get("set-cookie", [""])[0]
+        check(
+            status == 303
+            and headers.get("location") == ["/"]
+            and removal.startswith("edge=;")
+            and "Max-Age=0" in removal,
+            f"4b. the edge's action: {status} {headers.get('location')}, {removal}",
         )
 
         # 5. The browser.

@@ -79,7 +79,7 @@ pub trait Page: Send + Sync + 'static {
 /// `#[page("/edge/hello", runtime = edge)]` runs in the app's edge build as
 /// well, which answers it near the visitor and forwards every other request
 /// to the server. Its loader may then take only what the edge has
-/// ([`EdgeSafe`](crate::edge::EdgeSafe), checked when it compiles).
+/// (`server_props::edge::EdgeSafe`, checked when it compiles).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum PageRuntime {
     /// The server (or the same app as a Lambda function): the default.

@@ -178,7 +178,7 @@ fn trusted_origins(value: &str) -> Result<Vec<String>, Box<dyn Error>> {
             let uri = origin.parse::<axum::http::Uri>().ok();
             let is_origin = uri.as_ref().is_some_and(|u| {
                 matches!(u.scheme_str(), Some("http" | "https"))
-                    && u.authority().is_some()
+                    && u.authority().is_some_and(|a| !a.as_str().contains('@'))
                     && u.path_and_query().is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty())
             });
             if is_origin {

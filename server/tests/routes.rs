@@ -447,6 +447,13 @@ async fn the_edge_page_is_served_by_the_server_too() {
         <app::pages::EdgeHello as server_props::Page>::RUNTIME,
         server_props::PageRuntime::Edge
     );
+    // Its action removes the cookie.
+    let forget = app.send(request(Method::POST, "/edge/hello")).await;
+    assert_eq!(forget.status, StatusCode::SEE_OTHER);
+    assert_eq!(forget.header("location"), Some("/"));
+    let removal = forget.header("set-cookie").unwrap_or_default();
+    assert!(removal.starts_with("edge=;"), "{removal}");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
 }
 
 #[tokio::test]

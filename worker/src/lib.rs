@@ -3,7 +3,8 @@
 //! forwarded to the server named by `SERVER_PROPS_ORIGIN`.
 //!
 //! Built for `wasm32-unknown-unknown` and run locally in workerd
-//! (`make edge`, `scripts/edge.sh`); docs/deploy.md, "Edge".
+//! (`scripts/edge.sh build`, then `serve`; `make edge-local` tests it);
+//! docs/deploy.md, "Edge (Cloudflare Workers)".
 
 #![forbid(unsafe_code)]
 

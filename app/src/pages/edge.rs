@@ -2,7 +2,8 @@
 //! answers it itself; the server answers it too (in development, or
 //! wherever no edge build is deployed), and the page says which did. Its
 //! loader sets a cookie, as any loader may: Next.js's edge runtime cannot
-//! from `getServerSideProps`, ours can.
+//! from `getServerSideProps`, ours can; its action, run at the edge as
+//! well, removes it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,6 +24,9 @@ pub fn EdgeHello(props: EdgeHelloProps) -> impl IntoView {
         <Title text="Hello from the edge"/>
         <h1>"Hello from the edge"</h1>
         <p class="runtime">"Runtime: " {props.runtime}</p>
+        <Form attr:class="forget">
+            <button type="submit">"Forget the cookie"</button>
+        </Form>
     }
 }
 
@@ -41,4 +45,11 @@ async fn load_edge_hello(
     Ok(EdgeHelloProps {
         runtime: cx.runtime().as_str().to_owned(),
     })
+}
+
+/// Removes the cookie, then `303` to `/`.
+#[action(EdgeHello)]
+async fn forget(head: &ResponseHead) -> ActionResult {
+    head.remove_cookie("edge")?;
+    Ok(ActionOutcome::redirect("/"))
 }

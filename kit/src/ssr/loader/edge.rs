@@ -10,7 +10,7 @@
 //! and not only the edge's, with a message naming the page:
 //!
 //! ```text
-//! error[E0277]: `EdgeHello` runs at the edge (`runtime = edge`), and its loader cannot take `State<AppState>` there
+//! error[E0277]: `EdgeHello` runs at the edge (`runtime = edge`), and its loader or action cannot take `State<AppState>` there
 //! ```
 //!
 //! The check is a trait bound the loader's expansion puts on each
@@ -75,7 +75,9 @@ impl<T: EdgeSafe, E> EdgeSafe for Result<T, E> {}
 
 /// Where a page's loader runs, as a type: what `#[page]` says of the page
 /// (`runtime = edge`, else the server), for the check on its loader's
-/// arguments. Layouts have none: they run wherever their pages do.
+/// arguments. Layouts have none: they run wherever their pages do, and
+/// the edge build checks at start-up that its layout's loader takes the
+/// edge's state.
 #[doc(hidden)]
 pub trait RuntimeOf {
     /// [`OnTheServer`] or [`AtTheEdge`].
@@ -104,7 +106,7 @@ impl<T: ?Sized + EdgeSafe> UsableIn<AtTheEdge> for T {}
 /// as the inner `UsableIn`, which could name neither.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "`{P}` runs at the edge (`runtime = edge`), and its loader cannot take `{Self}` there",
+    message = "`{P}` runs at the edge (`runtime = edge`), and its loader or action cannot take `{Self}` there",
     label = "not available at the edge",
     note = "at the edge a loader takes the request (headers, cookies, query, params, body, session) and types that implement `server_props::edge::EdgeSafe`; the database, files and tokio stay on the server: drop `runtime = edge` or read through something the edge has"
 )]

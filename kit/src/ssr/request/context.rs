@@ -215,9 +215,10 @@ impl<S> LoaderContext<S> {
         self.cookies().private(key).get(name)
     }
 
-    /// Where this loader runs: [`PageRuntime::Edge`](crate::PageRuntime)
+    /// Where this loader runs: [`PageRuntime::Edge`](crate::PageRuntime::Edge)
     /// in the edge build (which marks every request it answers), else
-    /// [`PageRuntime::Server`]: Next.js's `process.env.NEXT_RUNTIME`.
+    /// [`PageRuntime::Server`](crate::PageRuntime::Server): Next.js's
+    /// `process.env.NEXT_RUNTIME`.
     pub fn runtime(&self) -> crate::PageRuntime {
         self.request
             .parts

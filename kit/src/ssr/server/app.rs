@@ -509,9 +509,6 @@ fn no_file_has(site_root: &str, path: &str) -> bool {
     site_root.len() + decoded_len >= PATH_MAX
 }
 
-/// cargo-leptos's environment when it is set (`cargo leptos serve`,
-/// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
-/// working directory, whose `LEPTOS_*` variables still override it.
 pub use crate::ssr::server::builder::COOKIE_SECRET_VAR;
 
 /// The cookie key from the secret (32 bytes or more; the public
@@ -521,6 +518,9 @@ fn cookie_key(secret: Option<&str>, production: bool) -> Result<Key, AppError> {
         .map_err(AppError::CookieKey)
 }
 
+/// cargo-leptos's environment when it is set (`cargo leptos serve`,
+/// `watch`, or a deploy that sets `LEPTOS_*`), else `Cargo.toml` in the
+/// working directory, whose `LEPTOS_*` variables still override it.
 fn leptos_options() -> Result<LeptosOptions, AppError> {
     let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
         leptos::config::get_configuration(None)

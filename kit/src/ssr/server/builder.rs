@@ -303,6 +303,16 @@ impl ServerPropsBuilder {
     /// If two page paths conflict in axum's router syntax.
     #[track_caller]
     pub fn build(self) -> ServerProps {
+        match self.try_build() {
+            Ok(props) => props,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`build`](Self::build), with the page table's faults as an error
+    /// rather than a panic: for a host where a panic ends the process and
+    /// loses the message (the edge build, compiled with `panic = "abort"`).
+    pub(crate) fn try_build(self) -> Result<ServerProps, String> {
         // Leptos's spawner drives leptos_meta and resources; idempotent.
         self.runtime.init_executor();
         if self.loader_timeout != Duration::MAX && !self.runtime.has_timer() {
@@ -313,18 +323,18 @@ impl ServerPropsBuilder {
             );
         }
         if let Some((layout, prefix)) = self.pages.unused_layout() {
-            panic!(
+            return Err(format!(
                 "server_props: the layout `{layout}` owns `{prefix}`, but no page's path starts \
                  with it: a page under it would be `{prefix}/…`"
-            );
+            ));
         }
         let mut matcher = matchit::Router::new();
         for (index, entry) in self.pages.entries.iter().enumerate() {
             if let Err(e) = matcher.insert(entry.pattern.axum_path(), index) {
-                panic!(
+                return Err(format!(
                     "server_props: page `{}` conflicts with another page: {e}",
                     entry.pattern
-                );
+                ));
             }
         }
         let build_id = self
@@ -337,7 +347,7 @@ impl ServerPropsBuilder {
             crate::ssr::loader::panic::install_panic_hook();
         }
         let live_reload = self.live_reload;
-        ServerProps {
+        Ok(ServerProps {
             inner: Arc::new(Inner {
                 pages: self.pages,
                 renderer: Renderer {
@@ -364,7 +374,7 @@ impl ServerPropsBuilder {
                 request: Arc::new(self.request),
                 trusted_origins: self.trusted_origins,
             }),
-        }
+        })
     }
 }
 
@@ -416,8 +426,8 @@ pub(crate) fn cookie_key_from_secret(
         Some(_) => Err(format!("{COOKIE_SECRET_VAR} must be at least 32 bytes")),
         None if production => Err(format!(
             "{COOKIE_SECRET_VAR} is not set: outside development (a debug build in Leptos's DEV \
-             env) the server needs a secret of 32 bytes or more (the same on every instance) to \
-             sign cookies and sessions"
+             env) a secret of 32 bytes or more is needed (the same on every instance and \
+             runtime) to sign cookies and sessions"
         )),
         None => {
             tracing::warn!(

@@ -34,28 +34,10 @@ where
 {
     #[track_caller]
     fn server_props(mut self, props: &ServerProps) -> Self {
-        if let Some(layout) = &props.pages().layout {
-            if !layout.loader.accepts_state(TypeId::of::<S>()) {
-                panic!(
-                    "server_props: the layout loader ({}) wants state `{}`, but the router's state is `{}`",
-                    layout.name,
-                    layout.loader.state_name,
-                    std::any::type_name::<S>()
-                );
-            }
+        if let Some(mismatch) = state_mismatch::<S>(props) {
+            panic!("{mismatch}");
         }
         for (index, entry) in props.pages().entries.iter().enumerate() {
-            if let PageKind::Props(page) = &entry.kind {
-                if !page.loader.accepts_state(TypeId::of::<S>()) {
-                    panic!(
-                        "server_props: the loader of `{}` ({}) wants state `{}`, but the router's state is `{}`",
-                        entry.pattern,
-                        entry.name,
-                        page.loader.state_name,
-                        std::any::type_name::<S>()
-                    );
-                }
-            }
             let props = props.clone();
             let handler = move |State(state): State<S>, request: Request| {
                 let props = props.clone();
@@ -96,6 +78,27 @@ where
                 .delete(handler),
         )
     }
+}
+
+/// The first loader (the layout's, or a page's) that wants a state other
+/// than `S` (or `()`), named with both types: what mounting refuses.
+pub(crate) fn state_mismatch<S: 'static>(props: &ServerProps) -> Option<String> {
+    let router = std::any::type_name::<S>();
+    if let Some(layout) = &props.pages().layout {
+        if !layout.loader.accepts_state(TypeId::of::<S>()) {
+            return Some(format!(
+                "server_props: the layout loader ({}) wants state `{}`, but the router's state is `{router}`",
+                layout.name, layout.loader.state_name,
+            ));
+        }
+    }
+    props.pages().entries.iter().find_map(|entry| match &entry.kind {
+        PageKind::Props(page) if !page.loader.accepts_state(TypeId::of::<S>()) => Some(format!(
+            "server_props: the loader of `{}` ({}) wants state `{}`, but the router's state is `{router}`",
+            entry.pattern, entry.name, page.loader.state_name,
+        )),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -5,14 +5,15 @@
 //! edge)]`, and the app's edge build — a `cdylib` crate for
 //! `wasm32-unknown-unknown` with workers-rs, whose page table holds only
 //! such pages — answers their documents and props itself, near the
-//! visitor, and forwards every other request to the server (the origin)
-//! unchanged: method, headers, body and the answer's status, headers and
-//! body, redirects not followed. One site mixes both runtimes.
+//! visitor, and forwards every other request to the server (the origin):
+//! its method, path and query as sent, headers and body, and the answer's
+//! status, headers and body as the origin gave them, redirects not
+//! followed. One site mixes both runtimes.
 //!
 //! The pipeline is the server's own ([`ServerProps`] on an `axum::Router`,
 //! no tokio runtime, no hyper, no file system): what differs is only the
 //! host around it. Requests the edge answers carry
-//! [`PageRuntime::Edge`](crate::PageRuntime) as an extension, which
+//! [`PageRuntime::Edge`] as an extension, which
 //! [`LoaderContext::runtime`](crate::LoaderContext::runtime) reads.
 //!
 //! The edge build reads its configuration from the worker's environment,
@@ -20,11 +21,16 @@
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `SERVER_PROPS_ORIGIN` | the server every other request goes to (`https://origin.example.com`); required |
-//! | `SERVER_PROPS_BUILD_ID` | the build id, the same as the server's, so a navigation crosses runtimes without a reload |
+//! | `SERVER_PROPS_ORIGIN` | the server every other request goes to (`https://origin.example.com`: a scheme, a host and a port, nothing else); required |
+//! | `SERVER_PROPS_BUILD_ID` | the build id, the same as the server's, so a navigation crosses runtimes without a reload; required (the edge has no file to derive one from) |
 //! | `SERVER_PROPS_COOKIE_SECRET` | the cookie key's secret, the same as the server's, so both read one session |
 //! | `SERVER_PROPS_HTTPS` | `1`: cookies get `Secure`, answers `Strict-Transport-Security` |
-//! | `SERVER_PROPS_ASSET_HASHES` | the server build's `hash.txt` (with `hash-files`), so documents name the same assets |
+//! | `SERVER_PROPS_ASSET_HASHES` | the server build's `hash.txt`; required when the server names its assets by hash (`hash-files`), so documents load the same assets |
+//!
+//! A panic in the edge build aborts (wasm32 has no unwinding on stable
+//! Rust): the request fails, and workerd's next request gets a fresh
+//! instance (`worker/shim.mjs` in the reference app). Start-up faults of
+//! the page table are errors ([`EdgeError`]), not panics, for that reason.
 //!
 //! ```ignore
 //! use server_props::worker::Edge;
@@ -48,18 +54,23 @@ use crate::{
     ssr::{
         middleware::security::SecurityHeaders,
         runtime::Runtime,
-        server::builder::{cookie_key_from_secret, ServerProps, ServerPropsBuilder},
+        server::{
+            builder::{cookie_key_from_secret, ServerProps, ServerPropsBuilder},
+            router::state_mismatch,
+        },
         ServerPropsRouter,
     },
     PageRuntime,
 };
 use futures::future::BoxFuture;
+use http::{HeaderName, HeaderValue};
 use leptos::{
     config::LeptosOptions,
     prelude::{AnyView, IntoAny, IntoView},
 };
-use std::{fmt, time::Duration};
+use std::{borrow::Cow, fmt, time::Duration};
 use tower::ServiceExt;
+use wasm_bindgen::JsCast;
 
 pub use crate::ssr::server::builder::COOKIE_SECRET_VAR;
 
@@ -112,17 +123,20 @@ impl Runtime for WorkerRuntime {
 type Shell = std::sync::Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
 
 /// Builds an [`Edge`]: the app's edge page table, its Leptos options and
-/// shell, and what [`ServerPropsBuilder`] sets.
+/// shell, its state (`S`, `()` unless [`state`](Self::state) gives one),
+/// and what [`ServerPropsBuilder`] sets.
 #[must_use]
-pub struct EdgeBuilder {
+pub struct EdgeBuilder<S = ()> {
     pages: &'static Pages,
     options: LeptosOptions,
     shell: Shell,
+    state: S,
     configure: Vec<Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder>>,
+    layers: Vec<Box<dyn FnOnce(axum::Router) -> axum::Router>>,
     security_headers: SecurityHeaders,
 }
 
-impl fmt::Debug for EdgeBuilder {
+impl<S> fmt::Debug for EdgeBuilder<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EdgeBuilder")
             .field("pages", self.pages)
@@ -131,7 +145,25 @@ impl fmt::Debug for EdgeBuilder {
     }
 }
 
-impl EdgeBuilder {
+impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
+    /// The state the edge's loaders read (`State<T>`, through `FromRef`):
+    /// a type of the app's that implements
+    /// [`EdgeSafe`](crate::edge::EdgeSafe), made from the worker's
+    /// environment or constants. The edge build checks at start-up that
+    /// every loader of its table (the layout's too) takes this state or
+    /// `()`.
+    pub fn state<T: Clone + Send + Sync + 'static>(self, state: T) -> EdgeBuilder<T> {
+        EdgeBuilder {
+            pages: self.pages,
+            options: self.options,
+            shell: self.shell,
+            state,
+            configure: self.configure,
+            layers: self.layers,
+            security_headers: self.security_headers,
+        }
+    }
+
     /// Configures the pipeline as `AppServer::props` does (loader timeout,
     /// content security policy, trusted origins, …).
     pub fn props(
@@ -139,6 +171,14 @@ impl EdgeBuilder {
         configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + 'static,
     ) -> Self {
         self.configure.push(Box::new(configure));
+        self
+    }
+
+    /// Wraps the edge's router, as `AppServer::layer` does:
+    /// `.layer(|r| r.layer(Extension(config)))` for what loaders take as
+    /// an extension. Only requests the edge answers pass through it.
+    pub fn layer(mut self, layer: impl FnOnce(axum::Router) -> axum::Router + 'static) -> Self {
+        self.layers.push(Box::new(layer));
         self
     }
 
@@ -153,9 +193,9 @@ impl EdgeBuilder {
     /// [module docs](self)).
     ///
     /// # Errors
-    /// When `SERVER_PROPS_ORIGIN` is missing or not an `http(s)://` URL,
-    /// when the cookie secret is missing (outside development) or short,
-    /// or when the page table holds a page not marked `runtime = edge`.
+    /// When a variable is missing or malformed (naming it), when the page
+    /// table holds a page not marked `runtime = edge`, a loader wanting
+    /// another state, or a fault `Pages` reports at start-up.
     pub fn build(self, env: &worker::Env) -> Result<Edge, EdgeError> {
         let read = |name: &str| {
             env.var(name)
@@ -169,32 +209,36 @@ impl EdgeBuilder {
     /// [`build`](Self::build) from a function that reads a variable.
     fn build_from(self, read: impl Fn(&str) -> Option<String>) -> Result<Edge, EdgeError> {
         for entry in &self.pages.entries {
-            let runtime = match &entry.kind {
-                PageKind::Props(page) => page.runtime,
-                PageKind::Static(_) => PageRuntime::Server,
-            };
-            if runtime != PageRuntime::Edge {
-                return Err(EdgeError(format!(
-                    "page `{}` ({}) is in the edge build's page table but does not run at the \
-                     edge: mark it `#[page(\"{}\", runtime = edge)]` or leave it to the server",
-                    entry.pattern, entry.name, entry.pattern
-                )));
+            match &entry.kind {
+                PageKind::Props(page) if page.runtime == PageRuntime::Edge => {}
+                PageKind::Props(_) => {
+                    return Err(EdgeError(format!(
+                        "page `{}` ({}) is in the edge build's page table but does not run at \
+                         the edge: mark it `#[page(\"{}\", runtime = edge)]` or leave it to the \
+                         server",
+                        entry.pattern, entry.name, entry.pattern
+                    )))
+                }
+                PageKind::Static(_) => {
+                    return Err(EdgeError(format!(
+                        "`{}` ({}) is a page without a loader: the edge build serves pages \
+                         marked `#[page(…, runtime = edge)]` only; leave it to the server",
+                        entry.pattern, entry.name
+                    )))
+                }
             }
         }
-        let origin = read(ORIGIN_VAR)
-            .map(|o| o.trim().trim_end_matches('/').to_owned())
-            .ok_or_else(|| {
-                EdgeError(format!(
-                    "{ORIGIN_VAR} is not set: name the server to forward to"
-                ))
-            })?;
-        if !(origin.starts_with("http://") || origin.starts_with("https://"))
-            || origin.parse::<http::Uri>().is_err()
-        {
-            return Err(EdgeError(format!(
-                "{ORIGIN_VAR} must be an http:// or https:// URL, got {origin:?}"
-            )));
-        }
+        let origin = read(ORIGIN_VAR).ok_or_else(|| {
+            EdgeError(format!(
+                "{ORIGIN_VAR} is not set: name the server to forward to"
+            ))
+        })?;
+        let origin = origin_of(&origin).ok_or_else(|| {
+            EdgeError(format!(
+                "{ORIGIN_VAR} must be an origin (http:// or https://, a host and a port, \
+                 nothing else), got {origin:?}"
+            ))
+        })?;
         let https = match read(HTTPS_VAR).as_deref().map(str::trim) {
             None | Some("" | "0" | "false") => false,
             Some("1" | "true") => true,
@@ -204,6 +248,15 @@ impl EdgeBuilder {
                 )))
             }
         };
+        let build_id = read(BUILD_ID_VAR)
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                EdgeError(format!(
+                    "{BUILD_ID_VAR} is not set: give the edge the server's build id, or every \
+                     navigation between the two is taken for a new build"
+                ))
+            })?;
         let mut options = self.options;
         if let Some(hashes) = read(ASSET_HASHES_VAR) {
             // The server's hashed names, which no file beside a worker holds.
@@ -218,9 +271,7 @@ impl EdgeBuilder {
         for configure in self.configure {
             props = configure(props);
         }
-        if let Some(id) = read(BUILD_ID_VAR) {
-            props = props.build_id(id);
-        }
+        props = props.build_id(build_id);
         if !props.has_cookie_key() {
             let secret = read(COOKIE_SECRET_VAR);
             let key = cookie_key_from_secret(secret.as_deref(), !development).map_err(EdgeError)?;
@@ -231,8 +282,16 @@ impl EdgeBuilder {
         } else {
             self.security_headers
         };
-        let props = props.build();
-        let router = axum::Router::new().server_props(&props);
+        let props = props.try_build().map_err(EdgeError)?;
+        if let Some(mismatch) = state_mismatch::<S>(&props) {
+            return Err(EdgeError(mismatch));
+        }
+        let mut router = axum::Router::<S>::new()
+            .server_props(&props)
+            .with_state(self.state);
+        for layer in self.layers {
+            router = layer(router);
+        }
         Ok(Edge {
             props,
             router,
@@ -240,6 +299,19 @@ impl EdgeBuilder {
             security_headers,
         })
     }
+}
+
+/// `value` as an origin (`scheme://host[:port]`, a trailing `/` dropped),
+/// or `None` for anything else: no user, path, query or fragment.
+fn origin_of(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    let uri = value.parse::<http::Uri>().ok()?;
+    let authority = uri.authority()?;
+    let plain = matches!(uri.scheme_str(), Some("http" | "https"))
+        && !authority.as_str().contains('@')
+        && !authority.host().is_empty()
+        && uri.path_and_query().is_none_or(|p| p.as_str() == "/");
+    plain.then(|| value.to_owned())
 }
 
 /// The app's edge build: answers its pages, forwards the rest.
@@ -273,7 +345,9 @@ impl Edge {
             pages,
             options,
             shell: std::sync::Arc::new(move |o| shell(o).into_any()),
+            state: (),
             configure: Vec::new(),
+            layers: Vec::new(),
             security_headers: SecurityHeaders::default(),
         }
     }
@@ -289,20 +363,20 @@ impl Edge {
     ///
     /// # Errors
     /// When the request or the answer cannot cross between JavaScript and
-    /// Rust (a header value that is not one). The origin unreachable is an
-    /// answer: `502 Bad Gateway`.
+    /// Rust (a URL the `Request` itself refuses). The origin unreachable
+    /// is an answer: `502 Bad Gateway`.
     pub async fn fetch(&self, request: web_sys::Request) -> worker::Result<web_sys::Response> {
-        let url = worker::Url::parse(&request.url())?;
-        if !self.props.answers(url.path()) {
-            return self.forward(&request, &url).await;
+        let url = request.url();
+        let path_and_query = path_and_query(&url);
+        let path = path_and_query
+            .split_once('?')
+            .map_or(&*path_and_query, |(path, _)| path);
+        if !self.props.answers(path) {
+            return self.forward(&request, &path_and_query).await;
         }
-        let mut request = worker::request_from_wasm(request)?;
+        let mut request = http_request(&request, &path_and_query)?;
         request.extensions_mut().insert(PageRuntime::Edge);
-        let Ok(mut response) = self
-            .router
-            .clone()
-            .oneshot(request.map(axum::body::Body::new))
-            .await;
+        let Ok(mut response) = self.router.clone().oneshot(request).await;
         self.security_headers.apply(response.headers_mut());
         worker::response_to_wasm(response)
     }
@@ -311,20 +385,18 @@ impl Edge {
     async fn forward(
         &self,
         request: &web_sys::Request,
-        url: &worker::Url,
+        path_and_query: &str,
     ) -> worker::Result<web_sys::Response> {
-        let mut target = String::with_capacity(self.origin.len() + url.path().len() + 16);
-        target.push_str(&self.origin);
-        target.push_str(url.path());
-        if let Some(query) = url.query() {
-            target.push('?');
-            target.push_str(query);
-        }
+        let target = format!("{}{path_and_query}", self.origin);
         let init = web_sys::RequestInit::new();
-        init.set_method(&request.method());
+        let method = request.method();
+        init.set_method(&method);
         init.set_headers(request.headers().as_ref());
-        if let Some(body) = request.body() {
-            init.set_body(body.as_ref());
+        // A GET or HEAD with a body is refused by `Request` itself.
+        if !matches!(method.as_str(), "GET" | "HEAD") {
+            if let Some(body) = request.body() {
+                init.set_body(body.as_ref());
+            }
         }
         init.set_redirect(web_sys::RequestRedirect::Manual);
         let outgoing = web_sys::Request::new_with_str_and_init(&target, &init)?;
@@ -341,6 +413,58 @@ impl Edge {
             }
         }
     }
+}
+
+/// The path and query of an absolute URL as the browser sent them (no
+/// normalisation, no re-encoding: the origin and the edge's router read
+/// the same bytes the server alone would), `/` for none.
+fn path_and_query(url: &str) -> Cow<'_, str> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let without_fragment = after_scheme
+        .split_once('#')
+        .map_or(after_scheme, |(before, _)| before);
+    match without_fragment.find(['/', '?']) {
+        Some(start) if without_fragment[start..].starts_with('?') => {
+            Cow::Owned(format!("/{}", &without_fragment[start..]))
+        }
+        Some(start) => Cow::Borrowed(&without_fragment[start..]),
+        None => Cow::Borrowed("/"),
+    }
+}
+
+/// The request as the router takes it: its method, path and query, every
+/// header the way the server's HTTP parser would take it (any byte but
+/// control characters, so a cookie with UTF-8 in it is not a 500), and
+/// its body as a stream.
+fn http_request(
+    request: &web_sys::Request,
+    path_and_query: &str,
+) -> worker::Result<http::Request<axum::body::Body>> {
+    let mut builder = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(path_and_query);
+    if let Some(headers) = builder.headers_mut() {
+        let entries = js_sys::try_iter(request.headers().as_ref())?
+            .ok_or_else(|| worker::Error::RustError("headers are not iterable".to_owned()))?;
+        for entry in entries {
+            let entry: js_sys::Array = entry?.unchecked_into();
+            let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string())
+            else {
+                continue;
+            };
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                headers.append(name, value);
+            }
+        }
+    }
+    let body = match request.body() {
+        Some(stream) => axum::body::Body::new(worker::Body::new(stream)),
+        None => axum::body::Body::empty(),
+    };
+    Ok(builder.body(body)?)
 }
 
 #[cfg(test)]
@@ -462,15 +586,47 @@ mod tests {
     #[test]
     fn bad_configuration_is_refused_naming_the_variable() {
         let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[(COOKIE_SECRET_VAR, SECRET)], ORIGIN_VAR),
             (
-                &[(ORIGIN_VAR, "origin.example"), (COOKIE_SECRET_VAR, SECRET)],
+                &[(COOKIE_SECRET_VAR, SECRET), (BUILD_ID_VAR, "b1")],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
+                ],
                 ORIGIN_VAR,
             ),
             (
                 &[
                     (ORIGIN_VAR, "ftp://origin.example"),
                     (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
+                ],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example/app"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
+                ],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://user@origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
+                ],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example?x=1"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
                 ],
                 ORIGIN_VAR,
             ),
@@ -478,17 +634,37 @@ mod tests {
                 &[
                     (ORIGIN_VAR, "https://origin.example"),
                     (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
                     (HTTPS_VAR, "yes"),
                 ],
                 HTTPS_VAR,
             ),
-            (&[(ORIGIN_VAR, "https://origin.example")], COOKIE_SECRET_VAR),
+            (
+                &[(ORIGIN_VAR, "https://origin.example"), (BUILD_ID_VAR, "b1")],
+                COOKIE_SECRET_VAR,
+            ),
             (
                 &[
                     (ORIGIN_VAR, "https://origin.example"),
                     (COOKIE_SECRET_VAR, "short"),
+                    (BUILD_ID_VAR, "b1"),
                 ],
                 COOKIE_SECRET_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                ],
+                BUILD_ID_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, " "),
+                ],
+                BUILD_ID_VAR,
             ),
         ];
         for (vars, named) in cases {
@@ -502,7 +678,7 @@ mod tests {
         assert!(build_with(
             &EDGE_PAGES,
             development,
-            &[(ORIGIN_VAR, "https://origin.example")]
+            &[(ORIGIN_VAR, "https://origin.example"), (BUILD_ID_VAR, "b1")]
         )
         .is_ok());
     }
@@ -514,6 +690,7 @@ mod tests {
             &[
                 (ORIGIN_VAR, "https://origin.example"),
                 (COOKIE_SECRET_VAR, SECRET),
+                (BUILD_ID_VAR, "b1"),
                 (HTTPS_VAR, "1"),
                 (ASSET_HASHES_VAR, "js: J1\nwasm: W1\ncss: C1\n"),
             ],
@@ -528,5 +705,66 @@ mod tests {
         let assets = crate::assets::Assets::of(&options);
         assert_eq!(assets.js, "/pkg/edge-test.J1.js");
         assert_eq!(assets.wasm, "/pkg/edge-test.W1.wasm");
+    }
+
+    /// A page marked for the edge whose loader reads a state of the app's.
+    struct WithState;
+    impl Page for WithState {
+        type Props = String;
+        const PATHS: &'static [&'static str] = &["/greeting"];
+        const RUNTIME: PageRuntime = PageRuntime::Edge;
+        fn view(props: String) -> impl IntoView {
+            props
+        }
+    }
+    impl Loader for WithState {
+        type Props = String;
+        type State = Greeting;
+        type Params = serde::de::IgnoredAny;
+        async fn load(cx: &mut LoaderContext<Greeting>) -> LoaderResult<String> {
+            Ok(cx.state().0.to_owned())
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    struct Greeting(&'static str);
+
+    static STATE_PAGES: LazyLock<Pages> = LazyLock::new(|| Pages::new().page::<WithState>());
+
+    #[test]
+    fn a_loader_wanting_state_the_edge_lacks_is_an_error_not_a_panic() {
+        let vars = [
+            (ORIGIN_VAR, "https://origin.example"),
+            (COOKIE_SECRET_VAR, SECRET),
+            (BUILD_ID_VAR, "b1"),
+        ];
+        let error = build(&STATE_PAGES, &vars).unwrap_err().to_string();
+        assert!(error.contains("Greeting"), "{error}");
+        assert!(error.contains("/greeting"), "{error}");
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let edge = Edge::builder(&STATE_PAGES, options(), |_| ())
+            .state(Greeting("hello"))
+            .build_from(|name| vars.get(name).cloned());
+        assert!(edge.is_ok(), "{edge:?}");
+    }
+
+    #[test]
+    fn the_path_and_query_are_taken_as_sent() {
+        for (url, expected) in [
+            (
+                "https://a.example/edge/hello?x=1&y='a b'",
+                "/edge/hello?x=1&y='a b'",
+            ),
+            ("https://a.example/blog/a%20b", "/blog/a%20b"),
+            ("https://a.example/a/../b", "/a/../b"),
+            ("https://a.example", "/"),
+            ("https://a.example?q=1", "/?q=1"),
+            ("https://a.example/x#frag", "/x"),
+        ] {
+            assert_eq!(path_and_query(url), expected, "{url}");
+        }
     }
 }
