@@ -15,7 +15,9 @@ use crate::{
     side::server::{self as side, LoadedLayout, LoadedNestedLayout, LoadedPage, ServerPart},
 };
 use leptos::prelude::*;
-use std::{any::Any, fmt, sync::Arc};
+#[cfg(feature = "ssr")]
+use std::any::Any;
+use std::{fmt, sync::Arc};
 
 /// A view function for the error page, given what went wrong.
 pub(crate) type ErrorViewFn = Arc<dyn Fn(PageError) -> AnyView + Send + Sync>;
@@ -176,8 +178,9 @@ pub(crate) enum PageKind {
 
 /// The type-erased functions of one `Page` type.
 pub(crate) struct PropsPage {
-    /// Renders from the typed props a loader returned (server).
-    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    /// Renders from the typed props a loader returned (server only: in the
+    /// browser build the pointer alone would link its code for every page).
+    #[cfg(feature = "ssr")]
     pub(crate) render: fn(Box<dyn Any + Send>) -> AnyView,
     /// Renders from props JSON (browser).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -199,6 +202,7 @@ pub(crate) struct PropsPage {
 
 impl PropsPage {
     fn new<P: LoadedPage>() -> Self {
+        #[cfg(feature = "ssr")]
         fn render<P: Page>(props: Box<dyn Any + Send>) -> AnyView {
             match props.downcast::<P::Props>() {
                 Ok(props) => P::view(*props).erase(),
@@ -214,6 +218,7 @@ impl PropsPage {
             Ok(P::view(props).erase())
         }
         Self {
+            #[cfg(feature = "ssr")]
             render: render::<P>,
             render_json: render_json::<P>,
             navigation: P::NAVIGATION,
