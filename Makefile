@@ -114,6 +114,7 @@ lint:
 test-rust:
 	cargo test --locked --workspace --exclude client --exclude edge
 	cargo test --locked -p server_props --features worker --lib ssr::server::worker
+	cargo test --locked -p app --features edge --test edge_table
 
 # The server's tests again on PostgreSQL: a throwaway server of their own
 # (installed if missing), a fresh database per test (TEST_DATABASE_URL).

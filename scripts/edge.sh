@@ -8,9 +8,10 @@
 #   scripts/edge.sh serve [out]   workerd in front of the server:
 #                                 EDGE_ADDR (127.0.0.1:8788) answers; the
 #                                 SERVER_PROPS_* variables of the
-#                                 environment become the worker's (ORIGIN
-#                                 and BUILD_ID required, docs/deploy.md
-#                                 "Edge"); SERVER_PROPS_ASSET_HASHES_FILE
+#                                 environment become the worker's (ORIGIN,
+#                                 BUILD_ID and COOKIE_SECRET required,
+#                                 docs/deploy.md "Edge");
+#                                 SERVER_PROPS_ASSET_HASHES_FILE
 #                                 names the server build's hash.txt, whose
 #                                 text becomes SERVER_PROPS_ASSET_HASHES
 #
@@ -59,8 +60,12 @@ build)
 serve)
   [[ -f $out/index_bg.wasm ]] || { echo "edge: no build in $out: scripts/edge.sh build" >&2; exit 1; }
   : "${SERVER_PROPS_ORIGIN:?name the server the edge forwards to}"
+  : "${SERVER_PROPS_BUILD_ID:?give the edge the server's build id}"
+  : "${SERVER_PROPS_COOKIE_SECRET:?give the edge the server's cookie secret (32 bytes or more)}"
   addr=${EDGE_ADDR:-127.0.0.1:8788}
-  workerd=$(realpath "${WORKERD:-end2end/node_modules/.bin/workerd}")
+  workerd=${WORKERD:-end2end/node_modules/.bin/workerd}
+  # A path (not a name on PATH) still names it after the `cd` below.
+  [[ $workerd == */* ]] && workerd=$(realpath "$workerd")
   config=$out/config.capnp
   {
     echo 'using Workerd = import "/workerd/workerd.capnp";'
@@ -86,8 +91,8 @@ serve)
     echo '  bindings = ['
     for name in SERVER_PROPS_ORIGIN SERVER_PROPS_BUILD_ID SERVER_PROPS_COOKIE_SECRET SERVER_PROPS_HTTPS; do
       if [[ -n ${!name:-} ]]; then
-        if [[ ${!name} == *$'\n'* ]]; then
-          echo "edge: $name holds a line break, which no such value has" >&2
+        if [[ ${!name} == *[[:cntrl:]]* ]]; then
+          echo "edge: $name holds a control character, which no such value has" >&2
           exit 1
         fi
         value=${!name//\\/\\\\}

@@ -25,7 +25,8 @@ secret and build id and the server's asset hashes. Through the edge:
    of `/edge/hello` hydrates without an error (Playwright,
    end2end/edge/edge.spec.ts);
 6. with the server stopped, a forwarded request is a `502`, and the
-   edge's own page is still answered.
+   edge's own page and action are still answered (so the action ran at the
+   edge, not at the server).
 
 Prints the edge build's wasm size and the first answer's time (the
 isolate's start: instantiating the wasm and building the page table),
@@ -262,9 +263,15 @@ def main() -> int:
         stop(server)
         status, _, body, _ = request(edge_port, "GET", "/runtime")
         status_e, _, _, _ = request(edge_port, "GET", "/edge/hello")
+        # With no server, only the edge can have run the action.
+        status_a, headers_a, _, _ = request(
+            edge_port, "POST", "/edge/hello", "", {**form_headers, "Origin": edge_origin}
+        )
+        removed = headers_a.get("set-cookie", [""])[0].startswith("edge=;")
         check(
-            status == 502 and b"Bad Gateway" in body and status_e == 200,
-            f"6. server stopped: forwarded {status}, the edge's page {status_e}",
+            status == 502 and b"Bad Gateway" in body and status_e == 200 and status_a == 303 and removed,
+            f"6. server stopped: forwarded {status}, the edge's page {status_e}, its action {status_a} "
+            f"(cookie removed: {removed})",
         )
     finally:
         stop(edge)

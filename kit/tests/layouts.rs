@@ -346,3 +346,17 @@ fn a_page_that_could_serve_urls_under_a_layout_without_it_panics() {
 fn a_nested_layout_given_as_the_apps_layout_panics() {
     let _ = Pages::new().page::<Member>().layout::<Team>();
 }
+
+/// A nested layout whose loader wants another state than the router's is
+/// refused when the pages are mounted, naming the layout, as a page's is
+/// (before, each request under it was a 500).
+#[test]
+#[should_panic(
+    expected = "the loader of the layout at `/teams/:team/admin` (layouts::Admin) wants state `layouts::Counts`"
+)]
+fn a_layout_wanting_another_state_stops_mounting() {
+    let options = LeptosOptions::builder().output_name("app").build();
+    let props = server_props::ServerProps::builder(&PAGES, options, common::shell(&PAGES)).build();
+    let _: axum::Router =
+        server_props::ServerPropsRouter::server_props(axum::Router::new(), &props);
+}

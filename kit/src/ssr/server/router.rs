@@ -80,8 +80,9 @@ where
     }
 }
 
-/// The first loader (the layout's, or a page's) that wants a state other
-/// than `S` (or `()`), named with both types: what mounting refuses.
+/// The first loader (the app's layout's, a nested layout's or a page's)
+/// that wants a state other than `S` (or `()`), named with both types:
+/// what mounting refuses.
 pub(crate) fn state_mismatch<S: 'static>(props: &ServerProps) -> Option<String> {
     let router = std::any::type_name::<S>();
     if let Some(layout) = &props.pages().layout {
@@ -91,6 +92,17 @@ pub(crate) fn state_mismatch<S: 'static>(props: &ServerProps) -> Option<String> 
                 layout.name, layout.loader.state_name,
             ));
         }
+    }
+    if let Some(nested) = props
+        .pages()
+        .nested
+        .iter()
+        .find(|nested| !nested.loader.accepts_state(TypeId::of::<S>()))
+    {
+        return Some(format!(
+            "server_props: the loader of the layout at `{}` ({}) wants state `{}`, but the router's state is `{router}`",
+            nested.prefix, nested.name, nested.loader.state_name,
+        ));
     }
     props.pages().entries.iter().find_map(|entry| match &entry.kind {
         PageKind::Props(page) if !page.loader.accepts_state(TypeId::of::<S>()) => Some(format!(

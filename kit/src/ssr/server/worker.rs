@@ -29,8 +29,12 @@
 //!
 //! A panic in the edge build aborts (wasm32 has no unwinding on stable
 //! Rust): the request fails, and workerd's next request gets a fresh
-//! instance (`worker/shim.mjs` in the reference app). Start-up faults of
-//! the page table are errors ([`EdgeError`]), not panics, for that reason.
+//! instance (`worker/shim.mjs` in the reference app). For that reason what
+//! `build` checks (the variables, the pages' runtimes and states, the
+//! layouts and paths) is an error ([`EdgeError`]), not a panic; what
+//! `Pages` itself checks as the table is made (a malformed path, a params
+//! type that does not fit) still panics, the first time the table is used:
+//! build the edge's table in a native test of the app to catch it early.
 //!
 //! ```ignore
 //! use server_props::worker::Edge;
@@ -305,6 +309,10 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
 /// or `None` for anything else: no user, path, query or fragment.
 fn origin_of(value: &str) -> Option<String> {
     let value = value.trim().trim_end_matches('/');
+    // `http::Uri` drops a fragment without a word: refused before.
+    if value.contains('#') {
+        return None;
+    }
     let uri = value.parse::<http::Uri>().ok()?;
     let authority = uri.authority()?;
     let plain = matches!(uri.scheme_str(), Some("http" | "https"))
@@ -415,9 +423,10 @@ impl Edge {
     }
 }
 
-/// The path and query of an absolute URL as the browser sent them (no
-/// normalisation, no re-encoding: the origin and the edge's router read
-/// the same bytes the server alone would), `/` for none.
+/// The path and query of the request's URL, as the runtime gives it (after
+/// its own URL parsing, which may normalise it; this adds none and
+/// re-encodes nothing, so the origin and the edge's router read what the
+/// worker was given), `/` for none.
 fn path_and_query(url: &str) -> Cow<'_, str> {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let without_fragment = after_scheme
@@ -433,9 +442,10 @@ fn path_and_query(url: &str) -> Cow<'_, str> {
 }
 
 /// The request as the router takes it: its method, path and query, every
-/// header the way the server's HTTP parser would take it (any byte but
-/// control characters, so a cookie with UTF-8 in it is not a 500), and
-/// its body as a stream.
+/// header whose value the server's HTTP parser would take (any byte but
+/// control characters, so a cookie with UTF-8 in it is not a 500; workerd
+/// hands header values over decoded as UTF-8, and they are taken back as
+/// its bytes), and its body as a stream.
 fn http_request(
     request: &web_sys::Request,
     path_and_query: &str,
@@ -625,6 +635,14 @@ mod tests {
             (
                 &[
                     (ORIGIN_VAR, "https://origin.example?x=1"),
+                    (COOKIE_SECRET_VAR, SECRET),
+                    (BUILD_ID_VAR, "b1"),
+                ],
+                ORIGIN_VAR,
+            ),
+            (
+                &[
+                    (ORIGIN_VAR, "https://origin.example/#x"),
                     (COOKIE_SECRET_VAR, SECRET),
                     (BUILD_ID_VAR, "b1"),
                 ],
