@@ -18,7 +18,10 @@
 //! error pages took 12.7% off the wasm (brotli), and the children of
 //! `<Form>` and `<Link>` 1.9% more with a smaller change to the page table
 //! (`docs/performance.md`, "Erased views without their asynchronous
-//! copy").
+//! copy"). With the carried tachys's `sync-any-view` feature (decision 8,
+//! which the reference app's browser crate asks for), no `AnyView` keeps
+//! the copy, Leptos's own erasures included; `erase()` keeps the saving
+//! for an app built against Leptos as released.
 
 use std::future::Future;
 

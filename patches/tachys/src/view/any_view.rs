@@ -17,7 +17,10 @@ use crate::{
 };
 use futures::future::{join, join_all};
 use std::{any::TypeId, fmt::Debug};
-#[cfg(any(feature = "ssr", feature = "hydrate"))]
+#[cfg(any(
+    feature = "ssr",
+    all(feature = "hydrate", not(feature = "sync-any-view"))
+))]
 use std::{future::Future, pin::Pin};
 
 /// A type-erased view. This can be used if control flow requires that multiple different types of
@@ -70,7 +73,10 @@ pub struct AnyView {
     #[cfg(feature = "hydrate")]
     #[allow(clippy::type_complexity)]
     hydrate_from_server: fn(Erased, &Cursor, &PositionState) -> AnyViewState,
-    #[cfg(feature = "hydrate")]
+    // With `sync-any-view`, no asynchronous copy of each erased view's
+    // hydration: `hydrate_async` hydrates synchronously (a server_props
+    // patch: docs/decisions/0008-sync-any-view.md).
+    #[cfg(all(feature = "hydrate", not(feature = "sync-any-view")))]
     #[allow(clippy::type_complexity)]
     hydrate_async: fn(
         Erased,
@@ -313,7 +319,7 @@ where
             }
         }
 
-        #[cfg(feature = "hydrate")]
+        #[cfg(all(feature = "hydrate", not(feature = "sync-any-view")))]
         fn hydrate_async<T: RenderHtml + 'static>(
             value: Erased,
             cursor: &Cursor,
@@ -369,7 +375,7 @@ where
             to_html_async_ooo: to_html_async_ooo::<T::Owned>,
             #[cfg(feature = "hydrate")]
             hydrate_from_server: hydrate_from_server::<T::Owned>,
-            #[cfg(feature = "hydrate")]
+            #[cfg(all(feature = "hydrate", not(feature = "sync-any-view")))]
             hydrate_async: hydrate_async::<T::Owned>,
             value: Erased::new(value),
         }
@@ -602,10 +608,17 @@ impl RenderHtml for AnyView {
         cursor: &Cursor,
         position: &PositionState,
     ) -> Self::State {
-        #[cfg(feature = "hydrate")]
+        #[cfg(all(feature = "hydrate", not(feature = "sync-any-view")))]
         {
             let state =
                 (self.hydrate_async)(self.value, cursor, position).await;
+            super::close_branch_marker(position);
+            state
+        }
+        #[cfg(all(feature = "hydrate", feature = "sync-any-view"))]
+        {
+            let state =
+                (self.hydrate_from_server)(self.value, cursor, position);
             super::close_branch_marker(position);
             state
         }
