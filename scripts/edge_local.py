@@ -38,16 +38,16 @@ from __future__ import annotations
 
 import datetime
 import gzip
-import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from loopback import free_port, request, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("SERVER", "target/release/server")
@@ -58,28 +58,6 @@ OUT = ROOT / "target/edge"
 
 def log(message: str) -> None:
     print(f"\033[1;34m[edge]\033[0m {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(
-    port: int, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, list[str]], bytes, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    start = time.perf_counter()
-    conn.request(method, path, body=body, headers={"Accept": "text/html", **(headers or {})})
-    response = conn.getresponse()
-    data = response.read()
-    elapsed = (time.perf_counter() - start) * 1000
-    answer: dict[str, list[str]] = {}
-    for name, value in response.getheaders():
-        answer.setdefault(name.lower(), []).append(value)
-    conn.close()
-    return response.status, answer, data, elapsed
 
 
 def wait_for(port: int, process: subprocess.Popen, what: str, seconds: float = 60) -> bool:
@@ -95,18 +73,6 @@ def wait_for(port: int, process: subprocess.Popen, what: str, seconds: float = 6
             time.sleep(0.2)
     log(f"{what} did not listen on {port}")
     return False
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def main() -> int:

@@ -39,12 +39,13 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from loopback import free_port, request, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION = "reference-app-lambda"
@@ -55,24 +56,9 @@ def log(message: str) -> None:
     print(f"\033[1;34m[lambda]\033[0m {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict[str, list[str]], str, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    start = time.perf_counter()
-    conn.request("GET", f"/lambda-url/{FUNCTION}{path}", headers={"Accept": "text/html"})
-    response = conn.getresponse()
-    body = response.read().decode()
-    elapsed = (time.perf_counter() - start) * 1000
-    headers: dict[str, list[str]] = {}
-    for name, value in response.getheaders():
-        headers.setdefault(name.lower(), []).append(value)
-    conn.close()
-    return response.status, headers, body, elapsed
+    status, headers, body, elapsed = request(port, "GET", f"/lambda-url/{FUNCTION}{path}", timeout=timeout)
+    return status, headers, body.decode(), elapsed
 
 
 def first_part(port: int, path: str) -> tuple[int, str, str, float, float]:
@@ -186,13 +172,7 @@ def run(mode: str) -> tuple[int, float, float]:
                 f"5. /feed?ms=800 in parts: the items at {first_ms:.0f} ms, the recommendations by {end_ms:.0f} ms",
             )
     finally:
-        try:
-            os.killpg(watch.pid, signal.SIGTERM)
-            watch.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(watch.pid, signal.SIGKILL)
+        stop(watch)
     return failures, cold_ms, warm_ms
 
 

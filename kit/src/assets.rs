@@ -64,12 +64,10 @@ impl Assets {
     /// read once per process; a missing file (a build without hashes) is
     /// logged once and the plain names are used.
     pub fn of(options: &LeptosOptions) -> &'static Assets {
-        let key = Self::key(options);
-        let mut known = crate::sync::lock(&KNOWN);
-        if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
-            return assets;
-        }
-        let hashes = if options.hash_files {
+        Self::known(options, || {
+            if !options.hash_files {
+                return String::new();
+            }
             std::env::current_exe()
                 .ok()
                 .and_then(|exe| {
@@ -83,12 +81,7 @@ impl Assets {
                     );
                     String::new()
                 })
-        } else {
-            String::new()
-        };
-        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, &hashes)));
-        known.push((key, assets));
-        assets
+        })
     }
 
     /// Gives the hash file's text for the build `options` describes (with
@@ -97,12 +90,19 @@ impl Assets {
     /// assets instead of reading the file. The first text given for a
     /// configuration is kept.
     pub fn provide(options: &LeptosOptions, hashes: &str) -> &'static Assets {
+        Self::known(options, || hashes.to_owned())
+    }
+
+    /// The assets of `options`, made from the hash file's text that
+    /// `hashes` gives the first time this configuration is seen, and kept
+    /// for the process.
+    fn known(options: &LeptosOptions, hashes: impl FnOnce() -> String) -> &'static Assets {
         let key = Self::key(options);
         let mut known = crate::sync::lock(&KNOWN);
         if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
             return assets;
         }
-        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, hashes)));
+        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, &hashes())));
         known.push((key, assets));
         assets
     }

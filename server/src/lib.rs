@@ -74,10 +74,6 @@ impl Default for Settings {
 /// file reaches the page's own limit, whose 413 is the app's error page.
 pub const MAX_BODY_BYTES: usize = 4 * DEFAULT_MAX_BODY_BYTES;
 
-/// Two years (the usual production value; subdomains are left to their own
-/// servers).
-const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
-
 impl Settings {
     /// The settings the environment gives (the names on each field).
     ///
@@ -108,7 +104,9 @@ impl Settings {
             }
         };
         if settings.https {
-            settings.security_headers = settings.security_headers.hsts(HSTS_MAX_AGE, false);
+            settings.security_headers = settings
+                .security_headers
+                .hsts(SecurityHeaders::HSTS_TWO_YEARS, false);
         }
         settings.build_id = std::env::var("SERVER_PROPS_BUILD_ID").ok();
         if let Ok(value) = std::env::var("SERVER_PROPS_TRUSTED_ORIGINS") {
@@ -168,27 +166,20 @@ pub fn app(state: AppState, settings: &Settings) -> AppServer<AppState> {
 }
 
 /// The origins of `SERVER_PROPS_TRUSTED_ORIGINS`: comma-separated
-/// `scheme://host[:port]`, each checked.
+/// `scheme://host[:port]`, each checked by the kit's
+/// [`parse_origin`](server_props::csrf::parse_origin).
 fn trusted_origins(value: &str) -> Result<Vec<String>, Box<dyn Error>> {
     value
         .split(',')
         .map(str::trim)
         .filter(|origin| !origin.is_empty())
         .map(|origin| {
-            let uri = origin.parse::<axum::http::Uri>().ok();
-            let is_origin = uri.as_ref().is_some_and(|u| {
-                matches!(u.scheme_str(), Some("http" | "https"))
-                    && u.authority().is_some_and(|a| !a.as_str().contains('@'))
-                    && u.path_and_query().is_none_or(|p| p.as_str() == "/" || p.as_str().is_empty())
-            });
-            if is_origin {
-                Ok(origin.trim_end_matches('/').to_owned())
-            } else {
-                Err(format!(
+            server_props::csrf::parse_origin(origin).ok_or_else(|| {
+                format!(
                     "SERVER_PROPS_TRUSTED_ORIGINS must be origins (https://host[:port]), comma-separated; got {origin:?}"
                 )
-                .into())
-            }
+                .into()
+            })
         })
         .collect()
 }

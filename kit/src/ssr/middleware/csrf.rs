@@ -58,6 +58,36 @@ pub(crate) fn is_cross_site(parts: &Parts, trusted: &[String]) -> bool {
     })
 }
 
+/// `value` as an origin, `scheme://host[:port]` with `http` or `https`
+/// (a trailing `/` dropped), or `None` for anything else: no user, path,
+/// query or fragment. For origins an app is configured with (the trusted
+/// ones, the edge build's server), checked where they are read.
+///
+/// ```
+/// use server_props::csrf::parse_origin;
+/// assert_eq!(parse_origin(" https://a.example/").as_deref(), Some("https://a.example"));
+/// assert_eq!(parse_origin("http://127.0.0.1:8788").as_deref(), Some("http://127.0.0.1:8788"));
+/// for bad in ["a.example", "https://a.example/app", "https://a.example?x=1",
+///             "https://a.example/#x", "https://user@a.example", "ftp://a.example", "https://"] {
+///     assert_eq!(parse_origin(bad), None, "{bad}");
+/// }
+/// ```
+#[must_use]
+pub fn parse_origin(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    // `http::Uri` drops a fragment without a word: refused before.
+    if value.contains('#') {
+        return None;
+    }
+    let uri = value.parse::<http::Uri>().ok()?;
+    let authority = uri.authority()?;
+    let plain = matches!(uri.scheme_str(), Some("http" | "https"))
+        && !authority.as_str().contains('@')
+        && !authority.host().is_empty()
+        && uri.path_and_query().is_none_or(|p| p.as_str() == "/");
+    plain.then(|| value.to_owned())
+}
+
 /// Whether two origins are the same (case, a trailing slash and default
 /// ports aside).
 fn same_origin(a: &str, b: &str) -> bool {

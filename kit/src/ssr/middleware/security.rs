@@ -263,6 +263,11 @@ impl Default for SecurityHeaders {
 }
 
 impl SecurityHeaders {
+    /// Two years: the usual `Strict-Transport-Security` lifetime for a site
+    /// served over HTTPS for good, which the reference server and the edge
+    /// build give [`hsts`](Self::hsts).
+    pub const HSTS_TWO_YEARS: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
+
     /// Adds `Strict-Transport-Security: max-age=…` (with
     /// `includeSubDomains` when asked): only for a site served over HTTPS
     /// (browsers then refuse plain HTTP to it for `max_age`).

@@ -227,6 +227,13 @@ impl ServerPropsBuilder {
         self
     }
 
+    /// The Leptos options, for a host that learns some only as it starts
+    /// (the edge build: the asset hashes from its environment).
+    #[cfg(feature = "worker")]
+    pub(crate) fn options_mut(&mut self) -> &mut LeptosOptions {
+        &mut self.options
+    }
+
     /// Whether a cookie key was given.
     #[cfg(any(feature = "server", feature = "worker"))]
     pub(crate) fn has_cookie_key(&self) -> bool {

@@ -68,10 +68,7 @@ use crate::{
 };
 use futures::future::BoxFuture;
 use http::{HeaderName, HeaderValue};
-use leptos::{
-    config::LeptosOptions,
-    prelude::{AnyView, IntoAny, IntoView},
-};
+use leptos::{config::LeptosOptions, prelude::IntoView};
 use std::{borrow::Cow, fmt, time::Duration};
 use tower::ServiceExt;
 use wasm_bindgen::JsCast;
@@ -88,9 +85,6 @@ pub const BUILD_ID_VAR: &str = "SERVER_PROPS_BUILD_ID";
 pub const ASSET_HASHES_VAR: &str = "SERVER_PROPS_ASSET_HASHES";
 /// The variable saying the site is served over HTTPS (`1`).
 pub const HTTPS_VAR: &str = "SERVER_PROPS_HTTPS";
-
-/// Two years, as the server's `Strict-Transport-Security`.
-const HSTS_MAX_AGE: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
 
 /// Why the edge build cannot start: a missing or malformed variable, or a
 /// page table the edge cannot serve.
@@ -123,19 +117,14 @@ impl Runtime for WorkerRuntime {
     }
 }
 
-/// The app's shell, as the builder keeps it until `build`.
-type Shell = std::sync::Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
-
 /// Builds an [`Edge`]: the app's edge page table, its Leptos options and
 /// shell, its state (`S`, `()` unless [`state`](Self::state) gives one),
 /// and what [`ServerPropsBuilder`] sets.
 #[must_use]
 pub struct EdgeBuilder<S = ()> {
     pages: &'static Pages,
-    options: LeptosOptions,
-    shell: Shell,
+    props: ServerPropsBuilder,
     state: S,
-    configure: Vec<Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder>>,
     layers: Vec<Box<dyn FnOnce(axum::Router) -> axum::Router>>,
     security_headers: SecurityHeaders,
 }
@@ -159,10 +148,8 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
     pub fn state<T: Clone + Send + Sync + 'static>(self, state: T) -> EdgeBuilder<T> {
         EdgeBuilder {
             pages: self.pages,
-            options: self.options,
-            shell: self.shell,
+            props: self.props,
             state,
-            configure: self.configure,
             layers: self.layers,
             security_headers: self.security_headers,
         }
@@ -172,9 +159,9 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
     /// content security policy, trusted origins, …).
     pub fn props(
         mut self,
-        configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + 'static,
+        configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder,
     ) -> Self {
-        self.configure.push(Box::new(configure));
+        self.props = configure(self.props);
         self
     }
 
@@ -237,7 +224,7 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
                 "{ORIGIN_VAR} is not set: name the server to forward to"
             ))
         })?;
-        let origin = origin_of(&origin).ok_or_else(|| {
+        let origin = crate::csrf::parse_origin(&origin).ok_or_else(|| {
             EdgeError(format!(
                 "{ORIGIN_VAR} must be an origin (http:// or https://, a host and a port, \
                  nothing else), got {origin:?}"
@@ -261,19 +248,17 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
                      navigation between the two is taken for a new build"
                 ))
             })?;
-        let mut options = self.options;
+        let mut props = self.props;
         if let Some(hashes) = read(ASSET_HASHES_VAR) {
             // The server's hashed names, which no file beside a worker holds.
+            let options = props.options_mut();
             options.hash_files = true;
-            crate::assets::Assets::provide(&options, &hashes);
+            crate::assets::Assets::provide(options, &hashes);
         }
-        let development = cfg!(debug_assertions) && options.env == leptos::config::Env::DEV;
-        let shell = self.shell;
-        let mut props = ServerProps::builder(self.pages, options, move |o| shell(o))
-            .secure_cookies(https)
-            .runtime(WorkerRuntime);
-        for configure in self.configure {
-            props = configure(props);
+        let development =
+            cfg!(debug_assertions) && props.options_mut().env == leptos::config::Env::DEV;
+        if https {
+            props = props.secure_cookies(true);
         }
         props = props.build_id(build_id);
         if !props.has_cookie_key() {
@@ -282,7 +267,8 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
             props = props.cookie_key(key);
         }
         let security_headers = if https {
-            self.security_headers.hsts(HSTS_MAX_AGE, false)
+            self.security_headers
+                .hsts(SecurityHeaders::HSTS_TWO_YEARS, false)
         } else {
             self.security_headers
         };
@@ -303,23 +289,6 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
             security_headers,
         })
     }
-}
-
-/// `value` as an origin (`scheme://host[:port]`, a trailing `/` dropped),
-/// or `None` for anything else: no user, path, query or fragment.
-fn origin_of(value: &str) -> Option<String> {
-    let value = value.trim().trim_end_matches('/');
-    // `http::Uri` drops a fragment without a word: refused before.
-    if value.contains('#') {
-        return None;
-    }
-    let uri = value.parse::<http::Uri>().ok()?;
-    let authority = uri.authority()?;
-    let plain = matches!(uri.scheme_str(), Some("http" | "https"))
-        && !authority.as_str().contains('@')
-        && !authority.host().is_empty()
-        && uri.path_and_query().is_none_or(|p| p.as_str() == "/");
-    plain.then(|| value.to_owned())
 }
 
 /// The app's edge build: answers its pages, forwards the rest.
@@ -351,10 +320,8 @@ impl Edge {
     {
         EdgeBuilder {
             pages,
-            options,
-            shell: std::sync::Arc::new(move |o| shell(o).into_any()),
+            props: ServerProps::builder(pages, options, shell).runtime(WorkerRuntime),
             state: (),
-            configure: Vec::new(),
             layers: Vec::new(),
             security_headers: SecurityHeaders::default(),
         }
@@ -542,11 +509,16 @@ mod tests {
         options: LeptosOptions,
         vars: &[(&str, &str)],
     ) -> Result<Edge, EdgeError> {
+        Edge::builder(pages, options, |_| ()).build_from(environment(vars))
+    }
+
+    /// A worker's environment holding `vars`.
+    fn environment(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Edge::builder(pages, options, |_| ()).build_from(|name| vars.get(name).cloned())
+        move |name| vars.get(name).cloned()
     }
 
     #[test]
@@ -759,13 +731,9 @@ mod tests {
         let error = build(&STATE_PAGES, &vars).unwrap_err().to_string();
         assert!(error.contains("Greeting"), "{error}");
         assert!(error.contains("/greeting"), "{error}");
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
         let edge = Edge::builder(&STATE_PAGES, options(), |_| ())
             .state(Greeting("hello"))
-            .build_from(|name| vars.get(name).cloned());
+            .build_from(environment(&vars));
         assert!(edge.is_ok(), "{edge:?}");
     }
 
