@@ -272,27 +272,44 @@ pub(super) async fn with_pending(
         futures::future::Either::Left((view, _)) => return view,
         futures::future::Either::Right((_, rest)) => future = rest,
     }
-    let shown_at = js_sys::Date::now();
     let min_ms = page.navigation.pending_min_display().as_secs_f64() * 1000.0;
     let page_view = std::sync::Arc::new(std::sync::Mutex::new(None::<AnyView>));
     let pending = std::sync::Arc::new(std::sync::Mutex::new(Some(pending)));
+    // When the pending view was rendered, which is when it is mounted: the
+    // minimum display time counts from there, not from the end of the
+    // delay, since the renderer may mount it a busy moment later.
+    let shown_at = std::sync::Arc::new(std::sync::Mutex::new(None::<f64>));
     let ready = ArcRwSignal::new(false);
     {
         let page_view = page_view.clone();
+        let shown_at = shown_at.clone();
         let ready = ready.clone();
         leptos::task::spawn_local_scoped_with_cancellation(async move {
             let view = future.await;
-            let left = shown_at + min_ms - js_sys::Date::now();
-            if left > 0.0 {
-                sleep(left).await;
+            let shown = *crate::sync::lock(&shown_at);
+            if let Some(shown) = shown {
+                let left = shown + min_ms - js_sys::Date::now();
+                if left > 0.0 {
+                    sleep(left).await;
+                }
             }
             *crate::sync::lock(&page_view) = Some(view);
             ready.set(true);
         });
     }
     (move || {
-        let slot = if ready.get() { &page_view } else { &pending };
-        crate::sync::lock(slot).take().unwrap_or_else(|| ().erase())
+        if ready.get() {
+            return crate::sync::lock(&page_view)
+                .take()
+                .unwrap_or_else(|| ().erase());
+        }
+        match crate::sync::lock(&pending).take() {
+            Some(view) => {
+                *crate::sync::lock(&shown_at) = Some(js_sys::Date::now());
+                view
+            }
+            None => ().erase(),
+        }
     })
     .erase()
 }
