@@ -22,7 +22,8 @@
 //! ```
 //! use leptos::prelude::*;
 //! use serde::{Deserialize, Serialize};
-//! use server_props::{loader, page, LoaderResult, NotFound, Pages};
+//! // The prelude: what pages use in both builds, and loaders' types with `ssr`.
+//! use server_props::prelude::*;
 //!
 //! #[derive(Serialize, Deserialize)]
 //! pub struct Repo { pub name: String, pub stargazers_count: u64 }
