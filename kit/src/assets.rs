@@ -56,6 +56,9 @@ pub struct Assets {
     /// Whether the names carry their content's hash (so a new build never
     /// reuses one, and they can be cached for good).
     pub hashed: bool,
+    /// The module script that loads `js` and `wasm` and hydrates, made once
+    /// with the names rather than on every document.
+    module_script: String,
 }
 
 impl Assets {
@@ -154,9 +157,11 @@ impl Assets {
         } else {
             format!("{name}_bg")
         };
+        let (js, wasm) = (url(name, "js"), url(&wasm_stem, "wasm"));
         Assets {
-            js: url(name, "js"),
-            wasm: url(&wasm_stem, "wasm"),
+            module_script: module_script(&js, &wasm),
+            js,
+            wasm,
             css: url(name, "css"),
             hashed: ["js", "wasm", "css"]
                 .into_iter()
@@ -231,23 +236,16 @@ pub fn HydrationScripts(
     let assets = Assets::of(&options);
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
-    // The module imports the glue, initialises the wasm and calls the
-    // client crate's exported `hydrate`; if that traps, `RECOVER` runs.
-    let script = format!(
-        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}catch(e){{{RECOVER}}}}}));",
-        js = assets.js,
-        wasm = assets.wasm,
-    );
     view! {
-        <link rel="modulepreload" href=assets.js.clone() crossorigin=crossorigin.clone()/>
+        <link rel="modulepreload" href=assets.js.as_str() crossorigin=crossorigin.clone()/>
         <link
             rel="preload"
-            href=assets.wasm.clone()
+            href=assets.wasm.as_str()
             r#as="fetch"
             r#type="application/wasm"
             crossorigin=crossorigin
         />
-        <script type="module" nonce=nonce.clone()>{script}</script>
+        <script type="module" nonce=nonce.clone()>{assets.module_script.as_str()}</script>
         {live().then(|| view! { <script nonce=nonce>{LIVE}</script> })}
     }
 }
@@ -270,7 +268,15 @@ pub fn Stylesheet(
     /// The app's Leptos options.
     options: LeptosOptions,
 ) -> impl IntoView {
-    view! { <link rel="stylesheet" id="leptos" href=Assets::of(&options).css.clone()/> }
+    view! { <link rel="stylesheet" id="leptos" href=Assets::of(&options).css.as_str()/> }
+}
+
+/// The module script: it imports the glue, initialises the wasm and calls
+/// the client crate's exported `hydrate`; if that traps, `RECOVER` runs.
+fn module_script(js: &str, wasm: &str) -> String {
+    format!(
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}catch(e){{{RECOVER}}}}}));"
+    )
 }
 
 #[cfg(test)]
