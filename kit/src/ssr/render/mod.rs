@@ -354,33 +354,50 @@ fn assemble(
     hydration: &str,
     nonce: Option<&str>,
 ) -> String {
-    let mut out =
-        String::with_capacity(head.len() + body.len() + embedded.len() + hydration.len() + 80);
+    // Exactly what is pushed below: a capacity short by a few bytes made
+    // the last push double the buffer, copying the whole document again.
+    let script_tags = SCRIPT_OPEN.len() + SCRIPT_CLOSE.len();
+    let hydration_tags = match (hydration.is_empty(), nonce) {
+        (true, _) => 0,
+        (false, Some(nonce)) => {
+            HYDRATION_OPEN_NONCE.len() + nonce.len() + "\">".len() + SCRIPT_CLOSE.len()
+        }
+        (false, None) => HYDRATION_OPEN.len() + SCRIPT_CLOSE.len(),
+    };
+    let mut out = String::with_capacity(
+        head.len() + body.len() + embedded.len() + hydration.len() + script_tags + hydration_tags,
+    );
     // Both near an end: searched from it.
     let head_end = memchr::memmem::rfind(head.as_bytes(), b"</head>").unwrap_or(0);
     let body_end = memchr::memmem::rfind(body.as_bytes(), b"</body>").unwrap_or(body.len());
     out.push_str(&head[..head_end]);
     out.push_str(SCRIPT_OPEN);
     out.push_str(embedded);
-    out.push_str("</script>");
+    out.push_str(SCRIPT_CLOSE);
     out.push_str(&head[head_end..]);
     out.push_str(&body[..body_end]);
     if !hydration.is_empty() {
         match nonce {
             // base64url: nothing to escape in the attribute.
             Some(nonce) => {
-                out.push_str("<script nonce=\"");
+                out.push_str(HYDRATION_OPEN_NONCE);
                 out.push_str(nonce);
                 out.push_str("\">");
             }
-            None => out.push_str("<script>"),
+            None => out.push_str(HYDRATION_OPEN),
         }
         out.push_str(hydration);
-        out.push_str("</script>");
+        out.push_str(SCRIPT_CLOSE);
     }
     out.push_str(&body[body_end..]);
+    debug_assert_eq!(out.len(), out.capacity(), "the capacity is what was pushed");
     out
 }
+
+/// The tags around the props and the hydration data.
+const SCRIPT_CLOSE: &str = "</script>";
+const HYDRATION_OPEN: &str = "<script>";
+const HYDRATION_OPEN_NONCE: &str = "<script nonce=\"";
 
 #[cfg(test)]
 mod tests {
@@ -447,6 +464,23 @@ mod tests {
         );
         let out = assemble(head, body, "{}", "__R=[];", Some("n0nce"));
         assert!(out.contains("<script nonce=\"n0nce\">__R=[];</script>"));
+    }
+
+    /// The document is made in one allocation of its exact length: a
+    /// capacity a few bytes short doubled the buffer on the last push.
+    #[test]
+    fn assemble_allocates_the_document_once() {
+        let html = "<html><head><title>t</title></head><body><p>x</p></body></html>";
+        let (head, body) = html.split_at(head_len(html));
+        for (hydration, nonce) in [
+            ("__R=[];", None),
+            ("__R=[];", Some("n0nce-of-twenty-two-b")),
+            ("", Some("n0nce")),
+            ("", None),
+        ] {
+            let out = assemble(head, body, "{\"a\":1}", hydration, nonce);
+            assert_eq!(out.capacity(), out.len(), "{out}");
+        }
     }
 
     #[test]

@@ -39,12 +39,12 @@ use crate::ssr::{
 use axum::{
     body::Body, extract::Request, handler::HandlerWithoutStateExt, response::IntoResponse, Router,
 };
-use tower_http::body::Limited;
 use cookie::Key;
 use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
 use leptos::{config::LeptosOptions, prelude::*};
 use std::{fmt, sync::Arc};
 use tower::ServiceExt;
+use tower_http::body::Limited;
 use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
 
 type Shell = Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
