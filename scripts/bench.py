@@ -374,6 +374,20 @@ def instructions(path: str, server: dict[str, str] | None = None) -> int:
     return count
 
 
+def atomics(path: str, server: dict[str, str] | None = None) -> int:
+    """Atomic read-modify-writes per request in the server's own code
+    (scripts/atomics.py: callgrind's per-instruction counts of its
+    `lock`-prefixed instructions), which instructions per request count as
+    one each although each costs tens of cycles."""
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "atomics.py"), path], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, **(server or {})},
+    ).stdout
+    count = int(re.search(r"(\d+) atomic read-modify-writes", out).group(1))
+    log(f"atomics {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
+    return count
+
+
 def site_of(doc: bytes) -> dict[str, str]:
     """What the kit's document links, for the hand-written server to link
     the same: the build id, the style sheet, the module and its wasm, and
@@ -446,6 +460,9 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
         ins("handwritten document"))
     row("props JSON instructions per request, k (callgrind)", ins("props"), None, None, ",.1f", "",
         ins("handwritten props"))
+    atom = lambda k: navs["atomics"][k] if k in navs.get("atomics", {}) else None
+    row("document atomic read-modify-writes per request (scripts/atomics.py)", atom("document"), None, None, ",.0f",
+        "fewer each step", atom("handwritten document"))
     rss = lambda s: max((r.peak_rss_mb for r in results if r.server == s), default=None)
     row("peak RSS MB", rss("ours"), rss("next"), rss("ceiling"), ".1f", "< 30 MB", rss("handwritten"))
     b = lambda s, k: getattr(bundles[s], k) / 1000 if s in bundles else None
@@ -538,6 +555,10 @@ def main() -> None:
             "props": instructions("/_props/cg/bench/items/1.json"),
             "handwritten document": instructions("/bench/items/1", handwritten),
             "handwritten props": instructions("/_props/cg/bench/items/1.json", handwritten),
+        }
+        navs["atomics"] = {
+            "document": atomics("/bench/items/1"),
+            "handwritten document": atomics("/bench/items/1", handwritten),
         }
         base = f"http://127.0.0.1:{PORTS['handwritten']}"
         hand = Server(
