@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Atomic read-modify-write instructions per request of the release server,
-for one URL, beside its instructions per request.
+for one URL, beside its instructions per request in the binary's own code
+(without the C library's: fewer than scripts/instructions.sh counts).
 
     scripts/atomics.py /bench/items/1
     SERVER=target/release/handwritten SERVER_ARGS=site.json scripts/atomics.py /bench/items/1
@@ -82,8 +83,14 @@ def count(out: Path) -> tuple[int, int]:
     cost: collections.Counter[int] = collections.Counter()
     names: dict[str, str] = {}
     ob, addr, after_call = None, 0, False
+    # Each cost line: one column per position (`instr`, then `line` unless
+    # the dump leaves lines out), then the cost.
+    positions = 2
     for line in out.read_text().splitlines():
         if not line:
+            continue
+        if line.startswith("positions:"):
+            positions = len(line.split()) - 1
             continue
         m = re.match(r"(c?ob)=\((\d+)\)(?: (.*))?", line)
         if m:
@@ -100,16 +107,16 @@ def count(out: Path) -> tuple[int, int]:
             continue
         parts = line.split()
         position = parts[0]
-        if position.startswith("0x"):
-            addr = int(position, 16)
-        elif position[0] in "+-":
-            step = int(position[1:], 16) if position[1:].startswith("0x") else int(position[1:])
+        if position[0] in "+-":
+            step = int(position[1:], 0)
             addr += step if position[0] == "+" else -step
+        elif position != "*":
+            addr = int(position, 0)
         if after_call:
             after_call = False
             continue
-        if len(parts) >= 3 and names.get(ob, "").endswith("/" + Path(SERVER).name):
-            cost[addr] += int(parts[2])
+        if len(parts) > positions and names.get(ob, "").endswith("/" + Path(SERVER).name):
+            cost[addr] += int(parts[positions])
     disassembly = subprocess.run(
         ["objdump", "-d", "--no-show-raw-insn", str(ROOT / SERVER)], capture_output=True, text=True, check=True
     ).stdout
@@ -129,7 +136,10 @@ def main() -> None:
         a = run(path, WARMUP, Path(tmp) / "a")
         b = run(path, WARMUP + REQUESTS, Path(tmp) / "b")
     instructions, atomics = ((y - x) / REQUESTS for x, y in zip(a, b))
-    print(f"{path}: {atomics:.0f} atomic read-modify-writes, {instructions:.0f} instructions per request (over {REQUESTS})")
+    print(
+        f"{path}: {atomics:.0f} atomic read-modify-writes, {instructions:.0f} instructions in the binary"
+        f" per request (over {REQUESTS})"
+    )
 
 
 if __name__ == "__main__":

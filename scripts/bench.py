@@ -383,7 +383,7 @@ def atomics(path: str, server: dict[str, str] | None = None) -> int:
         [str(ROOT / "scripts" / "atomics.py"), path], cwd=ROOT, capture_output=True, text=True, check=True,
         env={**os.environ, **(server or {})},
     ).stdout
-    count = int(re.search(r"(\d+) atomic read-modify-writes", out).group(1))
+    count = int(re.search(r"(-?\d+) atomic read-modify-writes", out).group(1))
     log(f"atomics {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
     return count
 

@@ -341,13 +341,16 @@ test("a no-store page that restores on Back shows its last props at once and ref
     (url) => url.pathname.startsWith("/_props/") && url.pathname.endsWith("/slow.json"),
     async (route) => {
       await held;
-      await route.continue();
+      await route.continue().catch(() => {});
     },
   );
-  await page.goBack();
-  await expect(page.locator("h1")).toHaveText("Slow 800");
-  await expect.poll(() => propsFor(requests.all, "/slow").length).toBe(1);
-  release();
+  try {
+    await page.goBack();
+    await expect(page.locator("h1")).toHaveText("Slow 800");
+    await expect.poll(() => propsFor(requests.all, "/slow").length).toBe(1);
+  } finally {
+    release();
+  }
 });
 
 test("a viewport link prefetches when it comes into view, and its click needs no request", async ({ page }) => {

@@ -41,7 +41,14 @@ type Key = (Arc<str>, Arc<str>, Option<Arc<str>>);
 
 /// The assets of each configuration seen (an app has one; a test process
 /// may build several), each made once and kept for the process.
-static KNOWN: Mutex<Vec<(Key, &'static Assets)>> = Mutex::new(Vec::new());
+static KNOWN: Mutex<Vec<(Key, &'static Known)>> = Mutex::new(Vec::new());
+
+/// What is kept for a configuration: its assets, and the module script
+/// made from their names once rather than on every document.
+struct Known {
+    assets: Assets,
+    module_script: String,
+}
 
 /// The URLs the build's assets are served at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,9 +63,6 @@ pub struct Assets {
     /// Whether the names carry their content's hash (so a new build never
     /// reuses one, and they can be cached for good).
     pub hashed: bool,
-    /// The module script that loads `js` and `wasm` and hydrates, made once
-    /// with the names rather than on every document.
-    module_script: String,
 }
 
 impl Assets {
@@ -67,6 +71,12 @@ impl Assets {
     /// read once per process; a missing file (a build without hashes) is
     /// logged once and the plain names are used.
     pub fn of(options: &LeptosOptions) -> &'static Assets {
+        &Self::known_of(options).assets
+    }
+
+    /// What is kept for the build `options` describes, read as
+    /// [`Assets::of`] says.
+    fn known_of(options: &LeptosOptions) -> &'static Known {
         Self::known(options, || {
             if !options.hash_files {
                 return String::new();
@@ -93,21 +103,26 @@ impl Assets {
     /// assets instead of reading the file. The first text given for a
     /// configuration is kept.
     pub fn provide(options: &LeptosOptions, hashes: &str) -> &'static Assets {
-        Self::known(options, || hashes.to_owned())
+        &Self::known(options, || hashes.to_owned()).assets
     }
 
     /// The assets of `options`, made from the hash file's text that
     /// `hashes` gives the first time this configuration is seen, and kept
     /// for the process.
-    fn known(options: &LeptosOptions, hashes: impl FnOnce() -> String) -> &'static Assets {
+    fn known(options: &LeptosOptions, hashes: impl FnOnce() -> String) -> &'static Known {
         let key = Self::key(options);
         let mut known = crate::sync::lock(&KNOWN);
-        if let Some((_, assets)) = known.iter().find(|(k, _)| *k == key) {
-            return assets;
+        if let Some((_, kept)) = known.iter().find(|(k, _)| *k == key) {
+            return kept;
         }
-        let assets: &'static Assets = Box::leak(Box::new(Self::from_hashes(options, &hashes())));
-        known.push((key, assets));
-        assets
+        let assets = Self::from_hashes(options, &hashes());
+        let module_script = module_script(&assets.js, &assets.wasm);
+        let kept: &'static Known = Box::leak(Box::new(Known {
+            assets,
+            module_script,
+        }));
+        known.push((key, kept));
+        kept
     }
 
     /// What the assets of `options` are known by.
@@ -157,11 +172,9 @@ impl Assets {
         } else {
             format!("{name}_bg")
         };
-        let (js, wasm) = (url(name, "js"), url(&wasm_stem, "wasm"));
         Assets {
-            module_script: module_script(&js, &wasm),
-            js,
-            wasm,
+            js: url(name, "js"),
+            wasm: url(&wasm_stem, "wasm"),
             css: url(name, "css"),
             hashed: ["js", "wasm", "css"]
                 .into_iter()
@@ -233,7 +246,8 @@ pub fn HydrationScripts(
     /// The app's Leptos options.
     options: LeptosOptions,
 ) -> impl IntoView {
-    let assets = Assets::of(&options);
+    let known = Assets::known_of(&options);
+    let assets = &known.assets;
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     view! {
@@ -245,7 +259,7 @@ pub fn HydrationScripts(
             r#type="application/wasm"
             crossorigin=crossorigin
         />
-        <script type="module" nonce=nonce.clone()>{assets.module_script.as_str()}</script>
+        <script type="module" nonce=nonce.clone()>{known.module_script.as_str()}</script>
         {live().then(|| view! { <script nonce=nonce>{LIVE}</script> })}
     }
 }
@@ -293,6 +307,11 @@ mod tests {
         check_javascript(&format!(
             "async function f(){{try{{}}catch(e){{{RECOVER}}}}}"
         ));
+    }
+
+    #[test]
+    fn the_module_script_is_javascript() {
+        check_javascript(&super::module_script("/pkg/app.Abc.js", "/pkg/app.Def.wasm"));
     }
 
     #[test]

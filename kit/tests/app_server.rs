@@ -110,6 +110,8 @@ fn built(hash_files: bool) -> server_props::app::BuiltApp {
                 "/health",
                 get(|state: axum::extract::State<&'static str>| async move { *state }),
             )
+            // Reads its body whole: the limit applies to what it reads.
+            .route("/echo", axum::routing::post(|body: String| async move { body }))
         })
         .layer(|r| {
             r.layer(axum::middleware::map_response(
@@ -363,6 +365,31 @@ async fn the_defaults_limit_bodies_and_add_security_headers_and_app_routes_and_l
     let client = client();
     let big = client.post_form("/visits", &[("x", "a".repeat(64))]).await;
     assert_eq!(big.status, 413);
+    // Refused inside the security headers' layer: the 413 has them too.
+    assert_eq!(big.header("x-content-type-options"), Some("nosniff"));
+    // A body of no announced length is cut at the limit as it is read.
+    let chunks = futures::stream::iter(
+        ["x=", "aaaaaaaa", "aaaaaaaa", "aaaaaaaa"].map(Ok::<_, std::io::Error>),
+    );
+    let chunked = client
+        .send(
+            axum::http::Request::post("/echo")
+                .body(axum::body::Body::from_stream(chunks))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(chunked.status, 413, "{}", chunked.body);
+    assert_eq!(chunked.header("x-content-type-options"), Some("nosniff"));
+    let small = client
+        .send(
+            axum::http::Request::post("/echo")
+                .body(axum::body::Body::from_stream(futures::stream::iter(
+                    ["x=", "aaaa"].map(Ok::<_, std::io::Error>),
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!((small.status.as_u16(), small.body.as_str()), (200, "x=aaaa"));
     let health = client.get("/health").await;
     assert_eq!(health.body, "the state");
     assert_eq!(health.header("x-outer"), Some("1"));

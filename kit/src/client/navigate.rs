@@ -243,9 +243,10 @@ pub(super) async fn fetched_view(
 /// The page's view from `future`, or, as the page's [`Navigation`]
 /// (crate::Navigation) says, its pending view while the props are on their
 /// way: after the navigation's delay, and then for at least its minimum
-/// display time, so a fast answer never flashes it and one just past the
-/// delay does not make it flicker. A ready answer (a kept one, a
-/// submission's) renders at once.
+/// display time counted from when it is first rendered, so a fast answer
+/// never flashes it and one just past the delay does not make it flicker.
+/// A ready answer (a kept one, a submission's) renders at once, and so does
+/// a page whose props arrive before its pending view was rendered.
 pub(super) async fn with_pending(
     view: PageView,
     page_url: &str,
@@ -275,9 +276,9 @@ pub(super) async fn with_pending(
     let min_ms = page.navigation.pending_min_display().as_secs_f64() * 1000.0;
     let page_view = std::sync::Arc::new(std::sync::Mutex::new(None::<AnyView>));
     let pending = std::sync::Arc::new(std::sync::Mutex::new(Some(pending)));
-    // When the pending view was rendered, which is when it is mounted: the
-    // minimum display time counts from there, not from the end of the
-    // delay, since the renderer may mount it a busy moment later.
+    // When the pending view was built, which tachys does in the same task
+    // as it mounts it: the minimum display time counts from there, not from
+    // the end of the delay, since a busy renderer may build it later.
     let shown_at = std::sync::Arc::new(std::sync::Mutex::new(None::<f64>));
     let ready = ArcRwSignal::new(false);
     {

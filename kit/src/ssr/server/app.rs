@@ -44,8 +44,7 @@ use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
 use leptos::{config::LeptosOptions, prelude::*};
 use std::{fmt, sync::Arc};
 use tower::ServiceExt;
-use tower_http::body::Limited;
-use tower_http::{limit::RequestBodyLimitLayer, services::ServeDir};
+use tower_http::{body::Limited, limit::RequestBodyLimitLayer, services::ServeDir};
 
 type Shell = Arc<dyn Fn(LeptosOptions) -> AnyView + Send + Sync>;
 type Configure = Box<dyn FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send>;
@@ -367,8 +366,9 @@ where
         }
         // One stack, outermost first, given to `Router::layer` once: axum
         // boxes each route's service, and each request's future, once per
-        // `layer` call, so four calls cost three boxes and three moves of
-        // the request's future per request more than one. Compression
+        // `layer` call (and clones each boxed service per request), so four
+        // calls cost three boxes, clones and moves of the request's future
+        // per request more than one. Compression
         // inside the cache: the cache keeps compressed bytes. The body
         // limit's request and response bodies are turned back into axum's
         // `Body`, as `Router::layer` does between layers.
