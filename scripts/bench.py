@@ -360,18 +360,24 @@ def feed(base: str, runs: int = 7) -> dict:
     return result
 
 
+def per_request(script: str, what: str, path: str, server: dict[str, str] | None) -> int:
+    """The figure per request that `scripts/<script>` prints for `path`
+    before `what`, on our release server or on `server` (another server's
+    SERVER and SERVER_ARGS: the hand-written one)."""
+    out = subprocess.run(
+        [str(ROOT / "scripts" / script), path], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, **(server or {})},
+    ).stdout
+    count = int(re.search(rf"(-?\d+) {what}", out).group(1))
+    log(f"{what} {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
+    return count
+
+
 def instructions(path: str, server: dict[str, str] | None = None) -> int:
     """User-space instructions per request of the release server under
     callgrind (scripts/instructions.sh: 220 requests minus 20, build id "cg"),
-    stable to the thousand where req/s moves by 20-30% here. `server`:
-    another server's SERVER and SERVER_ARGS (the hand-written one)."""
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "instructions.sh"), path], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, **(server or {})},
-    ).stdout
-    count = int(re.search(r"(\d+) instructions per request", out).group(1))
-    log(f"instructions {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
-    return count
+    stable to the thousand where req/s moves by 20-30% here."""
+    return per_request("instructions.sh", "instructions per request", path, server)
 
 
 def atomics(path: str, server: dict[str, str] | None = None) -> int:
@@ -379,13 +385,7 @@ def atomics(path: str, server: dict[str, str] | None = None) -> int:
     (scripts/atomics.py: callgrind's per-instruction counts of its
     `lock`-prefixed instructions), which instructions per request count as
     one each although each costs tens of cycles."""
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "atomics.py"), path], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, **(server or {})},
-    ).stdout
-    count = int(re.search(r"(-?\d+) atomic read-modify-writes", out).group(1))
-    log(f"atomics {path}{' (' + server['SERVER'] + ')' if server else ''}: {count:,} per request")
-    return count
+    return per_request("atomics.py", "atomic read-modify-writes", path, server)
 
 
 def site_of(doc: bytes) -> dict[str, str]:
