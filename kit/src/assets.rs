@@ -311,7 +311,10 @@ mod tests {
 
     #[test]
     fn the_module_script_is_javascript() {
-        check_javascript(&super::module_script("/pkg/app.Abc.js", "/pkg/app.Def.wasm"));
+        check_javascript(&super::module_script(
+            "/pkg/app.Abc.js",
+            "/pkg/app.Def.wasm",
+        ));
     }
 
     #[test]

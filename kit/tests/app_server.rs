@@ -111,7 +111,10 @@ fn built(hash_files: bool) -> server_props::app::BuiltApp {
                 get(|state: axum::extract::State<&'static str>| async move { *state }),
             )
             // Reads its body whole: the limit applies to what it reads.
-            .route("/echo", axum::routing::post(|body: String| async move { body }))
+            .route(
+                "/echo",
+                axum::routing::post(|body: String| async move { body }),
+            )
         })
         .layer(|r| {
             r.layer(axum::middleware::map_response(
@@ -389,7 +392,10 @@ async fn the_defaults_limit_bodies_and_add_security_headers_and_app_routes_and_l
                 .unwrap(),
         )
         .await;
-    assert_eq!((small.status.as_u16(), small.body.as_str()), (200, "x=aaaa"));
+    assert_eq!(
+        (small.status.as_u16(), small.body.as_str()),
+        (200, "x=aaaa")
+    );
     let health = client.get("/health").await;
     assert_eq!(health.body, "the state");
     assert_eq!(health.header("x-outer"), Some("1"));

@@ -388,7 +388,10 @@ fn assemble(
         out.push_str(SCRIPT_CLOSE);
     }
     out.push_str(&body[body_end..]);
-    debug_assert_eq!(out.len(), document_len(head, body, embedded, hydration, nonce));
+    debug_assert_eq!(
+        out.len(),
+        document_len(head, body, embedded, hydration, nonce)
+    );
     out
 }
 
@@ -492,7 +495,10 @@ mod tests {
         ] {
             let out = assemble(head, body, "{\"a\":1}", hydration, nonce);
             // What the one allocation is asked for is what is pushed.
-            assert_eq!(out.len(), document_len(head, body, "{\"a\":1}", hydration, nonce));
+            assert_eq!(
+                out.len(),
+                document_len(head, body, "{\"a\":1}", hydration, nonce)
+            );
         }
     }
 
