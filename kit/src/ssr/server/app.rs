@@ -259,7 +259,9 @@ where
     }
 
     /// Wraps the whole app (outside the cache and the security headers):
-    /// `.layer(|r| r.layer(TraceLayer::new_for_http()))`.
+    /// `.layer(|r| r.layer(TraceLayer::new_for_http()))`. Several layers go
+    /// best as one `tower::ServiceBuilder` in one `Router::layer` call: each
+    /// call boxes every route, and every request's future, once more.
     pub fn layer(mut self, layer: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
         self.layers.push(Box::new(layer));
         self
