@@ -21,7 +21,7 @@ use crate::ssr::{
 use crate::{page_url::PageUrl, protocol, ssr::request::context::with_page_uri};
 use axum::{extract::Request, response::Response};
 use http::StatusCode;
-use std::any::Any;
+use std::{any::Any, future::Future};
 
 impl ServerProps {
     /// The 404 document, for URLs no page matches: use it as the router's
@@ -68,14 +68,18 @@ impl ServerProps {
 
     /// Answers a document request for the page at `index` of the table
     /// (`None`: no page matched the URL), within its request span.
-    pub(crate) async fn document(
+    ///
+    /// Not an `async fn`, as [`props`](Self::props) is not: one would keep
+    /// the request in its first state beside the traced future that
+    /// takes it, and every move of the request's future would copy both.
+    pub(crate) fn document<'a>(
         self,
         index: Option<usize>,
-        state: &(dyn Any + Send + Sync),
+        state: &'a (dyn Any + Send + Sync),
         request: Request,
-    ) -> Response {
+    ) -> impl Future<Output = Response> + Send + 'a {
         let span = request_span(&request, Format::Document);
-        traced(span, async {
+        traced(span, async move {
             let (parts, body) = request.into_parts();
             // Hydrating this page failed in the browser: the parameter comes
             // off before loaders see the URL.
@@ -84,14 +88,17 @@ impl ServerProps {
             decision.in_browser = in_browser;
             self.respond(decision, Format::Document).await
         })
-        .await
     }
 
     /// Answers a props request (`/_props/<build>/<page>.json?<query>`): a
     /// `GET` for a client navigation, a write for a `<Form>` submission.
-    pub(crate) async fn props(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
+    pub(crate) fn props<'a>(
+        self,
+        state: &'a (dyn Any + Send + Sync),
+        request: Request,
+    ) -> impl Future<Output = Response> + Send + 'a {
         let span = request_span(&request, Format::Json);
-        traced(span, self.props_untraced(state, request)).await
+        traced(span, self.props_untraced(state, request))
     }
 
     async fn props_untraced(self, state: &(dyn Any + Send + Sync), request: Request) -> Response {
