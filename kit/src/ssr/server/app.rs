@@ -370,10 +370,10 @@ where
         // boxes each route's service, and each request's future, once per
         // `layer` call (and clones each boxed service per request), so four
         // calls cost three boxes, clones and moves of the request's future
-        // per request more than one. Compression
-        // inside the cache: the cache keeps compressed bytes. The body
-        // limit's request and response bodies are turned back into axum's
-        // `Body`, as `Router::layer` does between layers.
+        // per request more than one. Compression inside the cache: the
+        // cache keeps compressed bytes. The body limit's request and
+        // response bodies are turned back into axum's `Body`, as
+        // `Router::layer` does between layers.
         let stack = tower::ServiceBuilder::new()
             .layer(self.security_headers)
             .map_response(IntoResponse::into_response)
