@@ -195,6 +195,7 @@ def build() -> Bundle | None:
     apt_install("wrk", "wrk")
     apt_install("brotli", "brotli")
     apt_install("valgrind", "valgrind")
+    apt_install("objdump", "binutils")
     log("release build: the reference app and the ceiling")
     subprocess.run([str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, check=True)
     subprocess.run(

@@ -4,6 +4,9 @@
 //! and serde-wasm-bindgen (feature `js-parse`). Built one way at a time,
 //! so each wasm holds one decoder and nothing else.
 
+#[cfg(not(any(feature = "serde-json", feature = "js-parse")))]
+compile_error!("build with one decoder: `--features serde-json` or `--features js-parse` (scripts/props-decode.sh)");
+
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
