@@ -106,6 +106,9 @@ lint:
 	cargo clippy --locked $(NATIVE) --all-targets -- -D warnings
 	cargo clippy --locked -p server_props --all-targets -- -D warnings
 	cargo clippy --locked -p client -p app -p server_props --features app/hydrate,server_props/hydrate --target wasm32-unknown-unknown -- -D warnings
+	# The same browser build split by page (as `--split` links it: each
+	# page's view a split point), in a target directory of its own.
+	RUSTFLAGS=-Clink-args=--emit-relocs CARGO_TARGET_DIR=target/lint-split cargo clippy --locked -p client -p app -p server_props --features app/hydrate,server_props/hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --locked -p edge --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --locked -p server_props --features worker --lib --tests -- -D warnings
 

@@ -276,6 +276,12 @@ def navigation(base: str) -> dict:
     return logged("navigation", base, browser_timing("navigation.mjs", "navigation", base))
 
 
+def chunk_navigation(base: str) -> dict:
+    """Link navigation to a page whose code is not loaded yet (its chunk
+    fetched beside its props), 50 fresh browser contexts."""
+    return logged("navigation to a page not loaded yet", base, browser_timing("chunk.mjs", "chunk navigation", base))
+
+
 def submission(base: str) -> dict:
     """Form-submission latency (one request, answer painted) over 50 submissions."""
     return logged("submission", base, browser_timing("submission.mjs", "submission", base))
@@ -476,6 +482,10 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     n = lambda s, k: navs[s][k] if s in navs else None
     row("link navigation median ms", n("ours", "median_ms"), n("next", "median_ms"), None, ".1f", "< 50 ms")
     row("link navigation p95 ms", n("ours", "p95_ms"), n("next", "p95_ms"), None, ".1f", "")
+    c = lambda k: navs["chunk"][k] if "chunk" in navs else None
+    row("navigation to a page not loaded yet, median ms (chunk beside props)", c("median_ms"), None, None, ".1f", "< 50 ms")
+    row("  its chunk files fetched per navigation", c("chunk_files"), None, None, ".1f", "")
+    row("  props requests per navigation", c("props_requests"), None, None, ".1f", "1")
     m = lambda k: navs["submission"][k] if "submission" in navs else None
     row("form submission median ms (1 request)", m("median_ms"), None, None, ".1f", "< 50 ms")
     row("form submission p95 ms", m("p95_ms"), None, None, ".1f", "")
@@ -538,6 +548,7 @@ def main() -> None:
         results.append(ours.measure(TARGETS[5], f"{ours_base}/cached", BROWSER_ENCODINGS))
         bundles["ours"] = bundle(ours_base, doc)
         navs["ours"] = navigation(ours_base)
+        navs["chunk"] = chunk_navigation(ours_base)
         navs["submission"] = submission(ours_base)
         navs["instant"] = instant(ours_base)
         navs["parallel"] = parallel_document(ours_base)

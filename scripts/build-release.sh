@@ -22,6 +22,6 @@ cd "$(dirname "$0")/.."
 export LEPTOS_HASH_FILES=true
 RUSTC_BOOTSTRAP=1 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
-  cargo leptos build --release --precompress --frontend-only \
+  cargo leptos build --release --precompress --frontend-only --split \
   --lib-cargo-args=-Zbuild-std=std,panic_abort
 cargo leptos build --release --precompress --server-only

@@ -13,7 +13,10 @@
 #                                 docs/deploy.md "Edge");
 #                                 SERVER_PROPS_ASSET_HASHES_FILE
 #                                 names the server build's hash.txt, whose
-#                                 text becomes SERVER_PROPS_ASSET_HASHES
+#                                 text becomes SERVER_PROPS_ASSET_HASHES;
+#                                 SERVER_PROPS_SPLIT_MANIFEST_FILE the
+#                                 site's split manifest, whose text becomes
+#                                 SERVER_PROPS_SPLIT_MANIFEST
 #
 # The config `serve` writes (out/config.capnp) holds the variables as
 # they were given, the cookie secret included: it is a local file under
@@ -109,6 +112,14 @@ serve)
     fi
     if [[ -f $out/hash.txt ]]; then
       echo '    (name = "SERVER_PROPS_ASSET_HASHES", text = embed "hash.txt"),'
+    fi
+    # A build split by page: its manifest, so documents preload their
+    # page's chunk.
+    if [[ -n ${SERVER_PROPS_SPLIT_MANIFEST_FILE:-} ]]; then
+      cp "$SERVER_PROPS_SPLIT_MANIFEST_FILE" "$out/split-manifest.json"
+      echo '    (name = "SERVER_PROPS_SPLIT_MANIFEST", text = embed "split-manifest.json"),'
+    else
+      rm -f "$out/split-manifest.json"
     fi
     echo '  ],'
     echo '  globalOutbound = "loopback",'

@@ -9,8 +9,9 @@ the edge build (`scripts/edge.sh build`, then `serve`) with the same
 secret and build id and the server's asset hashes. Through the edge:
 
 1. `/edge/hello` is answered by the edge: `Hello from the edge`,
-   `Runtime: edge`, its cookie `edge=1`, the server's hashed assets, the
-   security headers;
+   `Runtime: edge`, its cookie `edge=1`, the server's hashed assets and
+   its page's chunk preloaded (the build is split by page), the security
+   headers;
 2. its props answer is JSON saying `edge`, with the cookie;
 3. a page not marked for the edge comes from the server as it gives it:
    `/runtime` says `Runtime: server`, an encoded path and query reach the
@@ -112,6 +113,13 @@ def main() -> int:
         "EDGE_ADDR": f"127.0.0.1:{edge_port}",
     }
     edge_env["SERVER_PROPS_ASSET_HASHES_FILE"] = str(hashes)
+    # The release build is split by page: its manifest, for the edge's
+    # documents to preload their page's chunk.
+    manifest = next((ROOT / "target/site/pkg").glob("__wasm_split_manifest.*.json"), None)
+    if manifest is None:
+        log("target/site/pkg/__wasm_split_manifest.*.json is missing: the release build splits by page (make build-release)")
+        return 1
+    edge_env["SERVER_PROPS_SPLIT_MANIFEST_FILE"] = str(manifest)
     server = edge = None
     failures = 0
 
@@ -133,16 +141,20 @@ def main() -> int:
         html = body.decode().replace("<!>", "")
         cookies = headers.get("set-cookie", [])
         js = re.search(r"^js: (\S+)$", hashes.read_text(), re.M)
+        chunk = re.search(r'<link rel="preload" href="/pkg/(split_page_EdgeHello_[^"]+\.wasm)"', html)
         check(
             status == 200
             and "<h1>Hello from the edge</h1>" in html
+            and chunk is not None
+            and (ROOT / "target/site/pkg" / chunk.group(1)).exists()
             and "Runtime: edge" in html
             and any(c.startswith("edge=1;") for c in cookies)
             and js is not None
             and f"/pkg/reference-app.{js.group(1)}.js" in html
             and headers.get("x-frame-options") == ["DENY"]
             and f'"build":"{BUILD}"' in html,
-            f"1. /edge/hello from the edge: {status}, Runtime: edge, cookie {cookies[:1]}, first answer {first_ms:.0f} ms",
+            f"1. /edge/hello from the edge: {status}, Runtime: edge, its chunk preloaded "
+            f"{chunk.group(1) if chunk else None}, cookie {cookies[:1]}, first answer {first_ms:.0f} ms",
         )
         warm = sorted(request(edge_port, "GET", "/edge/hello")[3] for _ in range(9))
         warm_ms = warm[len(warm) // 2]

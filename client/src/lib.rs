@@ -14,6 +14,7 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     server_props::hydrate_with(
         app::App,
+        &app::PAGES,
         // A prefetched answer that may not be kept serves a click for 3 s.
         server_props::ClientOptions::default().prefetch_window(PREFETCH_WINDOW),
     );

@@ -102,11 +102,14 @@ test("the first load comes compressed, its assets hashed and immutable", async (
   // Compressed on the fly: gzip, the cheaper one, when both are taken.
   expect(document["content-encoding"]).toBe("gzip");
   expect(document["vary"]).toContain("accept-encoding");
-  // The wasm, its JavaScript and the stylesheet, each named by its content.
+  // The wasm, its JavaScript and the stylesheet, each named by its content;
+  // and, the build being split by page, the page's chunks and their loader.
   const kinds = assets.map((a) => new URL(a.url).pathname.split(".").pop()).sort();
   expect(kinds).toEqual(expect.arrayContaining(["css", "js", "wasm"]));
   for (const asset of assets) {
-    expect(new URL(asset.url).pathname, asset.url).toMatch(/^\/pkg\/reference-app\.[A-Za-z0-9_-]{16,}\.(js|wasm|css)$/);
+    expect(new URL(asset.url).pathname, asset.url).toMatch(
+      /^\/pkg\/(reference-app|__wasm_split|chunk_\d+|split_page_BenchItems_[0-9a-f]{8})\.[A-Za-z0-9_-]{16,}\.(js|wasm|css)$/,
+    );
     // Compressed at build time: brotli.
     expect(asset.encoding, asset.url).toBe("br");
     expect(asset.cacheControl, asset.url).toBe("public, max-age=31536000, immutable");

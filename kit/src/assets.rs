@@ -43,12 +43,130 @@ type Key = (Arc<str>, Arc<str>, Option<Arc<str>>);
 /// may build several), each made once and kept for the process.
 static KNOWN: Mutex<Vec<(Key, &'static Known)>> = Mutex::new(Vec::new());
 
-/// What is kept for a configuration: its assets, and the module script
-/// made from their names once rather than on every document.
+/// What is kept for a configuration: its assets, the module script made
+/// from their names once rather than on every document, and, for a build
+/// split by page, each page chunk's preload tags.
 struct Known {
     assets: Assets,
     module_script: String,
+    /// The hash file's text.
+    hashes: String,
+    /// Read on first use, where the site's files are at hand.
+    chunks: std::sync::OnceLock<Chunks>,
 }
+
+/// A split build's chunks (`crate::chunk`), from cargo-leptos's manifest:
+/// per split point, the `<link rel="preload">` tags of the files it needs
+/// (its own and the chunks it shares with other pages), with the split
+/// loader's `<link rel="modulepreload">` first.
+#[derive(Default)]
+struct Chunks(
+    std::collections::HashMap<String, String>,
+    /// Every file of every split, and the loader, by URL.
+    Vec<String>,
+);
+
+impl Chunks {
+    /// The preload tags of each split in the manifest `json`, whose files
+    /// are under `/{pkg}/`; `loader` is the split loader's file name.
+    fn from_manifest(pkg: &str, json: &str, loader: &str) -> Self {
+        let Ok(manifest) =
+            serde_json::from_str::<std::collections::HashMap<String, Vec<String>>>(json)
+        else {
+            leptos::logging::error!("server_props: the wasm split manifest does not parse");
+            return Self::default();
+        };
+        let module = format!("<link rel=\"modulepreload\" href=\"/{pkg}/{loader}\">");
+        let mut urls: Vec<String> = manifest
+            .values()
+            .flatten()
+            .map(|file| format!("/{pkg}/{file}.wasm"))
+            .chain([format!("/{pkg}/{loader}")])
+            .collect();
+        urls.sort_unstable();
+        urls.dedup();
+        Self(
+            manifest
+                .into_iter()
+                .map(|(split, files)| {
+                    let mut tags = module.clone();
+                    for file in files {
+                        // The same request as the loader's `fetch`, so the
+                        // browser uses the preloaded answer.
+                        tags.push_str(&format!(
+                            "<link rel=\"preload\" href=\"/{pkg}/{file}.wasm\" as=\"fetch\" \
+                             type=\"application/wasm\" crossorigin>"
+                        ));
+                    }
+                    (split, tags)
+                })
+                .collect(),
+            urls,
+        )
+    }
+}
+
+impl Assets {
+    /// The URLs of a split build's chunks and their loader, when the
+    /// build names them by their content (`hash-files`): kept by browsers
+    /// for good, as the glue and the wasm are. Empty otherwise.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn hashed_chunks(options: &LeptosOptions) -> &'static [String] {
+        let known = Self::known_of(options);
+        let hashed = known
+            .hashes
+            .lines()
+            .any(|l| l.trim_start().starts_with("manifest:"));
+        match known.chunks.get() {
+            Some(chunks) if hashed => &chunks.1,
+            _ => &[],
+        }
+    }
+}
+
+/// The chunks of the build `options` describes, from cargo-leptos's
+/// manifest in the site's pkg directory (named with its hash when the hash
+/// file has one); none when there is no manifest (a build not split).
+fn read_chunks(options: &LeptosOptions, hashes: &str) -> Chunks {
+    let hash_of = |kind: &str| {
+        hashes.lines().find_map(|line| {
+            let (k, hash) = line.split_once(':')?;
+            (k.trim() == kind).then(|| hash.trim().to_owned())
+        })
+    };
+    let manifest = match hash_of("manifest") {
+        Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
+        None => "__wasm_split_manifest.json".to_owned(),
+    };
+    let loader = loader_name(hashes);
+    let pkg = options.site_pkg_dir.trim_matches('/');
+    let path = std::path::Path::new(&*options.site_root)
+        .join(pkg)
+        .join(manifest);
+    match std::fs::read_to_string(path) {
+        Ok(json) => Chunks::from_manifest(pkg, &json, &loader),
+        Err(_) => Chunks::default(),
+    }
+}
+
+/// The split loader's file name, by its hash in the hash file's text (as
+/// cargo-leptos names it), or unhashed.
+fn loader_name(hashes: &str) -> String {
+    let hash = hashes.lines().find_map(|line| {
+        let (k, hash) = line.split_once(':')?;
+        (k.trim() == "split").then(|| hash.trim().to_owned())
+    });
+    match hash {
+        Some(hash) => format!("__wasm_split.{hash}.js"),
+        None => "__wasm_split.______________________.js".to_owned(),
+    }
+}
+
+/// In a document's render: the name of its page's chunk, whose files
+/// [`HydrationScripts`] preloads.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+pub(crate) struct DocumentChunk(pub(crate) &'static str);
 
 /// The URLs the build's assets are served at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +195,7 @@ impl Assets {
     /// What is kept for the build `options` describes, read as
     /// [`Assets::of`] says.
     fn known_of(options: &LeptosOptions) -> &'static Known {
-        Self::known(options, || {
+        let known = Self::known(options, || {
             if !options.hash_files {
                 return String::new();
             }
@@ -94,7 +212,12 @@ impl Assets {
                     );
                     String::new()
                 })
-        })
+        });
+        // A split build's manifest, read with the hash file, once.
+        known
+            .chunks
+            .get_or_init(|| read_chunks(options, &known.hashes));
+        known
     }
 
     /// Gives the hash file's text for the build `options` describes (with
@@ -106,6 +229,21 @@ impl Assets {
         &Self::known(options, || hashes.to_owned()).assets
     }
 
+    /// Gives a split build's manifest (cargo-leptos's
+    /// `__wasm_split_manifest.<hash>.json`) for a host without the site's
+    /// files (the edge build), after [`Assets::provide`]: its documents
+    /// then preload their page's chunk as the server's do. Without it such
+    /// a host's documents preload none, and the page's chunk is fetched when
+    /// hydration asks for it. The first manifest given is kept.
+    pub fn provide_split_manifest(options: &LeptosOptions, manifest: &str) {
+        let known = Self::known(options, String::new);
+        let pkg = options.site_pkg_dir.trim_matches('/');
+        let loader = loader_name(&known.hashes);
+        known
+            .chunks
+            .get_or_init(|| Chunks::from_manifest(pkg, manifest, &loader));
+    }
+
     /// The assets of `options`, made from the hash file's text that
     /// `hashes` gives the first time this configuration is seen, and kept
     /// for the process.
@@ -115,11 +253,14 @@ impl Assets {
         if let Some((_, kept)) = known.iter().find(|(k, _)| *k == key) {
             return kept;
         }
-        let assets = Self::from_hashes(options, &hashes());
+        let hashes = hashes();
+        let assets = Self::from_hashes(options, &hashes);
         let module_script = module_script(&assets.js, &assets.wasm);
         let kept: &'static Known = Box::leak(Box::new(Known {
             assets,
             module_script,
+            hashes,
+            chunks: std::sync::OnceLock::new(),
         }));
         known.push((key, kept));
         kept
@@ -248,6 +389,10 @@ pub fn HydrationScripts(
 ) -> impl IntoView {
     let known = Assets::known_of(&options);
     let assets = &known.assets;
+    // The page's chunk in a split build: fetched beside the main module.
+    let chunk = use_context::<DocumentChunk>()
+        .and_then(|chunk| known.chunks.get()?.0.get(chunk.0))
+        .map(|tags| leptos::tachys::html::InertElement::new(tags.as_str()));
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     view! {
@@ -259,6 +404,7 @@ pub fn HydrationScripts(
             r#type="application/wasm"
             crossorigin=crossorigin
         />
+        {chunk}
         <script type="module" nonce=nonce.clone()>{known.module_script.as_str()}</script>
         {live().then(|| view! { <script nonce=nonce>{LIVE}</script> })}
     }
@@ -285,11 +431,21 @@ pub fn Stylesheet(
     view! { <link rel="stylesheet" id="leptos" href=Assets::of(&options).css.as_str()/> }
 }
 
+/// The global the module script leaves a guard in, for a hydration that
+/// runs after `hydrate` has returned (a page whose code is in a chunk,
+/// loaded first): the browser half hydrates through it
+/// (`client::recovery::guarded`), and a trap then recovers as one in
+/// `hydrate` does.
+pub(crate) const GUARD_GLOBAL: &str = "__serverPropsGuard";
+
 /// The module script: it imports the glue, initialises the wasm and calls
 /// the client crate's exported `hydrate`; if that traps, `RECOVER` runs.
+/// It leaves the same `try`/`catch` in [`GUARD_GLOBAL`] for a hydration that
+/// starts later.
 fn module_script(js: &str, wasm: &str) -> String {
     format!(
-        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{try{{m.hydrate()}}catch(e){{{RECOVER}}}}}));"
+        "import({js:?}).then(m=>m.default({{module_or_path:{wasm:?}}}).then(()=>{{\
+         const g=h=>{{try{{h()}}catch(e){{{RECOVER}}}}};globalThis.{GUARD_GLOBAL}=g;g(()=>m.hydrate())}}));"
     )
 }
 
@@ -307,6 +463,61 @@ mod tests {
         check_javascript(&format!(
             "async function f(){{try{{}}catch(e){{{RECOVER}}}}}"
         ));
+    }
+
+    #[test]
+    fn a_split_manifest_gives_each_page_the_preloads_of_its_files() {
+        let chunks = super::Chunks::from_manifest(
+            "pkg",
+            r#"{"page_A_1": ["chunk_3.h3", "split_page_A_1.hA"], "page_B_2": []}"#,
+            "__wasm_split.hS.js",
+        );
+        assert_eq!(
+            chunks.0["page_A_1"],
+            "<link rel=\"modulepreload\" href=\"/pkg/__wasm_split.hS.js\">\
+             <link rel=\"preload\" href=\"/pkg/chunk_3.h3.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
+             <link rel=\"preload\" href=\"/pkg/split_page_A_1.hA.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
+        );
+        assert_eq!(
+            chunks.0["page_B_2"],
+            "<link rel=\"modulepreload\" href=\"/pkg/__wasm_split.hS.js\">"
+        );
+        // Every file once, for the static files' `Cache-Control`.
+        assert_eq!(
+            chunks.1,
+            [
+                "/pkg/__wasm_split.hS.js",
+                "/pkg/chunk_3.h3.wasm",
+                "/pkg/split_page_A_1.hA.wasm"
+            ]
+        );
+        // Not a manifest: no preloads, and the documents still render.
+        assert!(super::Chunks::from_manifest("pkg", "[", "x.js")
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn the_manifest_is_read_by_the_names_the_hash_file_gives() {
+        let dir = std::env::temp_dir().join(format!("server-props-split-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(
+            dir.join("pkg/__wasm_split_manifest.M1.json"),
+            r#"{"page_A_1": ["split_page_A_1.hA"]}"#,
+        )
+        .unwrap();
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("app")
+            .site_root(dir.to_string_lossy().into_owned())
+            .build();
+        let chunks = super::read_chunks(&options, "js: J\nwasm: W\nmanifest: M1\nsplit: S1\n");
+        assert!(chunks.0["page_A_1"].contains("/pkg/__wasm_split.S1.js"));
+        assert!(chunks.0["page_A_1"].contains("/pkg/split_page_A_1.hA.wasm"));
+        // No manifest by that name (a build not split): none.
+        assert!(super::read_chunks(&options, "manifest: M2\nsplit: S2\n")
+            .0
+            .is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

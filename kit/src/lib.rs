@@ -83,6 +83,7 @@
 pub mod assets;
 #[cfg_attr(not(any(test, feature = "hydrate")), allow(dead_code))]
 mod bookkeeping;
+mod chunk;
 mod deferred;
 mod erase;
 #[doc(hidden)]
@@ -190,7 +191,12 @@ pub mod prelude {
 /// What the macros' expansions name; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::chunk::{
+        now_or_never, render_json, ChunkMissing, PageChunk, PageCode, RenderJson,
+    };
     pub use leptos::prelude::{AnyView, IntoView};
+    #[cfg(server_props_split)]
+    pub use leptos::wasm_split;
     pub use serde::de::IgnoredAny;
 
     /// Whether `names` holds `name`, at compile time.

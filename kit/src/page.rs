@@ -72,6 +72,23 @@ pub trait Page: Send + Sync + 'static {
     /// at the edge (`#[page(…, runtime = edge)]`), whose build answers the
     /// page's documents and props itself.
     const RUNTIME: PageRuntime = PageRuntime::Server;
+
+    /// Where the browser's code for the page is: in the main module, or,
+    /// in a split build, in a chunk of its own (`#[page]` sets it; see
+    /// `chunk`).
+    #[doc(hidden)]
+    fn __code() -> crate::chunk::PageCode
+    where
+        Self: Sized,
+    {
+        crate::chunk::PageCode::inline::<Self>()
+    }
+
+    /// The name of the page's chunk in a split build (`#[page]` sets it):
+    /// the server names its files in the document, so the browser fetches
+    /// them beside the main module.
+    #[doc(hidden)]
+    const __CHUNK: Option<&'static str> = None;
 }
 
 /// Where a page's loader runs, as Next.js's per-page `runtime` setting

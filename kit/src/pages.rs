@@ -168,6 +168,19 @@ pub(crate) struct PageEntry {
     pub(crate) layouts: Vec<usize>,
 }
 
+impl PageEntry {
+    /// The name of the page's chunk in a split browser build.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn chunk(&self) -> Option<&'static str> {
+        match &self.kind {
+            PageKind::Props(page) => page.chunk,
+            PageKind::Static(_) => None,
+        }
+    }
+}
+
+// One per page of a table built once: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum PageKind {
     /// A page without a loader.
     Static(ViewFn),
@@ -182,9 +195,13 @@ pub(crate) struct PropsPage {
     /// browser build the pointer alone would link its code for every page).
     #[cfg(feature = "ssr")]
     pub(crate) render: fn(Box<dyn Any + Send>) -> AnyView,
-    /// Renders from props JSON (browser).
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub(crate) render_json: fn(&str) -> Result<AnyView, serde_json::Error>,
+    /// Renders from props JSON (the browser; the server for streamed
+    /// props): in the main module, or in a chunk of its own.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+    pub(crate) code: crate::chunk::PageCode,
+    /// The name of its chunk in a split browser build, for the server to
+    /// name the chunk's files in the page's documents.
+    pub(crate) chunk: Option<&'static str>,
     /// How a client navigation to the page waits (browser).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(crate) navigation: crate::page::Navigation,
@@ -213,14 +230,11 @@ impl PropsPage {
                 ),
             }
         }
-        fn render_json<P: Page>(json: &str) -> Result<AnyView, serde_json::Error> {
-            let props: P::Props = serde_json::from_str(json)?;
-            Ok(P::view(props).erase())
-        }
         Self {
             #[cfg(feature = "ssr")]
             render: render::<P>,
-            render_json: render_json::<P>,
+            code: P::__code(),
+            chunk: P::__CHUNK,
             navigation: P::NAVIGATION,
             pending: P::pending,
             loader: side::page_part::<P>(),
@@ -574,6 +588,21 @@ impl Pages {
             .partition_point(|&i| self.entries[i].pattern.specificity() <= specificity);
         self.order.insert(at, new);
         self
+    }
+
+    /// The page the Leptos router chooses for `path` (most specific first,
+    /// never one that would take an empty `:param`): the browser's view of
+    /// [`Pages::resolve`], for a path no server has matched.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn page_for(&self, path: &str) -> Option<usize> {
+        use leptos_router::PossibleRouteMatch;
+        self.order.iter().copied().find(|&i| {
+            let pattern = &self.entries[i].pattern;
+            pattern
+                .test(path)
+                .is_some_and(|m| m.remaining().is_empty() || m.remaining() == "/")
+                && !pattern.has_empty_param(path)
+        })
     }
 
     /// The page that serves `path`, given the page axum's router matched:

@@ -466,3 +466,86 @@ async fn the_health_check_answers_ok_then_503_once_draining() {
     // The pages are still served meanwhile.
     assert_eq!(client.get("/list").await.status, 200);
 }
+
+/// A build split by page (cargo-leptos's `--split`): each document names
+/// its own page's chunk files, and only those, in preload tags (with the
+/// split loader), and the chunks, named by their content, are kept for
+/// good.
+#[tokio::test]
+async fn a_split_builds_documents_preload_their_pages_chunk() {
+    use server_props::{assets::HydrationScripts, Page, PageRoutes};
+    let chunk = <VisitsPage as Page>::__CHUNK.unwrap();
+    let other = <ListPage as Page>::__CHUNK.unwrap();
+    assert_ne!(chunk, other);
+    // Its own site: the manifest and a chunk, as the build writes them.
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("app_server_split_site");
+    std::fs::create_dir_all(root.join("pkg")).unwrap();
+    std::fs::write(
+        root.join("pkg/__wasm_split_manifest.M1.json"),
+        format!(
+            r#"{{"{chunk}": ["chunk_1.C1", "split_{chunk}.S1"], "{other}": ["split_{other}.S2"]}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join(format!("pkg/split_{chunk}.S1.wasm")), b"\0asm").unwrap();
+    let hash_file = format!("server-props-split-hashes-{}.txt", std::process::id());
+    let exe_dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        exe_dir.join(&hash_file),
+        "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: L1\n",
+    )
+    .unwrap();
+    let app = AppServer::new(&PAGES, |options: LeptosOptions| {
+        view! {
+            <!DOCTYPE html>
+            <html>
+                <head><HydrationScripts options/></head>
+                <body><leptos_router::components::Router><PageRoutes pages=&PAGES/></leptos_router::components::Router></body>
+            </html>
+        }
+        .into_any()
+    })
+    .options(
+        LeptosOptions::builder()
+            .output_name("app")
+            .site_root(root.to_string_lossy().into_owned())
+            .hash_files(true)
+            .hash_file(std::sync::Arc::<str>::from(hash_file.as_str()))
+            .build(),
+    )
+    .state("the state")
+    .build()
+    .unwrap();
+    std::fs::remove_file(exe_dir.join(&hash_file)).unwrap();
+    let (_, page) = raw(&app, "/visits", None).await;
+    let page = String::from_utf8(page).unwrap();
+    let preload = |file: &str| {
+        format!(
+            "<link rel=\"preload\" href=\"/pkg/{file}.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
+        )
+    };
+    assert!(
+        page.contains("<link rel=\"modulepreload\" href=\"/pkg/__wasm_split.L1.js\">"),
+        "{page}"
+    );
+    assert!(page.contains(&preload("chunk_1.C1")), "{page}");
+    assert!(
+        page.contains(&preload(&format!("split_{chunk}.S1"))),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("split_{other}")), "{page}");
+    let (_, list) = raw(&app, "/list", None).await;
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains(&preload(&format!("split_{other}.S2"))),
+        "{list}"
+    );
+    assert!(!list.contains(&format!("split_{chunk}")), "{list}");
+    let (parts, _) = raw(&app, &format!("/pkg/split_{chunk}.S1.wasm"), None).await;
+    assert_eq!(parts.status, 200);
+    assert_eq!(parts.headers["cache-control"], server_props::app::IMMUTABLE);
+}

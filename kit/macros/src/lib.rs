@@ -9,6 +9,7 @@
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{
     parse::{Parse, ParseStream},
     parse_macro_input,
@@ -466,6 +467,14 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
     function
         .attrs
         .push(syn::parse_quote!(#[allow(non_snake_case)]));
+    // The page's chunk in a split browser build: named after the page and
+    // its paths (two pages of one name in two modules never share one), the
+    // same name in the server build, which names its files in documents.
+    let chunk = chunk_name(name, &paths);
+    let chunk_lit = LitStr::new(&chunk, Span::call_site());
+    let chunk_ident = Ident::new(&chunk, Span::call_site());
+    let render_ident = format_ident!("__render_{}", chunk);
+    let preload_ident = format_ident!("__preload_{}", chunk);
     Ok(quote! {
         #function
 
@@ -490,6 +499,9 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
             #navigation
             #pending
             #runtime_const
+            const __CHUNK: ::core::option::Option<&'static str> =
+                ::core::option::Option::Some(#chunk_lit);
+            #kit::__page_code!(#name, #chunk_ident, #render_ident, #preload_ident);
         }
 
         #[cfg(feature = "ssr")]
@@ -497,6 +509,20 @@ fn expand_page(args: PageArgs, mut function: ItemFn) -> syn::Result<TokenStream2
             type Runtime = #runtime_type;
         }
     })
+}
+
+/// The name of a page's chunk: `page_<Name>_<hash of its paths>` (FNV-1a,
+/// stable across builds and compilers, so the server and the browser build
+/// agree on it).
+fn chunk_name(name: &Ident, paths: &[LitStr]) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for path in paths {
+        for byte in path.value().bytes().chain([0]) {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+    }
+    format!("page_{}_{hash:08x}", name.unraw())
 }
 
 /// The param names of a path (`:name`, `*name`), checked for shape.

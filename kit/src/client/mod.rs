@@ -27,6 +27,7 @@
 use crate::{
     navigation::{self, BrowserHalf},
     page_url::PageUrl,
+    pages::Pages,
     protocol::{PropsPayload, DEFERRED_SCRIPT_ID, SCRIPT_ID},
     view::{PageView, PropsSource, Source, ViewFuture},
 };
@@ -74,7 +75,8 @@ fn signals() -> navigation::Signals {
 /// use server_props::client::{hydrate_with, ClientOptions};
 /// use std::time::Duration;
 /// # fn App() -> impl leptos::IntoView {}
-/// hydrate_with(App, ClientOptions::default().prefetch_window(Duration::from_secs(5)));
+/// # static PAGES: std::sync::LazyLock<server_props::Pages> = std::sync::LazyLock::new(server_props::Pages::new);
+/// hydrate_with(App, &PAGES, ClientOptions::default().prefetch_window(Duration::from_secs(5)));
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -103,17 +105,52 @@ impl ClientOptions {
 }
 
 /// Hydrates the app rendered by the server, giving its first page the props
-/// embedded in the document. Call it from the client crate's `hydrate` export.
-pub fn hydrate<F, V>(app: F)
+/// embedded in the document. Call it from the client crate's `hydrate`
+/// export, with the app's page table: in a build split by page
+/// (cargo-leptos's `--split`), the first page's code is loaded before
+/// hydration, and a link's prefetch loads its target's.
+pub fn hydrate<F, V>(app: F, pages: &'static Pages)
 where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
-    hydrate_with(app, ClientOptions::default());
+    hydrate_with(app, pages, ClientOptions::default());
 }
 
 /// [`hydrate`] with settings of the app's own.
-pub fn hydrate_with<F, V>(app: F, options: ClientOptions)
+pub fn hydrate_with<F, V>(app: F, pages: &'static Pages, options: ClientOptions)
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView,
+{
+    let state = state();
+    state.pages.set(Some(pages));
+    // Hydration is synchronous: the page's view must be here first. Its
+    // chunk is on its way already (the document preloads it).
+    let first = pages
+        .page_for(&window().location().pathname().unwrap_or_default())
+        .map(|index| PageView { pages, index });
+    match first {
+        Some(view) if navigate::in_chunk(view) => {
+            // Not Leptos's executor: hydration starts it.
+            wasm_bindgen_futures::spawn_local(async move {
+                if navigate::load_code(view).await {
+                    recovery::guarded(move || hydrate_now(app, options));
+                } else {
+                    // The page stays as the server sent it: its links and
+                    // forms work as plain HTML.
+                    leptos::logging::error!(
+                        "server_props: the page's code did not load; not hydrating"
+                    );
+                }
+            });
+        }
+        _ => hydrate_now(app, options),
+    }
+}
+
+/// Hydrates, with the first page's code in.
+fn hydrate_now<F, V>(app: F, options: ClientOptions)
 where
     F: FnOnce() -> V + 'static,
     V: IntoView,
@@ -241,6 +278,30 @@ mod recovery {
 
     pub(super) fn hydrated() {
         HYDRATING.with(|h| h.set(false));
+    }
+
+    /// Runs a hydration that starts after the module script's `hydrate()`
+    /// has returned (the first page's chunk was loaded first), so that a
+    /// trap in it recovers as one in `hydrate()` itself does: through the
+    /// function the module script leaves for it (`assets::GUARD_GLOBAL`),
+    /// which calls it inside a `try` whose `catch` is `RECOVER`. A shell
+    /// without the kit's module script has none: then it is called as it
+    /// is.
+    pub(super) fn guarded(hydrate: impl FnOnce() + 'static) {
+        use wasm_bindgen::JsCast;
+        let guard = js_sys::Reflect::get(&js_sys::global(), &crate::assets::GUARD_GLOBAL.into())
+            .ok()
+            .and_then(|guard| guard.dyn_into::<js_sys::Function>().ok());
+        match guard {
+            Some(guard) => {
+                let hydrate = wasm_bindgen::closure::Closure::once_into_js(hydrate);
+                // What the recovery gives up on stands, as it does there.
+                if let Err(error) = guard.call1(&wasm_bindgen::JsValue::NULL, &hydrate) {
+                    wasm_bindgen::throw_val(error);
+                }
+            }
+            None => hydrate(),
+        }
     }
 
     /// The page was left for the browser: the parameter comes off the

@@ -17,6 +17,7 @@ use super::{
 use crate::Erase;
 use crate::{
     bookkeeping::Arrival,
+    chunk::PageCode,
     freshness::{Answer, Freshness, Invalidation, Keep},
     navigation::NavigationState,
     page::PageError,
@@ -96,7 +97,7 @@ pub(super) async fn first_view(state: &'static BrowserState, view: PageView) -> 
         let for_here = payload.url.as_deref().map(PageUrl::parse);
         if for_here.is_some_and(|url| url == *location_url()) {
             seed(state, view, &payload);
-            if let Next::View(view) = render_payload(state, view, payload, None) {
+            if let Next::View(view) = render_answer(state, view, payload, None).await {
                 return view;
             }
         }
@@ -135,14 +136,14 @@ pub(super) async fn fetched_view(
     let submitted = state.submitted.borrow_mut().take_for(&page_url);
     if let Some(payload) = submitted {
         note_new_view(state);
-        if let Next::View(view) = render_payload(state, view, payload, None) {
+        if let Next::View(view) = render_answer(state, view, payload, None).await {
             return view;
         }
     }
     // A background revalidation's new props for the page on screen.
     let revalidated = state.revalidated.borrow_mut().take_for(&page_url);
     if let Some(payload) = revalidated {
-        if let Next::View(view) = render_payload(state, view, payload, Some(&page_url)) {
+        if let Next::View(view) = render_answer(state, view, payload, Some(&page_url)).await {
             return view;
         }
     }
@@ -180,7 +181,7 @@ pub(super) async fn fetched_view(
             Found::Miss => None,
         };
         if let Some(payload) = cached {
-            if let Next::View(view) = render_payload(state, view, payload, Some(&page_url)) {
+            if let Next::View(view) = render_answer(state, view, payload, Some(&page_url)).await {
                 scroll::restore_scroll_if_popped(state);
                 return view;
             }
@@ -188,17 +189,24 @@ pub(super) async fn fetched_view(
     }
     let navigate = leptos_router::hooks::use_navigate();
     let loading = Loading::start(state, &page_url);
-    // A refresh asks anew; it never joins a request already on its way.
-    let next = match fetch_props(state, &page_url, etag, !reload).await {
+    // The page's code, when in a chunk not loaded yet, is asked for beside
+    // the props, just after them: over HTTP/1.1's six connections a page's
+    // chunk files would otherwise queue the props request behind them.
+    // (Rendered from the cache or a submission's answer, `render_answer`
+    // loads it.) A refresh asks anew; it never joins a request already on
+    // its way.
+    let props = fetch_props(state, &page_url, etag, !reload);
+    let (fetched, ()) = futures::future::join(props, async { start_loading(view) }).await;
+    let next = match fetched {
         Ok(fetched) => {
             let payload = keep(state, &props_url, fetched, keeps_last).0;
             match payload {
-                Some(payload) => render_payload(state, view, payload, Some(&page_url)),
+                Some(payload) => render_answer(state, view, payload, Some(&page_url)).await,
                 // A 304 for an entry that is gone since: ask again, plainly,
                 // with a request of its own.
                 None => match fetch_props(state, &page_url, None, false).await {
                     Ok(fetched) => match keep(state, &props_url, fetched, keeps_last).0 {
-                        Some(payload) => render_payload(state, view, payload, Some(&page_url)),
+                        Some(payload) => render_answer(state, view, payload, Some(&page_url)).await,
                         None => Next::Document(page_url.clone()),
                     },
                     Err(error) => {
@@ -534,6 +542,77 @@ fn follow(pages: &crate::pages::Pages, redirect: crate::redirect::Redirect) -> N
     }
 }
 
+/// Starts loading the code of the page `view` shows, when it is in a chunk
+/// not loaded yet (`chunk`): a navigation asks for it beside the props.
+pub(super) fn start_loading(view: PageView) {
+    if let PageCode::Chunk(chunk) = page_code(view) {
+        let mut load = (chunk.load)();
+        // Polled once now, not first in a task of its own: the loader asks
+        // for the chunk's files at once, before this task asks for the
+        // props, rather than after.
+        if crate::chunk::now_or_never(load.as_mut()).is_none() {
+            wasm_bindgen_futures::spawn_local(async move {
+                load.await;
+            });
+        }
+    }
+}
+
+/// Whether the code of the page `view` shows is in a chunk of its own.
+pub(super) fn in_chunk(view: PageView) -> bool {
+    matches!(page_code(view), PageCode::Chunk(_))
+}
+
+/// Loads the code of the page `view` shows: `false` when its chunk could
+/// not be loaded.
+pub(super) async fn load_code(view: PageView) -> bool {
+    page_code(view).load().await
+}
+
+/// Starts loading the code of the page at `page_url` (path and query), if
+/// the table has one there in a chunk: a prefetch brings it with the props.
+pub(super) fn start_loading_at(state: &BrowserState, page_url: &str) {
+    let Some(pages) = state.pages.get() else {
+        return;
+    };
+    let path = page_url.split(['?', '#']).next().unwrap_or_default();
+    if let Some(index) = pages.page_for(path) {
+        start_loading(PageView { pages, index });
+    }
+}
+
+/// Where the browser code of the page `view` shows is.
+fn page_code(view: PageView) -> PageCode {
+    match &view.pages.entries[view.index].kind {
+        PageKind::Props(page) => page.code,
+        // A page without props renders no props view (`render_payload`).
+        PageKind::Static(_) => PageCode::Inline(|_| Ok(().erase())),
+    }
+}
+
+/// [`render_payload`] once the page's code is in: at once when it is in the
+/// main module or its chunk is loaded, else when the chunk has arrived. A
+/// chunk that cannot be loaded makes a navigation a document load (the
+/// server renders the page), as a failed props answer does.
+async fn render_answer(
+    state: &BrowserState,
+    view: PageView,
+    payload: PropsPayload,
+    page_url: Option<&str>,
+) -> Next {
+    if !page_code(view).load().await {
+        leptos::logging::error!(
+            "server_props: the code of page {} did not load",
+            view.pages.entries[view.index].name
+        );
+        return match page_url {
+            Some(url) => Next::Document(url.to_owned()),
+            None => Next::View(view.pages.render_error(PageError::new(500))),
+        };
+    }
+    render_payload(state, view, payload, page_url)
+}
+
 /// The outcome of a props answer. `page_url` is `None` on hydration, where
 /// the document already is the server's answer and everything renders in place.
 fn render_payload(
@@ -584,7 +663,11 @@ fn render_payload(
         _ => None,
     };
     let json = props.map_or("null", |props| props.get());
-    match payload.deferred.scope(|| (page.render_json)(json)) {
+    let rendered = payload.deferred.scope(|| page.code.render(json));
+    // `render_answer` loaded the page's code first.
+    let rendered =
+        rendered.unwrap_or_else(|| Err(serde::de::Error::custom("the page's code is not loaded")));
+    match rendered {
         Ok(view) => framed(Content::Page(view)),
         Err(e) => {
             leptos::logging::error!("server_props: props do not match the page: {e}");

@@ -24,6 +24,8 @@ pub(crate) fn prefetch(href: &str) {
         return;
     };
     let state = state();
+    // The page's code, when in a chunk, comes with its props.
+    navigate::start_loading_at(state, &page_url);
     let props_url = state.props_url(&page_url);
     if state.cache.is_fresh(&props_url) || page_url == location_url() {
         return;

@@ -23,10 +23,11 @@ use crate::{
     freshness::KeptLayouts,
     navigation::Signals,
     page_url::PageUrl,
+    pages::Pages,
     protocol::{self, PropsPayload},
 };
 use futures::future::AbortHandle;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// Everything the browser half remembers.
 pub(crate) struct BrowserState {
@@ -77,6 +78,9 @@ pub(crate) struct BrowserState {
     /// shared `navigation` module reaches through the browser half it
     /// installs.
     pub(crate) signals: Signals,
+    /// The app's page table, as `hydrate` was given it: a prefetch finds
+    /// the page of a URL in it, to load its code.
+    pub(crate) pages: Cell<Option<&'static Pages>>,
 }
 
 impl BrowserState {
@@ -96,6 +100,7 @@ impl BrowserState {
             scroll: RefCell::default(),
             kept_layouts: RefCell::default(),
             signals: Signals::new(),
+            pages: Cell::new(None),
         }
     }
 

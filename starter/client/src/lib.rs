@@ -6,5 +6,5 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    server_props::hydrate({{name}}_app::App);
+    server_props::hydrate({{name}}_app::App, &{{name}}_app::PAGES);
 }

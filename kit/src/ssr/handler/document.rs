@@ -283,6 +283,7 @@ impl ServerProps {
             page: page.map(|i| self.inner.pages.entries[i].name),
             json: json.into(),
         });
+        let chunk = page.and_then(|i| self.inner.pages.entries[i].chunk());
         let parts = streaming.as_ref().map(|s| DocumentParts {
             page,
             url: url.to_owned(),
@@ -293,10 +294,12 @@ impl ServerProps {
             payload: payload.to_owned(),
             props: s.props.clone(),
             root,
+            chunk,
         });
         let around = Around {
             root,
             deferred: streaming.as_ref().map(|s| s.values.clone()),
+            chunk,
         };
         let state = RenderState::new(page, state, (layout, nested), action, around);
         let mut streaming = streaming.zip(parts);
@@ -322,6 +325,7 @@ impl ServerProps {
                 let around = Around {
                     root,
                     deferred: None,
+                    chunk,
                 };
                 let state =
                     RenderState::new(page, PageState::Error(error), (None, &[]), None, around);

@@ -118,6 +118,9 @@ pub(crate) struct DocumentParts {
     pub(crate) props: String,
     /// What the app's element is for.
     pub(crate) root: crate::root::RootMode,
+    /// The page's chunk in a split browser build: every render of the
+    /// document preloads it, as the first did.
+    pub(crate) chunk: Option<&'static str>,
 }
 
 /// A document being sent: the last good render, and how much of it is sent.
@@ -157,6 +160,7 @@ impl DocumentParts {
         let around = crate::ssr::render::Around {
             root: self.root,
             deferred: Some(values.clone()),
+            chunk: self.chunk,
         };
         RenderState::new(
             self.page,

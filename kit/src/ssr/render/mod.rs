@@ -80,6 +80,9 @@ struct RenderInner {
 pub(crate) struct Around {
     pub(crate) root: crate::root::RootMode,
     pub(crate) deferred: Option<crate::DeferredValues>,
+    /// The page's chunk in a split browser build, whose files the
+    /// document preloads (`assets::HydrationScripts`).
+    pub(crate) chunk: Option<&'static str>,
 }
 
 impl RenderState {
@@ -121,15 +124,17 @@ impl RenderState {
                 Content::Page((page.render)(props))
             }
             (Some(PageState::Json(json)), PageKind::Props(page)) => {
+                // A server build is never split: the page's code is here.
                 let decoded = match &self.0.around.deferred {
-                    Some(values) => values.scope(|| (page.render_json)(&json)),
-                    None => (page.render_json)(&json),
+                    Some(values) => values.scope(|| page.code.render(&json)),
+                    None => page.code.render(&json),
                 };
                 match decoded {
-                    Ok(view) => Content::Page(view),
-                    Err(e) => Content::Error(
+                    Some(Ok(view)) => Content::Page(view),
+                    Some(Err(e)) => Content::Error(
                         PageError::new(500).with_detail(Some(format!("props do not decode: {e}"))),
                     ),
+                    None => Content::Error(PageError::new(500)),
                 }
             }
             (Some(PageState::NotFound), _) => Content::NotFound,
@@ -231,6 +236,9 @@ impl Renderer {
                 provide_context(response_options.clone());
                 provide_context(meta);
                 provide_context(state.0.around.root);
+                if let Some(chunk) = state.0.around.chunk {
+                    provide_context(crate::assets::DocumentChunk(chunk));
+                }
                 provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());

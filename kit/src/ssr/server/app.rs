@@ -319,14 +319,23 @@ where
         let site_root = options.site_root.to_string();
         let pkg = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
         // The files named by their content (cargo-leptos's `hash-files`):
-        // the glue, the wasm and the stylesheet. Other `/pkg/` files
+        // the glue, the wasm, the stylesheet and a split build's chunks.
+        // Other `/pkg/` files
         // (wasm-bindgen's snippets) keep their names from build to build.
         let assets = options
             .hash_files
             .then(|| crate::assets::Assets::of(&options))
             .filter(|assets| assets.hashed);
+        // A build split by page names its chunks by their content too.
         let hashed: Arc<[String]> = match assets {
-            Some(a) => Arc::from([a.js.clone(), a.wasm.clone(), a.css.clone()]),
+            Some(a) => [a.js.clone(), a.wasm.clone(), a.css.clone()]
+                .into_iter()
+                .chain(
+                    crate::assets::Assets::hashed_chunks(&options)
+                        .iter()
+                        .cloned(),
+                )
+                .collect(),
             None => Arc::from([]),
         };
         let static_files = move |request: Request| {

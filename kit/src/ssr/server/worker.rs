@@ -26,6 +26,7 @@
 //! | `SERVER_PROPS_COOKIE_SECRET` | the cookie key's secret, the same as the server's, so both read one session |
 //! | `SERVER_PROPS_HTTPS` | `1`: cookies get `Secure`, answers `Strict-Transport-Security` |
 //! | `SERVER_PROPS_ASSET_HASHES` | the server build's `hash.txt`; required when the server names its assets by hash (`hash-files`), so documents load the same assets |
+//! | `SERVER_PROPS_SPLIT_MANIFEST` | with the hashes, a build split by page (`--split`): the site's `pkg/__wasm_split_manifest.<hash>.json`, so documents preload their page's chunk |
 //!
 //! A panic in the edge build aborts (wasm32 has no unwinding on stable
 //! Rust): the request fails, and workerd's next request gets a fresh
@@ -83,6 +84,10 @@ pub const BUILD_ID_VAR: &str = "SERVER_PROPS_BUILD_ID";
 /// its binary, with cargo-leptos's `hash-files`), so the edge's documents
 /// name the same hashed assets.
 pub const ASSET_HASHES_VAR: &str = "SERVER_PROPS_ASSET_HASHES";
+/// The variable holding a split build's manifest (cargo-leptos's
+/// `__wasm_split_manifest.<hash>.json`, with `--split`), so the edge's
+/// documents preload their page's chunk as the server's do.
+pub const SPLIT_MANIFEST_VAR: &str = "SERVER_PROPS_SPLIT_MANIFEST";
 /// The variable saying the site is served over HTTPS (`1`).
 pub const HTTPS_VAR: &str = "SERVER_PROPS_HTTPS";
 
@@ -254,6 +259,9 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
             let options = props.options_mut();
             options.hash_files = true;
             crate::assets::Assets::provide(options, &hashes);
+            if let Some(manifest) = read(SPLIT_MANIFEST_VAR) {
+                crate::assets::Assets::provide_split_manifest(options, &manifest);
+            }
         }
         let development =
             cfg!(debug_assertions) && props.options_mut().env == leptos::config::Env::DEV;
