@@ -81,6 +81,7 @@ impl PageCode {
 
     /// Renders from props JSON: `None` when the page's chunk is not
     /// loaded.
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
     pub(crate) fn render(&self, json: &str) -> Option<RenderJson> {
         match self {
             Self::Inline(render) => Some(render(json)),
