@@ -115,9 +115,11 @@ def main() -> int:
     edge_env["SERVER_PROPS_ASSET_HASHES_FILE"] = str(hashes)
     # The release build is split by page: its manifest, for the edge's
     # documents to preload their page's chunk.
-    manifest = next((ROOT / "target/site/pkg").glob("__wasm_split_manifest.*.json"), None)
-    if manifest is None:
-        log("target/site/pkg/__wasm_split_manifest.*.json is missing: the release build splits by page (make build-release)")
+    # (Named by the hash file: older builds' manifests may lie beside it.)
+    named = re.search(r"^manifest: (\S+)$", hashes.read_text(), re.M)
+    manifest = ROOT / "target/site/pkg" / f"__wasm_split_manifest.{named.group(1)}.json" if named else None
+    if manifest is None or not manifest.exists():
+        log(f"{hashes} names no split manifest in target/site/pkg: the release build splits by page (make build-release)")
         return 1
     edge_env["SERVER_PROPS_SPLIT_MANIFEST_FILE"] = str(manifest)
     server = edge = None

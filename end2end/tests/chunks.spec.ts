@@ -52,19 +52,30 @@ test("a navigation fetches the next page's chunk beside its props, in parallel",
   await page.goto("/");
   await hydrated(page);
   await markWindow(page);
+  // The props answer held back a little: long enough that a chunk asked
+  // for only once the props are in could not start before they end.
+  await page.route(/\/_props\/[^/]+\/guestbook\.json/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await route.continue();
+  });
   const requests = recordRequests(page);
+  const clicked = await page.evaluate(() => performance.now());
   await page.click('a[href="/guestbook"]');
   await expect(page.locator("h1")).toHaveText("Guestbook");
   expect(await isSoft(page)).toBe(true);
   const chunks = chunkRequests(requests.all);
   expect(splitOf(chunks, "Guestbook")).toHaveLength(1);
   expect(requests.props()).toHaveLength(1);
-  // Each started before the other had finished (the browser's own timings).
-  const timings = await page.evaluate(() =>
-    performance.getEntriesByType("resource").map((e) => {
-      const r = e as PerformanceResourceTiming;
-      return { path: new URL(r.name).pathname, start: r.startTime, end: r.responseEnd };
-    }),
+  // The browser's own timings of what the click asked for.
+  const timings = await page.evaluate((clicked) =>
+    performance
+      .getEntriesByType("resource")
+      .filter((e) => e.startTime >= clicked)
+      .map((e) => {
+        const r = e as PerformanceResourceTiming;
+        return { path: new URL(r.name).pathname, start: r.startTime, end: r.responseEnd };
+      }),
+    clicked,
   );
   const props = timings.find((t) => t.path.startsWith("/_props/") && t.path.endsWith("/guestbook.json"));
   const files = timings.filter((t) => /^\/pkg\/(split|chunk)_/.test(t.path));
@@ -98,4 +109,25 @@ test("a prefetch brings the chunk with the props: the click and Back ask for not
   expect(requests.props()).toEqual([]);
   expect(chunkRequests(requests.all)).toEqual([]);
   expect(await isSoft(page)).toBe(true);
+});
+
+test("a page whose chunk does not load is loaded as a document, and stays readable", async ({ page }) => {
+  // The guestbook's own chunk never arrives.
+  await page.route(/\/pkg\/split_page_Guestbook_[^/]*\.wasm$/, (route) => route.abort());
+  await page.goto("/");
+  await hydrated(page);
+  await markWindow(page);
+  const requests = recordRequests(page);
+  await page.click('a[href="/guestbook"]');
+  // The navigation gives up on rendering in place and asks the server.
+  await expect(page.locator("h1")).toHaveText("Guestbook");
+  await expect.poll(() => requests.documents().length).toBe(1);
+  expect(await isSoft(page)).toBe(false);
+  // That document cannot hydrate either (its chunk is still refused, twice):
+  // it stays as the server sent it, and its links work as plain links.
+  await page.waitForTimeout(500);
+  expect(await page.evaluate(() => (window as any).__serverPropsHydrated)).not.toBe(true);
+  await page.click('nav a[href="/counter"]');
+  await expect(page.locator("h1")).toHaveText("Counter");
+  expect(new URL(page.url()).pathname).toBe("/counter");
 });

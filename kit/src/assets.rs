@@ -55,16 +55,16 @@ struct Known {
     chunks: std::sync::OnceLock<Chunks>,
 }
 
-/// A split build's chunks (`crate::chunk`), from cargo-leptos's manifest:
-/// per split point, the `<link rel="preload">` tags of the files it needs
-/// (its own and the chunks it shares with other pages), with the split
-/// loader's `<link rel="modulepreload">` first.
+/// A split build's chunks (`crate::chunk`), from cargo-leptos's manifest.
 #[derive(Default)]
-struct Chunks(
-    std::collections::HashMap<String, String>,
+struct Chunks {
+    /// Per split point, the `<link rel="preload">` tags of the files it
+    /// needs (its own and the chunks it shares with other pages), with the
+    /// split loader's `<link rel="modulepreload">` first.
+    tags: std::collections::HashMap<String, String>,
     /// Every file of every split, and the loader, by URL.
-    Vec<String>,
-);
+    urls: Vec<String>,
+}
 
 impl Chunks {
     /// The preload tags of each split in the manifest `json`, whose files
@@ -73,7 +73,9 @@ impl Chunks {
         let Ok(manifest) =
             serde_json::from_str::<std::collections::HashMap<String, Vec<String>>>(json)
         else {
-            leptos::logging::error!("server_props: the wasm split manifest does not parse");
+            leptos::logging::error!(
+                "server_props: the wasm split manifest does not parse: documents preload no chunk"
+            );
             return Self::default();
         };
         let module = format!("<link rel=\"modulepreload\" href=\"/{pkg}/{loader}\">");
@@ -85,24 +87,28 @@ impl Chunks {
             .collect();
         urls.sort_unstable();
         urls.dedup();
-        Self(
-            manifest
-                .into_iter()
-                .map(|(split, files)| {
-                    let mut tags = module.clone();
-                    for file in files {
-                        // The same request as the loader's `fetch`, so the
-                        // browser uses the preloaded answer.
-                        tags.push_str(&format!(
-                            "<link rel=\"preload\" href=\"/{pkg}/{file}.wasm\" as=\"fetch\" \
-                             type=\"application/wasm\" crossorigin>"
-                        ));
-                    }
-                    (split, tags)
-                })
-                .collect(),
-            urls,
-        )
+        let tags = manifest
+            .into_iter()
+            .map(|(split, files)| {
+                let mut tags = module.clone();
+                for file in files {
+                    // The same request as the loader's `fetch`, so the
+                    // browser uses the preloaded answer.
+                    tags.push_str(&format!(
+                        "<link rel=\"preload\" href=\"/{pkg}/{file}.wasm\" as=\"fetch\" \
+                         type=\"application/wasm\" crossorigin>"
+                    ));
+                }
+                (split, tags)
+            })
+            .collect();
+        Self { tags, urls }
+    }
+
+    /// The preload tags of a page's chunk.
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    fn tags(&self, chunk: &str) -> Option<&str> {
+        self.tags.get(chunk).map(String::as_str)
     }
 }
 
@@ -113,60 +119,60 @@ impl Assets {
     #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn hashed_chunks(options: &LeptosOptions) -> &'static [String] {
         let known = Self::known_of(options);
-        let hashed = known
-            .hashes
-            .lines()
-            .any(|l| l.trim_start().starts_with("manifest:"));
         match known.chunks.get() {
-            Some(chunks) if hashed => &chunks.1,
+            Some(chunks) if hash_of(&known.hashes, "manifest").is_some() => &chunks.urls,
             _ => &[],
         }
     }
 }
 
+/// A hash in the hash file's text (`js: …`, `manifest: …` lines), by kind.
+fn hash_of(hashes: &str, kind: &str) -> Option<String> {
+    hashes.lines().find_map(|line| {
+        let (k, hash) = line.split_once(':')?;
+        (k.trim() == kind)
+            .then(|| hash.trim().to_owned())
+            .filter(|hash| !hash.is_empty())
+    })
+}
+
 /// The chunks of the build `options` describes, from cargo-leptos's
 /// manifest in the site's pkg directory (named with its hash when the hash
-/// file has one); none when there is no manifest (a build not split).
-fn read_chunks(options: &LeptosOptions, hashes: &str) -> Chunks {
-    let hash_of = |kind: &str| {
-        hashes.lines().find_map(|line| {
-            let (k, hash) = line.split_once(':')?;
-            (k.trim() == kind).then(|| hash.trim().to_owned())
-        })
-    };
-    let manifest = match hash_of("manifest") {
+/// file has one). None for a build not split, which its glue (at `glue`,
+/// under the site root) tells: only a split build's glue imports the split
+/// loader, and an unhashed manifest may be an earlier build's.
+fn read_chunks(options: &LeptosOptions, hashes: &str, glue: &str) -> Chunks {
+    let pkg = options.site_pkg_dir.trim_matches('/');
+    let root = std::path::Path::new(&*options.site_root);
+    let split = std::fs::read_to_string(root.join(glue.trim_start_matches('/')))
+        .is_ok_and(|glue| glue.contains("__wasm_split"));
+    if !split {
+        return Chunks::default();
+    }
+    let manifest = match hash_of(hashes, "manifest") {
         Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
         None => "__wasm_split_manifest.json".to_owned(),
     };
-    let loader = loader_name(hashes);
-    let pkg = options.site_pkg_dir.trim_matches('/');
-    let path = std::path::Path::new(&*options.site_root)
-        .join(pkg)
-        .join(manifest);
-    match std::fs::read_to_string(path) {
-        Ok(json) => Chunks::from_manifest(pkg, &json, &loader),
-        Err(_) => Chunks::default(),
+    match std::fs::read_to_string(root.join(pkg).join(&manifest)) {
+        Ok(json) => Chunks::from_manifest(pkg, &json, &loader_name(hashes)),
+        Err(e) => {
+            leptos::logging::error!(
+                "server_props: the build is split by page but its manifest `{pkg}/{manifest}` \
+                 could not be read ({e}): documents preload no chunk"
+            );
+            Chunks::default()
+        }
     }
 }
 
 /// The split loader's file name, by its hash in the hash file's text (as
 /// cargo-leptos names it), or unhashed.
 fn loader_name(hashes: &str) -> String {
-    let hash = hashes.lines().find_map(|line| {
-        let (k, hash) = line.split_once(':')?;
-        (k.trim() == "split").then(|| hash.trim().to_owned())
-    });
-    match hash {
+    match hash_of(hashes, "split") {
         Some(hash) => format!("__wasm_split.{hash}.js"),
         None => "__wasm_split.______________________.js".to_owned(),
     }
 }
-
-/// In a document's render: the name of its page's chunk, whose files
-/// [`HydrationScripts`] preloads.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub(crate) struct DocumentChunk(pub(crate) &'static str);
 
 /// The URLs the build's assets are served at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,7 +222,7 @@ impl Assets {
         // A split build's manifest, read with the hash file, once.
         known
             .chunks
-            .get_or_init(|| read_chunks(options, &known.hashes));
+            .get_or_init(|| read_chunks(options, &known.hashes, &known.assets.js));
         known
     }
 
@@ -229,19 +235,29 @@ impl Assets {
         &Self::known(options, || hashes.to_owned()).assets
     }
 
-    /// Gives a split build's manifest (cargo-leptos's
-    /// `__wasm_split_manifest.<hash>.json`) for a host without the site's
-    /// files (the edge build), after [`Assets::provide`]: its documents
-    /// then preload their page's chunk as the server's do. Without it such
-    /// a host's documents preload none, and the page's chunk is fetched when
-    /// hydration asks for it. The first manifest given is kept.
-    pub fn provide_split_manifest(options: &LeptosOptions, manifest: &str) {
-        let known = Self::known(options, String::new);
+    /// [`Assets::provide`] for a build split by page (cargo-leptos's
+    /// `--split`), with its manifest's text
+    /// (`pkg/__wasm_split_manifest.<hash>.json`), so this host's documents
+    /// preload their page's chunk as the server's do. Without it such a
+    /// host's documents preload none, and the page's chunk is fetched when
+    /// the browser half asks for it. As with `provide`, the first text
+    /// given for a configuration is kept.
+    pub fn provide_split(options: &LeptosOptions, hashes: &str, manifest: &str) -> &'static Assets {
+        let known = Self::known(options, || hashes.to_owned());
         let pkg = options.site_pkg_dir.trim_matches('/');
         let loader = loader_name(&known.hashes);
-        known
-            .chunks
-            .get_or_init(|| Chunks::from_manifest(pkg, manifest, &loader));
+        let mut given = false;
+        known.chunks.get_or_init(|| {
+            given = true;
+            Chunks::from_manifest(pkg, manifest, &loader)
+        });
+        if !given {
+            leptos::logging::error!(
+                "server_props: a split manifest came after this build's assets were read: \
+                 it is ignored"
+            );
+        }
+        &known.assets
     }
 
     /// The assets of `options`, made from the hash file's text that
@@ -294,12 +310,7 @@ impl Assets {
     /// ```
     #[must_use]
     pub fn from_hashes(options: &LeptosOptions, hashes: &str) -> Assets {
-        let hash_of = |kind: &str| {
-            hashes.lines().find_map(|line| {
-                let (k, hash) = line.split_once(':')?;
-                (k.trim() == kind).then(|| hash.trim().to_owned())
-            })
-        };
+        let hash_of = |kind: &str| hash_of(hashes, kind);
         let pkg = options.site_pkg_dir.trim_matches('/');
         let name = &*options.output_name;
         let url = |stem: &str, ext: &str| match hash_of(ext) {
@@ -390,9 +401,10 @@ pub fn HydrationScripts(
     let known = Assets::known_of(&options);
     let assets = &known.assets;
     // The page's chunk in a split build: fetched beside the main module.
-    let chunk = use_context::<DocumentChunk>()
-        .and_then(|chunk| known.chunks.get()?.0.get(chunk.0))
-        .map(|tags| leptos::tachys::html::InertElement::new(tags.as_str()));
+    let chunk = use_context::<crate::view::Source>()
+        .and_then(|source| source.0.document_chunk())
+        .and_then(|chunk| known.chunks.get()?.tags(chunk))
+        .map(leptos::tachys::html::InertElement::new);
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     view! {
@@ -473,18 +485,18 @@ mod tests {
             "__wasm_split.hS.js",
         );
         assert_eq!(
-            chunks.0["page_A_1"],
+            chunks.tags["page_A_1"],
             "<link rel=\"modulepreload\" href=\"/pkg/__wasm_split.hS.js\">\
              <link rel=\"preload\" href=\"/pkg/chunk_3.h3.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\
              <link rel=\"preload\" href=\"/pkg/split_page_A_1.hA.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
         );
         assert_eq!(
-            chunks.0["page_B_2"],
+            chunks.tags["page_B_2"],
             "<link rel=\"modulepreload\" href=\"/pkg/__wasm_split.hS.js\">"
         );
         // Every file once, for the static files' `Cache-Control`.
         assert_eq!(
-            chunks.1,
+            chunks.urls,
             [
                 "/pkg/__wasm_split.hS.js",
                 "/pkg/chunk_3.h3.wasm",
@@ -493,29 +505,41 @@ mod tests {
         );
         // Not a manifest: no preloads, and the documents still render.
         assert!(super::Chunks::from_manifest("pkg", "[", "x.js")
-            .0
+            .tags
             .is_empty());
     }
 
     #[test]
-    fn the_manifest_is_read_by_the_names_the_hash_file_gives() {
+    fn the_manifest_is_read_by_the_names_the_hash_file_gives_for_a_split_build_only() {
         let dir = std::env::temp_dir().join(format!("server-props-split-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        let manifest = r#"{"page_A_1": ["split_page_A_1.hA"]}"#;
+        std::fs::write(dir.join("pkg/__wasm_split_manifest.M1.json"), manifest).unwrap();
+        // An unhashed one, as an earlier split build left it.
+        std::fs::write(dir.join("pkg/__wasm_split_manifest.json"), manifest).unwrap();
+        // A split build's glue imports the split loader; another's does not.
         std::fs::write(
-            dir.join("pkg/__wasm_split_manifest.M1.json"),
-            r#"{"page_A_1": ["split_page_A_1.hA"]}"#,
+            dir.join("pkg/app.J.js"),
+            "import * as s from './__wasm_split.S1.js';",
         )
         .unwrap();
+        std::fs::write(dir.join("pkg/app.js"), "export function f() {}").unwrap();
         let options = leptos::config::LeptosOptions::builder()
             .output_name("app")
             .site_root(dir.to_string_lossy().into_owned())
             .build();
-        let chunks = super::read_chunks(&options, "js: J\nwasm: W\nmanifest: M1\nsplit: S1\n");
-        assert!(chunks.0["page_A_1"].contains("/pkg/__wasm_split.S1.js"));
-        assert!(chunks.0["page_A_1"].contains("/pkg/split_page_A_1.hA.wasm"));
-        // No manifest by that name (a build not split): none.
-        assert!(super::read_chunks(&options, "manifest: M2\nsplit: S2\n")
-            .0
+        let hashes = "js: J\nwasm: W\nmanifest: M1\nsplit: S1\n";
+        let chunks = super::read_chunks(&options, hashes, "/pkg/app.J.js");
+        assert!(chunks.tags["page_A_1"].contains("/pkg/__wasm_split.S1.js"));
+        assert!(chunks.tags["page_A_1"].contains("/pkg/split_page_A_1.hA.wasm"));
+        // A manifest the hash file names but the site lacks: none (logged).
+        let missing = "js: J\nmanifest: M2\nsplit: S2\n";
+        assert!(super::read_chunks(&options, missing, "/pkg/app.J.js")
+            .tags
+            .is_empty());
+        // A build not split, with an earlier build's manifest beside it: none.
+        assert!(super::read_chunks(&options, "", "/pkg/app.js")
+            .tags
             .is_empty());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -593,7 +593,7 @@ impl Pages {
     /// The page the Leptos router chooses for `path` (most specific first,
     /// never one that would take an empty `:param`): the browser's view of
     /// [`Pages::resolve`], for a path no server has matched.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
     pub(crate) fn page_for(&self, path: &str) -> Option<usize> {
         use leptos_router::PossibleRouteMatch;
         self.order.iter().copied().find(|&i| {
@@ -612,18 +612,10 @@ impl Pages {
     /// page for every path.
     #[cfg(feature = "ssr")]
     pub(crate) fn resolve(&self, matched: usize, path: &str) -> Option<usize> {
-        use leptos_router::PossibleRouteMatch;
-        let empty = |i: usize| self.entries[i].pattern.has_empty_param(path);
-        if !empty(matched) {
+        if !self.entries[matched].pattern.has_empty_param(path) {
             return Some(matched);
         }
-        self.order.iter().copied().find(|&i| {
-            self.entries[i]
-                .pattern
-                .test(path)
-                .is_some_and(|m| m.remaining().is_empty() || m.remaining() == "/")
-                && !empty(i)
-        })
+        self.page_for(path)
     }
 
     #[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]

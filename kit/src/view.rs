@@ -50,6 +50,11 @@ pub(crate) trait PropsSource: Send + Sync + 'static {
     /// What a page's action said of a refused submission: set by the
     /// answer the page on screen was rendered from, `None` after any other.
     fn action_json(&self) -> ArcSignal<Option<ActionJson>>;
+    /// The name of the page's chunk in a split browser build, which a
+    /// server-rendered document preloads (`assets::HydrationScripts`).
+    fn document_chunk(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The props source of this render or this browser tab.

@@ -488,6 +488,12 @@ async fn a_split_builds_documents_preload_their_pages_chunk() {
     )
     .unwrap();
     std::fs::write(root.join(format!("pkg/split_{chunk}.S1.wasm")), b"\0asm").unwrap();
+    // A split build's glue imports the split loader.
+    std::fs::write(
+        root.join("pkg/app.J1.js"),
+        "import * as split from './__wasm_split.L1.js';",
+    )
+    .unwrap();
     let hash_file = format!("server-props-split-hashes-{}.txt", std::process::id());
     let exe_dir = std::env::current_exe()
         .unwrap()

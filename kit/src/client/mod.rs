@@ -134,7 +134,9 @@ where
         Some(view) if navigate::in_chunk(view) => {
             // Not Leptos's executor: hydration starts it.
             wasm_bindgen_futures::spawn_local(async move {
-                if navigate::load_code(view).await {
+                // Once more if the first try fails (the loader keeps no
+                // failure): a network blip should not leave the page dead.
+                if navigate::load_code(view).await || navigate::load_code(view).await {
                     recovery::guarded(move || hydrate_now(app, options));
                 } else {
                     // The page stays as the server sent it: its links and
@@ -295,10 +297,11 @@ mod recovery {
         match guard {
             Some(guard) => {
                 let hydrate = wasm_bindgen::closure::Closure::once_into_js(hydrate);
-                // What the recovery gives up on stands, as it does there.
-                if let Err(error) = guard.call1(&wasm_bindgen::JsValue::NULL, &hydrate) {
-                    wasm_bindgen::throw_val(error);
-                }
+                // Called by the browser in a microtask of its own, not from
+                // here: a trap in it then unwinds to the guard and leaves no
+                // frame of this instance to return into.
+                let call = guard.bind1(&wasm_bindgen::JsValue::NULL, &hydrate);
+                window().queue_microtask(call.unchecked_ref());
             }
             None => hydrate(),
         }

@@ -24,10 +24,10 @@ pub(crate) fn prefetch(href: &str) {
         return;
     };
     let state = state();
-    // The page's code, when in a chunk, comes with its props.
-    navigate::start_loading_at(state, &page_url);
     let props_url = state.props_url(&page_url);
     if state.cache.is_fresh(&props_url) || page_url == location_url() {
+        // No props to ask for; the page's code, when in a chunk, still.
+        navigate::start_loading_at(state, &page_url);
         return;
     }
     let started = state
@@ -35,6 +35,7 @@ pub(crate) fn prefetch(href: &str) {
         .borrow_mut()
         .start(&page_url, AbortHandle::new_pair);
     let Some(registration) = started else {
+        // Under way already, its code with it.
         return;
     };
     leptos::task::spawn_local(async move {
@@ -50,7 +51,10 @@ pub(crate) fn prefetch(href: &str) {
                     .store(&props_url, fetched.answer(), Keep::Prefetched);
             }
         };
-        let _ = Abortable::new(fetch, registration).await;
+        // The page's code, when in a chunk, comes with the props: asked for
+        // just after them, as a navigation asks.
+        let code = async { navigate::start_loading_at(state, &page_url) };
+        let _ = futures::future::join(Abortable::new(fetch, registration), code).await;
         state.prefetches.borrow_mut().finished(&page_url);
     });
 }

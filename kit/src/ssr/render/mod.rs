@@ -175,6 +175,10 @@ impl PropsSource for RenderState {
     fn action_json(&self) -> ArcSignal<Option<ActionJson>> {
         ArcSignal::stored(self.0.action.clone())
     }
+
+    fn document_chunk(&self) -> Option<&'static str> {
+        self.0.around.chunk
+    }
 }
 
 /// A render that panicked: the message, and where (when development
@@ -236,9 +240,6 @@ impl Renderer {
                 provide_context(response_options.clone());
                 provide_context(meta);
                 provide_context(state.0.around.root);
-                if let Some(chunk) = state.0.around.chunk {
-                    provide_context(crate::assets::DocumentChunk(chunk));
-                }
                 provide_context(Source(Arc::new(state)));
                 if let Some(nonce) = nonce {
                     provide_context(nonce.clone());

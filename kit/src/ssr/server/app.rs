@@ -327,7 +327,7 @@ where
             .then(|| crate::assets::Assets::of(&options))
             .filter(|assets| assets.hashed);
         // A build split by page names its chunks by their content too.
-        let hashed: Arc<[String]> = match assets {
+        let hashed: Arc<std::collections::HashSet<String>> = Arc::new(match assets {
             Some(a) => [a.js.clone(), a.wasm.clone(), a.css.clone()]
                 .into_iter()
                 .chain(
@@ -336,8 +336,8 @@ where
                         .cloned(),
                 )
                 .collect(),
-            None => Arc::from([]),
-        };
+            None => std::collections::HashSet::new(),
+        });
         let static_files = move |request: Request| {
             let site_root = site_root.clone();
             let files = files.clone();
@@ -351,7 +351,7 @@ where
                     return not_found(request).await;
                 }
                 let path = request.uri().path();
-                let cache_control = if hashed.iter().any(|h| h == path) {
+                let cache_control = if hashed.contains(path) {
                     // A new build names its files anew: kept for a year.
                     Some(IMMUTABLE)
                 } else if path.starts_with(&*pkg) {

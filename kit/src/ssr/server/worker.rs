@@ -258,10 +258,10 @@ impl<S: Clone + Send + Sync + 'static> EdgeBuilder<S> {
             // The server's hashed names, which no file beside a worker holds.
             let options = props.options_mut();
             options.hash_files = true;
-            crate::assets::Assets::provide(options, &hashes);
-            if let Some(manifest) = read(SPLIT_MANIFEST_VAR) {
-                crate::assets::Assets::provide_split_manifest(options, &manifest);
-            }
+            match read(SPLIT_MANIFEST_VAR) {
+                Some(manifest) => crate::assets::Assets::provide_split(options, &hashes, &manifest),
+                None => crate::assets::Assets::provide(options, &hashes),
+            };
         }
         let development =
             cfg!(debug_assertions) && props.options_mut().env == leptos::config::Env::DEV;
