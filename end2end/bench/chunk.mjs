@@ -14,6 +14,7 @@
 
 import { chromium } from "@playwright/test";
 import { args, executablePath } from "../chromium.mjs";
+import { timedClick } from "./click.mjs";
 import { summary } from "./summary.mjs";
 
 const base = process.argv[2];
@@ -34,33 +35,9 @@ try {
     const page = await context.newPage();
     await page.goto(`${base}/bench/items/1`, { waitUntil: "networkidle" });
     await page.waitForFunction(() => window.__serverPropsHydrated === true);
-    await page.evaluate(() => (window.__sameDocument = true));
     const requests = [];
     page.on("request", (r) => requests.push(new URL(r.url()).pathname));
-    const ms = await page.evaluate(
-      () =>
-        new Promise((resolve, reject) => {
-          const link = document.querySelector('nav a[href="/counter"]');
-          if (!link) return reject(new Error("no Counter link"));
-          const timer = setTimeout(() => reject(new Error("navigation took over 10 s")), 10_000);
-          const observer = new MutationObserver(() => {
-            const h1 = document.querySelector("h1");
-            if (h1 && h1.textContent === "Counter") {
-              observer.disconnect();
-              requestAnimationFrame(() => {
-                clearTimeout(timer);
-                resolve(performance.now() - start);
-              });
-            }
-          });
-          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-          const start = performance.now();
-          link.click();
-        }),
-    );
-    if (!(await page.evaluate(() => window.__sameDocument === true))) {
-      throw new Error("the navigation reloaded the document");
-    }
+    const ms = await timedClick(page, { selector: 'nav a[href="/counter"]' }, "Counter");
     if (i >= warmup) {
       samples.push(ms);
       chunkFiles += requests.filter((p) => /^\/pkg\/(split|chunk)_/.test(p)).length;

@@ -10,6 +10,7 @@
 
 import { chromium } from "@playwright/test";
 import { args, executablePath } from "../chromium.mjs";
+import { timedClick } from "./click.mjs";
 import { summary } from "./summary.mjs";
 
 const base = process.argv[2];
@@ -28,36 +29,9 @@ try {
   await page.waitForFunction(
     () => window.__serverPropsHydrated === true || (window.next && window.next.router),
   );
-  await page.evaluate(() => (window.__sameDocument = true));
   const samples = [];
   for (let i = 0; i < warmup + count; i++) {
-    const ms = await page.evaluate(
-      () =>
-        new Promise((resolve, reject) => {
-          const before = document.querySelector("h1").textContent;
-          const link = [...document.querySelectorAll("a")].find(
-            (a) => a.textContent.trim() === "Next collection",
-          );
-          if (!link) return reject(new Error("no Next collection link"));
-          const timer = setTimeout(() => reject(new Error("navigation took over 10 s")), 10_000);
-          const observer = new MutationObserver(() => {
-            const h1 = document.querySelector("h1");
-            if (h1 && h1.textContent !== before) {
-              observer.disconnect();
-              requestAnimationFrame(() => {
-                clearTimeout(timer);
-                resolve(performance.now() - start);
-              });
-            }
-          });
-          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-          const start = performance.now();
-          link.click();
-        }),
-    );
-    if (!(await page.evaluate(() => window.__sameDocument === true))) {
-      throw new Error("the navigation reloaded the document");
-    }
+    const ms = await timedClick(page, { text: "Next collection" });
     if (i >= warmup) samples.push(ms);
   }
   console.log(summary(samples));

@@ -247,25 +247,31 @@ async fn answers_are_compressed_as_asked_and_the_cache_keeps_each_encoding() {
     }
 }
 
-#[tokio::test]
-async fn assets_come_precompressed_and_immutable_when_hashed() {
-    // A build with hashed names: cargo-leptos's hash file beside the
-    // binary (here the test's), and the stylesheet under its hashed name.
-    let hash_file = format!("server-props-test-hashes-{}.txt", std::process::id());
+/// An app built with hashed asset names, from `site_root`: `hashes` as
+/// cargo-leptos's hash file beside the binary (here the test's), under a
+/// name of its own (the kit keeps what it read by name), gone once built.
+fn built_with_hashes<F, V>(site_root: String, hashes: &str, shell: F) -> server_props::app::BuiltApp
+where
+    F: Fn(LeptosOptions) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let build = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let hash_file = format!(
+        "server-props-test-hashes-{}-{build}.txt",
+        std::process::id()
+    );
     let exe_dir = std::env::current_exe()
         .unwrap()
         .parent()
         .unwrap()
         .to_owned();
-    std::fs::write(exe_dir.join(&hash_file), "js: J1\nwasm: W1\ncss: C1\n").unwrap();
-    let pkg = std::path::Path::new(&site_root()).join("pkg");
-    std::fs::copy(pkg.join("app.css"), pkg.join("app.C1.css")).unwrap();
-    std::fs::copy(pkg.join("app.css.br"), pkg.join("app.C1.css.br")).unwrap();
-    let hashed = AppServer::new(&PAGES, common::shell(&PAGES))
+    std::fs::write(exe_dir.join(&hash_file), hashes).unwrap();
+    let app = AppServer::new(&PAGES, shell)
         .options(
             LeptosOptions::builder()
                 .output_name("app")
-                .site_root(site_root())
+                .site_root(site_root)
                 .hash_files(true)
                 .hash_file(std::sync::Arc::<str>::from(hash_file.as_str()))
                 .build(),
@@ -274,6 +280,20 @@ async fn assets_come_precompressed_and_immutable_when_hashed() {
         .build()
         .unwrap();
     std::fs::remove_file(exe_dir.join(&hash_file)).unwrap();
+    app
+}
+
+#[tokio::test]
+async fn assets_come_precompressed_and_immutable_when_hashed() {
+    // A build with hashed names, and the stylesheet under its hashed name.
+    let pkg = std::path::Path::new(&site_root()).join("pkg");
+    std::fs::copy(pkg.join("app.css"), pkg.join("app.C1.css")).unwrap();
+    std::fs::copy(pkg.join("app.css.br"), pkg.join("app.C1.css.br")).unwrap();
+    let hashed = built_with_hashes(
+        site_root(),
+        "js: J1\nwasm: W1\ncss: C1\n",
+        common::shell(&PAGES),
+    );
     for (app, path, cache_control) in [
         (&built(false), "/pkg/app.css", "no-cache"),
         (&hashed, "/pkg/app.C1.css", server_props::app::IMMUTABLE),
@@ -494,39 +514,23 @@ async fn a_split_builds_documents_preload_their_pages_chunk() {
         "import * as split from './__wasm_split.L1.js';",
     )
     .unwrap();
-    let hash_file = format!("server-props-split-hashes-{}.txt", std::process::id());
-    let exe_dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_owned();
-    std::fs::write(
-        exe_dir.join(&hash_file),
+    let app = built_with_hashes(
+        root.to_string_lossy().into_owned(),
         "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: L1\n",
-    )
-    .unwrap();
-    let app = AppServer::new(&PAGES, |options: LeptosOptions| {
-        view! {
-            <!DOCTYPE html>
-            <html>
-                <head><HydrationScripts options/></head>
-                <body><leptos_router::components::Router><PageRoutes pages=&PAGES/></leptos_router::components::Router></body>
-            </html>
-        }
-        .into_any()
-    })
-    .options(
-        LeptosOptions::builder()
-            .output_name("app")
-            .site_root(root.to_string_lossy().into_owned())
-            .hash_files(true)
-            .hash_file(std::sync::Arc::<str>::from(hash_file.as_str()))
-            .build(),
-    )
-    .state("the state")
-    .build()
-    .unwrap();
-    std::fs::remove_file(exe_dir.join(&hash_file)).unwrap();
+        |options: LeptosOptions| {
+            view! {
+                <!DOCTYPE html>
+                <html>
+                    <head><HydrationScripts options/></head>
+                    <body>
+                        <leptos_router::components::Router>
+                            <PageRoutes pages=&PAGES/>
+                        </leptos_router::components::Router>
+                    </body>
+                </html>
+            }
+        },
+    );
     let (_, page) = raw(&app, "/visits", None).await;
     let page = String::from_utf8(page).unwrap();
     let preload = |file: &str| {
