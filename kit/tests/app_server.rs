@@ -558,4 +558,9 @@ async fn a_split_builds_documents_preload_their_pages_chunk() {
     let (parts, _) = raw(&app, &format!("/pkg/split_{chunk}.S1.wasm"), None).await;
     assert_eq!(parts.status, 200);
     assert_eq!(parts.headers["cache-control"], server_props::app::IMMUTABLE);
+    // The glue, whose name cargo-leptos takes from its content before it
+    // writes the loader's name into it, is asked for again.
+    let (parts, _) = raw(&app, "/pkg/app.J1.js", None).await;
+    assert_eq!(parts.status, 200);
+    assert_eq!(parts.headers["cache-control"], "no-cache");
 }

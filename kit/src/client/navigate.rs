@@ -548,8 +548,8 @@ pub(super) fn start_loading(view: PageView) {
     if let PageCode::Chunk(chunk) = page_code(view) {
         let mut load = (chunk.load)();
         // Polled once now, not first in a task of its own: the loader asks
-        // for the chunk's files at once, before this task asks for the
-        // props, rather than after.
+        // for the chunk's files at once, in this task, right after the
+        // props request its caller made first.
         if crate::chunk::now_or_never(load.as_mut()).is_none() {
             wasm_bindgen_futures::spawn_local(async move {
                 load.await;

@@ -326,15 +326,17 @@ where
             .hash_files
             .then(|| crate::assets::Assets::of(&options))
             .filter(|assets| assets.hashed);
-        // A build split by page names its chunks by their content too.
+        // A build split by page names its chunks by their content too. Its
+        // glue is the exception: cargo-leptos hashes the glue before it
+        // writes the split loader's hashed name into it, so two builds may
+        // send different glue under one name, and the browser must ask
+        // again (`no-cache`, below) rather than keep an older build's.
+        let chunks = crate::assets::Assets::hashed_chunks(&options);
         let hashed: Arc<std::collections::HashSet<String>> = Arc::new(match assets {
-            Some(a) => [a.js.clone(), a.wasm.clone(), a.css.clone()]
+            Some(a) => [a.wasm.clone(), a.css.clone()]
                 .into_iter()
-                .chain(
-                    crate::assets::Assets::hashed_chunks(&options)
-                        .iter()
-                        .cloned(),
-                )
+                .chain(chunks.is_empty().then(|| a.js.clone()))
+                .chain(chunks.iter().cloned())
                 .collect(),
             None => std::collections::HashSet::new(),
         });
