@@ -112,8 +112,16 @@ test("a prefetch brings the chunk with the props: the click and Back ask for not
 });
 
 test("a page whose chunk does not load is loaded as a document, and stays readable", async ({ page }) => {
-  // The guestbook's own chunk never arrives.
-  await page.route(/\/pkg\/split_page_Guestbook_[^/]*\.wasm$/, (route) => route.abort());
+  // The guestbook's own chunk never arrives. Counted from the last document
+  // request on.
+  let refused = 0;
+  await page.route(/\/pkg\/split_page_Guestbook_[^/]*\.wasm$/, (route) => {
+    refused += 1;
+    return route.abort();
+  });
+  page.on("request", (r) => {
+    if (r.resourceType() === "document") refused = 0;
+  });
   await page.goto("/");
   await hydrated(page);
   await markWindow(page);
@@ -127,6 +135,9 @@ test("a page whose chunk does not load is loaded as a document, and stays readab
   // it stays as the server sent it, and its links work as plain links.
   await page.waitForTimeout(500);
   expect(await page.evaluate(() => (window as any).__serverPropsHydrated)).not.toBe(true);
+  // Asked for twice: the document's preload (whose failure the loader's
+  // first try takes), then the second try.
+  expect(refused).toBe(2);
   await page.click('nav a[href="/counter"]');
   await expect(page.locator("h1")).toHaveText("Counter");
   expect(new URL(page.url()).pathname).toBe("/counter");
