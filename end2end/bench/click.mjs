@@ -3,24 +3,25 @@
 /**
  * Clicks the link `link` names (`{ selector }`, or `{ text }`: its text) and
  * resolves with the milliseconds from just before `click()` to the first
- * animation frame after the page's <h1> shows `heading` (or, with `null`,
- * anything other than what it showed before). Throws after 10 s, and when
- * the navigation reloaded the document (then it is no sample).
+ * animation frame after the page's heading (`until.heading`, a selector,
+ * `h1` by default) shows `until.text` (or, without one, anything other than
+ * what it showed before). Throws after 10 s, and when the navigation
+ * reloaded the document (then it is no sample).
  */
-export async function timedClick(page, link, heading = null) {
+export async function timedClick(page, link, { heading = "h1", text = null } = {}) {
   await page.evaluate(() => (window.__sameDocument = true));
   const ms = await page.evaluate(
-    ({ link, heading }) =>
+    ({ link, heading, text }) =>
       new Promise((resolve, reject) => {
-        const before = document.querySelector("h1")?.textContent;
+        const before = document.querySelector(heading)?.textContent;
         const target = link.selector
           ? document.querySelector(link.selector)
           : [...document.querySelectorAll("a")].find((a) => a.textContent.trim() === link.text);
         if (!target) return reject(new Error(`no link ${JSON.stringify(link)}`));
         const timer = setTimeout(() => reject(new Error("navigation took over 10 s")), 10_000);
         const observer = new MutationObserver(() => {
-          const h1 = document.querySelector("h1");
-          if (h1 && (heading === null ? h1.textContent !== before : h1.textContent === heading)) {
+          const shown = document.querySelector(heading);
+          if (shown && (text === null ? shown.textContent !== before : shown.textContent === text)) {
             observer.disconnect();
             requestAnimationFrame(() => {
               clearTimeout(timer);
@@ -32,7 +33,7 @@ export async function timedClick(page, link, heading = null) {
         const start = performance.now();
         target.click();
       }),
-    { link, heading },
+    { link, heading, text },
   );
   if (!(await page.evaluate(() => window.__sameDocument === true))) {
     throw new Error("the navigation reloaded the document");

@@ -14,6 +14,7 @@
 
 import { chromium } from "@playwright/test";
 import { args, executablePath } from "../chromium.mjs";
+import { timedClick } from "./click.mjs";
 import { summary } from "./summary.mjs";
 
 const base = process.argv[2];
@@ -36,38 +37,15 @@ try {
   });
   await page.goto(`${base}/dashboard/projects/1`, { waitUntil: "networkidle" });
   await page.waitForFunction(() => window.__serverPropsHydrated === true);
-  await page.evaluate(() => (window.__sameDocument = true));
   const samples = [];
   for (let i = 0; i < warmup + count; i++) {
     answers.length = 0;
     const target = i % 2 === 0 ? 2 : 1;
-    const ms = await page.evaluate(
-      (target) =>
-        new Promise((resolve, reject) => {
-          const heading = () => document.querySelector(".dashboard-page h2");
-          const link = document.querySelector(`.projects a[href="/dashboard/projects/${target}"]`);
-          if (!link) return reject(new Error(`no link to project ${target}`));
-          const before = heading().textContent;
-          const timer = setTimeout(() => reject(new Error("navigation took over 10 s")), 10_000);
-          const observer = new MutationObserver(() => {
-            const h2 = heading();
-            if (h2 && h2.textContent !== before) {
-              observer.disconnect();
-              requestAnimationFrame(() => {
-                clearTimeout(timer);
-                resolve(performance.now() - start);
-              });
-            }
-          });
-          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-          const start = performance.now();
-          link.click();
-        }),
-      target,
+    const ms = await timedClick(
+      page,
+      { selector: `.projects a[href="/dashboard/projects/${target}"]` },
+      { heading: ".dashboard-page h2" },
     );
-    if (!(await page.evaluate(() => window.__sameDocument === true))) {
-      throw new Error("the navigation reloaded the document");
-    }
     if (answers.length !== 1) throw new Error(`click ${i}: ${answers.length} props requests, not 1`);
     const json = await answers[0].json();
     if (json.layouts !== undefined) throw new Error(`click ${i}: the layout's loader ran`);

@@ -107,7 +107,7 @@ impl Chunks {
 
     /// The preload tags of a page's chunk.
     #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-    fn tags(&self, chunk: &str) -> Option<&str> {
+    fn preloads(&self, chunk: &str) -> Option<&str> {
         self.tags.get(chunk).map(String::as_str)
     }
 }
@@ -401,9 +401,16 @@ pub fn HydrationScripts(
     let known = Assets::known_of(&options);
     let assets = &known.assets;
     // The page's chunk in a split build: fetched beside the main module.
-    let chunk = use_context::<crate::view::Source>()
-        .and_then(|source| source.0.document_chunk())
-        .and_then(|chunk| known.chunks.get()?.tags(chunk))
+    // (No context looked up for a build not split: a document's render is
+    // a hot path.)
+    let chunk = known
+        .chunks
+        .get()
+        .filter(|chunks| !chunks.tags.is_empty())
+        .and_then(|chunks| {
+            let chunk = use_context::<crate::view::Source>()?.0.document_chunk()?;
+            chunks.preloads(chunk)
+        })
         .map(leptos::tachys::html::InertElement::new);
     let nonce = leptos::nonce::use_nonce();
     let crossorigin = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
