@@ -58,8 +58,23 @@ async fn load_list(cx: &LoaderContext<&'static str>) -> LoaderResult<Vec<String>
         .collect())
 }
 
-static PAGES: LazyLock<Pages> =
-    LazyLock::new(|| Pages::new().page::<VisitsPage>().page::<ListPage>());
+/// The app's state, as a loader reads it.
+#[page("/state")]
+pub fn StatePage(state: String) -> impl IntoView {
+    view! { <p id="state">{state}</p> }
+}
+
+#[loader(StatePage)]
+async fn load_state(cx: &LoaderContext<&'static str>) -> LoaderResult<String> {
+    Ok((*cx.state()).to_owned())
+}
+
+static PAGES: LazyLock<Pages> = LazyLock::new(|| {
+    Pages::new()
+        .page::<VisitsPage>()
+        .page::<ListPage>()
+        .page::<StatePage>()
+});
 
 /// A site root with a few files, and a secret beside it, in cargo's
 /// temporary directory for integration tests (inside `target/`, so nothing
@@ -423,6 +438,60 @@ async fn the_defaults_limit_bodies_and_add_security_headers_and_app_routes_and_l
     let page = client.get("/visits").await;
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert!(page.header("content-security-policy").is_some());
+}
+
+/// `AppServer` mounts the pages without their state's type (compiled once,
+/// in the kit) and gives them to the app's routes as its `Router<S>`: the
+/// loaders still read the state it was given, and a route layer the app
+/// adds there still wraps the pages.
+#[tokio::test]
+async fn loaders_read_the_state_and_the_apps_route_layers_wrap_the_pages() {
+    let options = LeptosOptions::builder()
+        .output_name("app")
+        .site_root(site_root())
+        .build();
+    let app = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(options)
+        .state("the state")
+        .routes(|r: Router<&'static str>| {
+            r.route_layer(axum::middleware::map_response(
+                |mut res: axum::response::Response| async {
+                    res.headers_mut()
+                        .insert("x-route-layer", http::HeaderValue::from_static("1"));
+                    res
+                },
+            ))
+        })
+        .props(|p| p.build_id("b"))
+        .build()
+        .unwrap();
+    let client = TestClient::new(&app);
+    let page = client.get("/state").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.embedded()["props"], "the state");
+    assert_eq!(page.header("x-route-layer"), Some("1"));
+    let props = client.props("/state").await;
+    assert_eq!(props.json()["props"], "the state");
+    assert_eq!(props.header("x-route-layer"), Some("1"));
+    // The fallback (static files, the 404 page) is no route.
+    let missing = client.get("/nothing/here").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("x-route-layer"), None);
+}
+
+/// A state no loader takes is refused when the app is built, naming both
+/// types, as the router extension refuses it.
+#[test]
+#[should_panic(expected = "wants state `&str`, but the router's state is `u32`")]
+fn a_state_the_loaders_do_not_take_is_refused_at_build() {
+    let options = LeptosOptions::builder()
+        .output_name("app")
+        .site_root(site_root())
+        .build();
+    let _ = AppServer::new(&PAGES, common::shell(&PAGES))
+        .options(options)
+        .state(7_u32)
+        .build();
 }
 
 #[tokio::test]

@@ -66,6 +66,18 @@ impl ServerProps {
         self.document(None, &state, request).await
     }
 
+    /// [`not_found`](Self::not_found) for a state whose type was checked
+    /// when the app was built (`AppServer`): not generic, so the 404 page's
+    /// handler is compiled once, in the kit.
+    #[cfg(feature = "server")]
+    pub(crate) async fn not_found_erased(
+        self,
+        state: std::sync::Arc<dyn Any + Send + Sync>,
+        request: Request,
+    ) -> Response {
+        self.document(None, &*state, request).await
+    }
+
     /// Answers a document request for the page at `index` of the table
     /// (`None`: no page matched the URL), within its request span.
     ///

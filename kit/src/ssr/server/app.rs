@@ -33,7 +33,7 @@ use crate::ssr::{
     middleware::security::SecurityHeaders,
     request::body::DEFAULT_MAX_BODY_BYTES,
     server::builder::{ServerProps, ServerPropsBuilder},
-    server::router::ServerPropsRouter,
+    server::router::{page_routes, state_mismatch},
     server::serve::{serve, ServeConfig},
 };
 use axum::{
@@ -42,7 +42,7 @@ use axum::{
 use cookie::Key;
 use http::{header::CACHE_CONTROL, HeaderValue, StatusCode};
 use leptos::{config::LeptosOptions, prelude::*};
-use std::{fmt, sync::Arc};
+use std::{any::Any, fmt, future::Future, pin::Pin, sync::Arc};
 use tower::ServiceExt;
 use tower_http::{body::Limited, limit::RequestBodyLimitLayer, services::ServeDir};
 
@@ -54,9 +54,20 @@ type Layer = Box<dyn FnOnce(Router) -> Router + Send>;
 /// An app's whole server, configured in one expression.
 #[must_use]
 pub struct AppServer<S = ()> {
+    setup: Setup,
+    state: S,
+    routes: Vec<Routes<S>>,
+}
+
+/// All of an [`AppServer`] but its state and the routes that take it: the
+/// part its build does not need the state's type for. Built from it
+/// ([`Setup::prepare`], [`Setup::finish`]) rather than inside the generic
+/// `build`, the server's layers, static files and connections are compiled
+/// once, in the kit, not again in each app's binary (and on each rebuild of
+/// it during development).
+struct Setup {
     pages: &'static Pages,
     shell: Shell,
-    state: S,
     options: Option<LeptosOptions>,
     configure: Vec<Configure>,
     cache: CacheConfig,
@@ -64,22 +75,26 @@ pub struct AppServer<S = ()> {
     max_body_bytes: usize,
     security_headers: SecurityHeaders,
     serve: ServeConfig,
-    routes: Vec<Routes<S>>,
     layers: Vec<Layer>,
     health: Option<String>,
 }
 
+/// The app's state behind its type, as the kit's handlers read it
+/// (`&dyn Any`, which each loader downcasts to the state it names).
+type ErasedState = Arc<dyn Any + Send + Sync>;
+
 impl<S> fmt::Debug for AppServer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let setup = &self.setup;
         f.debug_struct("AppServer")
-            .field("pages", self.pages)
-            .field("options", &self.options)
-            .field("cache", &self.cache)
-            .field("compression", &self.compression)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("security_headers", &self.security_headers)
-            .field("serve", &self.serve)
-            .field("health", &self.health)
+            .field("pages", setup.pages)
+            .field("options", &setup.options)
+            .field("cache", &setup.cache)
+            .field("compression", &setup.compression)
+            .field("max_body_bytes", &setup.max_body_bytes)
+            .field("security_headers", &setup.security_headers)
+            .field("serve", &setup.serve)
+            .field("health", &setup.health)
             .finish_non_exhaustive()
     }
 }
@@ -128,21 +143,23 @@ impl AppServer<()> {
         V: IntoView + 'static,
     {
         Self {
-            pages,
-            // Server only: `into_any()`, not `erase()`, whose saving is in the
-            // wasm (and whose wrapper would nest the shell's type one level deeper).
-            shell: Arc::new(move |o| shell(o).into_any()),
+            setup: Setup {
+                pages,
+                // Server only: `into_any()`, not `erase()`, whose saving is in the
+                // wasm (and whose wrapper would nest the shell's type one level deeper).
+                shell: Arc::new(move |o| shell(o).into_any()),
+                options: None,
+                configure: Vec::new(),
+                cache: CacheConfig::default(),
+                compression: Compression::default(),
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                security_headers: SecurityHeaders::default(),
+                serve: ServeConfig::default(),
+                layers: Vec::new(),
+                health: None,
+            },
             state: (),
-            options: None,
-            configure: Vec::new(),
-            cache: CacheConfig::default(),
-            compression: Compression::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            security_headers: SecurityHeaders::default(),
-            serve: ServeConfig::default(),
             routes: Vec::new(),
-            layers: Vec::new(),
-            health: None,
         }
     }
 }
@@ -167,25 +184,15 @@ where
             "server_props::AppServer: call state() before routes(), whose routes take the state"
         );
         AppServer {
-            pages: self.pages,
-            shell: self.shell,
+            setup: self.setup,
             state,
-            options: self.options,
-            configure: self.configure,
-            cache: self.cache,
-            compression: self.compression,
-            max_body_bytes: self.max_body_bytes,
-            security_headers: self.security_headers,
-            serve: self.serve,
             routes: Vec::new(),
-            layers: self.layers,
-            health: self.health,
         }
     }
 
     /// The Leptos options to use instead of reading them (tests do).
     pub fn options(mut self, options: LeptosOptions) -> Self {
-        self.options = Some(options);
+        self.setup.options = Some(options);
         self
     }
 
@@ -195,41 +202,41 @@ where
         mut self,
         configure: impl FnOnce(ServerPropsBuilder) -> ServerPropsBuilder + Send + 'static,
     ) -> Self {
-        self.configure.push(Box::new(configure));
+        self.setup.configure.push(Box::new(configure));
         self
     }
 
     /// The shared cache (default on, 64 MiB; `CacheConfig::disabled()`).
     pub fn cache(mut self, cache: CacheConfig) -> Self {
-        self.cache = cache;
+        self.setup.cache = cache;
         self
     }
 
     /// How answers are compressed (default brotli or gzip, as the request
     /// accepts; [`Compression::disabled`] when a proxy in front does it).
     pub fn compression(mut self, compression: Compression) -> Self {
-        self.compression = compression;
+        self.setup.compression = compression;
         self
     }
 
     /// The largest request body accepted (default 1 MiB; 413 above it),
     /// for the whole router and for what a loader may read.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
+        self.setup.max_body_bytes = bytes;
         self
     }
 
     /// The headers added to every response (default
     /// [`SecurityHeaders::default`]; add HSTS for an HTTPS site).
     pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
-        self.security_headers = headers;
+        self.setup.security_headers = headers;
         self
     }
 
     /// The connection limits and timeouts of [`serve`], and its drain
     /// period ([`ServeConfig::drain`]).
     pub fn serve_config(mut self, config: ServeConfig) -> Self {
-        self.serve = config;
+        self.setup.serve = config;
         self
     }
 
@@ -247,7 +254,7 @@ where
     /// In [`build`](Self::build), as axum does, when `path` is a page's path
     /// or a route's of the app's own.
     pub fn health(mut self, path: impl Into<String>) -> Self {
-        self.health = Some(path.into());
+        self.setup.health = Some(path.into());
         self
     }
 
@@ -263,7 +270,7 @@ where
     /// best as one `tower::ServiceBuilder` in one `Router::layer` call: each
     /// call boxes every route, and every request's future, once more.
     pub fn layer(mut self, layer: impl FnOnce(Router) -> Router + Send + 'static) -> Self {
-        self.layers.push(Box::new(layer));
+        self.setup.layers.push(Box::new(layer));
         self
     }
 
@@ -281,18 +288,58 @@ where
     /// page.)
     #[track_caller]
     pub fn build(self) -> Result<BuiltApp, AppError> {
-        let options = match self.options {
+        let prepared = self.setup.prepare()?;
+        if let Some(mismatch) = state_mismatch::<S>(&prepared.props) {
+            panic!("{mismatch}");
+        }
+        let state: ErasedState = Arc::new(self.state.clone());
+        // The kit's routes are made without the state's type (they read it
+        // erased), then given to the app's own routes as a `Router<S>`.
+        let mut router: Router<S> = page_routes(&prepared.props, &state).with_state(());
+        for routes in self.routes {
+            router = routes(router);
+        }
+        Ok(prepared.finish(router.with_state(self.state), state))
+    }
+
+    /// Builds the app and serves it on the configured site address until
+    /// SIGTERM or SIGINT, then drains for [`ServeConfig::drain`] (the
+    /// [health check](Self::health) failing) and finishes the requests under
+    /// way.
+    ///
+    /// # Errors
+    /// When no configuration can be read or the address cannot be bound.
+    pub async fn serve(self) -> Result<(), AppError> {
+        let config = self.setup.serve.clone();
+        let cache_on = self.setup.cache.is_enabled();
+        serve_built(self.build()?, config, cache_on).await
+    }
+}
+
+/// What [`Setup::prepare`] makes of the configuration: the Leptos options
+/// and the kit's server half.
+struct Prepared {
+    setup: Setup,
+    options: LeptosOptions,
+    props: ServerProps,
+    watched: bool,
+}
+
+impl Setup {
+    /// The Leptos options and the kit's server half.
+    fn prepare(mut self) -> Result<Prepared, AppError> {
+        let options = match self.options.take() {
             Some(options) => options,
             None => leptos_options()?,
         };
-        let shell = self.shell;
+        let shell = self.shell.clone();
         // Under `cargo leptos watch` (which sets LEPTOS_WATCH): its
         // live-reload script, and the kit's live stream.
         let watched = crate::assets::watched();
         let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
             .max_body_bytes(self.max_body_bytes)
             .live_reload(watched);
-        for configure in self.configure {
+        for configure in std::mem::take(&mut self.configure) {
             builder = configure(builder);
         }
         if !builder.has_cookie_key() {
@@ -304,10 +351,29 @@ where
             builder = builder.cookie_key(cookie_key(secret.as_deref(), !development)?);
         }
         let props = builder.build();
+        Ok(Prepared {
+            setup: self,
+            options,
+            props,
+            watched,
+        })
+    }
+}
+
+impl Prepared {
+    /// The rest of the app around its routes (the state given): the static
+    /// files and the 404 page, the layers, the health check, the live stream
+    /// and the app's own layers.
+    fn finish(self, router: Router, state: ErasedState) -> BuiltApp {
+        let Prepared {
+            setup,
+            options,
+            props,
+            watched,
+        } = self;
         let not_found = {
             let props = props.clone();
-            let state = self.state.clone();
-            move |request| props.clone().not_found(state.clone(), request)
+            move |request: Request| props.clone().not_found_erased(state.clone(), request)
         };
         // `.br` and `.gz` siblings (`cargo leptos build --precompress`)
         // are served as they are to clients that accept them.
@@ -315,7 +381,12 @@ where
             .precompressed_br()
             .precompressed_gzip()
             .call_fallback_on_method_not_allowed(true)
-            .fallback(not_found.clone().into_service());
+            // Boxed: unboxed, rustc cannot prove `ServeDir`'s future `Send`
+            // outside a generic function (a higher-ranked lifetime error).
+            // Only a 404 pays for the box.
+            .fallback(tower::util::BoxCloneSyncService::new(
+                not_found.clone().into_service(),
+            ));
         let site_root = options.site_root.to_string();
         let pkg = Arc::<str>::from(format!("/{}/", options.site_pkg_dir.trim_matches('/')));
         // The files named by their content (cargo-leptos's `hash-files`):
@@ -373,10 +444,6 @@ where
                 response.map(Body::new)
             }
         };
-        let mut router = Router::new().server_props(&props);
-        for routes in self.routes {
-            router = routes(router);
-        }
         // One stack, outermost first, given to `Router::layer` once: axum
         // boxes each route's service, and each request's future, once per
         // `layer` call (and clones each boxed service per request), so four
@@ -386,18 +453,15 @@ where
         // response bodies are turned back into axum's `Body`, as
         // `Router::layer` does between layers.
         let stack = tower::ServiceBuilder::new()
-            .layer(self.security_headers)
+            .layer(setup.security_headers)
             .map_response(IntoResponse::into_response)
-            .layer(RequestBodyLimitLayer::new(self.max_body_bytes))
+            .layer(RequestBodyLimitLayer::new(setup.max_body_bytes))
             .map_request(|request: Request<Limited<Body>>| request.map(Body::new))
-            .layer(props.cache_layer(&self.cache))
-            .layer(self.compression);
-        let mut router = router
-            .fallback(static_files)
-            .layer(stack)
-            .with_state(self.state);
-        if let Some(path) = self.health {
-            let draining = self.serve.draining();
+            .layer(props.cache_layer(&setup.cache))
+            .layer(setup.compression);
+        let mut router = router.fallback(static_files).layer(stack);
+        if let Some(path) = setup.health {
+            let draining = setup.serve.draining();
             let build = HeaderValue::from_str(props.build_id()).ok();
             router = router.route(
                 &path,
@@ -405,7 +469,7 @@ where
             );
         }
         if watched {
-            let draining = self.serve.draining();
+            let draining = setup.serve.draining();
             router = router.route(
                 crate::protocol::LIVE_PATH,
                 axum::routing::get(move |query: axum::extract::RawQuery| {
@@ -413,39 +477,42 @@ where
                 }),
             );
         }
-        for layer in self.layers {
+        for layer in setup.layers {
             router = layer(router);
         }
-        Ok(BuiltApp {
+        BuiltApp {
             router,
             props,
             options,
-        })
+        }
     }
+}
 
-    /// Builds the app and serves it on the configured site address until
-    /// SIGTERM or SIGINT, then drains for [`ServeConfig::drain`] (the
-    /// [health check](Self::health) failing) and finishes the requests under
-    /// way.
-    ///
-    /// # Errors
-    /// When no configuration can be read or the address cannot be bound.
-    pub async fn serve(self) -> Result<(), AppError> {
-        let config = self.serve.clone();
-        let cache_on = self.cache.is_enabled();
-        let app = self.build()?;
-        let addr = app.options.site_addr;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| AppError::Bind { addr, source })?;
-        tracing::info!(
-            "listening on http://{addr} (build {}, shared cache {})",
-            app.props.build_id(),
-            if cache_on { "on" } else { "off" }
-        );
-        serve(listener, app.router, &config, shutdown_signal()).await;
-        Ok(())
-    }
+/// Binds the site address and serves the built app. Boxed, and made by a
+/// function that is not generic, so that its code (hyper's connections,
+/// tokio's tasks, every layer's future) is compiled once, in the kit: an
+/// `async fn` awaited from the generic [`AppServer::serve`] would be
+/// compiled again in each app's binary (see [`Setup`]).
+fn serve_built(
+    app: BuiltApp,
+    config: ServeConfig,
+    cache_on: bool,
+) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send>> {
+    Box::pin(serve_app(app, config, cache_on))
+}
+
+async fn serve_app(app: BuiltApp, config: ServeConfig, cache_on: bool) -> Result<(), AppError> {
+    let addr = app.options.site_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| AppError::Bind { addr, source })?;
+    tracing::info!(
+        "listening on http://{addr} (build {}, shared cache {})",
+        app.props.build_id(),
+        if cache_on { "on" } else { "off" }
+    );
+    serve(listener, app.router, &config, shutdown_signal()).await;
+    Ok(())
 }
 
 /// [`AppServer::health`]'s answer.

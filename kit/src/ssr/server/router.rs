@@ -8,10 +8,13 @@ use crate::ssr::{loader::WriteMethod, server::builder::ServerProps};
 use crate::{pages::PageKind, protocol::PROPS_PREFIX};
 use axum::{
     extract::{Request, State},
+    handler::Handler,
     routing::{get, MethodRouter},
     Router,
 };
 use std::any::TypeId;
+#[cfg(feature = "server")]
+use std::{any::Any, sync::Arc};
 
 /// Adds an app's pages and its props endpoint to an axum router.
 pub trait ServerPropsRouter<S> {
@@ -33,51 +36,98 @@ where
     S: Clone + Send + Sync + 'static,
 {
     #[track_caller]
-    fn server_props(mut self, props: &ServerProps) -> Self {
+    fn server_props(self, props: &ServerProps) -> Self {
         if let Some(mismatch) = state_mismatch::<S>(props) {
             panic!("{mismatch}");
         }
-        for (index, entry) in props.pages().entries.iter().enumerate() {
+        let document = |index| {
             let props = props.clone();
-            let handler = move |State(state): State<S>, request: Request| {
+            move |State(state): State<S>, request: Request| {
                 let props = props.clone();
                 async move { props.document(Some(index), &state, request).await }
-            };
-            let mut route: MethodRouter<S> = get(handler.clone());
-            if let PageKind::Props(page) = &entry.kind {
-                let mut added: Vec<WriteMethod> = Vec::new();
-                for method in page.loader.methods {
-                    if added.contains(method) {
-                        continue;
-                    }
-                    added.push(*method);
-                    let handler = handler.clone();
-                    route = match method {
-                        WriteMethod::Post => route.post(handler),
-                        WriteMethod::Put => route.put(handler),
-                        WriteMethod::Patch => route.patch(handler),
-                        WriteMethod::Delete => route.delete(handler),
-                    };
-                }
             }
-            self = self.route(&entry.pattern.axum_path(), route);
-        }
-        let props = props.clone();
-        let handler = move |State(state): State<S>, request: Request| {
-            let props = props.clone();
+        };
+        let answer = props.clone();
+        let answer = move |State(state): State<S>, request: Request| {
+            let props = answer.clone();
             async move { props.props(&state, request).await }
         };
-        // Writes are `<Form>` submissions; the handler answers 405 for a
-        // page that does not accept the method.
-        self.route(
-            &format!("{PROPS_PREFIX}{{*props_path}}"),
-            get(handler.clone())
-                .post(handler.clone())
-                .put(handler.clone())
-                .patch(handler.clone())
-                .delete(handler),
-        )
+        mount(self, props, document, answer)
     }
+}
+
+/// The kit's routes for a state already given, read erased (its type was
+/// checked with [`state_mismatch`]): what `AppServer` mounts. Not generic,
+/// so its handlers are compiled once, in the kit.
+#[cfg(feature = "server")]
+pub(crate) fn page_routes(props: &ServerProps, state: &Arc<dyn Any + Send + Sync>) -> Router {
+    let document = |index| {
+        let props = props.clone();
+        let state = state.clone();
+        move |request: Request| {
+            let props = props.clone();
+            let state = state.clone();
+            async move { props.document(Some(index), &*state, request).await }
+        }
+    };
+    let answer = {
+        let props = props.clone();
+        let state = state.clone();
+        move |request: Request| {
+            let props = props.clone();
+            let state = state.clone();
+            async move { props.props(&*state, request).await }
+        }
+    };
+    mount(Router::new(), props, document, answer)
+}
+
+/// Routes every page of the table to a handler made by `document` (with its
+/// index in the table) and the props endpoint to `answer`.
+fn mount<S, D, TD, A, TA>(
+    mut router: Router<S>,
+    props: &ServerProps,
+    document: impl Fn(usize) -> D,
+    answer: A,
+) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    D: Handler<TD, S> + Clone,
+    TD: 'static,
+    A: Handler<TA, S> + Clone,
+    TA: 'static,
+{
+    for (index, entry) in props.pages().entries.iter().enumerate() {
+        let handler = document(index);
+        let mut route: MethodRouter<S> = get(handler.clone());
+        if let PageKind::Props(page) = &entry.kind {
+            let mut added: Vec<WriteMethod> = Vec::new();
+            for method in page.loader.methods {
+                if added.contains(method) {
+                    continue;
+                }
+                added.push(*method);
+                let handler = handler.clone();
+                route = match method {
+                    WriteMethod::Post => route.post(handler),
+                    WriteMethod::Put => route.put(handler),
+                    WriteMethod::Patch => route.patch(handler),
+                    WriteMethod::Delete => route.delete(handler),
+                };
+            }
+        }
+        router = router.route(&entry.pattern.axum_path(), route);
+    }
+    // Writes are `<Form>` submissions; the handler answers 405 for a
+    // page that does not accept the method.
+    router.route(
+        &format!("{PROPS_PREFIX}{{*props_path}}"),
+        get(answer.clone())
+            .post(answer.clone())
+            .put(answer.clone())
+            .patch(answer.clone())
+            .delete(answer),
+    )
 }
 
 /// The first loader (the app's layout's, a nested layout's or a page's)

@@ -235,7 +235,20 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     config: &ServeConfig,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    serve_until(listener, app, config, Box::pin(shutdown)).await;
+}
+
+/// [`serve`] for one type of shutdown signal: compiled once, in the kit.
+/// Generic, the whole server (hyper's connections and tokio's tasks for
+/// them, every layer's future) would be compiled again in each app's
+/// binary, and on each rebuild of it during development.
+async fn serve_until(
+    listener: TcpListener,
+    app: Router,
+    config: &ServeConfig,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send + '_>>,
 ) {
     let builder = config.http1();
     let graceful = GracefulShutdown::new();
