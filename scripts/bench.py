@@ -10,6 +10,9 @@ then a measured run. The servers:
 * handwritten: the same pages in plain axum + askama, no hydration
   framework (bench/handwritten): the same props, envelope, nonce, markup and
   headers, so ours / hand-written is what the kit and Leptos cost;
+* leptos-view: the same server with its documents' markup made by Leptos's
+  `view!` instead of askama (`handwritten --leptos`), without Leptos's
+  router, leptos_meta or the kit: what Leptos's renderer costs by itself;
 * ours: the reference app's release build;
 * next: bench/nextjs (`next build`, `next start`), the same getServerSideProps.
 
@@ -53,7 +56,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 SERVER_CPU, LOAD_CPU = "0", "1"
-PORTS = {"ceiling": 3501, "ours": 3502, "next": 3503, "handwritten": 3504}
+PORTS = {"ceiling": 3501, "ours": 3502, "next": 3503, "handwritten": 3504, "leptos-view": 3505}
 
 
 @dataclass
@@ -455,6 +458,12 @@ def summary(results: list[Result], bundles: dict[str, Bundle], navs: dict[str, d
     row("props JSON req/s", rps(props, "ours"), rps(props, "next"), rps(props, "ceiling"), ",.0f",
         ">= 0.5x ceiling", hand(props))
     row("hello req/s", rps(hello, "ours"), rps(hello, "next"), None, ",.0f", "", hand(hello))
+    # Leptos's renderer alone (handwritten --leptos) in the "ours" column:
+    # its ratio to hand-written is what Leptos's `view!` costs by itself.
+    row("Leptos view! alone (handwritten --leptos): document req/s", rps(doc, "leptos-view"), None, None,
+        ",.0f", "the renderer's own cost", hand(doc))
+    row("Leptos view! alone (handwritten --leptos): hello req/s", rps(hello, "leptos-view"), None, None,
+        ",.0f", "", hand(hello))
     row("cache hit req/s (/cached)", rps(cache, "ours"), None, rps(cache, "ceiling"), ",.0f", ">= 0.8x ceiling")
     # Compressed as a browser asks (both gzip: ours at level 1); the
     # ceiling column is our own uncompressed figure, for the cost.
@@ -584,6 +593,17 @@ def main() -> None:
             results.append(hand.measure(TARGETS[2], f"{base}/bench/hello"))
         finally:
             hand.stop()
+        base = f"http://127.0.0.1:{PORTS['leptos-view']}"
+        view = Server(
+            "leptos-view",
+            ["target/release/handwritten", str(site), f"127.0.0.1:{PORTS['leptos-view']}", "--leptos"],
+            ROOT, {}, f"{base}/bench/hello",
+        )
+        try:
+            results.append(view.measure(TARGETS[0], f"{base}/bench/items/1"))
+            results.append(view.measure(TARGETS[2], f"{base}/bench/hello"))
+        finally:
+            view.stop()
 
     with tempfile.TemporaryDirectory() as tmp:
         for name, body in [("doc.html", doc), ("props.json", json_bytes), ("cached.html", cached)]:
@@ -619,7 +639,7 @@ def main() -> None:
     finally:
         nxt.stop()
 
-    order = {"ceiling": 0, "handwritten": 1, "ours": 2, "next": 3}
+    order = {"ceiling": 0, "handwritten": 1, "leptos-view": 2, "ours": 3, "next": 4}
     results.sort(key=lambda r: (TARGETS.index(r.target), order[r.server]))
     out = summary(results, bundles, navs) + "\n\n" + table(results)
     files = "\n".join(

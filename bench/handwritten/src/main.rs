@@ -19,12 +19,15 @@
 //! build header, and the build check (any build id in the path is
 //! answered).
 //!
-//! `handwritten <site.json> [<addr>]`: the site file names the build id, the
+//! `handwritten <site.json> [<addr>] [--leptos]`: the site file names the build id, the
 //! style sheet, the module script and its wasm, as the kit's document of the
 //! same build links them (`scripts/bench.py` reads them off that document);
 //! the address defaults to `LEPTOS_SITE_ADDR`, as the kit's server's does
 //! (`scripts/instructions.sh` starts either). Runs on the same runtime as the
-//! kit's server (`#[tokio::main]`).
+//! kit's server (`#[tokio::main]`). With `--leptos`, the documents'
+//! markup is made by Leptos's `view!` instead of askama ([`leptos_markup`]):
+//! what Leptos's renderer costs by itself, without its router, leptos_meta
+//! or the kit.
 
 #![forbid(unsafe_code)]
 
@@ -44,19 +47,34 @@ use axum::{
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use serde::{Deserialize, Serialize};
-use std::{env, error::Error, fs, sync::Arc};
+use std::{env, error::Error, fs};
+
+mod leptos_markup;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// What the kit's document of the same build links (read at start-up).
+/// What the kit's document of the same build links (read at start-up), and
+/// how documents are made.
 #[derive(Deserialize)]
 struct Site {
+    #[serde(skip)]
+    markup: Markup,
     build: String,
     css: String,
     js: String,
     wasm: String,
     module_script: String,
+}
+
+/// What makes a document's markup.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Markup {
+    /// askama's templates (`templates/`): what a Rust developer would write.
+    #[default]
+    Askama,
+    /// Leptos's `view!`, without its router, leptos_meta or the kit.
+    Leptos,
 }
 
 /// The navigation in the shell: `(href, text)`, as the reference app's layout.
@@ -150,7 +168,7 @@ struct HelloPage<'a> {
     props: &'a HelloProps,
 }
 
-type Shared = Arc<Site>;
+type Shared = &'static Site;
 
 fn nonce() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
@@ -233,16 +251,27 @@ async fn items(State(site): State<Shared>, Path(id): Path<u64>) -> Response {
         layout: Layout { user: None },
     });
     let nonce = nonce();
+    let next = format!("/bench/items/{}", id + 1);
+    if site.markup == Markup::Leptos {
+        let shell = leptos_markup::Shell {
+            site,
+            nonce: nonce.clone(),
+            title: props.title.clone(),
+            path,
+            props_json,
+        };
+        return document(&nonce, Ok(leptos_markup::items(shell, props, next)));
+    }
     let page = ItemsPage {
         shell: Shell {
-            site: &site,
+            site,
             nonce: &nonce,
             title: &props.title,
             path: &path,
             props_json: &props_json,
         },
         props: &props,
-        next: format!("/bench/items/{}", id + 1),
+        next,
     };
     document(&nonce, page.render())
 }
@@ -256,9 +285,19 @@ async fn hello(State(site): State<Shared>) -> Response {
         layout: Layout { user: None },
     });
     let nonce = nonce();
+    if site.markup == Markup::Leptos {
+        let shell = leptos_markup::Shell {
+            site,
+            nonce: nonce.clone(),
+            title: "server_props reference app".to_owned(),
+            path: "/bench/hello".to_owned(),
+            props_json,
+        };
+        return document(&nonce, Ok(leptos_markup::hello(shell, &props)));
+    }
     let page = HelloPage {
         shell: Shell {
-            site: &site,
+            site,
             nonce: &nonce,
             title: "server_props reference app",
             path: "/bench/hello",
@@ -288,19 +327,31 @@ async fn items_json(Path((_build, file)): Path<(String, String)>) -> Response {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = env::args().skip(1);
-    let usage = "usage: handwritten <site.json> [<addr>]";
-    let site_file = args.next().ok_or(usage)?;
-    let addr = args
+    let usage = "usage: handwritten <site.json> [<addr>] [--leptos]";
+    let mut markup = Markup::Askama;
+    let mut positional = Vec::new();
+    for arg in args.by_ref() {
+        match arg.as_str() {
+            "--leptos" => markup = Markup::Leptos,
+            _ => positional.push(arg),
+        }
+    }
+    let mut positional = positional.into_iter();
+    let site_file = positional.next().ok_or(usage)?;
+    let addr = positional
         .next()
         .or_else(|| env::var("LEPTOS_SITE_ADDR").ok())
         .ok_or(usage)?;
-    let site: Site =
+    let mut site: Site =
         serde_json::from_slice(&fs::read(&site_file).map_err(|e| format!("{site_file}: {e}"))?)?;
+    site.markup = markup;
+    // Read once, kept for the process's life: handlers borrow it.
+    let site: &'static Site = Box::leak(Box::new(site));
     let app = Router::new()
         .route("/bench/items/{id}", get(items))
         .route("/bench/hello", get(hello))
         .route("/_props/{build}/bench/items/{file}", get(items_json))
-        .with_state(Arc::new(site));
+        .with_state(site);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     // Stops on Ctrl-C or SIGINT, which a background job of a script
     // ignores unless a handler is installed (`scripts/instructions.sh`
@@ -320,6 +371,7 @@ mod tests {
 
     fn site() -> Site {
         Site {
+            markup: Markup::Askama,
             build: "b1".into(),
             css: "/pkg/app.css".into(),
             js: "/pkg/app.js".into(),
@@ -338,7 +390,7 @@ mod tests {
 
     #[test]
     fn the_items_document_has_the_pages_markup_and_props() {
-        let site = site();
+        let site: &'static Site = Box::leak(Box::new(site()));
         let props = ItemsProps::for_id(1);
         let props_json = script_json(&Envelope {
             build: Some("b1"),
@@ -348,7 +400,7 @@ mod tests {
         });
         let html = ItemsPage {
             shell: Shell {
-                site: &site,
+                site,
                 nonce: "n0",
                 title: &props.title,
                 path: "/bench/items/1",
@@ -376,6 +428,69 @@ mod tests {
         );
         assert_eq!(envelope["build"], "b1");
         assert_eq!(envelope["layout"]["user"], serde_json::Value::Null);
+    }
+
+    /// `--leptos` makes the same documents, byte for byte.
+    #[test]
+    fn leptos_makes_the_same_documents_as_askama() {
+        let site: &'static Site = Box::leak(Box::new(site()));
+        let props = ItemsProps::for_id(1);
+        let props_json = script_json(&Envelope {
+            build: Some("b1"),
+            url: Some("/bench/items/1"),
+            props: &props,
+            layout: Layout { user: None },
+        });
+        let askama = ItemsPage {
+            shell: Shell {
+                site,
+                nonce: "n0",
+                title: &props.title,
+                path: "/bench/items/1",
+                props_json: &props_json,
+            },
+            props: &props,
+            next: "/bench/items/2".into(),
+        }
+        .render()
+        .unwrap();
+        let shell = leptos_markup::Shell {
+            site,
+            nonce: "n0".into(),
+            title: props.title.clone(),
+            path: "/bench/items/1".into(),
+            props_json,
+        };
+        let leptos = leptos_markup::items(shell, ItemsProps::for_id(1), "/bench/items/2".into());
+        assert_eq!(leptos, askama);
+
+        let hello = HelloProps { message: "hello" };
+        let props_json = script_json(&Envelope {
+            build: Some("b1"),
+            url: Some("/bench/hello"),
+            props: &hello,
+            layout: Layout { user: None },
+        });
+        let askama = HelloPage {
+            shell: Shell {
+                site,
+                nonce: "n0",
+                title: "server_props reference app",
+                path: "/bench/hello",
+                props_json: &props_json,
+            },
+            props: &hello,
+        }
+        .render()
+        .unwrap();
+        let shell = leptos_markup::Shell {
+            site,
+            nonce: "n0".into(),
+            title: "server_props reference app".into(),
+            path: "/bench/hello".into(),
+            props_json,
+        };
+        assert_eq!(leptos_markup::hello(shell, &hello), askama);
     }
 
     #[test]
