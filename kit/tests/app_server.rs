@@ -110,14 +110,18 @@ fn client() -> TestClient {
     TestClient::new(&built(false))
 }
 
-fn built(hash_files: bool) -> server_props::app::BuiltApp {
-    let options = LeptosOptions::builder()
+/// The Leptos options of the test site.
+fn options(hash_files: bool) -> LeptosOptions {
+    LeptosOptions::builder()
         .output_name("app")
         .site_root(site_root())
         .hash_files(hash_files)
-        .build();
+        .build()
+}
+
+fn built(hash_files: bool) -> server_props::app::BuiltApp {
     AppServer::new(&PAGES, common::shell(&PAGES))
-        .options(options)
+        .options(options(hash_files))
         .state("the state")
         .max_body_bytes(16)
         .routes(|r: Router<&'static str>| {
@@ -131,18 +135,22 @@ fn built(hash_files: bool) -> server_props::app::BuiltApp {
                 axum::routing::post(|body: String| async move { body }),
             )
         })
-        .layer(|r| {
-            r.layer(axum::middleware::map_response(
-                |mut res: axum::response::Response| async {
-                    res.headers_mut()
-                        .insert("x-outer", http::HeaderValue::from_static("1"));
-                    res
-                },
-            ))
-        })
+        .layer(|r| r.layer(axum::middleware::map_response(mark("x-outer"))))
         .props(|p| p.build_id("b"))
         .build()
         .unwrap()
+}
+
+/// Marks each response with the header `name: 1` (for `map_response`).
+fn mark(
+    name: &'static str,
+) -> impl Fn(axum::response::Response) -> std::future::Ready<axum::response::Response> + Clone {
+    move |mut response| {
+        response
+            .headers_mut()
+            .insert(name, http::HeaderValue::from_static("1"));
+        std::future::ready(response)
+    }
 }
 
 /// One request straight to the router: the body as bytes (compressed
@@ -446,21 +454,11 @@ async fn the_defaults_limit_bodies_and_add_security_headers_and_app_routes_and_l
 /// adds there still wraps the pages.
 #[tokio::test]
 async fn loaders_read_the_state_and_the_apps_route_layers_wrap_the_pages() {
-    let options = LeptosOptions::builder()
-        .output_name("app")
-        .site_root(site_root())
-        .build();
     let app = AppServer::new(&PAGES, common::shell(&PAGES))
-        .options(options)
+        .options(options(false))
         .state("the state")
         .routes(|r: Router<&'static str>| {
-            r.route_layer(axum::middleware::map_response(
-                |mut res: axum::response::Response| async {
-                    res.headers_mut()
-                        .insert("x-route-layer", http::HeaderValue::from_static("1"));
-                    res
-                },
-            ))
+            r.route_layer(axum::middleware::map_response(mark("x-route-layer")))
         })
         .props(|p| p.build_id("b"))
         .build()
@@ -484,12 +482,8 @@ async fn loaders_read_the_state_and_the_apps_route_layers_wrap_the_pages() {
 #[test]
 #[should_panic(expected = "wants state `&str`, but the router's state is `u32`")]
 fn a_state_the_loaders_do_not_take_is_refused_at_build() {
-    let options = LeptosOptions::builder()
-        .output_name("app")
-        .site_root(site_root())
-        .build();
     let _ = AppServer::new(&PAGES, common::shell(&PAGES))
-        .options(options)
+        .options(options(false))
         .state(7_u32)
         .build();
 }
@@ -512,12 +506,8 @@ async fn the_test_client_keeps_cookies_across_calls_and_forgets_removed_ones() {
 async fn the_health_check_answers_ok_then_503_once_draining() {
     let config = server_props::serve::ServeConfig::default();
     let draining = config.draining();
-    let options = LeptosOptions::builder()
-        .output_name("app")
-        .site_root(site_root())
-        .build();
     let app = AppServer::new(&PAGES, common::shell(&PAGES))
-        .options(options)
+        .options(options(false))
         .state("the state")
         .serve_config(config)
         .health("/ready")

@@ -6,8 +6,9 @@
 //! itself costs, apart from what an app's structure adds on top of it
 //! (`docs/performance.md`, "What Leptos's renderer costs by itself").
 //!
-//! The markup is the askama templates' (`templates/`), byte for byte (a
-//! unit test holds it).
+//! The markup is the askama templates' (`templates/`), byte for byte but
+//! for the marker Leptos writes after each list (`<!>`, for hydration), as
+//! the kit's documents have it too (a unit test holds it).
 
 use crate::{HelloProps, ItemsProps, Site, NAV};
 use leptos::prelude::*;
