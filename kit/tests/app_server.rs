@@ -11,7 +11,7 @@ use axum::{routing::get, Router};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_props::{
-    app::AppServer, loader, page, testing::TestClient, LoaderContext, LoaderResult, Pages,
+    app::AppServer, loader, page, testing::TestClient, Layout, LoaderContext, LoaderResult, Pages,
 };
 use std::sync::LazyLock;
 
@@ -69,11 +69,26 @@ async fn load_state(cx: &LoaderContext<&'static str>) -> LoaderResult<String> {
     Ok((*cx.state()).to_owned())
 }
 
+/// The app's layout: its loader reads the state too, for every document,
+/// the 404 page's included.
+#[derive(Debug)]
+pub struct Frame;
+
+impl Layout for Frame {
+    type Data = String;
+}
+
+#[loader(Frame)]
+async fn load_frame(cx: &LoaderContext<&'static str>) -> LoaderResult<String> {
+    Ok((*cx.state()).to_owned())
+}
+
 static PAGES: LazyLock<Pages> = LazyLock::new(|| {
     Pages::new()
         .page::<VisitsPage>()
         .page::<ListPage>()
         .page::<StatePage>()
+        .layout::<Frame>()
 });
 
 /// A site root with a few files, and a secret beside it, in cargo's
@@ -467,14 +482,47 @@ async fn loaders_read_the_state_and_the_apps_route_layers_wrap_the_pages() {
     let page = client.get("/state").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(page.embedded()["props"], "the state");
+    assert_eq!(page.embedded()["layout"], "the state");
     assert_eq!(page.header("x-route-layer"), Some("1"));
     let props = client.props("/state").await;
     assert_eq!(props.json()["props"], "the state");
     assert_eq!(props.header("x-route-layer"), Some("1"));
-    // The fallback (static files, the 404 page) is no route.
+    // The fallback (static files, the 404 page) is no route, and its
+    // layout's loader reads the state as the pages' do.
     let missing = client.get("/nothing/here").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.header("x-route-layer"), None);
+    assert_eq!(missing.embedded()["layout"], "the state");
+}
+
+/// What `build` refuses is reported at the app's own line, not inside the
+/// kit: here a health check at a page's path.
+#[test]
+fn a_route_that_clashes_is_reported_at_the_apps_line() {
+    use std::sync::{Arc, Mutex};
+    let at: Arc<Mutex<Option<String>>> = Arc::default();
+    let this = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook({
+        let at = Arc::clone(&at);
+        Box::new(move |info| {
+            // Other tests run beside this one: only this thread's panic.
+            if std::thread::current().id() == this {
+                *at.lock().unwrap() = info.location().map(|l| l.file().to_owned());
+            }
+        })
+    });
+    let built = std::panic::catch_unwind(|| {
+        AppServer::new(&PAGES, common::shell(&PAGES))
+            .options(options(false))
+            .state("the state")
+            .health("/state")
+            .build()
+    });
+    std::panic::set_hook(previous);
+    assert!(built.is_err(), "a health check at a page's path was built");
+    let file = at.lock().unwrap().clone().expect("a location");
+    assert!(file.ends_with("app_server.rs"), "reported at {file}");
 }
 
 /// A state no loader takes is refused when the app is built, naming both

@@ -60,11 +60,11 @@ pub struct AppServer<S = ()> {
 }
 
 /// All of an [`AppServer`] but its state and the routes that take it: the
-/// part its build does not need the state's type for. Built from it
-/// ([`Setup::prepare`], [`Setup::finish`]) rather than inside the generic
-/// `build`, the server's layers, static files and connections are compiled
-/// once, in the kit, not again in each app's binary (and on each rebuild of
-/// it during development).
+/// part whose build does not need the state's type. [`Setup::prepare`] and
+/// [`Prepared::finish`] build it outside the generic `build`, so the
+/// server's layers, static files and connections are compiled once, in the
+/// kit, not again in each app's binary (and at each rebuild of it during
+/// development).
 struct Setup {
     pages: &'static Pages,
     shell: Shell,
@@ -281,7 +281,8 @@ where
     ///
     /// # Panics
     /// Like [`ServerPropsBuilder::build`] and
-    /// [`ServerPropsRouter::server_props`]: on a page table that does not
+    /// [`ServerPropsRouter::server_props`](crate::ssr::server::router::ServerPropsRouter::server_props):
+    /// on a page table that does not
     /// fit the router's state or axum's path syntax; and as axum does when
     /// a route added with [`routes`](Self::routes) overlaps a page's path.
     /// (A fallback set there is replaced by the static files and the 404
@@ -327,6 +328,7 @@ struct Prepared {
 
 impl Setup {
     /// The Leptos options and the kit's server half.
+    #[track_caller]
     fn prepare(mut self) -> Result<Prepared, AppError> {
         let options = match self.options.take() {
             Some(options) => options,
@@ -364,6 +366,7 @@ impl Prepared {
     /// The rest of the app around its routes (the state given): the static
     /// files and the 404 page, the layers, the health check, the live stream
     /// and the app's own layers.
+    #[track_caller]
     fn finish(self, router: Router, state: ErasedState) -> BuiltApp {
         let Prepared {
             setup,
@@ -383,7 +386,8 @@ impl Prepared {
             .call_fallback_on_method_not_allowed(true)
             // Boxed: unboxed, rustc cannot prove `ServeDir`'s future `Send`
             // outside a generic function (a higher-ranked lifetime error).
-            // Only a 404 pays for the box.
+            // `ServeDir` clones its fallback for each request, so each
+            // static file costs a boxed clone: small beside reading a file.
             .fallback(tower::util::BoxCloneSyncService::new(
                 not_found.clone().into_service(),
             ));

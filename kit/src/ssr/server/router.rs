@@ -40,17 +40,17 @@ where
         if let Some(mismatch) = state_mismatch::<S>(props) {
             panic!("{mismatch}");
         }
+        // axum clones a handler for each request and calls it by value, so
+        // each moves its own copy of the kit's half into its future.
         let document = |index| {
             let props = props.clone();
-            move |State(state): State<S>, request: Request| {
-                let props = props.clone();
-                async move { props.document(Some(index), &state, request).await }
+            move |State(state): State<S>, request: Request| async move {
+                props.document(Some(index), &state, request).await
             }
         };
         let answer = props.clone();
-        let answer = move |State(state): State<S>, request: Request| {
-            let props = answer.clone();
-            async move { props.props(&state, request).await }
+        let answer = move |State(state): State<S>, request: Request| async move {
+            answer.props(&state, request).await
         };
         mount(self, props, document, answer)
     }
@@ -60,30 +60,26 @@ where
 /// checked with [`state_mismatch`]): what `AppServer` mounts. Not generic,
 /// so its handlers are compiled once, in the kit.
 #[cfg(feature = "server")]
+#[track_caller]
 pub(crate) fn page_routes(props: &ServerProps, state: &Arc<dyn Any + Send + Sync>) -> Router {
+    // As in `server_props`: each request's clone of a handler moves into
+    // its future.
     let document = |index| {
         let props = props.clone();
         let state = state.clone();
-        move |request: Request| {
-            let props = props.clone();
-            let state = state.clone();
-            async move { props.document(Some(index), &*state, request).await }
-        }
+        move |request: Request| async move { props.document(Some(index), &*state, request).await }
     };
     let answer = {
         let props = props.clone();
         let state = state.clone();
-        move |request: Request| {
-            let props = props.clone();
-            let state = state.clone();
-            async move { props.props(&*state, request).await }
-        }
+        move |request: Request| async move { props.props(&*state, request).await }
     };
     mount(Router::new(), props, document, answer)
 }
 
 /// Routes every page of the table to a handler made by `document` (with its
 /// index in the table) and the props endpoint to `answer`.
+#[track_caller]
 fn mount<S, D, TD, A, TA>(
     mut router: Router<S>,
     props: &ServerProps,
