@@ -60,7 +60,7 @@
 //! | `cache`       | server           | `cache`: the shared cache, a tower layer                |
 //! | `compression` | server           | `compression`: brotli and gzip, a tower layer           |
 //! | `server`      | server           | the batteries for `AppServer` apps: `app::AppServer`, `serve`, static files, `security::SecurityHeaders`, with `tokio`, `cache` and `compression` |
-//! | `hydrate`     | browser (wasm32) | [`hydrate`](client::hydrate), props fetching          |
+//! | `hydrate`     | browser (wasm32) | `client::hydrate`, props fetching                    |
 //! | `testing`     | tests (native)   | `testing::TestClient`: the app without a socket       |
 //! | `sqlx`        | server (native)  | `db`: database errors as 503 (down for now) or 500    |
 //! | `redis`       | server (native)  | `cache::RedisStorage`: the shared cache in Redis      |

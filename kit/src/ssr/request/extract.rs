@@ -215,8 +215,8 @@ pub(crate) mod check {
     use super::{private, FromLoader};
     use std::marker::PhantomData;
 
-    /// Whether the arguments made so far read the body: [`Unread`] or
-    /// [`Read`]. Zero-sized; it only carries the type.
+    /// Whether the arguments made so far read the body: `Unread` or
+    /// `Read`. Zero-sized; it only carries the type.
     #[derive(Debug)]
     pub struct Body<B>(PhantomData<fn() -> B>);
 

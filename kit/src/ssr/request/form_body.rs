@@ -50,7 +50,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 /// The field that names a form's intent when its type is an enum.
 pub const INTENT_FIELD: &str = "intent";
 
-/// Deserialises a form body (see the [module](self)).
+/// Deserialises a form body (see the module's documentation).
 ///
 /// # Errors
 /// When the fields do not fit `T`: a missing or unknown intent, a field

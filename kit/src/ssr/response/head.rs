@@ -231,7 +231,7 @@ impl ResponseHead {
     }
 
     /// Adds a cookie signed with the kit's cookie key: the browser can read
-    /// it but not change it ([`LoaderContext::signed_cookie`] reads it
+    /// it but not change it ([`LoaderContext::signed_cookie`](crate::ssr::request::context::LoaderContext::signed_cookie) reads it
     /// back). The defaults of [`set_cookie`](Self::set_cookie) apply.
     ///
     /// # Errors

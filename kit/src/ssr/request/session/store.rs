@@ -85,7 +85,7 @@ impl SessionConfig {
 }
 
 /// Why a session store failed: the store is unreachable or answered
-/// something it should not. [`Session`]'s calls answer it with a 503.
+/// something it should not. [`Session`](super::Session)'s calls answer it with a 503.
 #[derive(Debug, thiserror::Error)]
 #[error("session store: {0}")]
 pub struct SessionStoreError(pub String);
