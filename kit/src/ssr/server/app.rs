@@ -323,7 +323,6 @@ struct Prepared {
     setup: Setup,
     options: LeptosOptions,
     props: ServerProps,
-    watched: bool,
 }
 
 impl Setup {
@@ -336,11 +335,10 @@ impl Setup {
         };
         let shell = self.shell.clone();
         // Under `cargo leptos watch` (which sets LEPTOS_WATCH): its
-        // live-reload script, and the kit's live stream.
-        let watched = crate::assets::watched();
+        // live-reload script, and the kit's live stream (`finish`).
         let mut builder = ServerProps::builder(self.pages, options.clone(), move |o| shell(o))
             .max_body_bytes(self.max_body_bytes)
-            .live_reload(watched);
+            .live_reload(crate::assets::watched());
         for configure in std::mem::take(&mut self.configure) {
             builder = configure(builder);
         }
@@ -357,7 +355,6 @@ impl Setup {
             setup: self,
             options,
             props,
-            watched,
         })
     }
 }
@@ -372,7 +369,6 @@ impl Prepared {
             setup,
             options,
             props,
-            watched,
         } = self;
         let not_found = {
             let props = props.clone();
@@ -472,7 +468,7 @@ impl Prepared {
                 axum::routing::get(move || health(draining.clone(), build.clone())),
             );
         }
-        if watched {
+        if crate::assets::watched() {
             let draining = setup.serve.draining();
             router = router.route(
                 crate::protocol::LIVE_PATH,
